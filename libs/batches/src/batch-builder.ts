@@ -1,0 +1,72 @@
+import * as arrow from 'apache-arrow';
+import { arrowTypeOf, schemaOf, type ColumnDef } from './column-kinds';
+
+/**
+ * Builds Arrow record batches row by row for a fixed set of columns. Values must already be of
+ * the column's JS type (see ColumnKind); null and undefined are nulls.
+ */
+export class BatchBuilder {
+  readonly schema: arrow.Schema;
+  readonly columns: readonly ColumnDef[];
+  private builders: arrow.Builder[];
+  private rows = 0;
+
+  constructor(columns: readonly ColumnDef[]) {
+    this.columns = columns;
+    this.schema = schemaOf(columns);
+    this.builders = this.makeBuilders();
+  }
+
+  /** Rows appended since the last finish(). */
+  get length(): number {
+    return this.rows;
+  }
+
+  /** Appends one row given as values in column order. */
+  appendRow(values: readonly unknown[]): void {
+    for (let i = 0; i < this.builders.length; i++) this.builders[i]!.append(values[i] ?? null);
+    this.rows++;
+  }
+
+  /** Appends one row given as an object keyed by column name. */
+  appendObject(row: Readonly<Record<string, unknown>>): void {
+    for (let i = 0; i < this.builders.length; i++) this.builders[i]!.append(row[this.columns[i]!.name] ?? null);
+    this.rows++;
+  }
+
+  /** Returns the rows appended so far as one batch and starts a new one. */
+  finish(): arrow.RecordBatch {
+    const data = this.builders.map((b) => b.finish().flush());
+    const struct = arrow.makeData({
+      type: new arrow.Struct(this.schema.fields),
+      length: this.rows,
+      nullCount: 0,
+      children: data,
+    });
+    const batch = new arrow.RecordBatch(this.schema, struct);
+    this.builders = this.makeBuilders();
+    this.rows = 0;
+    return batch;
+  }
+
+  private makeBuilders(): arrow.Builder[] {
+    return this.columns.map((c) => arrow.makeBuilder({ type: arrowTypeOf(c.kind), nullValues: [null, undefined] }));
+  }
+}
+
+/**
+ * Pulls rows from an iterable into batches of at most `batchSize` rows, so callers hold one
+ * batch at a time whatever the input size.
+ */
+export async function* batchRows(
+  columns: readonly ColumnDef[],
+  rows: AsyncIterable<readonly unknown[]> | Iterable<readonly unknown[]>,
+  batchSize: number,
+): AsyncGenerator<arrow.RecordBatch> {
+  const b = new BatchBuilder(columns);
+  for await (const row of rows) {
+    b.appendRow(row);
+    if (b.length >= batchSize) yield b.finish();
+  }
+  if (b.length > 0) yield b.finish();
+}

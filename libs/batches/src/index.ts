@@ -1,0 +1,3 @@
+export * from './column-kinds';
+export * from './batch-builder';
+export * from './read-columns';

@@ -1,0 +1,4 @@
+export * from './pipeline-config';
+export * from './interpolate-env';
+export * from './validate-config';
+export * from './read-config';

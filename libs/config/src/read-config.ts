@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import { ConfigInvalidError, UsageError } from '@salesflow/errors';
+import { interpolateEnv, type EnvLookup } from './interpolate-env';
+import type { PipelineConfig } from './pipeline-config';
+import { validateConfig } from './validate-config';
+
+export interface ReadConfigResult {
+  readonly config: PipelineConfig;
+  readonly warnings: readonly string[];
+  /** Secret values filled from the environment, for the logger to redact. */
+  readonly secrets: readonly string[];
+}
+
+/**
+ * Env lookup that also reads mounted secrets: NAME from the environment, else the contents of the
+ * file named by NAME_FILE (Kubernetes and Docker secrets), trailing newline removed.
+ */
+export function envWithFiles(env: NodeJS.ProcessEnv = process.env): EnvLookup {
+  return (name) => {
+    const direct = env[name];
+    if (direct !== undefined && direct !== '') return direct;
+    const file = env[`${name}_FILE`];
+    if (file) return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    return undefined;
+  };
+}
+
+const SECRET_PATH = /(password|secret|token|key|credential)/i;
+
+/** Reads, interpolates and validates a config file; throws ConfigInvalidError listing every problem. */
+export function readConfig(file: string, lookup: EnvLookup = envWithFiles()): ReadConfigResult {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`Cannot read config file ${file}: ${(e as Error).message}`, { fix: 'pass an existing YAML file with --config' });
+  }
+  const doc = parseDocument(text);
+  if (doc.errors.length) throw new ConfigInvalidError(file, doc.errors.map((e) => `YAML syntax (line ${e.linePos?.[0]?.line ?? '?'}): ${e.message.split('\n')[0]}`));
+  const interpolated = interpolateEnv(doc.toJS(), lookup);
+  const result = validateConfig(interpolated.value);
+  const errors = [...interpolated.errors, ...result.errors.filter((e) => !interpolated.errors.some((ie) => ie.split(':')[0] === e.split(':')[0]))];
+  if (errors.length || !result.config) throw new ConfigInvalidError(file, errors);
+  return { config: result.config, warnings: result.warnings, secrets: interpolated.filled.filter((f) => SECRET_PATH.test(f.path)).map((f) => f.value) };
+}

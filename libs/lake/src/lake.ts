@@ -1,0 +1,89 @@
+import type * as arrow from 'apache-arrow';
+import { LakeObjectNotFoundError } from '@salesflow/errors';
+import type { Logger } from '@salesflow/logging';
+import { readParquetFile } from './parquet';
+import { MANIFEST_FILE, parseManifest, type Manifest } from './partition/manifest';
+import { partitionPrefix } from './partition/partition-paths';
+import { PartitionWriter, type PartitionWriterOptions } from './partition/partition-writer';
+import type { Storage } from './storage';
+
+export interface LakeOptions {
+  readonly rowGroupSize?: number;
+  readonly log?: Logger;
+}
+
+export interface ReadOptions {
+  readonly columns?: readonly string[];
+  readonly batchSize?: number;
+}
+
+/** The lake: partitions committed by manifests, JSON documents (state, run reports), over any Storage. */
+export class Lake {
+  constructor(
+    readonly storage: Storage,
+    private readonly opts: LakeOptions = {},
+  ) {}
+
+  /** Starts writing a partition; nothing is visible until commit(). */
+  openPartition(opts: Omit<PartitionWriterOptions, 'rowGroupSize' | 'log'> & { rowGroupSize?: number }): PartitionWriter {
+    return new PartitionWriter(this.storage, { rowGroupSize: this.opts.rowGroupSize, log: this.opts.log, ...opts });
+  }
+
+  /** The manifest of a partition, or undefined when it is not committed. */
+  async readManifest(dataset: string, ds: string): Promise<Manifest | undefined> {
+    const key = partitionPrefix(dataset, ds) + MANIFEST_FILE;
+    const bytes = await this.storage.getBytes(key);
+    return bytes ? parseManifest(Buffer.from(bytes).toString('utf8'), this.storage.uriOf(key)) : undefined;
+  }
+
+  /** The manifest, or a LakeObjectNotFoundError telling which step to run first. */
+  async requireManifest(dataset: string, ds: string, producedBy: string): Promise<Manifest> {
+    const m = await this.readManifest(dataset, ds);
+    if (!m) {
+      throw new LakeObjectNotFoundError(
+        this.storage.uriOf(partitionPrefix(dataset, ds)),
+        `run the ${producedBy} step for --ds ${ds} first (a partition without ${MANIFEST_FILE} does not exist)`,
+      );
+    }
+    return m;
+  }
+
+  /** Streams the record batches of exactly the files a manifest lists. */
+  async *readManifestBatches(manifest: Manifest, opts: ReadOptions = {}): AsyncGenerator<arrow.RecordBatch> {
+    for (const f of manifest.files) {
+      const local = await this.storage.openLocal(f.key);
+      try {
+        yield* readParquetFile(local.path, { batchSize: opts.batchSize, columns: opts.columns ? [...opts.columns] : undefined });
+      } finally {
+        await local.release();
+      }
+    }
+  }
+
+  /** Streams a committed partition; throws when it is not committed. */
+  async *readPartition(dataset: string, ds: string, producedBy: string, opts: ReadOptions = {}): AsyncGenerator<arrow.RecordBatch> {
+    yield* this.readManifestBatches(await this.requireManifest(dataset, ds, producedBy), opts);
+  }
+
+  /** The ds values of the committed partitions of a dataset, sorted ascending. */
+  async listPartitions(dataset: string): Promise<string[]> {
+    const prefix = dataset.replace(/\/+$/, '') + '/dt=';
+    const out = new Set<string>();
+    for (const o of await this.storage.list(prefix)) {
+      const m = /^dt=(\d{4}-\d{2}-\d{2})\/_manifest\.json$/.exec(o.key.slice(prefix.length - 3));
+      if (m) out.add(m[1]!);
+    }
+    return [...out].sort();
+  }
+
+  /** Reads a JSON document (state, run report), or undefined. */
+  async readJson<T>(key: string): Promise<T | undefined> {
+    const b = await this.storage.getBytes(key);
+    return b ? (JSON.parse(Buffer.from(b).toString('utf8')) as T) : undefined;
+  }
+
+  /** Writes a JSON document atomically. */
+  async writeJson(key: string, value: unknown): Promise<void> {
+    await this.storage.putBytes(key, JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2), 'application/json');
+  }
+}

@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import type * as arrow from 'apache-arrow';
+import { columnsOf, type ColumnDef } from '@salesflow/batches';
+import type { Logger } from '@salesflow/logging';
+import { openParquetWriter, type ParquetWriter } from '../parquet';
+import type { Storage } from '../storage';
+import { MANIFEST_FILE, MANIFEST_FORMAT, hashSchema, type Manifest, type ManifestFile } from './manifest';
+import { partitionPrefix } from './partition-paths';
+
+export interface PartitionWriterOptions {
+  readonly dataset: string;
+  readonly ds: string;
+  readonly step: string;
+  readonly runId: string;
+  /** Schema used when no batch is written, so an empty partition still has one. */
+  readonly schema?: arrow.Schema;
+  readonly rowGroupSize?: number;
+  /** A new file starts after this many rows, so one file never grows without bound. Default 5,000,000. */
+  readonly maxRowsPerFile?: number;
+  readonly log?: Logger;
+}
+
+/**
+ * Writes one partition as a stream of record batches into Parquet files with a name unique to
+ * this attempt, then commits by writing the manifest last. Until commit, readers still see the
+ * previous manifest and its files; after it, files the new manifest does not list are removed.
+ */
+export class PartitionWriter {
+  private readonly prefix: string;
+  private readonly token = randomBytes(4).toString('hex');
+  private readonly files: ManifestFile[] = [];
+  private current?: { key: string; writer: ParquetWriter };
+  private schema?: arrow.Schema;
+  private rowsInFile = 0;
+  private state: 'open' | 'committed' | 'aborted' = 'open';
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly opts: PartitionWriterOptions,
+  ) {
+    this.prefix = partitionPrefix(opts.dataset, opts.ds);
+    this.schema = opts.schema;
+  }
+
+  /** Rows written so far. */
+  get rows(): number {
+    return this.files.reduce((n, f) => n + f.rows, 0) + (this.current?.writer.rows ?? 0);
+  }
+
+  /** Appends a batch; every batch must have the schema of the first. */
+  async write(batch: arrow.RecordBatch): Promise<void> {
+    if (this.state !== 'open') throw new Error(`partition ${this.prefix} is already ${this.state}`);
+    if (batch.numRows === 0) {
+      this.schema ??= batch.schema;
+      return;
+    }
+    this.schema ??= batch.schema;
+    if (!this.current) this.current = this.startFile();
+    await this.current.writer.write(batch);
+    this.rowsInFile += batch.numRows;
+    if (this.rowsInFile >= (this.opts.maxRowsPerFile ?? 5_000_000)) await this.closeFile();
+  }
+
+  /** Writes every batch of an iterable. */
+  async writeAll(batches: AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch>): Promise<void> {
+    for await (const b of batches) await this.write(b);
+  }
+
+  /** Finishes the files, writes the manifest (the commit point), then removes superseded files. */
+  async commit(meta: Readonly<Record<string, unknown>> = {}): Promise<Manifest> {
+    if (this.state !== 'open') throw new Error(`partition ${this.prefix} is already ${this.state}`);
+    await this.closeFile();
+    if (this.files.length === 0 && this.schema) {
+      // An empty partition still gets one empty file carrying the schema for downstream readers.
+      this.current = this.startFile();
+      await this.closeFile();
+    }
+    const schema: ColumnDef[] = this.schema ? columnsOf(this.schema) : [];
+    const manifest: Manifest = {
+      format: MANIFEST_FORMAT,
+      dataset: this.opts.dataset,
+      ds: this.opts.ds,
+      rows: this.files.reduce((n, f) => n + f.rows, 0),
+      files: [...this.files],
+      schema,
+      schema_hash: hashSchema(schema),
+      producer: { step: this.opts.step, run_id: this.opts.runId },
+      committed_at: new Date().toISOString(),
+      meta,
+    };
+    await this.storage.putBytes(this.prefix + MANIFEST_FILE, JSON.stringify(manifest, null, 2), 'application/json');
+    this.state = 'committed';
+    const keep = new Set([...this.files.map((f) => f.key), this.prefix + MANIFEST_FILE]);
+    const stale = (await this.storage.list(this.prefix)).map((o) => o.key).filter((k) => !keep.has(k));
+    if (stale.length) {
+      await this.storage.deleteMany(stale);
+      this.opts.log?.debug('removed superseded files', { partition: this.prefix, files: stale.length });
+    }
+    return manifest;
+  }
+
+  /** Discards what this attempt wrote; the previous manifest and files stay as they were. */
+  async abort(reason?: unknown): Promise<void> {
+    if (this.state !== 'open') return;
+    this.state = 'aborted';
+    if (this.current) await this.current.writer.abort(reason).catch(() => undefined);
+    this.current = undefined;
+    const mine = (await this.storage.list(this.prefix)).map((o) => o.key).filter((k) => k.includes(`part-${this.token}-`));
+    await this.storage.deleteMany(mine);
+  }
+
+  private startFile(): { key: string; writer: ParquetWriter } {
+    const key = `${this.prefix}part-${this.token}-${String(this.files.length).padStart(4, '0')}.parquet`;
+    this.rowsInFile = 0;
+    const writer = openParquetWriter((body) => this.storage.putStream(key, body, 'application/vnd.apache.parquet'), {
+      rowGroupSize: this.opts.rowGroupSize,
+      schema: this.schema,
+    });
+    return { key, writer };
+  }
+
+  private async closeFile(): Promise<void> {
+    if (!this.current) return;
+    const { key, writer } = this.current;
+    this.current = undefined;
+    const { rows, bytes } = await writer.close();
+    this.files.push({ key, rows, bytes });
+  }
+}

@@ -1,0 +1,50 @@
+import { createLogger, registerSecret, startProgress } from './index';
+
+function capture() {
+  const lines: string[] = [];
+  return { lines, write: (l: string) => lines.push(l) };
+}
+
+describe('createLogger', () => {
+  it('writes one JSON object per line with bound fields', () => {
+    const c = capture();
+    const log = createLogger({ write: c.write, format: 'json', bindings: { step: 'ingest', ds: '2026-11-26' } });
+    log.child({ run: 'r1' }).info('hello', { rows: 3 });
+    const obj = JSON.parse(c.lines[0]!);
+    expect(obj).toMatchObject({ level: 'info', msg: 'hello', step: 'ingest', ds: '2026-11-26', run: 'r1', rows: 3 });
+  });
+
+  it('never prints secrets: secret-looking keys, passwords in URLs, registered values', () => {
+    const c = capture();
+    registerSecret('s3cr3t-value-xyz');
+    const log = createLogger({ write: c.write, format: 'json' });
+    log.error('connect to postgres://app:hunter22@db:5432/x failed with s3cr3t-value-xyz', { password: 'pw1234', nested: { apiKey: 'k-123456' } });
+    const line = c.lines[0]!;
+    expect(line).not.toContain('hunter22');
+    expect(line).not.toContain('s3cr3t-value-xyz');
+    expect(line).not.toContain('pw1234');
+    expect(line).not.toContain('k-123456');
+    expect(line).toContain('postgres://app:***@db:5432/x');
+  });
+
+  it('drops lines below the level', () => {
+    const c = capture();
+    createLogger({ write: c.write, format: 'json', level: 'warn' }).info('quiet');
+    expect(c.lines).toHaveLength(0);
+  });
+});
+
+describe('startProgress', () => {
+  it('logs at the interval, not on every add', () => {
+    const c = capture();
+    let t = 0;
+    const p = startProgress(createLogger({ write: c.write, format: 'json' }), 'read', { intervalMs: 1000, clock: () => t });
+    for (let i = 0; i < 10; i++) {
+      t += 250;
+      p.add(100);
+    }
+    expect(c.lines).toHaveLength(2);
+    expect(JSON.parse(c.lines[1]!)).toMatchObject({ rows: 800, rowsPerSecond: 400 });
+    expect(p.done()).toBe(1000);
+  });
+});

@@ -1,0 +1,178 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import yargs from 'yargs';
+import { readConfig } from '@salesflow/config';
+import { ExitCode, PipelineError, UsageError, exitCodeOf, type ExitCodeValue } from '@salesflow/errors';
+import { assertDs, datasets, type Lake } from '@salesflow/lake';
+import { createLogger, registerSecret, type Logger } from '@salesflow/logging';
+import { openLake } from './open-lake';
+import type { StepContext, StepDefinition, StepResult } from './step-context';
+
+/** The last stdout line: what Airflow pushes to XCom. */
+export interface StepSummary {
+  readonly step: string;
+  readonly ds: string;
+  readonly run_id: string;
+  readonly source?: string;
+  readonly status: 'success' | 'failed' | 'skipped';
+  readonly exit_code: ExitCodeValue;
+  readonly rows_in?: number;
+  readonly rows_out?: number;
+  readonly rows_rejected?: number;
+  readonly rows_dropped?: number;
+  readonly outputs?: readonly string[];
+  readonly duration_s: number;
+  readonly error?: string;
+}
+
+export interface ExecuteOptions {
+  readonly argv: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+  /** Where the summary line goes; default stdout. */
+  readonly print?: (line: string) => void;
+  readonly log?: Logger;
+  /** Folder Kubernetes' xcom sidecar reads; the summary is written there when it exists. */
+  readonly xcomDir?: string;
+}
+
+/**
+ * Runs a step per the step contract: parse args, load config, build the context, run, write the
+ * run report, print the summary as the last stdout line, and return the exit code. One catch maps
+ * every error to its exit code. Never calls process.exit, so tests can call it.
+ */
+export async function executeStep(def: StepDefinition, opts: ExecuteOptions): Promise<ExitCodeValue> {
+  const started = Date.now();
+  const print = opts.print ?? ((l: string) => process.stdout.write(l + '\n'));
+  let log = opts.log ?? createLogger({ bindings: { step: def.name } });
+  let ctx: StepContext | undefined;
+  let base: Pick<StepSummary, 'step' | 'ds' | 'run_id' | 'source'> = { step: def.name, ds: '', run_id: '' };
+  let usageShown = false;
+  try {
+    const args = await parseArgs(def, opts.argv, () => (usageShown = true));
+    if (!args) return ExitCode.ok; // --help
+    assertDs(args.ds);
+    const { config, warnings, secrets } = readConfig(args.config);
+    secrets.forEach(registerSecret);
+    if (def.perSource && !config.sources.some((s) => s.name === args.source)) {
+      throw new UsageError(`--source ${args.source ?? '(missing)'} is not a configured source`, {
+        fix: `pass one of: ${config.sources.map((s) => s.name).join(', ')}`,
+      });
+    }
+    base = { step: def.name, ds: args.ds, run_id: args.runId, source: args.source };
+    log = log.child({ ds: args.ds, run: args.runId, ...(args.source ? { source: args.source } : {}) });
+    warnings.forEach((w) => log.warn(w));
+    const lake = openLake(config.lake, log);
+    ctx = { step: def.name, ds: args.ds, runId: args.runId, source: args.source, fullRefresh: args.fullRefresh, config, lake, log };
+    log.info(`${def.name} started`, { lake: lake.storage.rootUri });
+    const result = await def.run(ctx);
+    const summary = summarize(base, 'success', ExitCode.ok, started, result);
+    await writeRunReport(lake, ctx, summary, result);
+    log.info(`${def.name} finished`, { rowsIn: result.rowsIn, rowsOut: result.rowsOut, seconds: summary.duration_s });
+    emitSummary(summary, print, opts.xcomDir);
+    return ExitCode.ok;
+  } catch (err) {
+    const code = exitCodeOf(err);
+    const status = code === ExitCode.nothingToDo ? 'skipped' : 'failed';
+    const message = err instanceof PipelineError ? err.describe() : err instanceof Error ? err.message : String(err);
+    if (code === ExitCode.nothingToDo) log.info(message);
+    else if (!usageShown) log.error(`${def.name} failed: ${message}`, { exitCode: code, ...(code === ExitCode.failed && err instanceof Error ? { stack: err.stack } : {}) });
+    const summary = summarize(base, status, code, started, undefined, message);
+    if (ctx) await writeRunReport(ctx.lake, ctx, summary).catch((e: Error) => log.warn(`could not write the run report: ${e.message}`));
+    emitSummary(summary, print, opts.xcomDir);
+    return code;
+  }
+}
+
+interface StepArgs {
+  readonly config: string;
+  readonly ds: string;
+  readonly source?: string;
+  readonly runId: string;
+  readonly fullRefresh: boolean;
+}
+
+async function parseArgs(def: StepDefinition, argv: readonly string[], onUsage: () => void): Promise<StepArgs | undefined> {
+  let helped = false;
+  const parser = yargs([...argv])
+    .scriptName(`node tasks/${def.name}/dist/main.js`)
+    .usage(`$0 --config FILE --ds YYYY-MM-DD${def.perSource ? ' --source NAME' : ''}\n\n${def.description}`)
+    .option('config', { type: 'string', demandOption: true, describe: 'Pipeline YAML config' })
+    .option('ds', { type: 'string', demandOption: true, describe: "Logical date YYYY-MM-DD (Airflow's {{ ds }})" })
+    .option('source', { type: 'string', demandOption: Boolean(def.perSource), describe: 'Source name from the config' })
+    .option('run-id', { type: 'string', describe: "Run id (Airflow's {{ run_id }}); default manual__<time>" })
+    .option('full-refresh', { type: 'boolean', default: false, describe: 'Re-read everything instead of only what is new' })
+    .strict()
+    .help()
+    .version(false)
+    .exitProcess(false)
+    .fail((msg, err) => {
+      onUsage();
+      throw new UsageError(msg ?? err?.message ?? 'bad arguments', { fix: `run with --help for usage` });
+    });
+  const a = await parser.parseAsync();
+  if (a.help || argv.includes('--help')) helped = true;
+  if (helped) return undefined;
+  return {
+    config: a.config,
+    ds: a.ds,
+    source: a.source,
+    runId: a['run-id'] ?? `manual__${new Date().toISOString()}`,
+    fullRefresh: a['full-refresh'],
+  };
+}
+
+function summarize(
+  base: Pick<StepSummary, 'step' | 'ds' | 'run_id' | 'source'>,
+  status: StepSummary['status'],
+  code: ExitCodeValue,
+  started: number,
+  result?: StepResult,
+  error?: string,
+): StepSummary {
+  return {
+    ...base,
+    status,
+    exit_code: code,
+    ...(result
+      ? {
+          rows_in: result.rowsIn,
+          rows_out: result.rowsOut,
+          rows_rejected: result.rowsRejected ?? 0,
+          rows_dropped: result.rowsDropped ?? 0,
+          outputs: result.outputs.map((o) => o.uri),
+        }
+      : {}),
+    duration_s: Math.round((Date.now() - started) / 10) / 100,
+    ...(error ? { error } : {}),
+  };
+}
+
+async function writeRunReport(lake: Lake, ctx: StepContext, summary: StepSummary, result?: StepResult): Promise<void> {
+  const report = {
+    ...summary,
+    finished_at: new Date().toISOString(),
+    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+    inputs: result?.inputs ?? [],
+    outputs: result?.outputs ?? [],
+    metrics: result?.metrics ?? {},
+  };
+  await lake.writeJson(datasets.runReportKey(ctx.ds, ctx.step, ctx.source), report);
+}
+
+function emitSummary(summary: StepSummary, print: (l: string) => void, xcomDir = '/airflow/xcom'): void {
+  const line = JSON.stringify(summary);
+  if (existsSync(xcomDir)) writeFileSync(`${xcomDir}/return.json`, line);
+  print(line);
+}
+
+/** The body of every task's main.ts: run the step with process argv and set the exit code. */
+export function runStepMain(def: StepDefinition): void {
+  void executeStep(def, { argv: process.argv.slice(2) }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`${String(err)}\n`);
+      process.exitCode = ExitCode.failed;
+    },
+  );
+}

@@ -1,0 +1,3 @@
+export * from './step-context';
+export * from './execute-step';
+export * from './open-lake';

@@ -1,0 +1,47 @@
+import type { PipelineConfig } from '@salesflow/config';
+import type { Lake } from '@salesflow/lake';
+import type { Logger } from '@salesflow/logging';
+
+/** Everything a step needs, built once by main.ts; the step never reads argv, env or the clock for its partition. */
+export interface StepContext {
+  readonly step: string;
+  /** The logical date (Airflow's ds), YYYY-MM-DD. */
+  readonly ds: string;
+  readonly runId: string;
+  /** --source, for steps that run once per source. */
+  readonly source?: string;
+  /** --full-refresh: re-read everything instead of only what is new. */
+  readonly fullRefresh: boolean;
+  readonly config: PipelineConfig;
+  readonly lake: Lake;
+  readonly log: Logger;
+}
+
+/** One dataset a step read or wrote, for the run report and lineage. */
+export interface DatasetRef {
+  readonly uri: string;
+  readonly rows: number;
+}
+
+/** What a step returns: counts and datasets. rows_in must equal rows_out + rows_rejected + rows_dropped. */
+export interface StepResult {
+  readonly rowsIn: number;
+  readonly rowsOut: number;
+  readonly rowsRejected?: number;
+  /** Rows removed on purpose (e.g. duplicates), not rejected. */
+  readonly rowsDropped?: number;
+  readonly inputs: readonly DatasetRef[];
+  readonly outputs: readonly DatasetRef[];
+  /** Step-specific figures (unknown members, checks failed...). */
+  readonly metrics?: Readonly<Record<string, unknown>>;
+}
+
+/** A step as main.ts runs it. */
+export interface StepDefinition {
+  /** Step name as in the DAG and the lake's _runs/ (e.g. "build-star-schema"). */
+  readonly name: string;
+  readonly description: string;
+  /** Whether --source is required (steps run once per source). */
+  readonly perSource?: boolean;
+  run(ctx: StepContext): Promise<StepResult>;
+}
