@@ -29,6 +29,11 @@ export class Lake {
     return new PartitionWriter(this.storage, { rowGroupSize: this.opts.rowGroupSize, log: this.opts.log, ...opts });
   }
 
+  /** URI of a partition folder, for logs, run reports and lineage: ".../raw/files/x/customers/dt=2026-11-26/". */
+  partitionUri(dataset: string, ds: string): string {
+    return this.storage.uriOf(partitionPrefix(dataset, ds).replace(/\/$/, '')) + '/';
+  }
+
   /** The manifest of a partition, or undefined when it is not committed. */
   async readManifest(dataset: string, ds: string): Promise<Manifest | undefined> {
     const key = partitionPrefix(dataset, ds) + MANIFEST_FILE;
@@ -41,7 +46,7 @@ export class Lake {
     const m = await this.readManifest(dataset, ds);
     if (!m) {
       throw new LakeObjectNotFoundError(
-        this.storage.uriOf(partitionPrefix(dataset, ds)),
+        this.partitionUri(dataset, ds),
         `run the ${producedBy} step for --ds ${ds} first (a partition without ${MANIFEST_FILE} does not exist)`,
       );
     }

@@ -33,7 +33,7 @@ const COLOR: Record<LogLevel, string> = { debug: '\x1b[90m', info: '\x1b[36m', w
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const level = opts.level ?? ((process.env.LOG_LEVEL as LogLevel | undefined) ?? 'info');
   const write = opts.write ?? ((line: string) => process.stderr.write(line + '\n'));
-  const format = opts.format ?? (process.env.LOG_FORMAT === 'json' || !process.stderr.isTTY ? 'json' : 'pretty');
+  const format = opts.format ?? (process.env.LOG_FORMAT === 'pretty' || process.env.LOG_FORMAT === 'json' ? process.env.LOG_FORMAT : process.stderr.isTTY ? 'pretty' : 'json');
   const now = opts.now ?? (() => new Date());
   const make = (bindings: LogFields): Logger => {
     const emit = (lvl: LogLevel, msg: string, fields?: LogFields): void => {

@@ -1,0 +1,196 @@
+import * as arrow from 'apache-arrow';
+import { Compression, Table as WasmTable, WriterPropertiesBuilder, transformParquetStream, writeParquet } from 'parquet-wasm';
+import type { RecordBatch as WasmRecordBatch, WriterProperties } from 'parquet-wasm';
+import { BadInputError } from '@salesflow/errors';
+
+/** Page compression codec of a Parquet file. */
+export type ParquetCompression = 'zstd' | 'snappy' | 'uncompressed';
+
+/** Rows per row group unless told otherwise: large enough for good compression, small enough to stream. */
+export const DEFAULT_ROW_GROUP_SIZE = 131_072;
+
+/** How to encode a Parquet file. */
+export interface EncodeParquetOptions {
+  /** Rows per row group; consecutive small batches are coalesced up to this many rows. Default 131072. */
+  readonly rowGroupSize?: number;
+  /** Page compression codec. Default 'zstd'. */
+  readonly compression?: ParquetCompression;
+  /**
+   * The file's schema. Needed when there may be no batches (an empty file is then written with
+   * it); when given, every batch must match it instead of the first batch's schema.
+   */
+  readonly schema?: arrow.Schema;
+}
+
+const CODECS: Readonly<Record<ParquetCompression, Compression>> = Object.freeze({
+  zstd: Compression.ZSTD,
+  snappy: Compression.SNAPPY,
+  uncompressed: Compression.UNCOMPRESSED,
+});
+
+/**
+ * Streams a Parquet file as bytes while consuming record batches, so memory stays bounded by
+ * about one row group whatever the number of batches.
+ *
+ * Every batch must have the schema of the first one (or `opts.schema` when given): same field
+ * names in the same order and the same types. A mismatch throws a BadInputError naming the field.
+ * With no batches at all, an empty file is written with `opts.schema`; without it this throws.
+ * If `batches` throws, the returned iterable throws too, so a sink never mistakes a truncated
+ * file for a complete one.
+ */
+export async function* encodeParquet(
+  batches: AsyncIterable<arrow.RecordBatch>,
+  opts: EncodeParquetOptions = {},
+): AsyncGenerator<Uint8Array, void, undefined> {
+  const rowGroupSize = opts.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE;
+  if (!Number.isInteger(rowGroupSize) || rowGroupSize < 1) {
+    throw new RangeError(`rowGroupSize must be a positive integer, got ${rowGroupSize}`);
+  }
+  const compression = CODECS[opts.compression ?? 'zstd'];
+  if (compression === undefined) throw new RangeError(`unknown Parquet compression "${opts.compression}"`);
+  const properties = (): WriterProperties =>
+    new WriterPropertiesBuilder().setCompression(compression).setMaxRowGroupSize(rowGroupSize).build();
+
+  const input = batches[Symbol.asyncIterator]();
+  let schema = opts.schema;
+  let seen = 0;
+  let inputDone = false;
+
+  // Coalescing happens here rather than in the callers: converting each batch to WASM costs an
+  // IPC round trip, so many tiny batches are much slower than a few row-group-sized ones.
+  const nextGroup = async (): Promise<arrow.RecordBatch[]> => {
+    const group: arrow.RecordBatch[] = [];
+    let rows = 0;
+    while (rows < rowGroupSize && !inputDone) {
+      const next = await input.next();
+      if (next.done) {
+        inputDone = true;
+        break;
+      }
+      schema ??= next.value.schema;
+      const batch = conformBatch(schema, next.value, seen++);
+      if (batch.numRows === 0) continue;
+      group.push(batch);
+      rows += batch.numRows;
+    }
+    return group;
+  };
+
+  let queue: WasmRecordBatch[] = [];
+  let finished = false;
+  let stopped = false;
+  try {
+    const first = await nextGroup();
+    if (first.length === 0) {
+      // transformParquetStream fails on a stream without batches, so an empty file is written whole.
+      if (!schema) throw new Error('encodeParquet got no batches and no schema; pass opts.schema to write an empty file');
+      const empty = WasmTable.fromIPCStream(arrow.tableToIPC(new arrow.Table(schema), 'stream'));
+      yield writeParquet(empty, properties());
+      finished = true;
+      return;
+    }
+    queue = toWasmBatches(first);
+
+    // parquet-wasm skips input errors and still writes a valid footer, which would make a
+    // truncated file look complete; so an input failure is raised on the output side as well.
+    let failInput!: (err: unknown) => void;
+    const inputFailed = new Promise<never>((_, reject) => (failInput = reject));
+    inputFailed.catch(() => undefined);
+
+    const source = new ReadableStream<WasmRecordBatch>(
+      {
+        async pull(controller) {
+          try {
+            while (queue.length === 0) {
+              if (inputDone || stopped) return controller.close();
+              const group = await nextGroup();
+              if (stopped) return controller.close();
+              queue = toWasmBatches(group);
+            }
+            controller.enqueue(queue.shift()!);
+          } catch (err) {
+            failInput(err);
+            controller.error(err);
+          }
+        },
+      },
+      // Pull only when the encoder asks, so at most one group waits in front of it.
+      { highWaterMark: 0 },
+    );
+    const reader = (await transformParquetStream(source, properties())).getReader() as ReadableStreamDefaultReader<Uint8Array>;
+    try {
+      for (;;) {
+        const chunk = await Promise.race([reader.read(), inputFailed]);
+        if (chunk.done) break;
+        yield chunk.value;
+      }
+      finished = true;
+    } finally {
+      if (!finished) reader.cancel().catch(() => undefined);
+    }
+  } finally {
+    if (!finished) {
+      stopped = true;
+      for (const b of queue.splice(0)) b.free();
+      // Not awaited: the encoder may still be inside input.next(), and an async generator's
+      // return() waits for that, which never ends if the input is a stalled push channel.
+      if (!inputDone) void Promise.resolve(input.return?.()).catch(() => undefined);
+    }
+  }
+}
+
+/**
+ * Checks that `batch` fits `schema` (names, order and types) and returns it labelled with
+ * `schema`, so the encoder sees one schema object. A non-nullable field may not hold nulls; a
+ * batch that says nullable but has no nulls is accepted. Throws a BadInputError naming the field.
+ */
+export function conformBatch(schema: arrow.Schema, batch: arrow.RecordBatch, index: number): arrow.RecordBatch {
+  if (batch.schema === schema) return checkNulls(schema, batch, index);
+  const want = schema.fields;
+  const got = batch.schema.fields;
+  for (let i = 0; i < Math.max(want.length, got.length); i++) {
+    const w = want[i];
+    const g = got[i];
+    let problem: string | undefined;
+    if (!g) problem = `field "${w!.name}" is missing`;
+    else if (!w) problem = `field "${g.name}" is not in the schema`;
+    else if (w.name !== g.name) problem = `field ${i} is "${g.name}" where the schema has "${w.name}"`;
+    else if (!sameType(w.type, g.type)) problem = `field "${g.name}" is ${g.type} where the schema has ${w.type}`;
+    if (problem) {
+      throw new BadInputError(`Record batch ${index} does not match the Parquet file's schema: ${problem}`, {
+        context: { batch: index, field: (g ?? w)!.name },
+        fix: "build every batch with the first batch's schema (or opts.schema), casting columns where they differ",
+      });
+    }
+  }
+  return checkNulls(schema, new arrow.RecordBatch(schema, batch.data), index);
+}
+
+function checkNulls(schema: arrow.Schema, batch: arrow.RecordBatch, index: number): arrow.RecordBatch {
+  schema.fields.forEach((f, i) => {
+    const nulls = f.nullable ? 0 : batch.data.children[i]!.nullCount;
+    if (nulls > 0) {
+      throw new BadInputError(`Record batch ${index} has ${nulls} null(s) in field "${f.name}", which the schema declares non-nullable`, {
+        context: { batch: index, field: f.name },
+        fix: `make "${f.name}" nullable in the schema, or fill its nulls before writing`,
+      });
+    }
+  });
+  return batch;
+}
+
+// arrow's own compareTypes also compares dictionary ids and constructors, which differ between
+// batches built separately (or read back over IPC) although the data has the same type.
+function sameType(a: arrow.DataType, b: arrow.DataType): boolean {
+  return a.typeId === b.typeId && String(a) === String(b);
+}
+
+function toWasmBatches(group: readonly arrow.RecordBatch[]): WasmRecordBatch[] {
+  if (group.length === 0) return [];
+  const table = WasmTable.fromIPCStream(arrow.tableToIPC(new arrow.Table(group as arrow.RecordBatch[]), 'stream'));
+  try {
+    return table.recordBatches();
+  } finally {
+    table.free();
+  }
+}

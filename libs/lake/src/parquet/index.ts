@@ -1,0 +1,3 @@
+export { encodeParquet, DEFAULT_ROW_GROUP_SIZE, type EncodeParquetOptions, type ParquetCompression } from './encode-parquet';
+export { openParquetWriter, type ParquetSink, type ParquetWriter, type ParquetWriteResult } from './parquet-writer';
+export { readParquetFile, readParquetSchema, countParquetRows, DEFAULT_READ_BATCH_SIZE, type ReadParquetOptions } from './read-parquet';

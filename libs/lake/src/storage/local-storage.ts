@@ -1,0 +1,173 @@
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { LakeObjectNotFoundError, PipelineError } from '@salesflow/errors';
+import type { ObjectInfo, Storage } from '../storage';
+
+/** Temp files are `.<name>.<12 hex>.tmp`; list() must never show them, even ones a crash left behind. */
+const TEMP_FILE = /^\..+\.[0-9a-f]{12}\.tmp$/;
+
+/**
+ * The lake in a local folder. Every write goes to a temp file in the target's own folder and is
+ * then renamed over the target, so a reader sees the old object or the new one, never a partial one
+ * (rename is atomic only within one file system, hence the same folder).
+ */
+export class LocalStorage implements Storage {
+  /** The absolute folder path. */
+  readonly rootUri: string;
+
+  /** @param root the lake folder; must be absolute (openStorage resolves relative paths). */
+  constructor(root: string) {
+    if (!path.isAbsolute(root)) {
+      throw new PipelineError(`LocalStorage needs an absolute folder, got "${root}"`, {
+        context: { root },
+        fix: 'build it through openStorage(), which resolves relative paths against the working directory',
+      });
+    }
+    this.rootUri = path.resolve(root);
+  }
+
+  uriOf(key: string): string {
+    return path.join(this.rootUri, ...checkKey(key).split('/'));
+  }
+
+  async putBytes(key: string, body: Uint8Array | string): Promise<void> {
+    await this.writeAtomically(key, async (tmp) => {
+      // flush fsyncs before the rename, so a crash cannot leave an empty file under the final name.
+      await writeFile(tmp, body, { flag: 'wx', flush: true });
+    });
+  }
+
+  async putStream(key: string, body: AsyncIterable<Uint8Array> | Readable): Promise<number> {
+    let written = 0;
+    await this.writeAtomically(key, async (tmp) => {
+      await pipeline(
+        body,
+        async function* count(source: AsyncIterable<Uint8Array | string>) {
+          for await (const chunk of source) {
+            const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+            written += bytes.byteLength;
+            yield bytes;
+          }
+        },
+        createWriteStream(tmp, { flags: 'wx', flush: true }),
+      );
+    });
+    return written;
+  }
+
+  async getBytes(key: string): Promise<Uint8Array | undefined> {
+    try {
+      return await readFile(this.uriOf(key));
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async getStream(key: string): Promise<Readable> {
+    const file = this.uriOf(key);
+    // Opening first turns a missing file into our error now, instead of an 'error' event later.
+    let handle;
+    try {
+      handle = await open(file, 'r');
+    } catch (err) {
+      if (isMissing(err)) throw new LakeObjectNotFoundError(file);
+      throw err;
+    }
+    return handle.createReadStream();
+  }
+
+  async openLocal(key: string): Promise<{ readonly path: string; release(): Promise<void> }> {
+    const file = this.uriOf(key);
+    if ((await this.stat(key)) === undefined) throw new LakeObjectNotFoundError(file);
+    return Object.freeze({ path: file, release: async () => {} });
+  }
+
+  async stat(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const s = await stat(this.uriOf(key));
+      // A Date of our own realm rather than fs's, so instanceof Date holds under jest's VM too.
+      return s.isFile() ? Object.freeze({ key, size: s.size, modified: new Date(s.mtimeMs) }) : undefined;
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    // A prefix is a string prefix like S3's ("raw/x/dt=2026"), so walk the deepest folder it fully names.
+    const slash = prefix.lastIndexOf('/');
+    const startKey = slash < 0 ? '' : `${checkKey(prefix.slice(0, slash))}/`;
+    const found: ObjectInfo[] = [];
+    await this.walk(startKey, prefix, found);
+    return found.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
+  }
+
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    for (const key of keys) {
+      try {
+        await unlink(this.uriOf(key));
+      } catch (err) {
+        if (!isMissing(err)) throw err;
+      }
+    }
+  }
+
+  async ensureRoot(): Promise<void> {
+    await mkdir(this.rootUri, { recursive: true });
+  }
+
+  private async walk(dirKey: string, prefix: string, into: ObjectInfo[]): Promise<void> {
+    let entries;
+    try {
+      entries = await readdir(path.join(this.rootUri, ...dirKey.split('/')), { withFileTypes: true });
+    } catch (err) {
+      if (isMissing(err)) return;
+      throw err;
+    }
+    for (const entry of entries) {
+      const key = dirKey + entry.name;
+      if (entry.isDirectory()) {
+        const asDir = `${key}/`;
+        // Descend only where keys below can still match the prefix.
+        if (asDir.startsWith(prefix) || prefix.startsWith(asDir)) await this.walk(asDir, prefix, into);
+      } else if ((entry.isFile() || entry.isSymbolicLink()) && !TEMP_FILE.test(entry.name) && key.startsWith(prefix)) {
+        const info = await this.stat(key);
+        if (info) into.push(info);
+      }
+    }
+  }
+
+  private async writeAtomically(key: string, write: (tmp: string) => Promise<void>): Promise<void> {
+    const target = this.uriOf(key);
+    const dir = path.dirname(target);
+    await mkdir(dir, { recursive: true });
+    const tmp = path.join(dir, `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+    try {
+      await write(tmp);
+      await rename(tmp, target);
+    } catch (err) {
+      await unlink(tmp).catch(() => {});
+      throw err;
+    }
+  }
+}
+
+/** Keys are relative "a/b/c"; anything that could climb out of the root is a programming error. */
+function checkKey(key: string): string {
+  const parts = key.split('/');
+  if (key === '' || key.startsWith('/') || parts.some((p) => p === '' || p === '.' || p === '..') || key.includes('\\')) {
+    throw new PipelineError(`Invalid lake key "${key}": keys are relative paths like "raw/x/part-0.parquet"`, { context: { key } });
+  }
+  return key;
+}
+
+function isMissing(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  // EISDIR/ENOTDIR: the key names a folder, or passes through a file; either way no such object.
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR';
+}

@@ -1,0 +1,369 @@
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  CreateBucketCommand,
+  DeleteBucketLifecycleCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutBucketEncryptionCommand,
+  PutBucketLifecycleConfigurationCommand,
+  PutObjectCommand,
+  S3Client,
+  type BucketLocationConstraint,
+  type S3ClientConfig,
+  type ServerSideEncryption,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { ExitCode, LakeObjectNotFoundError, PipelineError } from '@salesflow/errors';
+import type { ObjectInfo, Storage } from '../storage';
+
+/** Multipart part size: 8 MiB parts keep memory at queueSize × 8 MiB while allowing objects up to 80 GB (10,000 parts). */
+const PART_SIZE = 8 * 1024 * 1024;
+/** Parts uploaded at once; 2 keeps a step's memory flat on the 2-core machines we run on. */
+const QUEUE_SIZE = 2;
+/** DeleteObjects accepts at most 1000 keys per request. */
+const DELETE_BATCH = 1000;
+
+/** How to reach one bucket (and prefix) that holds the lake. */
+export interface S3StorageOptions {
+  /** Bucket name, e.g. "salesflow-lake". */
+  readonly bucket: string;
+  /** Key prefix inside the bucket without leading or trailing "/", e.g. "prod"; "" for the whole bucket. */
+  readonly prefix: string;
+  /** S3-compatible endpoint such as "http://127.0.0.1:5000"; unset for AWS. */
+  readonly endpoint?: string;
+  /** AWS region; defaults to us-east-1. */
+  readonly region?: string;
+  /** Address buckets as endpoint/bucket rather than bucket.endpoint; needed by most local servers. */
+  readonly forcePathStyle?: boolean;
+  /** Server-side encryption to request on every write; unset leaves it to the bucket default. */
+  readonly serverSideEncryption?: 'AES256' | 'aws:kms' | undefined;
+  /** KMS key id or ARN for serverSideEncryption 'aws:kms'; unset uses the account's aws/s3 key. */
+  readonly kmsKeyId?: string;
+  /** Explicit credentials; unset uses the SDK's default chain (env, profile, role). */
+  readonly credentials?: S3ClientConfig['credentials'];
+}
+
+/** One lifecycle rule: objects under `prefix` (relative to the lake root) expire after `days`. */
+export interface LakeLifecycleRule {
+  readonly prefix: string;
+  readonly days: number;
+}
+
+/**
+ * The lake in an S3 bucket, below an optional prefix. Single PUTs are atomic in S3 and multipart
+ * uploads only become visible on completion, which gives the Storage atomicity promise for free.
+ */
+export class S3Storage implements Storage {
+  readonly rootUri: string;
+  /** The bucket holding the lake. */
+  readonly bucket: string;
+  /** The key prefix of the lake root inside the bucket, "" for the bucket root. */
+  readonly prefix: string;
+  private readonly client: S3Client;
+  private readonly region: string;
+  private readonly encryption: { ServerSideEncryption?: ServerSideEncryption; SSEKMSKeyId?: string };
+
+  constructor(options: S3StorageOptions) {
+    this.bucket = options.bucket;
+    this.prefix = options.prefix.replace(/^\/+|\/+$/g, '');
+    this.rootUri = `s3://${this.bucket}${this.prefix ? `/${this.prefix}` : ''}`;
+    this.region = options.region ?? 'us-east-1';
+    this.client = new S3Client({
+      region: this.region,
+      endpoint: options.endpoint,
+      forcePathStyle: options.forcePathStyle,
+      credentials: options.credentials,
+      // The SDK's default aws-chunked checksum framing was stored verbatim inside objects by an
+      // S3-compatible server, silently corrupting them (FINDINGS.md); AWS itself needs no change.
+      ...(options.endpoint
+        ? { requestChecksumCalculation: 'WHEN_REQUIRED' as const, responseChecksumValidation: 'WHEN_REQUIRED' as const }
+        : {}),
+    });
+    this.encryption = options.serverSideEncryption
+      ? {
+          ServerSideEncryption: options.serverSideEncryption,
+          ...(options.serverSideEncryption === 'aws:kms' && options.kmsKeyId ? { SSEKMSKeyId: options.kmsKeyId } : {}),
+        }
+      : {};
+  }
+
+  uriOf(key: string): string {
+    return `s3://${this.bucket}/${this.objectKey(key)}`;
+  }
+
+  async putBytes(key: string, body: Uint8Array | string, contentType?: string): Promise<void> {
+    await this.call('PutObject', key, () =>
+      this.client.send(
+        new PutObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key), Body: body, ContentType: contentType, ...this.encryption }),
+      ),
+    );
+  }
+
+  async putStream(key: string, body: AsyncIterable<Uint8Array> | Readable, contentType?: string): Promise<number> {
+    let written = 0;
+    async function* count(source: AsyncIterable<Uint8Array | string>): AsyncGenerator<Uint8Array> {
+      for await (const chunk of source) {
+        const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        written += bytes.byteLength;
+        yield bytes;
+      }
+    }
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: this.bucket, Key: this.objectKey(key), Body: Readable.from(count(body)), ContentType: contentType, ...this.encryption },
+      partSize: PART_SIZE,
+      queueSize: QUEUE_SIZE,
+      // On failure Upload aborts the multipart upload, so no invisible parts keep costing storage.
+      leavePartsOnError: false,
+    });
+    await this.call('Upload', key, () => upload.done());
+    return written;
+  }
+
+  async getBytes(key: string): Promise<Uint8Array | undefined> {
+    try {
+      const body = await this.getStream(key);
+      const chunks: Buffer[] = [];
+      for await (const chunk of body) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks);
+    } catch (err) {
+      if (err instanceof LakeObjectNotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  async getStream(key: string): Promise<Readable> {
+    const out = await this.call(
+      'GetObject',
+      key,
+      () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) })),
+      true,
+    );
+    if (!(out.Body instanceof Readable)) {
+      throw new PipelineError(`GetObject returned no readable body for ${this.uriOf(key)}`, { context: { uri: this.uriOf(key) } });
+    }
+    return out.Body;
+  }
+
+  async openLocal(key: string): Promise<{ readonly path: string; release(): Promise<void> }> {
+    const body = await this.getStream(key);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'salesflow-lake-'));
+    // Keep the base name so readers that sniff the extension (".parquet") still work.
+    const file = path.join(dir, path.posix.basename(key));
+    const release = () => rm(dir, { recursive: true, force: true });
+    try {
+      await pipeline(body, createWriteStream(file));
+    } catch (err) {
+      await release();
+      throw this.wrap('GetObject', key, err);
+    }
+    return Object.freeze({ path: file, release });
+  }
+
+  async stat(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const out = await this.call(
+        'HeadObject',
+        key,
+        () => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) })),
+        true,
+      );
+      return Object.freeze({ key, size: out.ContentLength ?? 0, modified: out.LastModified ?? new Date(0) });
+    } catch (err) {
+      if (err instanceof LakeObjectNotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    const root = this.prefix ? `${this.prefix}/` : '';
+    const found: ObjectInfo[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.call('ListObjectsV2', prefix, () =>
+        this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: root + prefix, ContinuationToken: token })),
+      );
+      for (const o of page.Contents ?? []) {
+        // Keys ending in "/" are folder markers made by consoles, not lake objects.
+        if (!o.Key || o.Key.endsWith('/')) continue;
+        found.push(Object.freeze({ key: o.Key.slice(root.length), size: o.Size ?? 0, modified: o.LastModified ?? new Date(0) }));
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    // S3 already returns UTF-8 binary order; sorting again guards against servers that do not.
+    return found.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
+  }
+
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += DELETE_BATCH) {
+      const batch = keys.slice(i, i + DELETE_BATCH);
+      const out = await this.call('DeleteObjects', batch[0], () =>
+        this.client.send(
+          new DeleteObjectsCommand({
+            Bucket: this.bucket,
+            Delete: { Objects: batch.map((k) => ({ Key: this.objectKey(k) })), Quiet: true },
+          }),
+        ),
+      );
+      // DeleteObjects answers 200 even when single keys fail; missing keys are not failures in S3.
+      const failed = out.Errors ?? [];
+      if (failed.length > 0) {
+        const first = failed[0];
+        throw new PipelineError(
+          `DeleteObjects failed for ${failed.length} of ${batch.length} keys in s3://${this.bucket}, first s3://${this.bucket}/${first.Key}: ${first.Code} ${first.Message ?? ''}`.trim(),
+          { context: { uri: `s3://${this.bucket}/${first.Key}`, op: 'DeleteObjects' } },
+        );
+      }
+    }
+  }
+
+  async ensureRoot(): Promise<void> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      return;
+    } catch (err) {
+      if (httpStatus(err) !== 404 && errorName(err) !== 'NotFound' && errorName(err) !== 'NoSuchBucket') {
+        throw this.wrap('HeadBucket', undefined, err);
+      }
+    }
+    try {
+      await this.client.send(
+        new CreateBucketCommand({
+          Bucket: this.bucket,
+          // us-east-1 is the one region that rejects an explicit location constraint.
+          ...(this.region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: this.region as BucketLocationConstraint } }),
+        }),
+      );
+    } catch (err) {
+      // Another step of the same run may have created it between our HEAD and CREATE.
+      if (errorName(err) !== 'BucketAlreadyOwnedByYou') throw this.wrap('CreateBucket', undefined, err);
+    }
+  }
+
+  /**
+   * Replaces the bucket's lifecycle configuration with one expiration rule per zone prefix
+   * (prefixes are relative to the lake root). An empty list removes the configuration, because
+   * S3 rejects a configuration without rules. Other lifecycle rules on the bucket are replaced too.
+   */
+  async applyLifecycle(rules: readonly LakeLifecycleRule[]): Promise<void> {
+    for (const r of rules) {
+      if (!Number.isInteger(r.days) || r.days < 1) {
+        throw new PipelineError(`Lifecycle rule for "${r.prefix}" has days=${r.days}; S3 needs a whole number of days >= 1`, {
+          exitCode: ExitCode.usage,
+          context: { prefix: r.prefix },
+          fix: 'set the retention days of that zone to a positive integer',
+        });
+      }
+    }
+    if (rules.length === 0) {
+      await this.call('DeleteBucketLifecycle', undefined, () => this.client.send(new DeleteBucketLifecycleCommand({ Bucket: this.bucket })));
+      return;
+    }
+    const root = this.prefix ? `${this.prefix}/` : '';
+    await this.call('PutBucketLifecycleConfiguration', undefined, () =>
+      this.client.send(
+        new PutBucketLifecycleConfigurationCommand({
+          Bucket: this.bucket,
+          LifecycleConfiguration: {
+            Rules: rules.map((r) => ({
+              // IDs must be unique and at most 255 characters.
+              ID: `salesflow-expire-${root}${r.prefix}`.slice(0, 255),
+              Status: 'Enabled',
+              Filter: { Prefix: root + r.prefix },
+              Expiration: { Days: r.days },
+            })),
+          },
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Sets the bucket's default encryption so objects written by anything else are encrypted too:
+   * SSE-S3 (AES256), or SSE-KMS with the configured key when this storage writes with 'aws:kms'.
+   */
+  async applyDefaultEncryption(): Promise<void> {
+    const kms = this.encryption.ServerSideEncryption === 'aws:kms';
+    await this.call('PutBucketEncryption', undefined, () =>
+      this.client.send(
+        new PutBucketEncryptionCommand({
+          Bucket: this.bucket,
+          ServerSideEncryptionConfiguration: {
+            Rules: [
+              {
+                ApplyServerSideEncryptionByDefault: kms
+                  ? { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: this.encryption.SSEKMSKeyId }
+                  : { SSEAlgorithm: 'AES256' },
+              },
+            ],
+          },
+        }),
+      ),
+    );
+  }
+
+  private objectKey(key: string): string {
+    if (key === '' || key.startsWith('/')) {
+      throw new PipelineError(`Invalid lake key "${key}": keys are relative paths like "raw/x/part-0.parquet"`, { context: { key } });
+    }
+    return this.prefix ? `${this.prefix}/${key}` : key;
+  }
+
+  /** Runs one SDK call and turns its failure into a PipelineError; `notFound` maps a 404 to LakeObjectNotFoundError. */
+  private async call<T>(op: string, key: string | undefined, run: () => Promise<T>, notFound = false): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      if (notFound && key !== undefined && (errorName(err) === 'NoSuchKey' || errorName(err) === 'NotFound' || httpStatus(err) === 404)) {
+        // A missing bucket is a setup problem, not a missing object.
+        if (errorName(err) !== 'NoSuchBucket') throw new LakeObjectNotFoundError(this.uriOf(key));
+      }
+      throw this.wrap(op, key, err);
+    }
+  }
+
+  /**
+   * Describes an SDK failure by operation, URI, error code and HTTP status only. The SDK's own error
+   * object can carry request details (signatures, access key ids), so it is not kept as the cause.
+   */
+  private wrap(op: string, key: string | undefined, err: unknown): PipelineError {
+    if (err instanceof PipelineError) return err;
+    // Not uriOf(): the key may be a list prefix such as "", which uriOf rightly rejects.
+    const uri = key === undefined ? `s3://${this.bucket}` : `s3://${this.bucket}/${this.prefix ? `${this.prefix}/` : ''}${key}`;
+    const name = errorName(err) ?? 'Error';
+    const status = httpStatus(err);
+    const message = err instanceof Error ? err.message : String(err);
+    const auth = ['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'CredentialsProviderError', 'ExpiredToken', 'InvalidToken'];
+    const config = auth.includes(name) || name === 'NoSuchBucket' || status === 403;
+    const cause = new Error(message);
+    cause.name = name;
+    return new PipelineError(`S3 ${op} failed for ${uri}: ${name}${status ? ` (HTTP ${status})` : ''}: ${message}`, {
+      // Access and missing-bucket problems need a person; anything else may be transient.
+      exitCode: config ? ExitCode.usage : ExitCode.failed,
+      context: { uri, op },
+      fix:
+        name === 'NoSuchBucket'
+          ? `create the bucket ${this.bucket} (the setup step does) or correct the lake root`
+          : config
+            ? 'check the AWS credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, profile or role), the region and the bucket policy'
+            : undefined,
+      cause,
+    });
+  }
+}
+
+function errorName(err: unknown): string | undefined {
+  return (err as { name?: string } | undefined)?.name;
+}
+
+function httpStatus(err: unknown): number | undefined {
+  return (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+}

@@ -1,0 +1,4 @@
+export * from './build-dimension';
+export * from './build-fact-batch';
+export * from './dim-date';
+export { buildStarSchemaStep, runBuildStarSchema } from './build-star-schema-step';

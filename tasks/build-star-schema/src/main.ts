@@ -1,0 +1,4 @@
+import { runStepMain } from '@salesflow/step';
+import { buildStarSchemaStep } from './build-star-schema-step';
+
+runStepMain(buildStarSchemaStep);

@@ -1,0 +1,152 @@
+import * as arrow from 'apache-arrow';
+import picomatch from 'picomatch';
+import { BatchBuilder, type ColumnDef } from '@salesflow/batches';
+import type { FileEntityConfig } from '@salesflow/config';
+import { BadInputError } from '@salesflow/errors';
+import { readParquetFile, readParquetSchema, type ObjectInfo, type Storage } from '@salesflow/lake';
+import type { Extraction, ExtractedInput, Extractor } from '../extractor';
+import { detectFormat, type FileFormat } from './detect-format';
+import { readCsvHeader, readCsvRecords, readJsonArrayRecords, readNdjsonRecords, type TextRecord } from './read-text-records';
+import { toRawText } from './raw-value';
+
+/** Lineage columns every raw row carries: the file it came from and its line (CSV, NDJSON) or element number. */
+export const SOURCE_FILE_COLUMN = '_source_file';
+export const SOURCE_ROW_COLUMN = '_source_row';
+
+interface MatchedFile {
+  readonly info: ObjectInfo;
+  readonly uri: string;
+  readonly format: FileFormat;
+}
+
+/** Reads CSV, JSON array, NDJSON and Parquet files (optionally gzip-compressed) matched by a glob under a folder or s3:// prefix. */
+export class FilesExtractor implements Extractor<FileEntityConfig> {
+  readonly kind = 'files' as const;
+
+  constructor(
+    private readonly storage: Storage,
+    /** Config path of the source, for error messages, e.g. "sources.0". */
+    private readonly configPath: string,
+  ) {}
+
+  async extract(entity: FileEntityConfig, opts: { batchSize: number }): Promise<Extraction> {
+    const files = await this.match(entity);
+    const inputs: ExtractedInput[] = [];
+    if (files.length === 0) {
+      return { schema: new BatchBuilder(this.lineageColumns()).schema, batches: (async function* () {})(), inputs };
+    }
+    const formats = new Set(files.map((f) => f.format));
+    if (formats.has('parquet') && formats.size > 1) {
+      throw new BadInputError(`Entity ${entity.name} matches Parquet and text files together: ${files.map((f) => f.info.key).join(', ')}`, {
+        fix: `narrow ${this.configPath}.entities pattern "${entity.pattern}" so it matches one kind of file`,
+      });
+    }
+    return formats.has('parquet') ? this.extractParquet(files, opts.batchSize, inputs) : this.extractText(entity, files, opts.batchSize, inputs);
+  }
+
+  private lineageColumns(): ColumnDef[] {
+    return [
+      { name: SOURCE_FILE_COLUMN, kind: 'string', nullable: false },
+      { name: SOURCE_ROW_COLUMN, kind: 'int32', nullable: false },
+    ];
+  }
+
+  private async match(entity: FileEntityConfig): Promise<MatchedFile[]> {
+    const isMatch = picomatch(entity.pattern, { dot: false });
+    const found = (await this.storage.list('')).filter((o) => isMatch(o.key));
+    return found.map((info) => {
+      const format = detectFormat(info.key, entity);
+      const uri = this.storage.uriOf(info.key);
+      if (!format) {
+        throw new BadInputError(`Cannot tell the format of ${uri}`, { context: { file: uri }, fix: `set ${this.configPath}.entities[${entity.name}].format to csv, json, ndjson or parquet` });
+      }
+      return { info, uri, format };
+    });
+  }
+
+  private async extractText(entity: FileEntityConfig, files: readonly MatchedFile[], batchSize: number, inputs: ExtractedInput[]): Promise<Extraction> {
+    // The schema must be known before the first batch: the union of every file's columns, in order of appearance.
+    const names: string[] = [];
+    const headers = new Map<string, string[]>();
+    for (const f of files) {
+      const cols = f.format === 'csv' ? await readCsvHeader(() => this.storage.getStream(f.info.key), f.info.key, f.uri, entity.csv) : await this.scanJsonKeys(f);
+      headers.set(f.info.key, cols);
+      for (const c of cols) if (!names.includes(c)) names.push(c);
+    }
+    for (const lineage of [SOURCE_FILE_COLUMN, SOURCE_ROW_COLUMN]) {
+      if (names.includes(lineage)) throw new BadInputError(`Column ${lineage} in the source files clashes with a lineage column`, { fix: 'rename that column in the source' });
+    }
+    const columns: ColumnDef[] = [...names.map((name): ColumnDef => ({ name, kind: 'string' })), ...this.lineageColumns()];
+    const builder = new BatchBuilder(columns);
+    const storage = this.storage;
+    const records = (f: MatchedFile): AsyncGenerator<TextRecord> => {
+      const open = () => storage.getStream(f.info.key);
+      if (f.format === 'csv') return readCsvRecords(open, f.info.key, f.uri, entity.csv, headers.get(f.info.key)!);
+      if (f.format === 'ndjson') return readNdjsonRecords(open, f.info.key, f.uri);
+      return readJsonArrayRecords(open, f.info.key, f.uri);
+    };
+    async function* batches(): AsyncGenerator<arrow.RecordBatch> {
+      const row = new Array<unknown>(columns.length);
+      for (const f of files) {
+        let rows = 0;
+        for await (const rec of records(f)) {
+          for (let i = 0; i < names.length; i++) row[i] = toRawText(rec.values[names[i]!]);
+          row[names.length] = f.uri;
+          row[names.length + 1] = rec.row;
+          builder.appendRow(row);
+          rows++;
+          if (builder.length >= batchSize) yield builder.finish();
+        }
+        inputs.push({ uri: f.uri, rows, bytes: f.info.size, modified: f.info.modified.toISOString() });
+      }
+      if (builder.length > 0) yield builder.finish();
+    }
+    return { schema: builder.schema, batches: batches(), inputs };
+  }
+
+  private async scanJsonKeys(f: MatchedFile): Promise<string[]> {
+    const keys = new Set<string>();
+    const open = () => this.storage.getStream(f.info.key);
+    const it = f.format === 'ndjson' ? readNdjsonRecords(open, f.info.key, f.uri) : readJsonArrayRecords(open, f.info.key, f.uri);
+    for await (const rec of it) for (const k of Object.keys(rec.values)) keys.add(k);
+    return [...keys];
+  }
+
+  private async extractParquet(files: readonly MatchedFile[], batchSize: number, inputs: ExtractedInput[]): Promise<Extraction> {
+    const storage = this.storage;
+    const first = await storage.openLocal(files[0]!.info.key);
+    const fileSchema = await readParquetSchema(first.path).finally(() => first.release());
+    const lineage = new BatchBuilder(this.lineageColumns());
+    const schema = new arrow.Schema([...fileSchema.fields, ...lineage.schema.fields]);
+    async function* batches(): AsyncGenerator<arrow.RecordBatch> {
+      for (const f of files) {
+        const local = await storage.openLocal(f.info.key);
+        let rows = 0;
+        try {
+          for await (const b of readParquetFile(local.path, { batchSize })) {
+            const mismatch = fileSchema.fields.find((fld, i) => b.schema.fields[i]?.name !== fld.name || String(b.schema.fields[i]?.type) !== String(fld.type));
+            if (mismatch || b.schema.fields.length !== fileSchema.fields.length) {
+              throw new BadInputError(`Parquet file ${f.uri} has a different schema than ${files[0]!.uri}${mismatch ? ` (column ${mismatch.name})` : ''}`, {
+                context: { file: f.uri },
+                fix: 'land files of one schema per entity, or split them into two entities',
+              });
+            }
+            for (let r = 0; r < b.numRows; r++) lineage.appendRow([f.uri, rows + r + 1]);
+            const extra = lineage.finish();
+            rows += b.numRows;
+            yield new arrow.RecordBatch(schema, arrow.makeData({
+              type: new arrow.Struct(schema.fields),
+              length: b.numRows,
+              nullCount: 0,
+              children: [...b.data.children, ...extra.data.children],
+            }));
+          }
+        } finally {
+          await local.release();
+        }
+        inputs.push({ uri: f.uri, rows, bytes: f.info.size, modified: f.info.modified.toISOString() });
+      }
+    }
+    return { schema, batches: batches(), inputs };
+  }
+}

@@ -1,0 +1,142 @@
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { parse, CsvError } from 'csv-parse';
+import type { FileEntityConfig } from '@salesflow/config';
+import { BadInputError } from '@salesflow/errors';
+
+/** One record of a text file: values by column name, and where it came from (1-based line or element). */
+export interface TextRecord {
+  readonly values: Readonly<Record<string, unknown>>;
+  readonly row: number;
+}
+
+/** Opens a byte stream, decompressing ".gz" files on the way. */
+export type OpenStream = () => Promise<Readable>;
+
+function decompressed(stream: Readable, key: string): Readable {
+  return key.toLowerCase().endsWith('.gz') ? stream.pipe(createGunzip()) : stream;
+}
+
+function csvParser(csv: FileEntityConfig['csv']) {
+  return parse({
+    bom: true,
+    delimiter: csv.delimiter,
+    quote: csv.quote,
+    encoding: csv.encoding === 'utf-8' ? 'utf8' : csv.encoding,
+    skip_empty_lines: true,
+    info: true,
+  });
+}
+
+function csvError(e: unknown, uri: string): Error {
+  if (e instanceof CsvError) {
+    const line = (e as CsvError & { lines?: number }).lines;
+    return new BadInputError(`Cannot read CSV ${uri}${line ? ` at line ${line}` : ''}: ${e.message}`, {
+      context: { file: uri, ...(line ? { row: line } : {}) },
+      fix: 'repair that row (quote fields that contain the delimiter or quotes, one record per line), or set the csv options of the entity',
+    });
+  }
+  return e as Error;
+}
+
+/** Column names of a CSV file: its header, or column_1..n from the first record when there is none. */
+export async function readCsvHeader(open: OpenStream, key: string, uri: string, csv: FileEntityConfig['csv']): Promise<string[]> {
+  const src = decompressed(await open(), key);
+  const parser = csvParser(csv);
+  src.pipe(parser);
+  try {
+    for await (const { record } of parser as AsyncIterable<{ record: string[] }>) {
+      const names = csv.header ? record.map((n, i) => n.trim() || `column_${i + 1}`) : record.map((_, i) => `column_${i + 1}`);
+      const dup = names.find((n, i) => names.indexOf(n) !== i);
+      if (dup) throw new BadInputError(`CSV ${uri} has the column "${dup}" twice in its header`, { context: { file: uri, column: dup }, fix: 'rename one of the columns in the file' });
+      return names;
+    }
+    return [];
+  } catch (e) {
+    throw csvError(e, uri);
+  } finally {
+    src.unpipe(parser);
+    src.destroy();
+    parser.destroy();
+  }
+}
+
+/** Streams the records of a CSV file as column-name keyed values, with their line numbers. */
+export async function* readCsvRecords(open: OpenStream, key: string, uri: string, csv: FileEntityConfig['csv'], columns: readonly string[]): AsyncGenerator<TextRecord> {
+  const src = decompressed(await open(), key);
+  const parser = csvParser(csv);
+  src.on('error', (e) => parser.destroy(e));
+  src.pipe(parser);
+  let header = csv.header;
+  let names: readonly string[] = columns;
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      if (header) {
+        names = record.map((n, i) => n.trim() || `column_${i + 1}`);
+        header = false;
+        continue;
+      }
+      if (record.length !== names.length) {
+        throw new BadInputError(`Cannot read CSV ${uri} at line ${info.lines}: expected ${names.length} fields, found ${record.length}`, {
+          context: { file: uri, row: info.lines },
+          fix: 'repair that row (quote fields that contain the delimiter), or remove it from the file',
+        });
+      }
+      const values: Record<string, unknown> = {};
+      for (let i = 0; i < names.length; i++) values[names[i]!] = record[i];
+      yield { values, row: info.lines };
+    }
+  } catch (e) {
+    throw csvError(e, uri);
+  } finally {
+    src.destroy();
+  }
+}
+
+/** Streams the objects of an NDJSON file, one per non-blank line. */
+export async function* readNdjsonRecords(open: OpenStream, key: string, uri: string): AsyncGenerator<TextRecord> {
+  const src = decompressed(await open(), key);
+  const lines = createInterface({ input: src, crlfDelay: Infinity });
+  let n = 0;
+  try {
+    for await (const line of lines) {
+      n++;
+      if (!line.trim()) continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch (e) {
+        throw new BadInputError(`Cannot read NDJSON ${uri} at line ${n}: ${(e as Error).message}`, { context: { file: uri, row: n }, fix: 'make each line one complete JSON object' });
+      }
+      if (!value || typeof value !== 'object' || Array.isArray(value)) {
+        throw new BadInputError(`NDJSON ${uri} line ${n} is not a JSON object`, { context: { file: uri, row: n }, fix: 'write one JSON object per line' });
+      }
+      yield { values: value as Record<string, unknown>, row: n };
+    }
+  } finally {
+    lines.close();
+    src.destroy();
+  }
+}
+
+/**
+ * Reads the objects of a JSON array file. The array is parsed whole, so JSON array files must fit
+ * in memory; large extracts should be delivered as NDJSON, which streams.
+ */
+export async function* readJsonArrayRecords(open: OpenStream, key: string, uri: string): AsyncGenerator<TextRecord> {
+  const chunks: Buffer[] = [];
+  for await (const c of decompressed(await open(), key)) chunks.push(c as Buffer);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(Buffer.concat(chunks).toString('utf8').replace(/^\uFEFF/, ''));
+  } catch (e) {
+    throw new BadInputError(`Cannot read JSON ${uri}: ${(e as Error).message}`, { context: { file: uri }, fix: 'make the file one JSON array of objects, or use format ndjson' });
+  }
+  if (!Array.isArray(doc)) throw new BadInputError(`JSON ${uri} is not an array of objects`, { context: { file: uri }, fix: 'make the file one JSON array of objects, or use format ndjson' });
+  for (let i = 0; i < doc.length; i++) {
+    const v = doc[i] as unknown;
+    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new BadInputError(`JSON ${uri} element ${i + 1} is not an object`, { context: { file: uri, row: i + 1 }, fix: 'make every element a JSON object' });
+    yield { values: v as Record<string, unknown>, row: i + 1 };
+  }
+}

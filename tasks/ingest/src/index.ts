@@ -1,0 +1,4 @@
+export * from './extractor';
+export * from './ingest-step';
+export * from './files/files-extractor';
+export * from './files/detect-format';

@@ -1,0 +1,4 @@
+import { runStepMain } from '@salesflow/step';
+import { ingestStep } from './ingest-step';
+
+runStepMain(ingestStep);

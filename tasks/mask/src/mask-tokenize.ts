@@ -1,0 +1,40 @@
+import { hmacOf, type MaskKey } from './mask-key';
+
+/** Prefix of every token, so a token is never mistaken for a real value. */
+export const TOKEN_PREFIX = 'tok_';
+
+const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+
+/**
+ * Method `tokenize`: a deterministic token `tok_` + 16 lower-case base32 characters (the first
+ * 80 bits of HMAC-SHA256(key, "token:" + value)). The same value always gives the same token
+ * under one key, so joins and group-bys on the column still work; the "token:" prefix keeps
+ * tokens unrelated to the `hmac` method's output for the same value.
+ *
+ * Tokens are NOT reversible: there is no token vault yet, so nobody (not even with the key) can
+ * turn a token back into the value. A vault that stores token -> value for authorised
+ * de-tokenization is planned; until then use this only where the original is never needed.
+ * Null stays null.
+ */
+export function tokenizeValue(value: string | null | undefined, key: MaskKey): string | null {
+  if (value === null || value === undefined) return null;
+  return TOKEN_PREFIX + base32Of(hmacOf(key, 'token:' + value), 10);
+}
+
+/** RFC 4648 base32 (lower case, no padding) of the first `bytes` bytes; 5 bytes make 8 characters. */
+function base32Of(buf: Uint8Array, bytes: number): string {
+  let out = '';
+  let acc = 0;
+  let bits = 0;
+  for (let i = 0; i < bytes; i++) {
+    acc = (acc << 8) | buf[i]!;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      out += BASE32[(acc >>> bits) & 31];
+    }
+    acc &= (1 << bits) - 1;
+  }
+  if (bits > 0) out += BASE32[(acc << (5 - bits)) & 31];
+  return out;
+}

@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { generateSampleData } from './generate-sample-data';
+import { SAMPLE_DATA_DEFAULTS, validateSampleDataConfig } from './sample-data-config';
+import { createJsonLinesLogger } from './sample-data-logger';
+import { SampleDataUsageError } from './sample-data-usage-error';
+
+const STEP = 'sample-data';
+
+/** Parses the command line, runs the generator, prints the summary line and sets the exit code. */
+async function main(argv: readonly string[]): Promise<number> {
+  const started = Date.now();
+  try {
+    const args = yargs(argv)
+      .scriptName(STEP)
+      .usage('$0 --out <landing folder> --ds YYYY-MM-DD [--seed 42] [--scale 1] [--days 365]\n\nWrites deterministic reference sales data (customers.csv, products.json, locations.ndjson, sales_transactions.csv).')
+      .options({
+        out: { type: 'string', demandOption: true, describe: 'Landing folder to write into; created if missing, same-named files replaced' },
+        ds: { type: 'string', demandOption: true, describe: 'Partition date YYYY-MM-DD; transactions fall in the --days days before it (UTC)' },
+        seed: { type: 'number', default: SAMPLE_DATA_DEFAULTS.seed, describe: 'PRNG seed; same seed, ds, scale and days give byte-identical files' },
+        scale: { type: 'number', default: SAMPLE_DATA_DEFAULTS.scale, describe: 'Transactions x scale (10,000 at 1), customers x sqrt(scale); 0.1 to 9999' },
+        days: { type: 'number', default: SAMPLE_DATA_DEFAULTS.days, describe: 'Days before ds that transactions are spread over' },
+      })
+      .strict()
+      .version(false)
+      .help()
+      .fail((msg, err) => {
+        throw err ?? new SampleDataUsageError(msg);
+      })
+      .parseSync();
+
+    const { config, errors } = validateSampleDataConfig(args);
+    if (config === undefined) throw new SampleDataUsageError(errors.join('; '));
+
+    const log = createJsonLinesLogger({ step: STEP, ds: config.ds }, (line) => process.stderr.write(line + '\n'));
+    const result = await generateSampleData(config, { log });
+    const maxRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
+    log.info('sample data written', { seconds: (Date.now() - started) / 1000, maxRssMiB });
+    process.stdout.write(JSON.stringify({ step: STEP, status: 'ok', ...result, seconds: (Date.now() - started) / 1000, maxRssMiB }) + '\n');
+    return 0;
+  } catch (error) {
+    const exitCode = error instanceof SampleDataUsageError ? error.exitCode : 1;
+    const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof SampleDataUsageError) {
+      process.stderr.write(`${STEP}: ${message.replace(/\s*\n\s*/g, ' ')} (see --help)\n`);
+    } else {
+      process.stderr.write(JSON.stringify({ ts: new Date().toISOString(), level: 'error', msg: message, step: STEP, stack: error instanceof Error ? error.stack : undefined }) + '\n');
+    }
+    process.stdout.write(JSON.stringify({ step: STEP, status: 'failed', exitCode, error: message }) + '\n');
+    return exitCode;
+  }
+}
+
+main(hideBin(process.argv)).then((code) => {
+  process.exitCode = code;
+});

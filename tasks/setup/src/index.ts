@@ -1,0 +1,2 @@
+export * from './expired-partitions';
+export { runSetup, setupStep } from './setup-step';

@@ -1,0 +1,4 @@
+import { runStepMain } from '@salesflow/step';
+import { setupStep } from './setup-step';
+
+runStepMain(setupStep);

@@ -1,0 +1,4 @@
+import { runStepMain } from '@salesflow/step';
+import { standardizeStep } from './standardize-step';
+
+runStepMain(standardizeStep);

@@ -1,0 +1,92 @@
+import { schemaOf } from '@salesflow/batches';
+import { BadInputError } from '@salesflow/errors';
+import { datasets, partitionPrefix, type PartitionWriter } from '@salesflow/lake';
+import { startProgress } from '@salesflow/logging';
+import type { DatasetRef, StepContext, StepDefinition, StepResult } from '@salesflow/step';
+import { EntityStandardizer, planEntity, processedColumns, rejectedColumns, type StandardizeCounts } from './standardize-batch';
+
+/**
+ * Casts every configured entity's raw partition to its declared schema: processed/<entity>,
+ * rejects with reasons in processed/_rejected/<entity>, duplicates on the key dropped.
+ * More rejects than standardize.reject_tolerance fails the step with exit 4 and publishes
+ * only the rejects, so the bad rows can be inspected.
+ */
+export async function runStandardize(ctx: StepContext): Promise<StepResult> {
+  const { config, lake, ds } = ctx;
+  const batchSize = config.lake.row_group_size;
+  const inputs: DatasetRef[] = [];
+  const outputs: DatasetRef[] = [];
+  const perEntity: Record<string, StandardizeCounts & { undeclared: readonly string[]; missing: readonly string[] }> = {};
+  const total: StandardizeCounts = { rowsIn: 0, rowsOut: 0, rejected: 0, duplicates: 0 };
+
+  for (const [entity, cfg] of Object.entries(config.standardize.entities)) {
+    const log = ctx.log.child({ entity });
+    const source = config.sources.find((s) => s.name === cfg.source)!;
+    const rawDataset = datasets.raw(source.kind, source.name, entity);
+    const manifest = await lake.requireManifest(rawDataset, ds, `ingest --source ${source.name}`);
+    const plan = planEntity(entity, cfg, schemaOf(manifest.schema));
+    if (plan.undeclared.length) log.warn('undeclared columns dropped', { columns: plan.undeclared });
+    if (plan.missing.length) log.warn('declared columns missing from the source; filled with nulls', { columns: plan.missing });
+    const std = new EntityStandardizer(plan, { source: source.name, ingestedAt: Date.parse(manifest.committed_at), runId: ctx.runId });
+    const open = (dataset: string, schema: ReturnType<typeof schemaOf>): PartitionWriter =>
+      lake.openPartition({ dataset, ds, step: ctx.step, runId: ctx.runId, schema });
+    const processed = open(datasets.processed(entity), std.processed.schema);
+    const rejected = open(datasets.rejected(entity), std.rejected.schema);
+    const progress = startProgress(log, `standardize ${entity}`);
+    try {
+      for await (const batch of lake.readManifestBatches(manifest, { batchSize })) {
+        std.push(batch);
+        progress.add(batch.numRows);
+        if (std.processed.length >= batchSize) await processed.write(std.processed.finish());
+        if (std.rejected.length >= batchSize) await rejected.write(std.rejected.finish());
+      }
+      if (std.processed.length) await processed.write(std.processed.finish());
+      if (std.rejected.length) await rejected.write(std.rejected.finish());
+      progress.done();
+      const c = std.counts;
+      if (c.rowsIn !== c.rowsOut + c.rejected + c.duplicates) {
+        throw new Error(`standardize ${entity} lost rows: in ${c.rowsIn} != out ${c.rowsOut} + rejected ${c.rejected} + duplicates ${c.duplicates}`);
+      }
+      await rejected.commit({ entity, reasons_column: '_reject_reason' });
+      const share = c.rowsIn ? c.rejected / c.rowsIn : 0;
+      if (share > config.standardize.reject_tolerance) {
+        await processed.abort();
+        throw new BadInputError(
+          `Entity ${entity}: ${c.rejected} of ${c.rowsIn} rows rejected (${(share * 100).toFixed(1)}%), above the tolerance of ${(config.standardize.reject_tolerance * 100).toFixed(1)}%`,
+          {
+            context: { entity, ds },
+            fix: `read the reasons in ${lake.partitionUri(datasets.rejected(entity), ds)}, correct the source or the declared schema, then re-run; or raise standardize.reject_tolerance`,
+          },
+        );
+      }
+      const m = await processed.commit({ entity, counts: c, undeclared_columns: plan.undeclared, missing_columns: plan.missing });
+      if (c.rejected) log.warn(`${c.rejected} rows rejected`, { rejected: c.rejected });
+      perEntity[entity] = { ...c, undeclared: plan.undeclared, missing: plan.missing };
+      for (const k of ['rowsIn', 'rowsOut', 'rejected', 'duplicates'] as const) total[k] += c[k];
+      inputs.push({ uri: lake.partitionUri(rawDataset, ds), rows: manifest.rows });
+      outputs.push({ uri: lake.partitionUri(datasets.processed(entity), ds), rows: m.rows });
+      outputs.push({ uri: lake.partitionUri(datasets.rejected(entity), ds), rows: c.rejected });
+    } catch (e) {
+      await processed.abort(e);
+      await rejected.abort(e);
+      throw e;
+    }
+  }
+  return {
+    rowsIn: total.rowsIn,
+    rowsOut: total.rowsOut,
+    rowsRejected: total.rejected,
+    rowsDropped: total.duplicates,
+    inputs,
+    outputs,
+    metrics: { entities: perEntity },
+  };
+}
+
+export const standardizeStep: StepDefinition = {
+  name: 'standardize',
+  description: 'Casts raw entities to their declared schemas, quarantines bad rows with reasons, drops duplicate keys.',
+  run: runStandardize,
+};
+
+export { processedColumns, rejectedColumns };
