@@ -17,7 +17,7 @@ describe('createPrng', () => {
   });
 
   it('pins the first values, so a change to the algorithm cannot pass unnoticed', () => {
-    expect(draw(42, '', 3).map((x) => x.toFixed(12))).toMatchSnapshot();
+    expect(draw(42, '', 3).map((x) => x.toFixed(12))).toEqual(['0.925185890403', '0.238425651565', '0.462948949542']);
   });
 
   it('draws floats in [0, 1) with a mean near one half', () => {

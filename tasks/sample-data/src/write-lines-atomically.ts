@@ -15,7 +15,7 @@ export interface WriteLinesOptions {
 export class SampleFileWriteError extends Error {
   readonly file: string;
   constructor(file: string, cause: unknown) {
-    super(`Could not write ${file}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(`Could not write ${file}: ${messageOf(cause)}`, { cause });
     this.name = 'SampleFileWriteError';
     this.file = file;
   }
@@ -66,4 +66,10 @@ export async function writeLinesAtomically(path: string, lines: Iterable<string>
     await rm(tempPath, { force: true });
     throw new SampleFileWriteError(path, error);
   }
+}
+
+// Duck-typed rather than `instanceof Error`: errors from another realm (a vm context, jest) fail that check.
+function messageOf(cause: unknown): string {
+  const message = typeof cause === 'object' && cause !== null ? (cause as { message?: unknown }).message : undefined;
+  return typeof message === 'string' ? message : String(cause);
 }

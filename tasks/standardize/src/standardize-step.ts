@@ -1,6 +1,6 @@
 import { schemaOf } from '@salesflow/batches';
 import { BadInputError } from '@salesflow/errors';
-import { datasets, partitionPrefix, type PartitionWriter } from '@salesflow/lake';
+import { datasets, type PartitionWriter } from '@salesflow/lake';
 import { startProgress } from '@salesflow/logging';
 import type { DatasetRef, StepContext, StepDefinition, StepResult } from '@salesflow/step';
 import { EntityStandardizer, planEntity, processedColumns, rejectedColumns, type StandardizeCounts } from './standardize-batch';

@@ -1,0 +1,4 @@
+import { runStepMain } from '@salesflow/step';
+import { maskStep } from './mask-step';
+
+runStepMain(maskStep);
