@@ -93,9 +93,7 @@ export async function* encodeParquet(
 
     // parquet-wasm skips input errors and still writes a valid footer, which would make a
     // truncated file look complete; so an input failure is raised on the output side as well.
-    let failInput!: (err: unknown) => void;
-    const inputFailed = new Promise<never>((_, reject) => (failInput = reject));
-    inputFailed.catch(() => undefined);
+    const inputFailed = new AbortController();
 
     const source = new ReadableStream<WasmRecordBatch>(
       {
@@ -109,7 +107,7 @@ export async function* encodeParquet(
             }
             controller.enqueue(queue.shift()!);
           } catch (err) {
-            failInput(err);
+            inputFailed.abort(err);
             controller.error(err);
           }
         },
@@ -120,7 +118,7 @@ export async function* encodeParquet(
     const reader = (await transformParquetStream(source, properties())).getReader() as ReadableStreamDefaultReader<Uint8Array>;
     try {
       for (;;) {
-        const chunk = await Promise.race([reader.read(), inputFailed]);
+        const chunk = await unlessAborted(inputFailed.signal, reader.read());
         if (chunk.done) break;
         yield chunk.value;
       }
@@ -137,6 +135,31 @@ export async function* encodeParquet(
       if (!inputDone) void Promise.resolve(input.return?.()).catch(() => undefined);
     }
   }
+}
+
+/**
+ * Settles like `promise`, or rejects with the signal's reason as soon as it aborts.
+ *
+ * Promise.race against a promise that stays pending (an abort that never comes) would keep
+ * every value raced so far reachable through that promise's reaction list: with Parquet chunks
+ * and record batches that leaked the whole file into memory. Listeners here are removed instead.
+ */
+export function unlessAborted<T>(signal: AbortSignal, promise: Promise<T>): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
 }
 
 /**

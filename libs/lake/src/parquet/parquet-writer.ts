@@ -1,5 +1,5 @@
 import type * as arrow from 'apache-arrow';
-import { conformBatch, encodeParquet, type EncodeParquetOptions } from './encode-parquet';
+import { conformBatch, encodeParquet, unlessAborted, type EncodeParquetOptions } from './encode-parquet';
 
 /** A Parquet file being written batch by batch into a byte sink. */
 export interface ParquetWriter {
@@ -47,13 +47,14 @@ export function openParquetWriter(put: ParquetSink, opts: EncodeParquetOptions =
 
   // One-slot channel from write() to the encoder: write() offers a batch and waits until taken.
   let offered = deferred<Handoff>();
-  const stop = deferred<never>();
+  // Aborted when the writer is aborted or the sink fails; everything waiting gives up then.
+  const stop = new AbortController();
   // Serialises write() and close() so batches keep their order even when callers do not await.
   let last: Promise<unknown> = Promise.resolve();
 
   async function* source(): AsyncGenerator<arrow.RecordBatch, void, undefined> {
     for (;;) {
-      const item = await Promise.race([stop.promise, offered.promise]);
+      const item = await unlessAborted(stop.signal, offered.promise);
       offered = deferred<Handoff>();
       if ('end' in item) return;
       item.taken();
@@ -62,11 +63,10 @@ export function openParquetWriter(put: ParquetSink, opts: EncodeParquetOptions =
   }
 
   const body = encodeParquet(source(), opts);
-  // The sink's next() also races `stop`, so abort reaches it even while the encoder is busy.
-  // `stop` goes first: when both are settled, the first settled promise in the list wins.
+  // The sink's next() also watches `stop`, so abort reaches it even while the encoder is busy.
   const guarded: AsyncIterable<Uint8Array> = {
     [Symbol.asyncIterator]: () => ({
-      next: () => Promise.race([stop.promise, body.next()]),
+      next: () => unlessAborted(stop.signal, body.next()),
       return: async () => {
         void body.return(undefined).catch(() => undefined);
         return { done: true, value: undefined };
@@ -74,7 +74,7 @@ export function openParquetWriter(put: ParquetSink, opts: EncodeParquetOptions =
     }),
   };
   // A stopped encoder may be waiting on the sink or on write(); returning it frees the WASM side.
-  stop.promise.catch(() => body.return(undefined).catch(() => undefined));
+  stop.signal.addEventListener('abort', () => void body.return(undefined).catch(() => undefined), { once: true });
   const done = Promise.resolve()
     .then(() => put(guarded))
     .then((bytes) => {
@@ -85,7 +85,7 @@ export function openParquetWriter(put: ParquetSink, opts: EncodeParquetOptions =
     if (state === 'open' || state === 'closing') {
       state = 'failed';
       failure = err;
-      stop.reject(err);
+      stop.abort(err);
     }
   });
 
@@ -104,7 +104,7 @@ export function openParquetWriter(put: ParquetSink, opts: EncodeParquetOptions =
     // Empty batches still go to the encoder: the first one may be all it learns the schema from.
     const taken = deferred<void>();
     offered.resolve({ batch: conformed, taken: taken.resolve });
-    await Promise.race([taken.promise, stop.promise]);
+    await unlessAborted(stop.signal, taken.promise);
     rows += conformed.numRows;
   };
 
@@ -135,7 +135,7 @@ export function openParquetWriter(put: ParquetSink, opts: EncodeParquetOptions =
       if (state === 'open' || state === 'closing') {
         state = 'aborted';
         failure = reason ?? new Error('the Parquet writer was aborted');
-        stop.reject(failure);
+        stop.abort(failure);
       }
       if (state === 'closed') return;
       await done.catch(() => undefined);

@@ -1,0 +1,117 @@
+import { createHmac } from 'node:crypto';
+import { createMaskKey, maskEmail, maskHmac, maskPattern, maskRedact, splitEmail, tokenizeValue, hasTooFewDigits } from './index';
+
+const key = createMaskKey('test-key-0123456789abcdef', 'v1');
+const otherKey = createMaskKey('another-key-0123456789abcdef', 'v2');
+
+describe('createMaskKey', () => {
+  it('does not show the secret when printed or serialized', () => {
+    const printed = `${JSON.stringify(key)} ${require('node:util').inspect(key, { depth: 5 })}`;
+    expect(printed).not.toContain('test-key-0123456789abcdef');
+    expect(printed).toContain('v1');
+  });
+});
+
+describe('maskHmac', () => {
+  it('is HMAC-SHA256 in hex (RFC 4231 test case 2)', () => {
+    expect(maskHmac('what do ya want for nothing?', createMaskKey('Jefe', 'k'))).toBe(
+      '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
+    );
+  });
+  it('is deterministic for one key and different under another', () => {
+    expect(maskHmac('12 Main St', key)).toBe(maskHmac('12 Main St', key));
+    expect(maskHmac('12 Main St', key)).toMatch(/^[0-9a-f]{64}$/);
+    expect(maskHmac('12 Main St', otherKey)).not.toBe(maskHmac('12 Main St', key));
+    expect(maskHmac('12 Main St.', key)).not.toBe(maskHmac('12 Main St', key));
+  });
+  it('keeps null and undefined as null', () => {
+    expect(maskHmac(null, key)).toBeNull();
+    expect(maskHmac(undefined, key)).toBeNull();
+  });
+});
+
+describe('tokenizeValue', () => {
+  it('gives tok_ + 16 base32 characters, the same for the same value', () => {
+    const t = tokenizeValue('Smith', key);
+    expect(t).toMatch(/^tok_[a-z2-7]{16}$/);
+    expect(tokenizeValue('Smith', key)).toBe(t);
+    expect(tokenizeValue('Smyth', key)).not.toBe(t);
+  });
+  it('depends on the key and differs from the hmac method', () => {
+    expect(tokenizeValue('Smith', otherKey)).not.toBe(tokenizeValue('Smith', key));
+    const hex = createHmac('sha256', 'test-key-0123456789abcdef').update('token:Smith').digest();
+    // base32 of the first 10 bytes of HMAC(key, "token:" + value)
+    const bits = [...hex.subarray(0, 10)].map((b) => b.toString(2).padStart(8, '0')).join('');
+    const expected = bits.match(/.{5}/g)!.map((g) => 'abcdefghijklmnopqrstuvwxyz234567'[parseInt(g, 2)]).join('');
+    expect(tokenizeValue('Smith', key)).toBe('tok_' + expected);
+    expect(maskHmac('Smith', key)!.startsWith(hex.toString('hex').slice(0, 8))).toBe(false);
+  });
+  it('keeps null as null', () => {
+    expect(tokenizeValue(null, key)).toBeNull();
+  });
+});
+
+describe('maskEmail', () => {
+  it('replaces the local part with 10 hex characters and keeps the domain lower-cased', () => {
+    const m = maskEmail('John.Smith@Example.com', key);
+    expect(m).toMatch(/^[0-9a-f]{10}@example\.com$/);
+    expect(m).not.toContain('john');
+  });
+  it('is deterministic, ignores case and surrounding spaces, and depends on the key', () => {
+    const m = maskEmail('John.Smith@Example.com', key);
+    expect(maskEmail('  john.smith@EXAMPLE.COM ', key)).toBe(m);
+    expect(maskEmail('jane.smith@example.com', key)).not.toBe(m);
+    expect(maskEmail('John.Smith@Example.com', otherKey)).not.toBe(m);
+    expect(maskEmail('John.Smith@Example.com', otherKey)!.endsWith('@example.com')).toBe(true);
+  });
+  it('splits at the last @', () => {
+    expect(splitEmail('"a@b"@example.org')).toEqual({ local: '"a@b"', domain: 'example.org' });
+    expect(maskEmail('"a@b"@example.org', key)).toMatch(/^[0-9a-f]{10}@example\.org$/);
+  });
+  it('hashes a value that is not an email whole, like the hmac method', () => {
+    for (const v of ['john.smith', '@example.com', 'john@', '']) {
+      expect(splitEmail(v)).toBeUndefined();
+      expect(maskEmail(v, key)).toBe(maskHmac(v, key));
+    }
+  });
+  it('keeps null as null', () => {
+    expect(maskEmail(null, key)).toBeNull();
+  });
+});
+
+describe('maskPattern', () => {
+  const p = 'XXX-XXX-####';
+  it.each([
+    ['555-123-4567', 'XXX-XXX-4567'],
+    ['(555) 123 4567', 'XXX-XXX-4567'],
+    ['+1 555 123 4567', 'XXX-XXX-4567'],
+    ['5551234567', 'XXX-XXX-4567'],
+    ['123-4567', 'XXX-XXX-4567'],
+    ['ext. 34567', 'XXX-XXX-4567'],
+  ])('%s -> %s', (value, masked) => {
+    expect(maskPattern(value, p)).toBe(masked);
+    expect(hasTooFewDigits(value, p)).toBe(false);
+  });
+  it('masks fully a value with no more digits than the pattern keeps', () => {
+    for (const v of ['4567', '567', 'n/a', '']) {
+      expect(maskPattern(v, p)).toBe('XXX-XXX-XXXX');
+      expect(hasTooFewDigits(v, p)).toBe(true);
+    }
+  });
+  it('copies other pattern characters and right-aligns kept digits', () => {
+    expect(maskPattern('4111 1111 1111 1234', '**** **** **** ####')).toBe('**** **** **** 1234');
+    expect(maskPattern('555-123-4567', '(XXX) XXX-XX##')).toBe('(XXX) XXX-XX67');
+    expect(maskPattern('555-123-4567', 'XXX')).toBe('XXX');
+  });
+  it('keeps null as null', () => {
+    expect(maskPattern(null, p)).toBeNull();
+    expect(maskPattern(undefined, p)).toBeNull();
+  });
+});
+
+describe('maskRedact', () => {
+  it('drops every value', () => {
+    expect(maskRedact('secret')).toBeNull();
+    expect(maskRedact(null)).toBeNull();
+  });
+});
