@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { inspect } from 'node:util';
 import { createMaskKey, maskEmail, maskHmac, maskPattern, maskRedact, splitEmail, tokenizeValue, hasTooFewDigits } from './index';
 
 const key = createMaskKey('test-key-0123456789abcdef', 'v1');
@@ -6,7 +7,7 @@ const otherKey = createMaskKey('another-key-0123456789abcdef', 'v2');
 
 describe('createMaskKey', () => {
   it('does not show the secret when printed or serialized', () => {
-    const printed = `${JSON.stringify(key)} ${require('node:util').inspect(key, { depth: 5 })}`;
+    const printed = `${JSON.stringify(key)} ${inspect(key, { depth: 5 })}`;
     expect(printed).not.toContain('test-key-0123456789abcdef');
     expect(printed).toContain('v1');
   });
@@ -37,14 +38,13 @@ describe('tokenizeValue', () => {
     expect(tokenizeValue('Smith', key)).toBe(t);
     expect(tokenizeValue('Smyth', key)).not.toBe(t);
   });
-  it('depends on the key and differs from the hmac method', () => {
+  it('is the base32 of HMAC(key, "token:" + value), so it depends on the key', () => {
     expect(tokenizeValue('Smith', otherKey)).not.toBe(tokenizeValue('Smith', key));
     const hex = createHmac('sha256', 'test-key-0123456789abcdef').update('token:Smith').digest();
     // base32 of the first 10 bytes of HMAC(key, "token:" + value)
     const bits = [...hex.subarray(0, 10)].map((b) => b.toString(2).padStart(8, '0')).join('');
     const expected = bits.match(/.{5}/g)!.map((g) => 'abcdefghijklmnopqrstuvwxyz234567'[parseInt(g, 2)]).join('');
     expect(tokenizeValue('Smith', key)).toBe('tok_' + expected);
-    expect(maskHmac('Smith', key)!.startsWith(hex.toString('hex').slice(0, 8))).toBe(false);
   });
   it('keeps null as null', () => {
     expect(tokenizeValue(null, key)).toBeNull();
@@ -56,6 +56,9 @@ describe('maskEmail', () => {
     const m = maskEmail('John.Smith@Example.com', key);
     expect(m).toMatch(/^[0-9a-f]{10}@example\.com$/);
     expect(m).not.toContain('john');
+    // "email:" keeps it unrelated to the hmac method's output for the same text
+    expect(m!.slice(0, 10)).not.toBe(maskHmac('john.smith', key)!.slice(0, 10));
+    expect(m!.slice(0, 10)).toBe(createHmac('sha256', 'test-key-0123456789abcdef').update('email:john.smith').digest('hex').slice(0, 10));
   });
   it('is deterministic, ignores case and surrounding spaces, and depends on the key', () => {
     const m = maskEmail('John.Smith@Example.com', key);

@@ -1,0 +1,144 @@
+/** Slots per key before the table doubles; linear probing stays short below this load. */
+const MAX_LOAD = 0.7;
+/** Key offsets are 32-bit. */
+const MAX_ARENA_BYTES = 0xffff_ffff;
+
+/**
+ * A set of byte-string keys in a few typed arrays: key bytes in one growing arena, a 32-bit hash
+ * per key, and an open-addressing table of key numbers.
+ *
+ * Why not a Set of strings: a V8 Set holds at most 2^24 (16.7 M) entries, then throws, and each
+ * string entry costs several times its length on the heap. This one holds about 20 bytes per key
+ * plus the key's bytes (10 M 11-byte keys: about 300 MB), and is limited only by the arena
+ * (4 GiB of key bytes).
+ */
+export class KeySet {
+  private arena: Uint8Array;
+  private used = 0;
+  /** Key k's bytes are arena[starts[k], starts[k + 1]). */
+  private starts: Uint32Array;
+  private hashes: Uint32Array;
+  /** Slot -> key number + 1; 0 is an empty slot. */
+  private slots: Int32Array;
+  private mask: number;
+  private count = 0;
+
+  constructor(expectedKeys = 1024) {
+    const capacity = nextPowerOfTwo(Math.max(16, Math.ceil(expectedKeys / MAX_LOAD)));
+    this.slots = new Int32Array(capacity);
+    this.mask = capacity - 1;
+    this.starts = new Uint32Array(Math.max(16, expectedKeys) + 1);
+    this.hashes = new Uint32Array(Math.max(16, expectedKeys));
+    this.arena = new Uint8Array(Math.max(256, expectedKeys * 8));
+  }
+
+  /** Number of distinct keys added. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Bytes held by the set's arrays (an estimate of its memory). */
+  get byteLength(): number {
+    return this.arena.byteLength + this.starts.byteLength + this.hashes.byteLength + this.slots.byteLength;
+  }
+
+  /**
+   * Adds the key held in src[start, end). Returns true when it is new, false when it was
+   * already in the set. The bytes are copied; src may be reused afterwards.
+   */
+  add(src: Uint8Array, start: number, end: number): boolean {
+    const hash = hashBytes(src, start, end);
+    const slots = this.slots;
+    const mask = this.mask;
+    let slot = hash & mask;
+    for (;;) {
+      const entry = slots[slot]!;
+      if (entry === 0) break;
+      const k = entry - 1;
+      if (this.hashes[k] === hash && this.equals(k, src, start, end)) return false;
+      slot = (slot + 1) & mask;
+    }
+    const k = this.count;
+    this.store(k, hash, src, start, end);
+    slots[slot] = k + 1;
+    this.count = k + 1;
+    if (this.count > slots.length * MAX_LOAD) this.rehash(slots.length * 2);
+    return true;
+  }
+
+  /** Whether the key held in src[start, end) is in the set. */
+  has(src: Uint8Array, start: number, end: number): boolean {
+    const hash = hashBytes(src, start, end);
+    let slot = hash & this.mask;
+    for (;;) {
+      const entry = this.slots[slot]!;
+      if (entry === 0) return false;
+      const k = entry - 1;
+      if (this.hashes[k] === hash && this.equals(k, src, start, end)) return true;
+      slot = (slot + 1) & this.mask;
+    }
+  }
+
+  private equals(k: number, src: Uint8Array, start: number, end: number): boolean {
+    const from = this.starts[k]!;
+    const len = this.starts[k + 1]! - from;
+    if (len !== end - start) return false;
+    const arena = this.arena;
+    for (let i = 0; i < len; i++) if (arena[from + i] !== src[start + i]) return false;
+    return true;
+  }
+
+  private store(k: number, hash: number, src: Uint8Array, start: number, end: number): void {
+    const len = end - start;
+    if (this.used + len > MAX_ARENA_BYTES) throw new RangeError(`KeySet holds at most ${MAX_ARENA_BYTES} bytes of keys (${this.count} keys so far)`);
+    if (this.used + len > this.arena.length) this.arena = grow(this.arena, this.used + len);
+    if (k + 2 > this.starts.length) this.starts = grow(this.starts, k + 2);
+    if (k + 1 > this.hashes.length) this.hashes = grow(this.hashes, k + 1);
+    // Short keys copy faster byte by byte than through set(subarray()).
+    if (len <= 32) for (let i = 0; i < len; i++) this.arena[this.used + i] = src[start + i]!;
+    else this.arena.set(src.subarray(start, end), this.used);
+    this.starts[k] = this.used;
+    this.used += len;
+    this.starts[k + 1] = this.used;
+    this.hashes[k] = hash;
+  }
+
+  private rehash(capacity: number): void {
+    const slots = new Int32Array(capacity);
+    const mask = capacity - 1;
+    for (let k = 0; k < this.count; k++) {
+      let slot = this.hashes[k]! & mask;
+      while (slots[slot] !== 0) slot = (slot + 1) & mask;
+      slots[slot] = k + 1;
+    }
+    this.slots = slots;
+    this.mask = mask;
+  }
+}
+
+/** FNV-1a over the bytes, then murmur3's finalizer so that the low bits (the slot) mix well. */
+export function hashBytes(src: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ src[i]!, 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+function nextPowerOfTwo(n: number): number {
+  let p = 16;
+  while (p < n) p *= 2;
+  return p;
+}
+
+function grow<T extends Uint8Array | Uint32Array>(a: T, atLeast: number): T {
+  let size = a.length * 2;
+  while (size < atLeast) size *= 2;
+  if (a instanceof Uint8Array) size = Math.min(size, MAX_ARENA_BYTES);
+  const b = new (a.constructor as new (n: number) => T)(size);
+  b.set(a);
+  return b;
+}

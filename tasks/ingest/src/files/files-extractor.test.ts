@@ -1,0 +1,124 @@
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { BatchBuilder, batchToObjects } from '@salesflow/batches';
+import type { FileEntityConfig } from '@salesflow/config';
+import { LocalStorage, openParquetWriter } from '@salesflow/lake';
+import { createWriteStream } from 'node:fs';
+import { FilesExtractor } from './files-extractor';
+
+const CSV = { delimiter: ',', quote: '"', header: true, encoding: 'utf8' as const };
+const entity = (name: string, pattern: string, extra: Partial<FileEntityConfig> = {}): FileEntityConfig => ({ name, pattern, csv: CSV, required: true, ...extra });
+
+function landing(files: Record<string, string | Buffer>): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'landing-'));
+  for (const [name, body] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), body);
+  }
+  return dir;
+}
+
+async function extractRows(dir: string, e: FileEntityConfig) {
+  const x = await new FilesExtractor(new LocalStorage(dir), 'sources.0').extract(e, { batchSize: 2 });
+  const rows: Record<string, unknown>[] = [];
+  for await (const b of x.batches) rows.push(...batchToObjects(b));
+  return { rows, inputs: x.inputs, schema: x.schema.fields.map((f) => f.name) };
+}
+
+describe('FilesExtractor', () => {
+  it('reads CSV files matched by a glob, quoted fields intact, with file and line lineage', async () => {
+    const dir = landing({
+      'sales_1.csv': 'id,name,amount\n1,"Smith, John","1,234.50"\n2,"Say ""hi""",3\n',
+      'sales_2.csv.gz': gzipSync('id,name,amount\n3,Ann,4\n'),
+      'other.csv': 'x\n1\n',
+    });
+    const { rows, inputs, schema } = await extractRows(dir, entity('sales', 'sales_*.csv*'));
+    expect(schema).toEqual(['id', 'name', 'amount', '_source_file', '_source_row']);
+    expect(rows.map((r) => [r.id, r.name, r.amount, r._source_row])).toEqual([
+      ['1', 'Smith, John', '1,234.50', 2],
+      ['2', 'Say "hi"', '3', 3],
+      ['3', 'Ann', '4', 2],
+    ]);
+    expect(inputs.map((i) => [path.basename(i.uri), i.rows])).toEqual([
+      ['sales_1.csv', 2],
+      ['sales_2.csv.gz', 1],
+    ]);
+    expect(inputs[0]!.modified).toMatch(/^\d{4}-/);
+  });
+
+  it('reads semicolon CSV without a header', async () => {
+    const dir = landing({ 'a.csv': 'x;1\ny;2\n' });
+    const { rows } = await extractRows(dir, entity('a', '*.csv', { csv: { ...CSV, delimiter: ';', header: false } }));
+    expect(rows.map((r) => [r.column_1, r.column_2])).toEqual([
+      ['x', '1'],
+      ['y', '2'],
+    ]);
+  });
+
+  it('reads JSON arrays and NDJSON, keeping every key and nested values as JSON text', async () => {
+    const dir = landing({
+      'p.json': JSON.stringify([{ id: 1, price: 9.5, tags: ['a'] }, { id: 2, extra: { k: true } }]),
+      'l.ndjson': '{"id":"L1","open":true}\n\n{"id":"L2","zip":"02134"}\n',
+    });
+    const json = await extractRows(dir, entity('p', '*.json'));
+    expect(json.rows.map((r) => [r.id, r.price, r.tags, r.extra])).toEqual([
+      ['1', '9.5', '["a"]', null],
+      ['2', null, null, '{"k":true}'],
+    ]);
+    const nd = await extractRows(dir, entity('l', '*.ndjson'));
+    expect(nd.rows.map((r) => [r.id, r.open, r.zip, r._source_row])).toEqual([
+      ['L1', 'true', null, 1],
+      ['L2', null, '02134', 3],
+    ]);
+  });
+
+  it('reads Parquet files keeping their types', async () => {
+    const dir = landing({});
+    const b = new BatchBuilder([
+      { name: 'id', kind: 'int64' },
+      { name: 'amount', kind: 'float64' },
+    ]);
+    b.appendRow([1n, 2.5]);
+    b.appendRow([2n, null]);
+    const file = path.join(dir, 'x.parquet');
+    const w = openParquetWriter(async (body) => {
+      const out = createWriteStream(file);
+      let n = 0;
+      for await (const c of body) {
+        out.write(c);
+        n += c.length;
+      }
+      await new Promise((r) => out.end(r));
+      return n;
+    });
+    await w.write(b.finish());
+    await w.close();
+    const { rows } = await extractRows(dir, entity('x', '*.parquet'));
+    expect(rows.map((r) => [r.id, r.amount, r._source_row])).toEqual([
+      [1n, 2.5, 1],
+      [2n, null, 2],
+    ]);
+  });
+
+  it('fails on a CSV row with the wrong number of fields, naming file and line', async () => {
+    const dir = landing({ 'bad.csv': 'a,b\n1,2\n3,4,5\n' });
+    await expect(extractRows(dir, entity('bad', '*.csv'))).rejects.toMatchObject({
+      exitCode: 4,
+      message: expect.stringMatching(/bad\.csv at line 3: expected 2 fields, found 3/),
+    });
+  });
+
+  it('fails on an unterminated quote with the file named', async () => {
+    const dir = landing({ 'q.csv': 'a,b\n1,"open\n' });
+    await expect(extractRows(dir, entity('q', '*.csv'))).rejects.toMatchObject({ exitCode: 4, message: expect.stringContaining('q.csv') });
+  });
+
+  it('returns no inputs when nothing matches', async () => {
+    const dir = landing({ 'a.txt': 'x' });
+    const { rows, inputs } = await extractRows(dir, entity('none', '*.csv'));
+    expect(rows).toEqual([]);
+    expect(inputs).toEqual([]);
+  });
+});

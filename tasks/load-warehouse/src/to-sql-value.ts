@@ -1,0 +1,82 @@
+import type { WarehouseColumn, WarehouseDialect } from './warehouse-tables';
+
+/** A value a warehouse driver binds as-is. */
+export type SqlValue = string | number | boolean | null;
+
+/**
+ * Converts a lake value (see @salesflow/batches ColumnKind: dates and timestamps are epoch ms,
+ * int64 is bigint) into what the dialect's driver binds for the column. Throws a plain Error
+ * naming the problem when the value cannot be written; the caller adds table and row.
+ */
+export function toSqlValue(value: unknown, column: WarehouseColumn, dialect: WarehouseDialect): SqlValue {
+  if (value === null || value === undefined) return null;
+  switch (column.type) {
+    case 'text':
+      return typeof value === 'string' ? value : String(value);
+    case 'int':
+      return toInteger(value);
+    case 'decimal':
+      return roundToScale(toFiniteNumber(value), column.scale ?? 2);
+    case 'date':
+      return toSqlDate(value);
+    case 'timestamp':
+      return toSqlTimestamp(value, dialect);
+    case 'bool': {
+      const b = typeof value === 'boolean' ? value : Boolean(Number(value));
+      // better-sqlite3 cannot bind booleans; MySQL's BOOLEAN is TINYINT(1).
+      return dialect === 'postgres' ? b : b ? 1 : 0;
+    }
+  }
+}
+
+function toFiniteNumber(value: unknown): number {
+  const n = typeof value === 'bigint' ? Number(value) : typeof value === 'number' ? value : Number(value);
+  if (!Number.isFinite(n)) throw new Error(`${String(value)} is not a finite number`);
+  return n;
+}
+
+function toInteger(value: unknown): number {
+  const n = toFiniteNumber(value);
+  if (!Number.isSafeInteger(n)) throw new Error(`${String(value)} is not an integer the warehouse column can hold`);
+  return n;
+}
+
+/**
+ * Rounds half away from zero on the number's shortest decimal form, as PostgreSQL and MySQL do
+ * when they store it into DECIMAL(p, scale); SQLite stores REAL as given, so rounding here keeps
+ * every dialect holding the same value (19.989999999 -> 19.99, 1.005 -> 1.01).
+ */
+export function roundToScale(value: number, scale: number): number {
+  if (!Number.isFinite(value)) throw new Error(`${value} is not a finite number`);
+  const abs = String(Math.abs(value));
+  if (/e/i.test(abs)) return Number(value.toFixed(scale)); // below 1e-6 or above 1e21: no decimal digits to round by text
+  const [whole, frac = ''] = abs.split('.') as [string, string?];
+  if (frac.length <= scale) return value;
+  let digits = BigInt(whole + frac.slice(0, scale));
+  if (frac.charCodeAt(scale) >= 53 /* '5' */) digits += 1n;
+  const s = digits.toString().padStart(scale + 1, '0');
+  const rounded = Number(scale > 0 ? `${s.slice(0, -scale)}.${s.slice(-scale)}` : s);
+  return value < 0 && rounded !== 0 ? -rounded : rounded;
+}
+
+/** 'YYYY-MM-DD' of an epoch-ms date (UTC), a Date, or a string already in that form. */
+export function toSqlDate(value: unknown): string {
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
+  return isoOf(value).slice(0, 10);
+}
+
+/**
+ * A UTC instant as each driver reads it unambiguously: PostgreSQL gets ISO 8601 with 'Z' for
+ * TIMESTAMPTZ; MySQL's DATETIME(3) takes no zone suffix (MariaDB rejects one), so it gets
+ * 'YYYY-MM-DD HH:MM:SS.SSS' in UTC; SQLite stores that same text, which its date functions read.
+ */
+export function toSqlTimestamp(value: unknown, dialect: WarehouseDialect): string {
+  const iso = isoOf(value);
+  return dialect === 'postgres' ? iso : iso.slice(0, 23).replace('T', ' ');
+}
+
+function isoOf(value: unknown): string {
+  const ms = value instanceof Date ? value.getTime() : typeof value === 'bigint' ? Number(value) : typeof value === 'number' ? value : NaN;
+  if (!Number.isFinite(ms)) throw new Error(`${String(value)} is not a date or timestamp (epoch milliseconds)`);
+  return new Date(ms).toISOString();
+}

@@ -1,0 +1,60 @@
+import { castValue } from './cast-value';
+import { snakeCase } from './snake-case';
+
+const cast = (v: unknown, type: Parameters<typeof castValue>[1]['type'], extra: { required?: boolean; scale?: number } = {}) =>
+  castValue(v, { type, required: extra.required ?? false, scale: extra.scale ?? 2 });
+
+describe('castValue', () => {
+  it('trims strings and turns blanks into null', () => {
+    expect(cast('  Ada  ', 'string')).toEqual({ ok: true, value: 'Ada' });
+    expect(cast('   ', 'string')).toEqual({ ok: true, value: null });
+    expect(cast('', 'string', { required: true })).toEqual({ ok: false, reason: 'required value is missing' });
+  });
+
+  it('casts integers and rejects text, fractions and overflow', () => {
+    expect(cast(' 42 ', 'int')).toEqual({ ok: true, value: 42 });
+    expect(cast('two', 'int')).toMatchObject({ ok: false, reason: '"two" is not an integer' });
+    expect(cast('1.5', 'int')).toMatchObject({ ok: false });
+    expect(cast('3000000000', 'int')).toMatchObject({ ok: false, reason: expect.stringContaining('declare the column bigint') });
+    expect(cast('9007199254740993', 'bigint')).toEqual({ ok: true, value: 9007199254740993n });
+  });
+
+  it('casts money text to decimals rounded to the scale', () => {
+    expect(cast('$1,234.50', 'decimal')).toEqual({ ok: true, value: 1234.5 });
+    expect(cast('24295.005', 'decimal')).toEqual({ ok: true, value: 24295.01 });
+    expect(cast('0.15', 'decimal', { scale: 4 })).toEqual({ ok: true, value: 0.15 });
+    expect(cast('1,2', 'decimal')).toMatchObject({ ok: false });
+    expect(cast(12.5, 'float')).toEqual({ ok: true, value: 12.5 });
+  });
+
+  it('casts booleans in their usual spellings', () => {
+    for (const t of ['true', 'YES', 'y', '1', 'T']) expect(cast(t, 'bool')).toEqual({ ok: true, value: true });
+    for (const f of ['false', 'No', 'n', '0']) expect(cast(f, 'bool')).toEqual({ ok: true, value: false });
+    expect(cast('maybe', 'bool')).toMatchObject({ ok: false });
+  });
+
+  it('casts dates and rejects impossible ones', () => {
+    expect(cast('2024-02-29', 'date')).toEqual({ ok: true, value: Date.UTC(2024, 1, 29) });
+    expect(cast('2023-02-29', 'date')).toMatchObject({ ok: false });
+    expect(cast('11/26/2026', 'date')).toMatchObject({ ok: false, reason: expect.stringContaining('YYYY-MM-DD') });
+  });
+
+  it('casts timestamps with Z, offsets or none (UTC), and rejects garbage', () => {
+    expect(cast('2026-11-26T13:45:00Z', 'timestamp')).toEqual({ ok: true, value: Date.UTC(2026, 10, 26, 13, 45) });
+    expect(cast('2026-11-26 13:45:00', 'timestamp')).toEqual({ ok: true, value: Date.UTC(2026, 10, 26, 13, 45) });
+    expect(cast('2026-11-26T13:45:00.250+02:00', 'timestamp')).toEqual({ ok: true, value: Date.UTC(2026, 10, 26, 11, 45, 0, 250) });
+    expect(cast('2026-11-26T13:45:00-0530', 'timestamp')).toEqual({ ok: true, value: Date.UTC(2026, 10, 26, 19, 15) });
+    expect(cast('2026-13-45 25:61', 'timestamp')).toMatchObject({ ok: false });
+    expect(cast('2026-11-26 25:00', 'timestamp')).toMatchObject({ ok: false, reason: expect.stringContaining('time of day') });
+  });
+});
+
+describe('snakeCase', () => {
+  it.each([
+    ['CustomerID', 'customer_id'],
+    ['Zip Code', 'zip_code'],
+    ['unit-price', 'unit_price'],
+    ['  transaction_timestamp ', 'transaction_timestamp'],
+    ['HTTPStatus', 'http_status'],
+  ])('%s -> %s', (a, b) => expect(snakeCase(a)).toBe(b));
+});

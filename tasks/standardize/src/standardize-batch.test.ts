@@ -1,0 +1,75 @@
+import { BatchBuilder, batchToObjects, type ColumnDef } from '@salesflow/batches';
+import type { StandardizeEntityConfig } from '@salesflow/config';
+import { EntityStandardizer, planEntity } from './standardize-batch';
+
+const RAW: ColumnDef[] = ['Transaction ID', 'Quantity', 'Total Amount', 'Transaction Timestamp', 'Extra'].map((name) => ({ name, kind: 'string' as const }));
+const RAW_WITH_LINEAGE: ColumnDef[] = [...RAW, { name: '_source_file', kind: 'string' }, { name: '_source_row', kind: 'int32' }];
+
+const CFG: StandardizeEntityConfig = {
+  source: 'landing',
+  key: ['transaction_id'],
+  columns: {
+    transaction_id: { type: 'string', required: true, scale: 2 },
+    quantity: { type: 'int', required: true, scale: 2 },
+    total_amount: { type: 'decimal', required: false, scale: 2 },
+    transaction_timestamp: { type: 'timestamp', required: true, scale: 2 },
+  },
+};
+
+function rawBatch(rows: unknown[][]) {
+  const b = new BatchBuilder(RAW_WITH_LINEAGE);
+  rows.forEach((r, i) => b.appendRow([...r, 'file:///landing/sales.csv', i + 2]));
+  return b.finish();
+}
+
+describe('EntityStandardizer', () => {
+  const plan = planEntity('sales', CFG, new BatchBuilder(RAW_WITH_LINEAGE).schema);
+
+  it('maps snake_cased raw names to the declared schema and reports undeclared columns', () => {
+    expect(plan.columns.map((c) => [c.target, c.raw])).toEqual([
+      ['transaction_id', 'Transaction ID'],
+      ['quantity', 'Quantity'],
+      ['total_amount', 'Total Amount'],
+      ['transaction_timestamp', 'Transaction Timestamp'],
+    ]);
+    expect(plan.undeclared).toEqual(['Extra']);
+  });
+
+  it('routes rows to processed, rejected (with reasons) or duplicates, and counts reconcile', () => {
+    const std = new EntityStandardizer(plan, { source: 'landing', ingestedAt: 1000, runId: 'r1' });
+    std.push(
+      rawBatch([
+        [' TXN1 ', '2', '$10.50', '2026-11-25T10:00:00Z', 'x'],
+        ['TXN2', 'two', '5', '2026-11-25T10:00:00Z', 'x'],
+        ['TXN3', '1', '', '2026-13-45 25:61', 'x'],
+      ]),
+    );
+    std.push(rawBatch([['TXN1', '9', '1', '2026-11-25T11:00:00Z', 'x'], ['', '1', '1', '2026-11-25T11:00:00Z', 'x']]));
+    expect(std.counts).toEqual({ rowsIn: 5, rowsOut: 1, rejected: 3, duplicates: 1 });
+    const [good] = batchToObjects(std.processed.finish());
+    expect(good).toMatchObject({ transaction_id: 'TXN1', quantity: 2, total_amount: 10.5, transaction_timestamp: Date.UTC(2026, 10, 25, 10), _source: 'landing', _ingested_at: 1000, _run_id: 'r1' });
+    expect(good!._row_hash).toMatch(/^[0-9a-f]{32}$/);
+    const rejected = batchToObjects(std.rejected.finish());
+    expect(rejected.map((r) => [r['Transaction ID'], r._reject_column, r._source_row])).toEqual([
+      ['TXN2', 'quantity', 3],
+      ['TXN3', 'transaction_timestamp', 4],
+      ['', 'transaction_id', 3],
+    ]);
+    expect(rejected[0]!._reject_reason).toBe('quantity: "two" is not an integer');
+    expect(rejected[0]!.Quantity).toBe('two');
+  });
+
+  it('gives the same row hash for the same business values', () => {
+    const a = new EntityStandardizer(plan, { source: 's', ingestedAt: 1, runId: 'a' });
+    const b = new EntityStandardizer(plan, { source: 's', ingestedAt: 2, runId: 'b' });
+    const rows = [['TXN9', '1', '1', '2026-11-25T10:00:00Z', 'x']];
+    a.push(rawBatch(rows));
+    b.push(rawBatch(rows));
+    expect(batchToObjects(a.processed.finish())[0]!._row_hash).toBe(batchToObjects(b.processed.finish())[0]!._row_hash);
+  });
+
+  it('fails naming the entity and column when a required column is missing', () => {
+    const schema = new BatchBuilder(RAW_WITH_LINEAGE.filter((c) => c.name !== 'Quantity')).schema;
+    expect(() => planEntity('sales', CFG, schema)).toThrow(/Entity sales: the required column "quantity" is not in the raw data/);
+  });
+});
