@@ -10,7 +10,7 @@
 'use strict';
 
 /** Pinned so a MinIO release cannot change test behaviour under us; LAKE_TEST_MINIO_IMAGE overrides it. */
-const MINIO_IMAGE = process.env.LAKE_TEST_MINIO_IMAGE || 'minio/minio:RELEASE.2023-09-04T19-57-37Z';
+const MINIO_IMAGE = process.env.LAKE_TEST_MINIO_IMAGE || 'minio/minio:RELEASE.2025-04-22T22-12-26Z';
 
 module.exports = async function globalSetup() {
   if (process.env.LAKE_TEST_S3_ENDPOINT) return;
@@ -28,7 +28,11 @@ module.exports = async function globalSetup() {
   }
 
   const { MinioContainer } = require('@testcontainers/minio');
-  const minio = await new MinioContainer(MINIO_IMAGE).start();
+  const { randomBytes } = require('node:crypto');
+  const minio = await new MinioContainer(MINIO_IMAGE)
+    // MinIO refuses server-side encryption (which the lake tests request) unless a KMS key is set.
+    .withEnvironment({ MINIO_KMS_SECRET_KEY: `lake-test-key:${randomBytes(32).toString('base64')}` })
+    .start();
   // Kept on globalThis because globalTeardown runs in this same process and can read it there.
   globalThis.__LAKE_TEST_MINIO__ = minio;
   process.env.LAKE_TEST_S3_ENDPOINT = minio.getConnectionUrl();

@@ -1,6 +1,6 @@
 import { schemaOf } from '@salesflow/batches';
 import type { MaskRuleConfig } from '@salesflow/config';
-import { datasets, partitionPrefix, type Manifest } from '@salesflow/lake';
+import { datasets, partitionPrefix, type Lake, type Manifest } from '@salesflow/lake';
 import { registerSecret, startProgress } from '@salesflow/logging';
 import type { DatasetRef, StepContext, StepDefinition, StepResult } from '@salesflow/step';
 import { checkMaskRules, type MaskRules } from './check-mask-rules';
@@ -94,11 +94,16 @@ export async function runMask(ctx: StepContext): Promise<StepResult> {
     progress.done();
     warnAboutOddValues(log, counts);
     rows += manifest.rows;
-    inputs.push({ uri: lake.storage.uriOf(partitionPrefix(input.dataset, ds)), rows: input.rows });
-    outputs.push({ uri: lake.storage.uriOf(partitionPrefix(dataset, ds)), rows: manifest.rows });
+    inputs.push({ uri: partitionUri(lake, input.dataset, ds), rows: input.rows });
+    outputs.push({ uri: partitionUri(lake, dataset, ds), rows: manifest.rows });
     metrics[entity] = { rows: manifest.rows, rules: methods, counts };
   }
   return { rowsIn: rows, rowsOut: rows, inputs, outputs, metrics: { key_id: key.keyId, entities: metrics } };
+}
+
+/** URI of a partition folder, e.g. s3://bucket/processed/masked/customers/dt=2026-11-26 (storage keys take no trailing slash). */
+function partitionUri(lake: Lake, dataset: string, ds: string): string {
+  return lake.storage.uriOf(partitionPrefix(dataset, ds).replace(/\/+$/, ''));
 }
 
 /** column -> method, for the manifest and the logs (patterns and keys stay out). */

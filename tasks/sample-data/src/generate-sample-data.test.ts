@@ -73,6 +73,9 @@ describe('generateSampleData', () => {
     expect(landing.locations).toHaveLength(50);
     expect(landing.transactions).toHaveLength(1_002);
     expect(landing.transactions[0]).toEqual([...TRANSACTION_COLUMNS]);
+    // Quoted commas in addresses must not split a field.
+    expect(landing.customers.every((row) => row.length === CUSTOMER_COLUMNS.length)).toBe(true);
+    expect(landing.transactions.every((row) => row.length === TRANSACTION_COLUMNS.length)).toBe(true);
     expect(result.dirtyRows).toBe(DIRTY_ROWS.length);
   });
 

@@ -63,9 +63,8 @@ export async function generateSampleData(config: SampleDataConfig, ctx: SampleDa
     files.push(Object.freeze({ file, rows, bytes: (await stat(join(outDir, file))).size }));
   };
 
-  const customers = generateCustomers({ seed, count: counts.customers });
-  const customerRows = await writeCsv(join(outDir, SAMPLE_FILES.customers), CUSTOMER_COLUMNS, mapRows(customers, (row) => CUSTOMER_COLUMNS.map((column) => row[column])));
-  await record(SAMPLE_FILES.customers, customerRows);
+  const customers = mapRows(generateCustomers({ seed, count: counts.customers }), (row) => CUSTOMER_COLUMNS.map((column) => row[column]));
+  await record(SAMPLE_FILES.customers, await writeCsv(join(outDir, SAMPLE_FILES.customers), CUSTOMER_COLUMNS, customers));
 
   // Products are few and every transaction needs its product's price, so they are kept.
   const products = [...generateProducts({ seed, count: counts.products })];
@@ -86,15 +85,15 @@ export async function generateSampleData(config: SampleDataConfig, ctx: SampleDa
   const started = now();
   let lastReport = started;
   const interval = ctx.progressIntervalMs ?? 10_000;
-  const transactionRows = await writeCsv(join(outDir, SAMPLE_FILES.transactions), TRANSACTION_COLUMNS, mapRows(transactions, transactionToCsvFields), {
-    onChunk: (rows) => {
-      const t = now();
-      if (t - lastReport < interval) return;
-      lastReport = t;
-      ctx.log.info(`${SAMPLE_FILES.transactions}: ${rows} rows`, { rows, rowsPerSecond: Math.round(rows / ((t - started) / 1000)) });
-    },
-  });
-  await record(SAMPLE_FILES.transactions, transactionRows);
+  const reportProgress = (rows: number): void => {
+    const t = now();
+    if (t - lastReport < interval) return;
+    lastReport = t;
+    ctx.log.info(`${SAMPLE_FILES.transactions}: ${rows} rows`, { rows, rowsPerSecond: Math.round(rows / ((t - started) / 1000)) });
+  };
+  const transactionLines = mapRows(transactions, transactionToCsvFields);
+  const path = join(outDir, SAMPLE_FILES.transactions);
+  await record(SAMPLE_FILES.transactions, await writeCsv(path, TRANSACTION_COLUMNS, transactionLines, { onChunk: reportProgress }));
 
   return Object.freeze({
     outDir,

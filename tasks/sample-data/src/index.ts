@@ -16,6 +16,7 @@ export * from './sample-counts';
 export * from './sample-data-config';
 export * from './sample-data-logger';
 export * from './sample-data-usage-error';
+export * from './sample-file-write-error';
 export * from './sample-schema';
 export * from './street-names';
 export * from './transaction-to-csv-fields';

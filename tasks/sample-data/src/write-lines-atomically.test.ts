@@ -1,7 +1,8 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SampleFileWriteError, writeLinesAtomically } from './write-lines-atomically';
+import { SampleFileWriteError } from './sample-file-write-error';
+import { writeLinesAtomically } from './write-lines-atomically';
 
 let dir: string;
 beforeEach(async () => {

@@ -2,6 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { basename, dirname, join } from 'node:path';
+import { SampleFileWriteError } from './sample-file-write-error';
 
 /** Options of writeLinesAtomically. */
 export interface WriteLinesOptions {
@@ -9,16 +10,6 @@ export interface WriteLinesOptions {
   readonly chunkChars?: number;
   /** Called after each chunk with the number of lines written so far, e.g. to report progress. */
   readonly onChunk?: (linesSoFar: number) => void;
-}
-
-/** Writing a landing file failed; the temp file is removed and any older file of that name is untouched. */
-export class SampleFileWriteError extends Error {
-  readonly file: string;
-  constructor(file: string, cause: unknown) {
-    super(`Could not write ${file}: ${messageOf(cause)}`, { cause });
-    this.name = 'SampleFileWriteError';
-    this.file = file;
-  }
 }
 
 /**
@@ -68,8 +59,3 @@ export async function writeLinesAtomically(path: string, lines: Iterable<string>
   }
 }
 
-// Duck-typed rather than `instanceof Error`: errors from another realm (a vm context, jest) fail that check.
-function messageOf(cause: unknown): string {
-  const message = typeof cause === 'object' && cause !== null ? (cause as { message?: unknown }).message : undefined;
-  return typeof message === 'string' ? message : String(cause);
-}

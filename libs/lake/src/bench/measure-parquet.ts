@@ -92,7 +92,7 @@ function makeBatch(first: number, length: number): arrow.RecordBatch {
   }
   const children = [
     arrow.makeData({ type: new arrow.Int64(), length, data: txn }),
-    // Timestamps are int64 underneath; a Float64Array of whole ms would be misread, so convert.
+    // Arrow keeps timestamps as int64, so the ms go in as a BigInt64Array.
     arrow.makeData({ type: new arrow.TimestampMillisecond('UTC'), length, data: BigInt64Array.from(at, (v) => BigInt(v)) }),
     utf8Column(length, () => STORES[Math.floor(random() * STORES.length)]!),
     arrow.makeData({ type: new arrow.Int64(), length, data: customer, ...nullsEvery(length, 7) }),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -87,6 +88,7 @@ export class S3Storage implements Storage {
         ? { requestChecksumCalculation: 'WHEN_REQUIRED' as const, responseChecksumValidation: 'WHEN_REQUIRED' as const }
         : {}),
     });
+    if (options.endpoint) useContentMd5(this.client);
     this.encryption = options.serverSideEncryption
       ? {
           ServerSideEncryption: options.serverSideEncryption,
@@ -109,11 +111,17 @@ export class S3Storage implements Storage {
 
   async putStream(key: string, body: AsyncIterable<Uint8Array> | Readable, contentType?: string): Promise<number> {
     let written = 0;
+    let sourceFailed: { error: unknown } | undefined;
     async function* count(source: AsyncIterable<Uint8Array | string>): AsyncGenerator<Uint8Array> {
-      for await (const chunk of source) {
-        const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-        written += bytes.byteLength;
-        yield bytes;
+      try {
+        for await (const chunk of source) {
+          const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+          written += bytes.byteLength;
+          yield bytes;
+        }
+      } catch (error) {
+        sourceFailed = { error };
+        throw error;
       }
     }
     const upload = new Upload({
@@ -124,7 +132,13 @@ export class S3Storage implements Storage {
       // On failure Upload aborts the multipart upload, so no invisible parts keep costing storage.
       leavePartsOnError: false,
     });
-    await this.call('Upload', key, () => upload.done());
+    try {
+      await upload.done();
+    } catch (err) {
+      // A failing source is the caller's error, not an S3 one; report it unchanged.
+      if (sourceFailed) throw sourceFailed.error;
+      throw this.wrap('Upload', key, err);
+    }
     return written;
   }
 
@@ -353,7 +367,7 @@ export class S3Storage implements Storage {
         name === 'NoSuchBucket'
           ? `create the bucket ${this.bucket} (the setup step does) or correct the lake root`
           : config
-            ? 'check the AWS credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, profile or role), the region and the bucket policy'
+            ? 'check the AWS credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, profile or role), the region and the bucket policy; without s3:ListBucket, S3 answers 403 for missing objects too'
             : undefined,
       cause,
     });
@@ -366,4 +380,28 @@ function errorName(err: unknown): string | undefined {
 
 function httpStatus(err: unknown): number | undefined {
   return (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+}
+
+/**
+ * For the operations that must carry a checksum (DeleteObjects, PutBucketLifecycleConfiguration,
+ * PutBucketEncryption) the SDK now sends CRC32 instead of Content-MD5, which many S3-compatible
+ * servers (MinIO before 2025, Ceph, Oracle) reject with MissingContentMD5. AWS accepts either, so on
+ * custom endpoints we swap it back, as the SDK's own MD5_FALLBACK note suggests.
+ */
+function useContentMd5(client: S3Client): void {
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { headers?: Record<string, string>; body?: unknown } | undefined;
+      const headers = request?.headers;
+      const body = request?.body;
+      const names = headers ? Object.keys(headers).filter((h) => /^x-amz-(sdk-)?checksum-/i.test(h)) : [];
+      if (headers && names.length > 0 && (typeof body === 'string' || body instanceof Uint8Array)) {
+        for (const name of names) delete headers[name];
+        headers['content-md5'] = createHash('md5').update(body).digest('base64');
+      }
+      return next(args);
+    },
+    // Low priority in the build step runs after the SDK's checksum middleware has added its headers, and before signing.
+    { step: 'build', priority: 'low', name: 'salesflowContentMd5' },
+  );
 }

@@ -1,0 +1,187 @@
+import type * as arrow from 'apache-arrow';
+import type { PipelineConfig } from '@salesflow/config';
+import { DataQualityFailedError } from '@salesflow/errors';
+import { datasets, partitionPrefix, type Lake, type Manifest } from '@salesflow/lake';
+import { startProgress, type Logger } from '@salesflow/logging';
+import type { DatasetRef, StepContext, StepDefinition, StepResult } from '@salesflow/step';
+import {
+  ReferenceKeyCollector,
+  createCheck,
+  missingColumnsMessage,
+  runChecks,
+  unrunnableCheckResult,
+  type QualityCheckResult,
+  type ReferenceKeys,
+} from './checks';
+import { planTableReads } from './plan-table-reads';
+import { blockingFailures, buildQualityReport, type QualityReport } from './quality-report';
+
+/** The step whose partitions this one checks. */
+const PRODUCER = 'build-star-schema';
+
+/** The key of the quality report of a ds. */
+export function qualityReportKey(ds: string): string {
+  return datasets.qualityPrefix(ds) + 'report.json';
+}
+
+/**
+ * Runs the configured quality checks on the curated partitions of ds, reading each table once
+ * (only the columns its checks need), writes quality/dt=<ds>/report.json, and then throws
+ * DataQualityFailedError (exit 3) when an error-severity check failed. Warn-severity failures are
+ * only reported. A table or column that is missing fails its checks; it does not crash the step.
+ */
+export async function runCheckQuality(ctx: StepContext): Promise<StepResult> {
+  const { config, lake, ds, log } = ctx;
+  const checks = config.quality.checks;
+  if (checks.length === 0) log.warn('no quality checks configured (quality.checks); the report will be empty');
+  const reader = new PartitionReader(lake, ds, config.lake.row_group_size);
+  const results: QualityCheckResult[] = new Array(checks.length);
+  const references = new Map<string, ReferenceKeys>();
+  const refKey = (table: string, column: string) => `${table}.${column}`;
+
+  for (const plan of planTableReads(checks)) {
+    const tableLog = log.child({ table: plan.table });
+    const manifest = await reader.manifest(plan.table);
+    if (!manifest) {
+      const why = `${plan.table} has no partition for ds ${ds} (${lake.storage.uriOf(partitionPrefix(datasets.curated(plan.table), ds))} has no _manifest.json): run ${PRODUCER} for this ds first`;
+      for (const i of plan.checks) results[i] = unrunnableCheckResult(checks[i]!, why);
+      for (const column of plan.referencedColumns) references.set(refKey(plan.table, column), { table: plan.table, column, problem: why });
+      continue;
+    }
+    const tableColumns = manifest.schema.map((c) => c.name);
+
+    // Keys of referenced tables not read yet (not checked themselves, or a reference cycle).
+    for (const i of plan.checks) {
+      const r = checks[i]!.references;
+      if (checks[i]!.check === 'relationships' && r && !references.has(refKey(r.table, r.column))) {
+        references.set(refKey(r.table, r.column), await reader.referenceKeys(r.table, r.column));
+      }
+    }
+
+    const sampleColumns = identityColumnsOf(config, plan.table).filter((c) => tableColumns.includes(c));
+    const runners = plan.checks.map((i) => {
+      const r = checks[i]!.references;
+      return createCheck(checks[i]!, { tableColumns, sampleColumns, reference: r && references.get(refKey(r.table, r.column)) });
+    });
+    const collectors = plan.referencedColumns.map((column) => new ReferenceKeyCollector(plan.table, column));
+    for (const c of collectors) {
+      if (!tableColumns.includes(c.column)) {
+        references.set(refKey(c.table, c.column), { table: c.table, column: c.column, problem: missingColumnsMessage(c.table, [c.column], tableColumns) });
+      }
+    }
+    const feeding = collectors.filter((c) => tableColumns.includes(c.column));
+
+    // A check on a missing column already knows it failed and must not ask for that column.
+    const checked = runners.flatMap((r) => r.columns).filter((c) => tableColumns.includes(c));
+    let columns = [...new Set([...checked, ...(checked.length ? sampleColumns : []), ...feeding.map((c) => c.column)])];
+    if (columns.length === 0 && tableColumns.length > 0) columns = [cheapestColumn(manifest)]; // row_count alone still counts real rows
+
+    const progress = startProgress(tableLog, `check ${plan.table}`);
+    const tableResults = await runChecks(runners, reader.batches(plan.table, manifest, columns), {
+      alsoFeed: feeding,
+      onBatch: (b) => progress.add(b.numRows),
+    });
+    progress.done();
+    for (const c of feeding) references.set(refKey(c.table, c.column), c.finish());
+    plan.checks.forEach((i, k) => (results[i] = tableResults[k]!));
+  }
+
+  const report = buildQualityReport({ ds, runId: ctx.runId, generatedAt: new Date(), checks: results });
+  logResults(log, report);
+  const key = qualityReportKey(ds);
+  await lake.writeJson(key, report);
+  log.info(`quality report written: ${report.summary.passed} passed, ${report.summary.failed} failed, ${report.summary.warned} warned`, {
+    report: lake.storage.uriOf(key),
+    status: report.status,
+  });
+  const blocking = blockingFailures(report);
+  if (blocking.length) throw new DataQualityFailedError(blocking, { context: { ds, report: lake.storage.uriOf(key) } });
+
+  // rowsIn: rows of every distinct curated partition the step read (checked tables, and referenced
+  // dimensions read only for their keys), each counted once. Nothing is transformed, so rowsOut = rowsIn.
+  const inputs = reader.inputs();
+  const rows = inputs.reduce((n, i) => n + i.rows, 0);
+  return {
+    rowsIn: rows,
+    rowsOut: rows,
+    inputs,
+    outputs: [{ uri: lake.storage.uriOf(key), rows: report.checks.length }], // one entry per check
+    metrics: { ...report.summary },
+  };
+}
+
+function logResults(log: Logger, report: QualityReport): void {
+  for (const c of report.checks) {
+    const fields = { check: c.name, severity: c.severity, failing_rows: c.failing_rows, rows_checked: c.rows_checked };
+    if (c.status === 'passed') log.debug(`quality check passed: ${c.name}: ${c.message}`, fields);
+    else if (c.severity === 'warn') log.warn(`quality check failed (warn): ${c.name}: ${c.message}`, fields);
+    else log.error(`quality check failed: ${c.name}: ${c.message}`, fields);
+  }
+}
+
+/**
+ * The columns that let someone find a failing row, added to samples: the fact's grain, a
+ * dimension's natural key, dim_date's date_key.
+ */
+export function identityColumnsOf(config: PipelineConfig, table: string): string[] {
+  const star = config.star_schema;
+  if (table === star.fact.table) return [...star.fact.grain];
+  const dim = star.dimensions[table];
+  if (dim) return [dim.natural_key];
+  return table === 'dim_date' ? ['date_key'] : [];
+}
+
+/** A fixed-width column if there is one: the cheapest to read when only rows are counted. */
+function cheapestColumn(manifest: Manifest): string {
+  return (manifest.schema.find((c) => c.kind !== 'string') ?? manifest.schema[0]!).name;
+}
+
+/** Reads curated partitions of one ds, caching manifests and recording what was read for lineage. */
+class PartitionReader {
+  private readonly manifests = new Map<string, Manifest | undefined>();
+  private readonly read = new Map<string, number>();
+
+  constructor(
+    private readonly lake: Lake,
+    private readonly ds: string,
+    private readonly batchSize: number,
+  ) {}
+
+  async manifest(table: string): Promise<Manifest | undefined> {
+    if (!this.manifests.has(table)) this.manifests.set(table, await this.lake.readManifest(datasets.curated(table), this.ds));
+    return this.manifests.get(table);
+  }
+
+  /**
+   * The batches of a committed partition, only the given columns. Same files as
+   * lake.readPartition, but from the manifest already in hand: its schema is what told us which
+   * requested columns exist, and the reader throws on unknown ones.
+   */
+  batches(table: string, manifest: Manifest, columns: readonly string[]): AsyncGenerator<arrow.RecordBatch> {
+    this.read.set(this.lake.storage.uriOf(partitionPrefix(datasets.curated(table), this.ds)), manifest.rows);
+    return this.lake.readManifestBatches(manifest, { columns, batchSize: this.batchSize });
+  }
+
+  /** The distinct keys of a referenced table's column, or why they cannot be had. */
+  async referenceKeys(table: string, column: string): Promise<ReferenceKeys> {
+    const m = await this.manifest(table);
+    if (!m) return { table, column, problem: `${table} has no partition for ds ${this.ds}: run ${PRODUCER} for this ds first` };
+    const names = m.schema.map((c) => c.name);
+    if (!names.includes(column)) return { table, column, problem: missingColumnsMessage(table, [column], names) };
+    const collector = new ReferenceKeyCollector(table, column);
+    for await (const b of this.batches(table, m, [column])) collector.consume(b);
+    return collector.finish();
+  }
+
+  inputs(): DatasetRef[] {
+    return [...this.read].map(([uri, rows]) => ({ uri, rows }));
+  }
+}
+
+export const checkQualityStep: StepDefinition = {
+  name: 'check-quality',
+  description:
+    'Runs the configured data quality checks (not_null, unique, relationships, row_count) on the curated partitions of ds, ' +
+    'writes quality/dt=<ds>/report.json, and exits 3 when an error-severity check fails.',
+  run: runCheckQuality,
+};

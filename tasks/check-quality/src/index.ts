@@ -1,0 +1,4 @@
+export * from './checks';
+export * from './plan-table-reads';
+export * from './quality-report';
+export * from './check-quality-step';

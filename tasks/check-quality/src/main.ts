@@ -1,0 +1,4 @@
+import { runStepMain } from '@salesflow/step';
+import { checkQualityStep } from './check-quality-step';
+
+runStepMain(checkQualityStep);

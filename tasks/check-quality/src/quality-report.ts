@@ -1,0 +1,41 @@
+import type { QualityCheckResult } from './checks';
+
+/** quality/dt=<ds>/report.json: every check's result for one ds. */
+export interface QualityReport {
+  readonly ds: string;
+  readonly run_id: string;
+  readonly generated_at: string;
+  /** failed when any error-severity check failed; warn-severity failures leave it passed. */
+  readonly status: 'passed' | 'failed';
+  /** passed: checks that passed; failed: error-severity checks that failed; warned: warn-severity checks that failed. */
+  readonly summary: { readonly passed: number; readonly failed: number; readonly warned: number };
+  readonly checks: readonly QualityCheckResult[];
+}
+
+/** Assembles the report from the results, in config order. Pure: the caller supplies the time. */
+export function buildQualityReport(opts: {
+  readonly ds: string;
+  readonly runId: string;
+  readonly generatedAt: Date;
+  readonly checks: readonly QualityCheckResult[];
+}): QualityReport {
+  const summary = { passed: 0, failed: 0, warned: 0 };
+  for (const c of opts.checks) {
+    if (c.status === 'passed') summary.passed++;
+    else if (c.severity === 'warn') summary.warned++;
+    else summary.failed++;
+  }
+  return Object.freeze({
+    ds: opts.ds,
+    run_id: opts.runId,
+    generated_at: opts.generatedAt.toISOString(),
+    status: summary.failed > 0 ? 'failed' : 'passed',
+    summary: Object.freeze(summary),
+    checks: Object.freeze([...opts.checks]),
+  });
+}
+
+/** The names of the error-severity checks that failed: what stops the load. */
+export function blockingFailures(report: QualityReport): string[] {
+  return report.checks.filter((c) => c.status === 'failed' && c.severity === 'error').map((c) => c.name);
+}

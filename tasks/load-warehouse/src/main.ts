@@ -1,0 +1,4 @@
+import { runStepMain } from '@salesflow/step';
+import { loadWarehouseStep } from './load-warehouse-step';
+
+runStepMain(loadWarehouseStep);

@@ -1,0 +1,219 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { BatchBuilder, batchToObjects, type ColumnDef, type ColumnKind } from '@salesflow/batches';
+import { readConfig, type ColumnType, type PipelineConfig } from '@salesflow/config';
+import { exitCodeOf, ExitCode } from '@salesflow/errors';
+import { datasets, Lake, LocalStorage } from '@salesflow/lake';
+import { createLogger } from '@salesflow/logging';
+import type { StepContext } from '@salesflow/step';
+import { MaskRuleInvalidError, runMask } from './index';
+
+const DS = '2026-11-26';
+const KIND: Record<ColumnType, ColumnKind> = {
+  string: 'string', int: 'int32', bigint: 'int64', float: 'float64', decimal: 'float64', bool: 'bool', date: 'date', timestamp: 'timestamp',
+};
+const LINEAGE: ColumnDef[] = [
+  { name: '_source', kind: 'string', nullable: false },
+  { name: '_ingested_at', kind: 'timestamp', nullable: false },
+  { name: '_run_id', kind: 'string', nullable: false },
+  { name: '_row_hash', kind: 'string', nullable: false },
+];
+
+// The demo config with every ${VAR:-default} at its default: the rules the demo really runs.
+const config: PipelineConfig = readConfig(resolve(__dirname, '../../../config/demo_config.yaml'), () => undefined).config;
+const FIRST = ['Olivia', 'Liam', 'Emma', 'Noah', 'Amelia', 'Oliver', 'Sophia', 'Elijah'];
+const LAST = ['Johnson', 'Williams', 'Garcia', 'Martinez', 'Robinson'];
+const PHONE_FORMATS = [(a: string, b: string, c: string) => `${a}-${b}-${c}`, (a: string, b: string, c: string) => `(${a}) ${b} ${c}`, (a: string, b: string, c: string) => `+1 ${a} ${b} ${c}`];
+const CUSTOMERS = 250;
+
+/** The PII values written to processed/customers, to look for in the masked zone afterwards. */
+interface Pii {
+  names: Set<string>;
+  emails: Set<string>;
+  phones: Set<string>;
+  addresses: Set<string>;
+}
+
+function customerValue(col: string, i: number): unknown {
+  const first = FIRST[i % FIRST.length]!;
+  const last = LAST[i % LAST.length]!;
+  switch (col) {
+    case 'customer_id': return `CUST-${String(i).padStart(5, '0')}`;
+    case 'first_name': return i % 50 === 7 ? null : first;
+    case 'last_name': return last;
+    case 'email': return i % 40 === 3 ? null : i % 60 === 5 ? `${first}${last}NoAt${i}` : `${first}.${last}${i}@Example${i % 3}.COM`;
+    case 'phone': return i % 45 === 9 ? `${i % 10}99` : PHONE_FORMATS[i % 3]!(String(200 + (i % 700)), String(300 + i).padStart(3, '0'), String(1000 + i * 7).slice(-4));
+    case 'address': return `${100 + i} Quincy Boulevard Apt ${i}`;
+    case 'city': return 'Springfield';
+    case 'state': return 'IL';
+    case 'zip_code': return '62701';
+    case 'country': return 'US';
+    default: return null;
+  }
+}
+
+function genericValue(kind: ColumnKind, col: string, i: number): unknown {
+  switch (kind) {
+    case 'string': return `${col}-${i}`;
+    case 'int32': return i + 1;
+    case 'int64': return BigInt(i);
+    case 'float64': return Math.round(i * 137) / 100;
+    case 'bool': return i % 2 === 0;
+    case 'date': return Date.UTC(2026, 10, 26);
+    case 'timestamp': return Date.UTC(2026, 10, 26, 1, 2, 3) + i;
+  }
+}
+
+/** Writes processed/<entity>/dt=DS for every standardized entity, as the standardize step would. */
+async function writeProcessed(lake: Lake, opts: { dropCustomerColumn?: string } = {}): Promise<Pii> {
+  const pii: Pii = { names: new Set(), emails: new Set(), phones: new Set(), addresses: new Set() };
+  for (const [entity, cfg] of Object.entries(config.standardize.entities)) {
+    const declared: ColumnDef[] = Object.entries(cfg.columns)
+      .filter(([name]) => !(entity === 'customers' && name === opts.dropCustomerColumn))
+      .map(([name, spec]) => ({ name, kind: KIND[spec.type], nullable: !spec.required }));
+    const columns = [...declared, ...LINEAGE];
+    const rows = entity === 'customers' ? CUSTOMERS : 40;
+    const writer = lake.openPartition({ dataset: datasets.processed(entity), ds: DS, step: 'standardize', runId: 'std-run' });
+    const b = new BatchBuilder(columns);
+    for (let i = 0; i < rows; i++) {
+      const values = declared.map((c) => (entity === 'customers' ? customerValue(c.name, i) : genericValue(c.kind, c.name, i)));
+      if (entity === 'customers') {
+        const v = Object.fromEntries(declared.map((c, k) => [c.name, values[k]]));
+        for (const n of [v.first_name, v.last_name]) if (typeof n === 'string') pii.names.add(n);
+        if (typeof v.email === 'string') pii.emails.add(v.email);
+        if (typeof v.phone === 'string') pii.phones.add(v.phone);
+        if (typeof v.address === 'string') pii.addresses.add(v.address);
+      }
+      b.appendRow([...values, 'landing', Date.UTC(2026, 10, 26, 2), 'std-run', `hash-${i}`]);
+      if (b.length === 100) await writer.write(b.finish()); // several batches, as a real partition has
+    }
+    if (b.length) await writer.write(b.finish());
+    await writer.commit({});
+  }
+  return pii;
+}
+
+function allFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? allFiles(join(dir, n)) : [join(dir, n)]));
+}
+
+describe('runMask', () => {
+  let root: string;
+  let lake: Lake;
+  let logLines: string[];
+  const ctx = (over: Partial<StepContext> = {}): StepContext => ({
+    step: 'mask',
+    ds: DS,
+    runId: 'mask-run',
+    fullRefresh: false,
+    config,
+    lake,
+    log: createLogger({ format: 'json', level: 'debug', write: (l) => logLines.push(l) }),
+    ...over,
+  });
+
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'mask-step-'));
+    lake = new Lake(new LocalStorage(root));
+    logLines = [];
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('writes every entity to the masked zone with the same rows, and no PII survives', async () => {
+    const pii = await writeProcessed(lake);
+    const result = await runMask(ctx());
+
+    const entities = Object.keys(config.standardize.entities);
+    const expectedRows = entities.reduce((n, e) => n + (e === 'customers' ? CUSTOMERS : 40), 0);
+    expect(result.rowsIn).toBe(expectedRows);
+    expect(result.rowsOut).toBe(expectedRows);
+    expect(result.outputs.map((o) => o.uri)).toEqual(entities.map((e) => lake.storage.uriOf(`processed/masked/${e}/dt=${DS}`)));
+    expect(result.inputs.map((o) => o.uri)).toEqual(entities.map((e) => lake.storage.uriOf(`processed/${e}/dt=${DS}`)));
+
+    for (const entity of entities) {
+      const input = await lake.requireManifest(datasets.processed(entity), DS, 'standardize');
+      const output = await lake.requireManifest(datasets.masked(entity), DS, 'mask');
+      expect(output.rows).toBe(input.rows);
+      expect(output.producer).toEqual({ step: 'mask', run_id: 'mask-run' });
+      const before: Record<string, unknown>[] = [];
+      for await (const b of lake.readPartition(datasets.processed(entity), DS, 'standardize')) before.push(...batchToObjects(b));
+      const after: Record<string, unknown>[] = [];
+      for await (const b of lake.readPartition(datasets.masked(entity), DS, 'mask')) after.push(...batchToObjects(b));
+      expect(after).toHaveLength(before.length);
+      const rules = config.mask.entities[entity] ?? {};
+      if (Object.keys(rules).length === 0) {
+        // passed through unchanged: same columns, same values, no key id
+        expect(output.schema).toEqual(input.schema);
+        expect(after).toEqual(before);
+        expect(output.meta).toMatchObject({ rules: {}, key_id: null });
+        continue;
+      }
+      expect(output.schema.map((c) => c.name)).toEqual([...input.schema.map((c) => c.name), '_mask_key_id']);
+      expect(output.meta).toMatchObject({ rules: { first_name: 'tokenize', last_name: 'tokenize', email: 'email', phone: 'pattern', address: 'hmac' }, key_id: 'demo' });
+      after.forEach((row, i) => {
+        expect(row._mask_key_id).toBe('demo');
+        for (const col of input.schema.map((c) => c.name)) {
+          if (col in rules) {
+            if (before[i]![col] === null) expect(row[col]).toBeNull();
+            else expect(row[col]).not.toBe(before[i]![col]);
+          } else expect(row[col]).toEqual(before[i]![col]);
+        }
+        if (row.phone !== null) expect(row.phone).toMatch(/^XXX-XXX-[0-9X]{4}$/);
+        if (typeof row.email === 'string' && row.email.includes('@')) expect(row.email).toMatch(/^[0-9a-f]{10}@example[0-2]\.com$/);
+      });
+    }
+
+    // Scan everything the step left in the masked zone (decoded values, manifests, file bytes) and its logs.
+    const decoded: string[] = [];
+    for (const entity of entities) for await (const b of lake.readPartition(datasets.masked(entity), DS, 'mask')) decoded.push(JSON.stringify(batchToObjects(b), (_k, v) => (typeof v === 'bigint' ? String(v) : v)));
+    const maskedFiles = allFiles(join(root, 'processed', 'masked'));
+    expect(maskedFiles.some((f) => f.endsWith('.parquet'))).toBe(true);
+    const haystacks = [...decoded, ...maskedFiles.map((f) => readFileSync(f, 'latin1')), ...logLines];
+    const needles = [...pii.names, ...pii.emails, ...pii.phones, ...pii.addresses, ...[...pii.emails].map((e) => e.split('@')[0]!), config.mask.hmac_key];
+    expect(needles.length).toBeGreaterThan(500);
+    // Substrings for values long enough not to occur by chance in hex and tokens; whole-cell equality for all.
+    const leaks = needles.filter((n) => n.length >= 6 && haystacks.some((h) => h.includes(n)));
+    expect(leaks).toEqual([]);
+    const cells = new Set<unknown>();
+    for await (const b of lake.readPartition(datasets.masked('customers'), DS, 'mask')) batchToObjects(b).forEach((r) => Object.values(r).forEach((v) => cells.add(v)));
+    expect(needles.filter((n) => cells.has(n))).toEqual([]);
+
+    const metrics = result.metrics as { entities: Record<string, { counts: Record<string, { notEmail: number; tooFewDigits: number }> }> };
+    expect(metrics.entities.customers!.counts.email!.notEmail).toBeGreaterThan(0);
+    expect(metrics.entities.customers!.counts.phone!.tooFewDigits).toBeGreaterThan(0);
+  });
+
+  it('gives the same masked rows when re-run, replacing the partition', async () => {
+    await writeProcessed(lake);
+    await runMask(ctx());
+    const first: unknown[] = [];
+    for await (const b of lake.readPartition(datasets.masked('customers'), DS, 'mask')) first.push(...batchToObjects(b));
+    await runMask(ctx({ runId: 'mask-run-2' }));
+    const second: unknown[] = [];
+    for await (const b of lake.readPartition(datasets.masked('customers'), DS, 'mask')) second.push(...batchToObjects(b));
+    expect(second).toEqual(first);
+    expect(allFiles(join(root, 'processed', 'masked', 'customers')).filter((f) => f.endsWith('.parquet'))).toHaveLength(1);
+  });
+
+  it('fails with exit 2 naming mask.entities.<entity>.<column> when a rule column is not in the data, writing nothing', async () => {
+    await writeProcessed(lake, { dropCustomerColumn: 'address' });
+    const err = await runMask(ctx()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MaskRuleInvalidError);
+    expect(exitCodeOf(err)).toBe(ExitCode.usage);
+    const e = err as MaskRuleInvalidError;
+    expect(e.configPath).toBe('mask.entities.customers.address');
+    expect(e.message).toContain('mask.entities.customers.address');
+    expect(e.fix).toMatch(/re-run standardize|remove the rule/);
+    expect(await lake.listPartitions(datasets.masked('products'))).toEqual([]);
+    expect(await lake.listPartitions(datasets.masked('customers'))).toEqual([]);
+  });
+
+  it('fails with exit 2 when rules name an entity that is not standardized', async () => {
+    await writeProcessed(lake);
+    const typo = { ...config, mask: { ...config.mask, entities: { custmers: { email: { method: 'email' as const } } } } };
+    const err = await runMask(ctx({ config: typo })).catch((e: unknown) => e);
+    expect(exitCodeOf(err)).toBe(ExitCode.usage);
+    expect((err as MaskRuleInvalidError).configPath).toBe('mask.entities.custmers');
+  });
+});
