@@ -12,6 +12,7 @@ module.exports = {
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }] },
   moduleNameMapper: { '^@salesflow/(errors|logging|config|batches|lake|step)$': '<rootDir>/libs/$1/src/index.ts' },
   globalSetup: '<rootDir>/tests/global-setup.js',
+  globalTeardown: '<rootDir>/tests/global-teardown.js',
   testTimeout: 120000,
   maxWorkers: 2,
 };
