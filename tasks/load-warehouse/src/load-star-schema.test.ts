@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -166,6 +167,7 @@ describe('loadStarSchema into SQLite', () => {
 
   it('fails with exit 4 and leaves the warehouse untouched when a curated partition is missing', async () => {
     await expect(load('2026-11-27')).rejects.toBeInstanceOf(LakeObjectNotFoundError);
+    expect(existsSync(filename)).toBe(false);
   });
 
   it('inserts more than 500 rows per statement (knex would hit SQLite\'s compound SELECT limit)', async () => {

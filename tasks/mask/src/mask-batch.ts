@@ -68,6 +68,10 @@ export function maskBatch(batch: arrow.RecordBatch, rules: MaskRules, key: MaskK
   return new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(schema.fields), length, nullCount: 0, children }));
 }
 
+/** Values looked at before deciding whether a column repeats enough to keep its memo. */
+const MEMO_PROBE = 2048;
+const MEMO_MIN_HIT_RATE = 0.2;
+
 function emptyCounts(): ColumnMaskCounts {
   return { masked: 0, nulls: 0, notEmail: 0, tooFewDigits: 0 };
 }
@@ -78,9 +82,12 @@ function maskColumn(data: arrow.Data, rule: MaskRuleConfig, key: MaskKey, counts
   counts.masked += data.length - nulls;
   if (rule.method === 'redact') return allNulls(plainTypeOf(data.type), data.length);
   const mask = valueMaskerOf(rule, key, counts);
-  // Names and cities repeat a lot within a batch; a memo bounded by the batch saves most HMACs
-  // for them and is dropped with the batch, so no unmasked value outlives it.
-  const memo = rule.method === 'pattern' ? undefined : new Map<string, string | null>();
+  // Names and cities repeat a lot within a batch: a memo saves most of their HMACs. It lives only
+  // as long as the batch, so no unmasked value outlives it, and it is dropped early for columns
+  // of unique values (emails, addresses), where it would only cost time and garbage.
+  let memo = rule.method === 'pattern' ? undefined : new Map<string, string | null>();
+  let lookups = 0;
+  let hits = 0;
   const vector = arrow.makeVector(data);
   const out = new Utf8Writer(data.length);
   for (let i = 0; i < data.length; i++) {
@@ -90,12 +97,18 @@ function maskColumn(data: arrow.Data, rule: MaskRuleConfig, key: MaskKey, counts
       continue;
     }
     const text = typeof v === 'string' ? v : String(v);
-    let masked = memo?.get(text);
+    let masked: string | null | undefined;
+    if (memo) {
+      masked = memo.get(text);
+      if (masked !== undefined) {
+        hits++;
+        if (rule.method === 'email' && !splitEmail(text)) counts.notEmail++;
+      }
+      if (++lookups === MEMO_PROBE && hits < MEMO_PROBE * MEMO_MIN_HIT_RATE) memo = undefined;
+    }
     if (masked === undefined) {
       masked = mask(text);
       memo?.set(text, masked);
-    } else if (rule.method === 'email' && !splitEmail(text)) {
-      counts.notEmail++;
     }
     out.append(masked);
   }

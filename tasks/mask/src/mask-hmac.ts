@@ -1,4 +1,5 @@
-import { hmacOf, type MaskKey } from './mask-key';
+import { createHmac } from 'node:crypto';
+import type { MaskKey } from './mask-key';
 
 /**
  * Method `hmac`: the keyed HMAC-SHA256 of the value's text, as 64 lower-case hex characters.
@@ -7,5 +8,5 @@ import { hmacOf, type MaskKey } from './mask-key';
  */
 export function maskHmac(value: string | null | undefined, key: MaskKey): string | null {
   if (value === null || value === undefined) return null;
-  return hmacOf(key, value).toString('hex');
+  return createHmac('sha256', key.secret).update(value, 'utf8').digest('hex');
 }

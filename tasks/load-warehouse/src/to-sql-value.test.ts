@@ -1,0 +1,55 @@
+import { roundToScale, toSqlDate, toSqlTimestamp, toSqlValue } from './to-sql-value';
+
+describe('roundToScale', () => {
+  it.each([
+    [19.989999999, 2, 19.99],
+    [1.005, 2, 1.01],
+    [-1.005, 2, -1.01],
+    [2.675, 2, 2.68],
+    [0.12345, 4, 0.1235],
+    [10, 2, 10],
+    [0.0000001, 2, 0],
+    [-0.001, 2, 0],
+    [123456789.995, 2, 123456790],
+  ])('%p at scale %p is %p', (v, scale, expected) => {
+    expect(roundToScale(v, scale)).toBe(expected);
+  });
+
+  it('refuses NaN and infinities', () => {
+    expect(() => roundToScale(NaN, 2)).toThrow(/not a finite number/);
+    expect(() => roundToScale(Infinity, 2)).toThrow(/not a finite number/);
+  });
+});
+
+describe('toSqlValue', () => {
+  const ts = Date.UTC(2026, 10, 26, 7, 8, 9, 12);
+
+  it('writes dates as YYYY-MM-DD whatever the dialect', () => {
+    expect(toSqlDate(Date.UTC(2026, 10, 26))).toBe('2026-11-26');
+    expect(toSqlDate(new Date(Date.UTC(2026, 0, 2)))).toBe('2026-01-02');
+    expect(toSqlDate('2026-11-26')).toBe('2026-11-26');
+    expect(() => toSqlDate('yesterday')).toThrow(/not a date/);
+  });
+
+  it('writes timestamps in UTC, with a zone only for PostgreSQL', () => {
+    expect(toSqlTimestamp(ts, 'postgres')).toBe('2026-11-26T07:08:09.012Z');
+    expect(toSqlTimestamp(ts, 'mysql')).toBe('2026-11-26 07:08:09.012');
+    expect(toSqlTimestamp(ts, 'sqlite')).toBe('2026-11-26 07:08:09.012');
+  });
+
+  it('writes booleans as the driver binds them', () => {
+    const col = { name: 'b', type: 'bool' } as const;
+    expect(toSqlValue(true, col, 'postgres')).toBe(true);
+    expect(toSqlValue(true, col, 'sqlite')).toBe(1);
+    expect(toSqlValue(false, col, 'mysql')).toBe(0);
+  });
+
+  it('turns bigint into numbers, keeps null, and rounds decimals to the column scale', () => {
+    expect(toSqlValue(42n, { name: 'i', type: 'int' }, 'postgres')).toBe(42);
+    expect(() => toSqlValue(2n ** 60n, { name: 'i', type: 'int' }, 'postgres')).toThrow(/not an integer/);
+    expect(toSqlValue(null, { name: 'i', type: 'int' }, 'mysql')).toBeNull();
+    expect(toSqlValue(undefined, { name: 't', type: 'text' }, 'mysql')).toBeNull();
+    expect(toSqlValue(0.123456, { name: 'd', type: 'decimal', scale: 4 }, 'sqlite')).toBe(0.1235);
+    expect(toSqlValue(7, { name: 't', type: 'text' }, 'sqlite')).toBe('7');
+  });
+});
