@@ -43,7 +43,7 @@ export async function runCheckQuality(ctx: StepContext): Promise<StepResult> {
     const tableLog = log.child({ table: plan.table });
     const manifest = await reader.manifest(plan.table);
     if (!manifest) {
-      const why = `${plan.table} has no partition for ds ${ds} (${lake.storage.uriOf(partitionPrefix(datasets.curated(plan.table), ds))} has no _manifest.json): run ${PRODUCER} for this ds first`;
+      const why = `${plan.table} has no partition for ds ${ds} (${partitionUri(lake, plan.table, ds)} has no _manifest.json): run ${PRODUCER} for this ds first`;
       for (const i of plan.checks) results[i] = unrunnableCheckResult(checks[i]!, why);
       for (const column of plan.referencedColumns) references.set(refKey(plan.table, column), { table: plan.table, column, problem: why });
       continue;
@@ -131,6 +131,12 @@ export function identityColumnsOf(config: PipelineConfig, table: string): string
   return table === 'dim_date' ? ['date_key'] : [];
 }
 
+/** The URI of a curated partition (folder), for messages and lineage. */
+function partitionUri(lake: Lake, table: string, ds: string): string {
+  // uriOf() takes object keys, which never end with "/".
+  return lake.storage.uriOf(partitionPrefix(datasets.curated(table), ds).replace(/\/$/, '')) + '/';
+}
+
 /** A fixed-width column if there is one: the cheapest to read when only rows are counted. */
 function cheapestColumn(manifest: Manifest): string {
   return (manifest.schema.find((c) => c.kind !== 'string') ?? manifest.schema[0]!).name;
@@ -158,7 +164,7 @@ class PartitionReader {
    * requested columns exist, and the reader throws on unknown ones.
    */
   batches(table: string, manifest: Manifest, columns: readonly string[]): AsyncGenerator<arrow.RecordBatch> {
-    this.read.set(this.lake.storage.uriOf(partitionPrefix(datasets.curated(table), this.ds)), manifest.rows);
+    this.read.set(partitionUri(this.lake, table, this.ds), manifest.rows);
     return this.lake.readManifestBatches(manifest, { columns, batchSize: this.batchSize });
   }
 

@@ -39,7 +39,7 @@ export function openWarehouse(cfg: WarehouseConfig): Knex {
           try {
             // Off by default in SQLite; it cannot change inside a transaction, so set it per connection.
             db.pragma('foreign_keys = ON');
-            db.pragma('busy_timeout = 10000');
+            db.pragma('busy_timeout = 30000'); // a parallel backfill's load waits for the write lock instead of failing at once
             done(null, db);
           } catch (e) {
             done(e as Error, db);

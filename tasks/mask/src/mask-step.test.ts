@@ -128,8 +128,8 @@ describe('runMask', () => {
     const expectedRows = entities.reduce((n, e) => n + (e === 'customers' ? CUSTOMERS : 40), 0);
     expect(result.rowsIn).toBe(expectedRows);
     expect(result.rowsOut).toBe(expectedRows);
-    expect(result.outputs.map((o) => o.uri)).toEqual(entities.map((e) => lake.storage.uriOf(`processed/masked/${e}/dt=${DS}`)));
-    expect(result.inputs.map((o) => o.uri)).toEqual(entities.map((e) => lake.storage.uriOf(`processed/${e}/dt=${DS}`)));
+    expect(result.outputs.map((o) => o.uri)).toEqual(entities.map((e) => lake.partitionUri(datasets.masked(e), DS)));
+    expect(result.inputs.map((o) => o.uri)).toEqual(entities.map((e) => lake.partitionUri(datasets.processed(e), DS)));
 
     for (const entity of entities) {
       const input = await lake.requireManifest(datasets.processed(entity), DS, 'standardize');

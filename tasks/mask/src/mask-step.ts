@@ -1,6 +1,6 @@
 import { schemaOf } from '@salesflow/batches';
 import type { MaskRuleConfig } from '@salesflow/config';
-import { datasets, partitionPrefix, type Lake, type Manifest } from '@salesflow/lake';
+import { datasets, type Manifest } from '@salesflow/lake';
 import { registerSecret, startProgress } from '@salesflow/logging';
 import type { DatasetRef, StepContext, StepDefinition, StepResult } from '@salesflow/step';
 import { checkMaskRules, type MaskRules } from './check-mask-rules';
@@ -37,24 +37,25 @@ export async function runMask(ctx: StepContext): Promise<StepResult> {
 
   const entities = Object.keys(config.standardize.entities);
   const unknown = Object.keys(mask.entities).filter((e) => !entities.includes(e));
-  if (unknown.length) {
-    throw new MaskRuleInvalidError(`mask.entities.${unknown[0]}`, `no standardized entity "${unknown[0]}", so its columns would never be masked`, {
-      entity: unknown[0],
-      fix: `name one of the standardize.entities (${entities.join(', ')}) under mask.entities`,
-    });
-  }
+  // A misspelt entity would otherwise leave the real one's personal data unmasked, silently.
+  const unknownErrors = unknown.map(
+    (e) =>
+      new MaskRuleInvalidError(`mask.entities.${e}`, `no standardized entity "${e}", so these rules would mask nothing`, {
+        entity: e,
+        fix: `name one of the standardize.entities (${entities.join(', ')}) under mask.entities`,
+      }),
+  );
+  failOnProblems(ctx, unknownErrors);
 
   const plans: EntityPlan[] = [];
+  const problems: MaskRuleInvalidError[] = [];
   for (const entity of entities) {
     const rules: MaskRules = mask.entities[entity] ?? {};
     const input = await lake.requireManifest(datasets.processed(entity), ds, PRODUCER);
-    const problems = checkMaskRules(entity, rules, input.schema.map((c) => c.name));
-    if (problems.length) {
-      problems.slice(1).forEach((p) => ctx.log.error(p.describe()));
-      throw problems[0];
-    }
+    problems.push(...checkMaskRules(entity, rules, input.schema.map((c) => c.name)));
     plans.push({ entity, rules, input });
   }
+  failOnProblems(ctx, problems);
 
   const key = createMaskKey(mask.hmac_key, mask.key_id);
   const inputs: DatasetRef[] = [];
@@ -94,16 +95,18 @@ export async function runMask(ctx: StepContext): Promise<StepResult> {
     progress.done();
     warnAboutOddValues(log, counts);
     rows += manifest.rows;
-    inputs.push({ uri: partitionUri(lake, input.dataset, ds), rows: input.rows });
-    outputs.push({ uri: partitionUri(lake, dataset, ds), rows: manifest.rows });
+    inputs.push({ uri: lake.partitionUri(input.dataset, ds), rows: input.rows });
+    outputs.push({ uri: lake.partitionUri(dataset, ds), rows: manifest.rows });
     metrics[entity] = { rows: manifest.rows, rules: methods, counts };
   }
   return { rowsIn: rows, rowsOut: rows, inputs, outputs, metrics: { key_id: key.keyId, entities: metrics } };
 }
 
-/** URI of a partition folder, e.g. s3://bucket/processed/masked/customers/dt=2026-11-26 (storage keys take no trailing slash). */
-function partitionUri(lake: Lake, dataset: string, ds: string): string {
-  return lake.storage.uriOf(partitionPrefix(dataset, ds).replace(/\/+$/, ''));
+/** Logs every problem but the first, which is thrown, so one run shows them all. */
+function failOnProblems(ctx: StepContext, problems: readonly MaskRuleInvalidError[]): void {
+  if (problems.length === 0) return;
+  problems.slice(1).forEach((p) => ctx.log.error(p.describe()));
+  throw problems[0];
 }
 
 /** column -> method, for the manifest and the logs (patterns and keys stay out). */

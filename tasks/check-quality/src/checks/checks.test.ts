@@ -241,7 +241,7 @@ describe('streaming', () => {
       customer_key: i % 89 === 0 ? null : i % 41,
       big_key: BigInt(i % 17),
     }));
-    const reference = referenceKeysOf('dim_customer', 'customer_key', rows(35, (i) => i).map((_, i) => i));
+    const reference = referenceKeysOf('dim_customer', 'customer_key', Array.from({ length: 35 }, (_, i) => i));
     const checks = [
       cfg({ check: 'not_null', columns: ['transaction_id', 'customer_key'] }),
       cfg({ check: 'unique', columns: ['transaction_id'] }),

@@ -1,0 +1,161 @@
+/**
+ * The load-warehouse step against real servers: PostgreSQL and MariaDB/MySQL.
+ *
+ * Needs (started outside jest; nothing is started here):
+ *   - PostgreSQL at WAREHOUSE_TEST_PG_URL    (default postgres://postgres@127.0.0.1:5432/test)
+ *   - MySQL/MariaDB at WAREHOUSE_TEST_MYSQL_URL (default mysql://root@127.0.0.1:3306/test)
+ * The user must be allowed to create databases. Each run creates its own database lw_test_<random>
+ * and drops it afterwards, so runs in parallel do not collide. An unreachable server FAILS the
+ * suite: these tests are never skipped.
+ *
+ * Each dialect loads the same small curated partitions as a SQLite reference warehouse and must
+ * end with the same rows and the same analytical query answers.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { WarehouseConfig } from '@salesflow/config';
+import { ExitCode } from '@salesflow/errors';
+import { Lake, LocalStorage } from '@salesflow/lake';
+import type { Knex } from 'knex';
+import {
+  fact,
+  loadContext,
+  sampleCurated,
+  sampleDimensions,
+  sampleFacts,
+  snapshotWarehouse,
+  writeCurated,
+} from '../../tasks/load-warehouse/src/curated-fixture.test-util';
+import { loadStarSchema, openWarehouse, runAnalyticalQueries, runSql, WarehouseLoadError } from '../../tasks/load-warehouse/src';
+
+const A = '2026-11-25';
+const B = '2026-11-26';
+const C = '2026-11-28';
+
+const SERVERS = [
+  { client: 'postgres' as const, url: process.env.WAREHOUSE_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/test', envVar: 'WAREHOUSE_TEST_PG_URL' },
+  { client: 'mysql' as const, url: process.env.WAREHOUSE_TEST_MYSQL_URL || 'mysql://root@127.0.0.1:3306/test', envVar: 'WAREHOUSE_TEST_MYSQL_URL' },
+];
+
+/** The warehouse section for a server URL, pointed at another database. */
+function warehouseOf(client: 'postgres' | 'mysql', url: string, database?: string): WarehouseConfig {
+  const u = new URL(url);
+  return {
+    client,
+    connection: {
+      host: u.hostname,
+      port: u.port ? Number(u.port) : undefined,
+      user: decodeURIComponent(u.username),
+      password: u.password ? decodeURIComponent(u.password) : undefined,
+      database: database ?? (u.pathname.replace(/^\//, '') || (client === 'postgres' ? 'postgres' : 'mysql')),
+    },
+    batch_size: 3,
+  };
+}
+
+let dir: string;
+let lake: Lake;
+let reference: { snapshot: Awaited<ReturnType<typeof snapshotWarehouse>>; queries: Awaited<ReturnType<typeof runAnalyticalQueries>> };
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'warehouse-dialects-'));
+  lake = new Lake(new LocalStorage(path.join(dir, 'lake')));
+  await writeCurated(lake, A, sampleCurated(A));
+  await writeCurated(lake, B, sampleCurated(B));
+  // The SQLite warehouse is the reference every server must agree with.
+  const sqlite: WarehouseConfig = { client: 'sqlite', sqlite: { filename: path.join(dir, 'reference.sqlite') }, batch_size: 500 };
+  await loadStarSchema(loadContext(lake, A, sqlite));
+  await loadStarSchema(loadContext(lake, B, sqlite));
+  const db = openWarehouse(sqlite);
+  try {
+    reference = { snapshot: await snapshotWarehouse(db), queries: await runAnalyticalQueries(db) };
+  } finally {
+    await db.destroy();
+  }
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe.each(SERVERS)('load-warehouse on $client', ({ client, url, envVar }) => {
+  const database = `lw_test_${randomBytes(5).toString('hex')}`;
+  const warehouse = warehouseOf(client, url, database);
+  let admin: Knex | undefined;
+  let db: Knex | undefined;
+  const load = (ds: string) => loadStarSchema(loadContext(lake, ds, warehouse));
+
+  beforeAll(async () => {
+    const where = `${client} at ${new URL(url).host}`;
+    admin = openWarehouse(warehouseOf(client, url));
+    try {
+      await admin.raw('SELECT 1');
+    } catch (e) {
+      throw new Error(`${where} is not reachable (${(e as Error).message}); start it or point ${envVar} at one. These tests never skip.`);
+    }
+    await admin.raw(`CREATE DATABASE ${database}`);
+    db = openWarehouse(warehouse);
+  });
+
+  afterAll(async () => {
+    await db?.destroy();
+    if (admin) {
+      await admin.raw(client === 'postgres' ? `DROP DATABASE IF EXISTS ${database} WITH (FORCE)` : `DROP DATABASE IF EXISTS ${database}`);
+      await admin.destroy();
+    }
+  });
+
+  it('loads the same rows as SQLite, and again the same rows when a ds is re-loaded', async () => {
+    await load(A);
+    const first = await load(B);
+    expect(first.outputs).toContainEqual({ uri: `${client}://${database}/fact_sales`, rows: 5 });
+    const snap = await snapshotWarehouse(db!);
+    expect(snap).toEqual(reference.snapshot);
+
+    const again = await load(B);
+    expect(again.metrics).toMatchObject({ tables: { fact_sales: { rowsReplaced: 5, rowsOut: 5 } } });
+    expect(await snapshotWarehouse(db!)).toEqual(reference.snapshot);
+
+    const [view] = await runSql(db!, client, 'SELECT COUNT(*) AS n FROM vw_sales_analysis');
+    expect(Number(view!.n)).toBe(7);
+  });
+
+  it('gives the same analytical answers as SQLite', async () => {
+    const results = await runAnalyticalQueries(db!);
+    expect(results).toEqual(reference.queries);
+    expect(results.find((r) => r.name === 'revenue_by_category')!.rows).toContainEqual({ category: 'Unknown', transactions: 1, units: 4, revenue: 40 });
+  });
+
+  it('keeps natural keys that differ only in case apart', async () => {
+    const ids = (await db!('dim_customer').select('customer_id').orderBy('customer_key')).map((r: { customer_id: string }) => r.customer_id);
+    expect(ids).toEqual(['UNKNOWN', 'C001', 'C002', 'c002']);
+  });
+
+  it('rolls the whole load back when a fact row breaks a foreign key', async () => {
+    const before = await snapshotWarehouse(db!);
+    const dims = sampleDimensions();
+    await writeCurated(lake, C, {
+      ...dims,
+      dim_customer: dims.dim_customer.map((c) => (c.customer_key === 1 ? { ...c, city: 'Changed' } : c)),
+      fact_sales: [fact('T0100', C, [20261128, 1, 1, 1], 1, 5, '2026-11-28T10:00:00Z'), fact('T0101', C, [20261128, 1, 999, 1], 1, 5, '2026-11-28T10:00:00Z')],
+    });
+    const err = await load(C).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(WarehouseLoadError);
+    expect((err as WarehouseLoadError).exitCode).toBe(ExitCode.badInput);
+    expect((err as Error).message).toMatch(/^Loading fact_sales into the .* warehouse failed, nothing was changed: .*foreign key/i);
+    expect(await snapshotWarehouse(db!)).toEqual(before);
+  });
+
+  it("re-loading a ds with fewer facts replaces only that ds's rows", async () => {
+    const lake2 = new Lake(new LocalStorage(path.join(dir, `lake-${client}`)));
+    await writeCurated(lake2, B, { ...sampleDimensions(), fact_sales: sampleFacts(B).slice(0, 2) });
+    await loadStarSchema(loadContext(lake2, B, warehouse));
+    const ids = (await db!('fact_sales').select('transaction_id', 'batch_ds').orderBy('transaction_id')).map((r: { transaction_id: string }) => r.transaction_id);
+    expect(ids).toEqual(['T0001', 'T0002', 'T0003', 'T0004']);
+  });
+});
