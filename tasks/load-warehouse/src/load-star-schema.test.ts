@@ -69,7 +69,7 @@ describe('loadStarSchema into SQLite', () => {
     expect(result.rowsIn).toBe(5 + 4 + 4 + 3 + 5);
     expect(result.rowsOut).toBe(result.rowsIn);
     expect(result.outputs).toContainEqual({ uri: `sqlite://${filename}/fact_sales`, rows: 5 });
-    expect(result.inputs.map((i) => i.uri)).toContainEqual(path.join(dir, 'lake', 'curated', 'fact_sales', `dt=${B}`));
+    expect(result.inputs.map((i) => i.uri)).toContainEqual(path.join(dir, 'lake', 'curated', 'fact_sales', `dt=${B}`) + '/');
     expect(result.metrics).toMatchObject({ tables: { fact_sales: { rowsIn: 5, rowsOut: 5, rowsReplaced: 0 }, dim_customer: { rowsOut: 4 } } });
   });
 

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { columnReaders } from '@salesflow/batches';
 import { BadInputError, PipelineError } from '@salesflow/errors';
-import { datasets, partitionPrefix, type Lake, type Manifest } from '@salesflow/lake';
+import { datasets, type Lake, type Manifest } from '@salesflow/lake';
 import { startProgress, type Logger } from '@salesflow/logging';
 import type { DatasetRef, StepContext, StepResult } from '@salesflow/step';
 import { applySchema } from './apply-schema';
@@ -75,7 +75,7 @@ export async function loadStarSchema(ctx: LoadStarSchemaContext, opts: LoadStarS
   }
 
   const inputs: DatasetRef[] = WAREHOUSE_TABLES.map((t) => ({
-    uri: partitionUri(ctx.lake, datasets.curated(t.name), ctx.ds),
+    uri: ctx.lake.partitionUri(datasets.curated(t.name), ctx.ds),
     rows: manifests.get(t.name)!.rows,
   }));
   const outputs: DatasetRef[] = WAREHOUSE_TABLES.map((t) => ({ uri: warehouseTableUri(cfg, t.name), rows: counts.get(t.name)!.rowsOut }));
@@ -165,13 +165,8 @@ function assertColumns(table: WarehouseTable, manifest: Manifest, lake: Lake): v
   const missing = table.columns.map((c) => c.name).filter((n) => !have.has(n));
   if (missing.length) {
     throw new BadInputError(`curated/${table.name} dt=${manifest.ds} lacks column(s) ${missing.join(', ')} of the warehouse table`, {
-      context: { table: table.name, ds: manifest.ds, uri: partitionUri(lake, manifest.dataset, manifest.ds) },
+      context: { table: table.name, ds: manifest.ds, uri: lake.partitionUri(manifest.dataset, manifest.ds) },
       fix: 'the curated tables and sql/<dialect>/create_star_schema.sql must have the same columns; re-run build-star-schema or update the DDL and the loader',
     });
   }
-}
-
-/** URI of a partition's folder (storage keys take no trailing slash). */
-function partitionUri(lake: Lake, dataset: string, ds: string): string {
-  return lake.storage.uriOf(partitionPrefix(dataset, ds).replace(/\/+$/, ''));
 }

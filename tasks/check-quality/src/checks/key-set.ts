@@ -1,34 +1,34 @@
-/** Slots per key before the table doubles; linear probing stays short below this load. */
+/** Keys per slot before the table doubles; linear probing stays short below this load. */
 const MAX_LOAD = 0.7;
 /** Key offsets are 32-bit. */
 const MAX_ARENA_BYTES = 0xffff_ffff;
 
 /**
- * A set of byte-string keys in a few typed arrays: key bytes in one growing arena, a 32-bit hash
- * per key, and an open-addressing table of key numbers.
+ * A set of byte-string keys in a few typed arrays: the keys' bytes in one growing arena, and an
+ * open-addressing table (linear probing) of (32-bit hash, key number) pairs. The hash sits next
+ * to the key number so that a probe touches one cache line; the arena is read only when the
+ * hashes match.
  *
  * Why not a Set of strings: a V8 Set holds at most 2^24 (16.7 M) entries, then throws, and each
- * string entry costs several times its length on the heap. This one holds about 20 bytes per key
- * plus the key's bytes (10 M 11-byte keys: about 300 MB), and is limited only by the arena
- * (4 GiB of key bytes).
+ * string entry costs several times its length on the heap. This one costs the key's bytes plus
+ * 4 bytes of offset and 8 to 23 bytes of table per key (10 M keys of 11 bytes: about 270 MB at
+ * the worst point of growth), limited only by the arena (4 GiB of key bytes).
  */
 export class KeySet {
   private arena: Uint8Array;
   private used = 0;
   /** Key k's bytes are arena[starts[k], starts[k + 1]). */
   private starts: Uint32Array;
-  private hashes: Uint32Array;
-  /** Slot -> key number + 1; 0 is an empty slot. */
-  private slots: Int32Array;
+  /** Slot s is table[2s] = hash, table[2s + 1] = key number + 1 (0: empty). */
+  private table: Int32Array;
   private mask: number;
   private count = 0;
 
   constructor(expectedKeys = 1024) {
-    const capacity = nextPowerOfTwo(Math.max(16, Math.ceil(expectedKeys / MAX_LOAD)));
-    this.slots = new Int32Array(capacity);
+    const capacity = nextPowerOfTwo(Math.ceil(expectedKeys / MAX_LOAD));
+    this.table = new Int32Array(capacity * 2);
     this.mask = capacity - 1;
     this.starts = new Uint32Array(Math.max(16, expectedKeys) + 1);
-    this.hashes = new Uint32Array(Math.max(16, expectedKeys));
     this.arena = new Uint8Array(Math.max(256, expectedKeys * 8));
   }
 
@@ -39,7 +39,7 @@ export class KeySet {
 
   /** Bytes held by the set's arrays (an estimate of its memory). */
   get byteLength(): number {
-    return this.arena.byteLength + this.starts.byteLength + this.hashes.byteLength + this.slots.byteLength;
+    return this.arena.byteLength + this.starts.byteLength + this.table.byteLength;
   }
 
   /**
@@ -47,34 +47,34 @@ export class KeySet {
    * already in the set. The bytes are copied; src may be reused afterwards.
    */
   add(src: Uint8Array, start: number, end: number): boolean {
-    const hash = hashBytes(src, start, end);
-    const slots = this.slots;
+    const hash = hashBytes(src, start, end) | 0;
+    const table = this.table;
     const mask = this.mask;
     let slot = hash & mask;
     for (;;) {
-      const entry = slots[slot]!;
+      const entry = table[2 * slot + 1]!;
       if (entry === 0) break;
-      const k = entry - 1;
-      if (this.hashes[k] === hash && this.equals(k, src, start, end)) return false;
+      if (table[2 * slot] === hash && this.equals(entry - 1, src, start, end)) return false;
       slot = (slot + 1) & mask;
     }
     const k = this.count;
-    this.store(k, hash, src, start, end);
-    slots[slot] = k + 1;
+    this.store(k, src, start, end);
+    table[2 * slot] = hash;
+    table[2 * slot + 1] = k + 1;
     this.count = k + 1;
-    if (this.count > slots.length * MAX_LOAD) this.rehash(slots.length * 2);
+    if (this.count > (mask + 1) * MAX_LOAD) this.rehash((mask + 1) * 2);
     return true;
   }
 
   /** Whether the key held in src[start, end) is in the set. */
   has(src: Uint8Array, start: number, end: number): boolean {
-    const hash = hashBytes(src, start, end);
+    const hash = hashBytes(src, start, end) | 0;
+    const table = this.table;
     let slot = hash & this.mask;
     for (;;) {
-      const entry = this.slots[slot]!;
+      const entry = table[2 * slot + 1]!;
       if (entry === 0) return false;
-      const k = entry - 1;
-      if (this.hashes[k] === hash && this.equals(k, src, start, end)) return true;
+      if (table[2 * slot] === hash && this.equals(entry - 1, src, start, end)) return true;
       slot = (slot + 1) & this.mask;
     }
   }
@@ -88,30 +88,35 @@ export class KeySet {
     return true;
   }
 
-  private store(k: number, hash: number, src: Uint8Array, start: number, end: number): void {
+  private store(k: number, src: Uint8Array, start: number, end: number): void {
     const len = end - start;
     if (this.used + len > MAX_ARENA_BYTES) throw new RangeError(`KeySet holds at most ${MAX_ARENA_BYTES} bytes of keys (${this.count} keys so far)`);
     if (this.used + len > this.arena.length) this.arena = grow(this.arena, this.used + len);
     if (k + 2 > this.starts.length) this.starts = grow(this.starts, k + 2);
-    if (k + 1 > this.hashes.length) this.hashes = grow(this.hashes, k + 1);
+    const arena = this.arena;
+    const at = this.used;
     // Short keys copy faster byte by byte than through set(subarray()).
-    if (len <= 32) for (let i = 0; i < len; i++) this.arena[this.used + i] = src[start + i]!;
-    else this.arena.set(src.subarray(start, end), this.used);
-    this.starts[k] = this.used;
-    this.used += len;
+    if (len <= 32) for (let i = 0; i < len; i++) arena[at + i] = src[start + i]!;
+    else arena.set(src.subarray(start, end), at);
+    this.starts[k] = at;
+    this.used = at + len;
     this.starts[k + 1] = this.used;
-    this.hashes[k] = hash;
   }
 
   private rehash(capacity: number): void {
-    const slots = new Int32Array(capacity);
+    const old = this.table;
+    const table = new Int32Array(capacity * 2);
     const mask = capacity - 1;
-    for (let k = 0; k < this.count; k++) {
-      let slot = this.hashes[k]! & mask;
-      while (slots[slot] !== 0) slot = (slot + 1) & mask;
-      slots[slot] = k + 1;
+    for (let s = 0; s < old.length; s += 2) {
+      const entry = old[s + 1]!;
+      if (entry === 0) continue;
+      const hash = old[s]!;
+      let slot = hash & mask;
+      while (table[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
+      table[2 * slot] = hash;
+      table[2 * slot + 1] = entry;
     }
-    this.slots = slots;
+    this.table = table;
     this.mask = mask;
   }
 }
