@@ -1,13 +1,13 @@
-export * from './quality-check-result';
-export * from './check-name';
-export * from './column-values';
-export * from './key-set';
-export * from './key-encoder';
-export * from './column-check';
-export * from './not-null-check';
-export * from './unique-check';
-export * from './reference-keys';
-export * from './relationships-check';
-export * from './row-count-check';
-export * from './create-check';
-export * from './run-checks';
+// The check engine: pure functions and classes over Arrow record batches, no lake, env or clock.
+export { DEFAULT_SAMPLE_LIMIT, type CheckOptions, type CheckRunner, type QualityCheckResult, type SampleRow, type SampleValue } from './quality-check-result';
+export { nameCheck } from './check-name';
+export { createCheck, unrunnableCheckResult, type CreateCheckOptions } from './create-check';
+export { runChecks, type BatchConsumer } from './run-checks';
+export { NotNullCheck } from './not-null-check';
+export { UniqueCheck } from './unique-check';
+export { RelationshipsCheck } from './relationships-check';
+export { RowCountCheck } from './row-count-check';
+export { ColumnCheck, missingColumnsMessage } from './column-check';
+export { ReferenceKeyCollector, referenceKeysOf, type ReferenceKeys } from './reference-keys';
+export { normalizeKey, type KeyValue } from './column-values';
+export { KeySet } from './key-set';

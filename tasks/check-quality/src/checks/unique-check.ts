@@ -11,7 +11,7 @@ import type { CheckOptions } from './quality-check-result';
  * not_null is the check for nulls. Holds every distinct key of the partition, in a compact KeySet.
  */
 export class UniqueCheck extends ColumnCheck {
-  private readonly seen = new KeySet(1 << 16);
+  private readonly seen = new KeySet();
   private nullKeys = 0;
 
   constructor(config: QualityCheckConfig, opts?: CheckOptions) {
