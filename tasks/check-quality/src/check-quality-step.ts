@@ -13,7 +13,7 @@ import {
   type QualityCheckResult,
   type ReferenceKeys,
 } from './checks';
-import { planTableReads } from './plan-table-reads';
+import { planTableReads, type TableRead } from './plan-table-reads';
 import { blockingFailures, buildQualityReport, type QualityReport } from './quality-report';
 
 /** The step whose partitions this one checks. */
@@ -37,52 +37,8 @@ export async function runCheckQuality(ctx: StepContext): Promise<StepResult> {
   const reader = new PartitionReader(lake, ds, config.lake.row_group_size);
   const results: QualityCheckResult[] = new Array(checks.length);
   const references = new Map<string, ReferenceKeys>();
-  const refKey = (table: string, column: string) => `${table}.${column}`;
-
   for (const plan of planTableReads(checks)) {
-    const tableLog = log.child({ table: plan.table });
-    const manifest = await reader.manifest(plan.table);
-    if (!manifest) {
-      const why = `${plan.table} has no partition for ds ${ds} (${partitionUri(lake, plan.table, ds)} has no _manifest.json): run ${PRODUCER} for this ds first`;
-      for (const i of plan.checks) results[i] = unrunnableCheckResult(checks[i]!, why);
-      for (const column of plan.referencedColumns) references.set(refKey(plan.table, column), { table: plan.table, column, problem: why });
-      continue;
-    }
-    const tableColumns = manifest.schema.map((c) => c.name);
-
-    // Keys of referenced tables not read yet (not checked themselves, or a reference cycle).
-    for (const i of plan.checks) {
-      const r = checks[i]!.references;
-      if (checks[i]!.check === 'relationships' && r && !references.has(refKey(r.table, r.column))) {
-        references.set(refKey(r.table, r.column), await reader.referenceKeys(r.table, r.column));
-      }
-    }
-
-    const sampleColumns = identityColumnsOf(config, plan.table).filter((c) => tableColumns.includes(c));
-    const runners = plan.checks.map((i) => {
-      const r = checks[i]!.references;
-      return createCheck(checks[i]!, { tableColumns, sampleColumns, reference: r && references.get(refKey(r.table, r.column)) });
-    });
-    const collectors = plan.referencedColumns.map((column) => new ReferenceKeyCollector(plan.table, column));
-    for (const c of collectors) {
-      if (!tableColumns.includes(c.column)) {
-        references.set(refKey(c.table, c.column), { table: c.table, column: c.column, problem: missingColumnsMessage(c.table, [c.column], tableColumns) });
-      }
-    }
-    const feeding = collectors.filter((c) => tableColumns.includes(c.column));
-
-    // A check on a missing column already knows it failed and must not ask for that column.
-    const checked = runners.flatMap((r) => r.columns).filter((c) => tableColumns.includes(c));
-    let columns = [...new Set([...checked, ...(checked.length ? sampleColumns : []), ...feeding.map((c) => c.column)])];
-    if (columns.length === 0 && tableColumns.length > 0) columns = [cheapestColumn(manifest)]; // row_count alone still counts real rows
-
-    const progress = startProgress(tableLog, `check ${plan.table}`);
-    const tableResults = await runChecks(runners, reader.batches(plan.table, manifest, columns), {
-      alsoFeed: feeding,
-      onBatch: (b) => progress.add(b.numRows),
-    });
-    progress.done();
-    for (const c of feeding) references.set(refKey(c.table, c.column), c.finish());
+    const tableResults = await checkTable(ctx, plan, reader, references);
     plan.checks.forEach((i, k) => (results[i] = tableResults[k]!));
   }
 
@@ -108,6 +64,57 @@ export async function runCheckQuality(ctx: StepContext): Promise<StepResult> {
     outputs: [{ uri: lake.storage.uriOf(key), rows: report.checks.length }], // one entry per check
     metrics: { ...report.summary },
   };
+}
+
+const refKey = (table: string, column: string) => `${table}.${column}`;
+
+/**
+ * Runs the checks of one table in one pass over its partition, reading only the columns they
+ * need, and collects on the way the key sets other tables' relationships checks will use.
+ * `references` holds the key sets collected so far and receives this table's.
+ */
+async function checkTable(ctx: StepContext, plan: TableRead, reader: PartitionReader, references: Map<string, ReferenceKeys>): Promise<QualityCheckResult[]> {
+  const { config, lake, ds, log } = ctx;
+  const checks = plan.checks.map((i) => config.quality.checks[i]!);
+  const manifest = await reader.manifest(plan.table);
+  if (!manifest) {
+    const why = `${plan.table} has no partition for ds ${ds} (${partitionUri(lake, plan.table, ds)} has no _manifest.json): run ${PRODUCER} for this ds first`;
+    for (const column of plan.referencedColumns) references.set(refKey(plan.table, column), { table: plan.table, column, problem: why });
+    return checks.map((c) => unrunnableCheckResult(c, why));
+  }
+  const tableColumns = manifest.schema.map((c) => c.name);
+
+  // Keys of referenced tables not collected yet (tables without checks of their own, or a reference cycle).
+  for (const c of checks) {
+    const r = c.references;
+    if (c.check === 'relationships' && r && !references.has(refKey(r.table, r.column))) {
+      references.set(refKey(r.table, r.column), await reader.referenceKeys(r.table, r.column));
+    }
+  }
+
+  const sampleColumns = identityColumnsOf(config, plan.table).filter((c) => tableColumns.includes(c));
+  const runners = checks.map((c) =>
+    createCheck(c, { tableColumns, sampleColumns, reference: c.references && references.get(refKey(c.references.table, c.references.column)) }),
+  );
+  const collectors: ReferenceKeyCollector[] = [];
+  for (const column of plan.referencedColumns) {
+    if (tableColumns.includes(column)) collectors.push(new ReferenceKeyCollector(plan.table, column));
+    else references.set(refKey(plan.table, column), { table: plan.table, column, problem: missingColumnsMessage(plan.table, [column], tableColumns) });
+  }
+
+  // A check on a missing column already knows it failed and must not ask for that column.
+  const checked = runners.flatMap((r) => r.columns).filter((c) => tableColumns.includes(c));
+  let columns = [...new Set([...checked, ...(checked.length ? sampleColumns : []), ...collectors.map((c) => c.column)])];
+  if (columns.length === 0 && tableColumns.length > 0) columns = [cheapestColumn(manifest)]; // row_count alone still counts real rows
+
+  const progress = startProgress(log.child({ table: plan.table }), `check ${plan.table}`);
+  const results = await runChecks(runners, reader.batches(plan.table, manifest, columns), {
+    alsoFeed: collectors,
+    onBatch: (b) => progress.add(b.numRows),
+  });
+  progress.done();
+  for (const c of collectors) references.set(refKey(c.table, c.column), c.finish());
+  return results;
 }
 
 function logResults(log: Logger, report: QualityReport): void {

@@ -25,7 +25,7 @@ export class RowCountCheck extends ColumnCheck {
 
   protected describe(): string {
     const { min, max } = this.config;
-    const bounds = `[${formatCount(min ?? 0)}, ${max === undefined ? '∞' : formatCount(max)}]`;
+    const bounds = `[${formatCount(min ?? 0)}, ${max === undefined ? '∞)' : formatCount(max) + ']'}`;
     if (this.failing === 0) return `${formatCount(this.rows)} rows, within ${bounds}`;
     return min !== undefined && this.rows < min
       ? `${formatCount(this.rows)} rows, fewer than min ${formatCount(min)}`

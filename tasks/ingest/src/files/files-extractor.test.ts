@@ -122,3 +122,22 @@ describe('FilesExtractor', () => {
     expect(inputs).toEqual([]);
   });
 });
+
+describe('JSON arrays', () => {
+  it('streams a large array element by element', async () => {
+    const items = Array.from({ length: 20_000 }, (_, i) => ({ id: i, name: `n${i}` }));
+    const dir = landing({ 'big.json': JSON.stringify(items) });
+    const { rows } = await extractRows(dir, entity('big', '*.json'));
+    expect(rows).toHaveLength(20_000);
+    expect(rows[19_999]).toMatchObject({ id: '19999', name: 'n19999', _source_row: 20_000 });
+  });
+
+  it('fails on a file that is not an array, or an element that is not an object, naming the file', async () => {
+    const notArray = landing({ 'o.json': '{"a":1}' });
+    await expect(extractRows(notArray, entity('o', '*.json'))).rejects.toMatchObject({ exitCode: 4, message: expect.stringContaining('o.json') });
+    const badElement = landing({ 'e.json': '[{"a":1}, 5]' });
+    await expect(extractRows(badElement, entity('e', '*.json'))).rejects.toMatchObject({ exitCode: 4, message: expect.stringMatching(/e\.json element 2 is not an object/) });
+    const truncated = landing({ 't.json': '[{"a":1}, {"a":' });
+    await expect(extractRows(truncated, entity('t', '*.json'))).rejects.toMatchObject({ exitCode: 4, message: expect.stringContaining('Cannot read JSON') });
+  });
+});

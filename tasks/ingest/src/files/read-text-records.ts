@@ -2,6 +2,8 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { parse, CsvError } from 'csv-parse';
+import { parser } from 'stream-json';
+import { streamArray } from 'stream-json/streamers/StreamArray';
 import type { FileEntityConfig } from '@salesflow/config';
 import { BadInputError } from '@salesflow/errors';
 
@@ -123,22 +125,26 @@ export async function* readNdjsonRecords(open: OpenStream, key: string, uri: str
 }
 
 /**
- * Reads the objects of a JSON array file. The array is parsed whole, so JSON array files must fit
- * in memory; large extracts should be delivered as NDJSON, which streams.
+ * Streams the objects of a JSON array file element by element (stream-json), so a large array
+ * never sits in memory whole.
  */
 export async function* readJsonArrayRecords(open: OpenStream, key: string, uri: string): AsyncGenerator<TextRecord> {
-  const chunks: Buffer[] = [];
-  for await (const c of decompressed(await open(), key)) chunks.push(c as Buffer);
-  let doc: unknown;
+  const src = decompressed(await open(), key);
+  const elements = src.pipe(parser()).pipe(streamArray());
+  src.on('error', (e) => elements.destroy(e));
+  const fix = 'make the file one JSON array of objects, or use format ndjson';
   try {
-    doc = JSON.parse(Buffer.concat(chunks).toString('utf8').replace(/^\uFEFF/, ''));
+    for await (const { key: index, value } of elements as AsyncIterable<{ key: number; value: unknown }>) {
+      if (!value || typeof value !== 'object' || Array.isArray(value)) {
+        throw new BadInputError(`JSON ${uri} element ${index + 1} is not an object`, { context: { file: uri, row: index + 1 }, fix: 'make every element a JSON object' });
+      }
+      yield { values: value as Record<string, unknown>, row: index + 1 };
+    }
   } catch (e) {
-    throw new BadInputError(`Cannot read JSON ${uri}: ${(e as Error).message}`, { context: { file: uri }, fix: 'make the file one JSON array of objects, or use format ndjson' });
-  }
-  if (!Array.isArray(doc)) throw new BadInputError(`JSON ${uri} is not an array of objects`, { context: { file: uri }, fix: 'make the file one JSON array of objects, or use format ndjson' });
-  for (let i = 0; i < doc.length; i++) {
-    const v = doc[i] as unknown;
-    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new BadInputError(`JSON ${uri} element ${i + 1} is not an object`, { context: { file: uri, row: i + 1 }, fix: 'make every element a JSON object' });
-    yield { values: v as Record<string, unknown>, row: i + 1 };
+    if (e instanceof BadInputError) throw e;
+    throw new BadInputError(`Cannot read JSON ${uri}: ${(e as Error).message}`, { context: { file: uri }, fix });
+  } finally {
+    elements.destroy();
+    src.destroy();
   }
 }
