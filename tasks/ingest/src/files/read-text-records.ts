@@ -130,8 +130,11 @@ export async function* readNdjsonRecords(open: OpenStream, key: string, uri: str
  */
 export async function* readJsonArrayRecords(open: OpenStream, key: string, uri: string): AsyncGenerator<TextRecord> {
   const src = decompressed(await open(), key);
-  const elements = src.pipe(parser()).pipe(streamArray());
+  const tokens = parser();
+  const elements = src.pipe(tokens).pipe(streamArray());
+  // pipe() does not forward errors: a syntax error in the parser must end the iteration too.
   src.on('error', (e) => elements.destroy(e));
+  tokens.on('error', (e) => elements.destroy(e));
   const fix = 'make the file one JSON array of objects, or use format ndjson';
   try {
     for await (const { key: index, value } of elements as AsyncIterable<{ key: number; value: unknown }>) {
@@ -145,6 +148,7 @@ export async function* readJsonArrayRecords(open: OpenStream, key: string, uri: 
     throw new BadInputError(`Cannot read JSON ${uri}: ${(e as Error).message}`, { context: { file: uri }, fix });
   } finally {
     elements.destroy();
+    tokens.destroy();
     src.destroy();
   }
 }
