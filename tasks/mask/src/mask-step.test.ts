@@ -154,7 +154,11 @@ describe('runMask', () => {
       after.forEach((row, i) => {
         expect(row._mask_key_id).toBe('demo');
         for (const col of input.schema.map((c) => c.name)) {
-          if (col in rules) {
+          if (col === '_row_hash') {
+            // re-keyed with the masking key: still one hash per row, no longer the unkeyed one
+            expect(row[col]).toMatch(/^[0-9a-f]{64}$/);
+            expect(row[col]).not.toBe(before[i]![col]);
+          } else if (col in rules) {
             if (before[i]![col] === null) expect(row[col]).toBeNull();
             else expect(row[col]).not.toBe(before[i]![col]);
           } else expect(row[col]).toEqual(before[i]![col]);

@@ -52,8 +52,9 @@ export async function runMask(ctx: StepContext): Promise<StepResult> {
   for (const entity of entities) {
     const rules: MaskRules = mask.entities[entity] ?? {};
     const input = await lake.requireManifest(datasets.processed(entity), ds, PRODUCER);
-    problems.push(...checkMaskRules(entity, rules, input.schema.map((c) => c.name)));
-    plans.push({ entity, rules, input });
+    const columns = input.schema.map((c) => c.name);
+    problems.push(...checkMaskRules(entity, rules, columns));
+    plans.push({ entity, rules: withKeyedRowHash(rules, columns), input });
   }
   failOnProblems(ctx, problems);
 
@@ -110,6 +111,18 @@ function failOnProblems(ctx: StepContext, problems: readonly MaskRuleInvalidErro
 }
 
 /** column -> method, for the manifest and the logs (patterns and keys stay out). */
+/**
+ * Standardize's _row_hash is an unkeyed hash over every business column, personal data included,
+ * so anyone who can guess a row's values could confirm them. Where an entity is masked, the hash
+ * is re-keyed with the masking key: it still detects changed rows, but reveals nothing.
+ */
+function withKeyedRowHash(rules: MaskRules, columns: readonly string[]): MaskRules {
+  if (Object.keys(rules).length === 0 || !columns.includes(ROW_HASH_COLUMN) || rules[ROW_HASH_COLUMN]) return rules;
+  return { ...rules, [ROW_HASH_COLUMN]: { method: 'hmac' } };
+}
+
+const ROW_HASH_COLUMN = '_row_hash';
+
 function methodsOf(rules: MaskRules): Record<string, MaskRuleConfig['method']> {
   return Object.fromEntries(Object.entries(rules).map(([c, r]) => [c, r.method]));
 }
