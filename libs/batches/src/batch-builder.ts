@@ -1,4 +1,5 @@
 import * as arrow from 'apache-arrow';
+import { assembleBatch } from './assemble-batch';
 import { arrowTypeOf, schemaOf, type ColumnDef } from './column-kinds';
 
 /**
@@ -37,13 +38,7 @@ export class BatchBuilder {
   /** Returns the rows appended so far as one batch and starts a new one. */
   finish(): arrow.RecordBatch {
     const data = this.builders.map((b) => b.finish().flush());
-    const struct = arrow.makeData({
-      type: new arrow.Struct(this.schema.fields),
-      length: this.rows,
-      nullCount: 0,
-      children: data,
-    });
-    const batch = new arrow.RecordBatch(this.schema, struct);
+    const batch = assembleBatch(this.schema, data, this.rows);
     this.builders = this.makeBuilders();
     this.rows = 0;
     return batch;

@@ -1,3 +1,4 @@
 export * from './column-kinds';
 export * from './batch-builder';
 export * from './read-columns';
+export * from './assemble-batch';

@@ -1,5 +1,5 @@
 import * as arrow from 'apache-arrow';
-import { columnReaders } from '@salesflow/batches';
+import { assembleBatch, columnReaders, constantUtf8Data, int32Data } from '@salesflow/batches';
 import { UNKNOWN_KEY } from './build-dimension';
 import { dateKeyOfDay, epochDay } from './dim-date';
 
@@ -25,21 +25,6 @@ export interface FactBatchStats {
   readonly unknown: Record<string, number>;
   minDay?: number;
   maxDay?: number;
-}
-
-function int32Vector(values: Int32Array): arrow.Data {
-  return arrow.makeData({ type: new arrow.Int32(), length: values.length, nullCount: 0, data: values });
-}
-
-function constantUtf8(value: string, length: number): arrow.Data {
-  const bytes = Buffer.from(value, 'utf8');
-  const offsets = new Int32Array(length + 1);
-  const data = new Uint8Array(bytes.length * length);
-  for (let i = 0; i < length; i++) {
-    offsets[i + 1] = (i + 1) * bytes.length;
-    data.set(bytes, i * bytes.length);
-  }
-  return arrow.makeData({ type: new arrow.Utf8(), length, nullCount: 0, valueOffsets: offsets, data });
 }
 
 /**
@@ -84,17 +69,16 @@ export function buildFactBatch(batch: arrow.RecordBatch, plan: FactPlan, stats: 
       out[r] = k ?? UNKNOWN_KEY;
     }
     stats.unknown[l.keyColumn] = (stats.unknown[l.keyColumn] ?? 0) + misses;
-    return int32Vector(out);
+    return int32Data(out);
   });
   const parts: [string, arrow.Data, boolean][] = [
     ...plan.grain.map((g): [string, arrow.Data, boolean] => [g, child(g).data[0]!, false]),
-    ['date_key', int32Vector(dateKeys), false],
+    ['date_key', int32Data(dateKeys), false],
     ...plan.lookups.map((l, i): [string, arrow.Data, boolean] => [l.keyColumn, lookupData[i]!, false]),
     ...plan.measures.map((m): [string, arrow.Data, boolean] => [m, child(m).data[0]!, true]),
     [plan.dateColumn, dateVec.data[0]!, true],
-    ['batch_ds', constantUtf8(plan.batchDs, n), false],
+    ['batch_ds', constantUtf8Data(plan.batchDs, n), false],
   ];
   const fields = parts.map(([name, data, nullable]) => new arrow.Field(name, data.type, nullable));
-  const schema = new arrow.Schema(fields);
-  return new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(fields), length: n, nullCount: 0, children: parts.map((p) => p[1]) }));
+  return assembleBatch(new arrow.Schema(fields), parts.map((p) => p[1]), n);
 }

@@ -1,4 +1,5 @@
 import * as arrow from 'apache-arrow';
+import { assembleBatch, constantUtf8Data } from '@salesflow/batches';
 import type { MaskRuleConfig } from '@salesflow/config';
 import { MASK_KEY_ID_COLUMN, type MaskRules } from './check-mask-rules';
 import { maskEmail, splitEmail } from './mask-email';
@@ -64,8 +65,8 @@ export function maskBatch(batch: arrow.RecordBatch, rules: MaskRules, key: MaskK
     if (!rule) return data;
     return maskColumn(data, rule, key, counts ? (counts[f.name] ??= emptyCounts()) : emptyCounts());
   });
-  children.push(constantUtf8(key.keyId, length));
-  return new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(schema.fields), length, nullCount: 0, children }));
+  children.push(constantUtf8Data(key.keyId, length));
+  return assembleBatch(schema, children, length);
 }
 
 /** Values looked at before deciding whether a column repeats enough to keep its memo. */
@@ -152,17 +153,6 @@ function allNulls(type: arrow.DataType, length: number): arrow.Data {
 
 function validityBytes(length: number): Uint8Array {
   return new Uint8Array(((length + 63) & ~63) >> 3);
-}
-
-function constantUtf8(value: string, length: number): arrow.Data<arrow.Utf8> {
-  const bytes = Buffer.from(value, 'utf8');
-  const offsets = new Int32Array(length + 1);
-  const values = new Uint8Array(bytes.length * length);
-  for (let i = 0; i < length; i++) {
-    values.set(bytes, i * bytes.length);
-    offsets[i + 1] = (i + 1) * bytes.length;
-  }
-  return arrow.makeData({ type: new arrow.Utf8(), length, nullCount: 0, nullBitmap: null, valueOffsets: offsets, data: values });
 }
 
 /** Builds a Utf8 column straight into its offsets, bytes and validity buffers. */

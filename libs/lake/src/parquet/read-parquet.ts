@@ -1,3 +1,4 @@
+import { assembleBatch } from '@salesflow/batches';
 import { openAsBlob } from 'node:fs';
 import * as arrow from 'apache-arrow';
 import { ParquetFile } from 'parquet-wasm';
@@ -117,7 +118,7 @@ function decodeDictionaries(batch: arrow.RecordBatch): arrow.RecordBatch {
   const children = batch.data.children.map((child, i) =>
     isDictionaryOfUtf8(batch.schema.fields[i]!) ? decodeUtf8Dictionary(child as arrow.Data<arrow.Dictionary<arrow.Utf8>>) : child,
   );
-  return new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(schema.fields), length: batch.numRows, nullCount: 0, children }));
+  return assembleBatch(schema, children, batch.numRows);
 }
 
 /** Copies each row's dictionary entry into a plain Utf8 column (nulls stay null). */

@@ -1,6 +1,6 @@
 import * as arrow from 'apache-arrow';
 import picomatch from 'picomatch';
-import { BatchBuilder, type ColumnDef } from '@salesflow/batches';
+import { assembleBatch, BatchBuilder, type ColumnDef } from '@salesflow/batches';
 import type { FileEntityConfig } from '@salesflow/config';
 import { BadInputError } from '@salesflow/errors';
 import { readParquetFile, readParquetSchema, type ObjectInfo, type Storage } from '@salesflow/lake';
@@ -134,12 +134,7 @@ export class FilesExtractor implements Extractor<FileEntityConfig> {
             for (let r = 0; r < b.numRows; r++) lineage.appendRow([f.uri, rows + r + 1]);
             const extra = lineage.finish();
             rows += b.numRows;
-            yield new arrow.RecordBatch(schema, arrow.makeData({
-              type: new arrow.Struct(schema.fields),
-              length: b.numRows,
-              nullCount: 0,
-              children: [...b.data.children, ...extra.data.children],
-            }));
+            yield assembleBatch(schema, [...b.data.children, ...extra.data.children], b.numRows);
           }
         } finally {
           await local.release();

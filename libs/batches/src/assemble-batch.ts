@@ -1,0 +1,27 @@
+import * as arrow from 'apache-arrow';
+
+/**
+ * A record batch from column data that already exists (reused source columns, typed arrays),
+ * without copying any of it. Every child must have `length` rows.
+ */
+export function assembleBatch(schema: arrow.Schema, children: readonly arrow.Data[], length: number): arrow.RecordBatch {
+  const struct = arrow.makeData({ type: new arrow.Struct(schema.fields), length, nullCount: 0, children: [...children] });
+  return new arrow.RecordBatch(schema, struct);
+}
+
+/** An Int32 column without nulls over a typed array (no copy). */
+export function int32Data(values: Int32Array): arrow.Data<arrow.Int32> {
+  return arrow.makeData({ type: new arrow.Int32(), length: values.length, nullCount: 0, data: values });
+}
+
+/** A Utf8 column holding the same text on every row, built straight into its buffers. */
+export function constantUtf8Data(value: string, length: number): arrow.Data<arrow.Utf8> {
+  const bytes = Buffer.from(value, 'utf8');
+  const offsets = new Int32Array(length + 1);
+  const data = new Uint8Array(bytes.length * length);
+  for (let i = 0; i < length; i++) {
+    data.set(bytes, i * bytes.length);
+    offsets[i + 1] = (i + 1) * bytes.length;
+  }
+  return arrow.makeData({ type: new arrow.Utf8(), length, nullCount: 0, valueOffsets: offsets, data });
+}
