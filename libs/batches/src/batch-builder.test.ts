@@ -31,3 +31,21 @@ describe('BatchBuilder', () => {
     expect(sizes).toEqual([1000, 1000, 500]);
   });
 });
+
+describe('column writers', () => {
+  it('grow past their first buffers and keep every value, multi-byte text and nulls included', () => {
+    const b = new BatchBuilder(cols);
+    const expected: unknown[][] = [];
+    for (let i = 0; i < 5000; i++) {
+      const row = i % 11 === 0
+        ? [null, null, null, null, null, null, null]
+        : [`é€😀-${i}`.repeat(1 + (i % 5)), i - 2500, BigInt(i) * 10_000_000_000n, i / 7, i % 3 === 0, Date.UTC(2020, 0, 1 + (i % 900)), Date.UTC(2020, 0, 1) + i * 1001];
+      expected.push(row);
+      b.appendRow(row);
+    }
+    const rows = batchToObjects(b.finish()).map((r) => Object.values(r));
+    expect(rows).toEqual(expected);
+    b.appendRow(['again', 1, 1n, 1, false, 0, 0]);
+    expect(batchToObjects(b.finish())).toEqual([{ s: 'again', i: 1, l: 1n, f: 1, b: false, d: 0, t: 0 }]);
+  });
+});

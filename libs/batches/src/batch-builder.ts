@@ -1,6 +1,7 @@
 import * as arrow from 'apache-arrow';
 import { assembleBatch } from './assemble-batch';
-import { arrowTypeOf, schemaOf, type ColumnDef } from './column-kinds';
+import { schemaOf, type ColumnDef } from './column-kinds';
+import { columnWriterOf, type ColumnWriter } from './column-writers';
 
 /**
  * Builds Arrow record batches row by row for a fixed set of columns. Values must already be of
@@ -9,7 +10,7 @@ import { arrowTypeOf, schemaOf, type ColumnDef } from './column-kinds';
 export class BatchBuilder {
   readonly schema: arrow.Schema;
   readonly columns: readonly ColumnDef[];
-  private builders: arrow.Builder[];
+  private builders: ColumnWriter[];
   private rows = 0;
 
   constructor(columns: readonly ColumnDef[]) {
@@ -37,15 +38,14 @@ export class BatchBuilder {
 
   /** Returns the rows appended so far as one batch and starts a new one. */
   finish(): arrow.RecordBatch {
-    const data = this.builders.map((b) => b.finish().flush());
+    const data = this.builders.map((b) => b.finish());
     const batch = assembleBatch(this.schema, data, this.rows);
-    this.builders = this.makeBuilders();
     this.rows = 0;
     return batch;
   }
 
-  private makeBuilders(): arrow.Builder[] {
-    return this.columns.map((c) => arrow.makeBuilder({ type: arrowTypeOf(c.kind), nullValues: [null, undefined] }));
+  private makeBuilders(): ColumnWriter[] {
+    return this.columns.map((c) => columnWriterOf(c.kind));
   }
 }
 

@@ -2,3 +2,4 @@ export * from './column-kinds';
 export * from './batch-builder';
 export * from './read-columns';
 export * from './assemble-batch';
+export * from './column-writers';
