@@ -88,7 +88,7 @@ it('keeps the previous partition readable when a re-run fails', () => {
   land({ 'sales_transactions.csv': GOOD['sales_transactions.csv'] + 'TXN2,too,few\n' });
   const r = step('ingest', ['--ds', DS, '--source', 'landing']);
   expect(r.status).toBe(4);
-  expect(r.summary.error).toMatch(/line 3: expected 10 fields, found 3/);
+  expect(r.summary.error).toMatch(/row 2: expected 10 fields, found 3/);
   expect(readFileSync(path.join(dir, '_manifest.json'), 'utf8')).toBe(before);
   const listed = JSON.parse(before).files.map((f: any) => path.join(work, 'lake', f.key));
   expect(filesUnder(dir).sort()).toEqual([...listed, path.join(dir, '_manifest.json')].sort());

@@ -28,7 +28,7 @@ async function extractRows(dir: string, e: FileEntityConfig) {
 }
 
 describe('FilesExtractor', () => {
-  it('reads CSV files matched by a glob, quoted fields intact, with file and line lineage', async () => {
+  it('reads CSV files matched by a glob, quoted fields intact, with file and data-row lineage', async () => {
     const dir = landing({
       'sales_1.csv': 'id,name,amount\n1,"Smith, John","1,234.50"\n2,"Say ""hi""",3\n',
       'sales_2.csv.gz': gzipSync('id,name,amount\n3,Ann,4\n'),
@@ -37,9 +37,9 @@ describe('FilesExtractor', () => {
     const { rows, inputs, schema } = await extractRows(dir, entity('sales', 'sales_*.csv*'));
     expect(schema).toEqual(['id', 'name', 'amount', '_source_file', '_source_row']);
     expect(rows.map((r) => [r.id, r.name, r.amount, r._source_row])).toEqual([
-      ['1', 'Smith, John', '1,234.50', 2],
-      ['2', 'Say "hi"', '3', 3],
-      ['3', 'Ann', '4', 2],
+      ['1', 'Smith, John', '1,234.50', 1],
+      ['2', 'Say "hi"', '3', 2],
+      ['3', 'Ann', '4', 1],
     ]);
     expect(inputs.map((i) => [path.basename(i.uri), i.rows])).toEqual([
       ['sales_1.csv', 2],
@@ -106,7 +106,7 @@ describe('FilesExtractor', () => {
     const dir = landing({ 'bad.csv': 'a,b\n1,2\n3,4,5\n' });
     await expect(extractRows(dir, entity('bad', '*.csv'))).rejects.toMatchObject({
       exitCode: 4,
-      message: expect.stringMatching(/bad\.csv at line 3: expected 2 fields, found 3/),
+      message: expect.stringMatching(/bad\.csv at row 2: expected 2 fields, found 3/),
     });
   });
 

@@ -6,10 +6,10 @@ import { BadInputError } from '@salesflow/errors';
 import { readParquetFile, readParquetSchema, type ObjectInfo, type Storage } from '@salesflow/lake';
 import type { Extraction, ExtractedInput, Extractor } from '../extractor';
 import { detectFormat, type FileFormat } from './detect-format';
-import { readCsvHeader, readCsvRecords, readJsonArrayRecords, readNdjsonRecords, type TextRecord } from './read-text-records';
+import { readCsvHeader, readCsvRecords, readJsonArrayRecords, readNdjsonRecords, type JsonRecord, type TextRecord } from './read-text-records';
 import { toRawText } from './raw-value';
 
-/** Lineage columns every raw row carries: the file it came from and its line (CSV, NDJSON) or element number. */
+/** Lineage columns every raw row carries: the file it came from and its 1-based data row (CSV), line (NDJSON) or element (JSON). */
 export const SOURCE_FILE_COLUMN = '_source_file';
 export const SOURCE_ROW_COLUMN = '_source_row';
 
@@ -81,16 +81,15 @@ export class FilesExtractor implements Extractor<FileEntityConfig> {
     const storage = this.storage;
     const records = (f: MatchedFile): AsyncGenerator<TextRecord> => {
       const open = () => storage.getStream(f.info.key);
-      if (f.format === 'csv') return readCsvRecords(open, f.info.key, f.uri, entity.csv, headers.get(f.info.key)!);
-      if (f.format === 'ndjson') return readNdjsonRecords(open, f.info.key, f.uri);
-      return readJsonArrayRecords(open, f.info.key, f.uri);
+      if (f.format === 'csv') return readCsvRecords(open, f.info.key, f.uri, entity.csv, names);
+      return alignJson(f.format === 'ndjson' ? readNdjsonRecords(open, f.info.key, f.uri) : readJsonArrayRecords(open, f.info.key, f.uri), names);
     };
     async function* batches(): AsyncGenerator<arrow.RecordBatch> {
       const row = new Array<unknown>(columns.length);
       for (const f of files) {
         let rows = 0;
         for await (const rec of records(f)) {
-          for (let i = 0; i < names.length; i++) row[i] = toRawText(rec.values[names[i]!]);
+          for (let i = 0; i < names.length; i++) row[i] = toRawText(rec.values[i]);
           row[names.length] = f.uri;
           row[names.length + 1] = rec.row;
           builder.appendRow(row);
@@ -108,7 +107,7 @@ export class FilesExtractor implements Extractor<FileEntityConfig> {
     const keys = new Set<string>();
     const open = () => this.storage.getStream(f.info.key);
     const it = f.format === 'ndjson' ? readNdjsonRecords(open, f.info.key, f.uri) : readJsonArrayRecords(open, f.info.key, f.uri);
-    for await (const rec of it) for (const k of Object.keys(rec.values)) keys.add(k);
+    for await (const rec of it) for (const k of Object.keys(rec.object)) keys.add(k);
     return [...keys];
   }
 
@@ -144,4 +143,9 @@ export class FilesExtractor implements Extractor<FileEntityConfig> {
     }
     return { schema, batches: batches(), inputs };
   }
+}
+
+/** JSON objects as values in column order, like CSV records. */
+async function* alignJson(objects: AsyncIterable<JsonRecord>, columns: readonly string[]): AsyncGenerator<TextRecord> {
+  for await (const { object, row } of objects) yield { values: columns.map((c) => object[c]), row };
 }

@@ -7,9 +7,20 @@ import { streamArray } from 'stream-json/streamers/StreamArray';
 import type { FileEntityConfig } from '@salesflow/config';
 import { BadInputError } from '@salesflow/errors';
 
-/** One record of a text file: values by column name, and where it came from (1-based line or element). */
+/**
+ * One record of a text file: its values in the order of the column list the reader was given
+ * (undefined where the record lacks a column), and where it came from: the 1-based data row
+ * (CSV, header excluded), line (NDJSON) or array element (JSON). CSV readers reuse the values
+ * array between records, so copy what must outlive the next one.
+ */
 export interface TextRecord {
-  readonly values: Readonly<Record<string, unknown>>;
+  readonly values: readonly unknown[];
+  readonly row: number;
+}
+
+/** One object of a JSON or NDJSON file and its 1-based element or line number. */
+export interface JsonRecord {
+  readonly object: Readonly<Record<string, unknown>>;
   readonly row: number;
 }
 
@@ -27,7 +38,6 @@ function csvParser(csv: FileEntityConfig['csv']) {
     quote: csv.quote,
     encoding: csv.encoding === 'utf-8' ? 'utf8' : csv.encoding,
     skip_empty_lines: true,
-    info: true,
     // Field counts are checked by us, to name the file, line and counts in one message.
     relax_column_count: true,
   });
@@ -50,7 +60,7 @@ export async function readCsvHeader(open: OpenStream, key: string, uri: string, 
   const parser = csvParser(csv);
   src.pipe(parser);
   try {
-    for await (const { record } of parser as AsyncIterable<{ record: string[] }>) {
+    for await (const record of parser as AsyncIterable<string[]>) {
       const names = csv.header ? record.map((n, i) => n.trim() || `column_${i + 1}`) : record.map((_, i) => `column_${i + 1}`);
       const dup = names.find((n, i) => names.indexOf(n) !== i);
       if (dup) throw new BadInputError(`CSV ${uri} has the column "${dup}" twice in its header`, { context: { file: uri, column: dup }, fix: 'rename one of the columns in the file' });
@@ -66,30 +76,34 @@ export async function readCsvHeader(open: OpenStream, key: string, uri: string, 
   }
 }
 
-/** Streams the records of a CSV file as column-name keyed values, with their line numbers. */
+/** Streams the records of a CSV file, values ordered as `columns` (columns the file lacks read undefined). */
 export async function* readCsvRecords(open: OpenStream, key: string, uri: string, csv: FileEntityConfig['csv'], columns: readonly string[]): AsyncGenerator<TextRecord> {
   const src = decompressed(await open(), key);
   const parser = csvParser(csv);
   src.on('error', (e) => parser.destroy(e));
   src.pipe(parser);
-  let header = csv.header;
-  let names: readonly string[] = columns;
+  let fields = -1;
+  let index: number[] = [];
+  const values = new Array<unknown>(columns.length);
+  let row = 0;
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      if (header) {
-        names = record.map((n, i) => n.trim() || `column_${i + 1}`);
-        header = false;
-        continue;
+    for await (const record of parser as AsyncIterable<string[]>) {
+      if (fields < 0) {
+        // The first record fixes the field count, and the header (when there is one) the mapping.
+        fields = record.length;
+        const names = csv.header ? record.map((n, i) => n.trim() || `column_${i + 1}`) : record.map((_, i) => `column_${i + 1}`);
+        index = columns.map((c) => names.indexOf(c));
+        if (csv.header) continue;
       }
-      if (record.length !== names.length) {
-        throw new BadInputError(`Cannot read CSV ${uri} at line ${info.lines}: expected ${names.length} fields, found ${record.length}`, {
-          context: { file: uri, row: info.lines },
+      row++;
+      if (record.length !== fields) {
+        throw new BadInputError(`Cannot read CSV ${uri} at row ${row}: expected ${fields} fields, found ${record.length}`, {
+          context: { file: uri, row },
           fix: 'repair that row (quote fields that contain the delimiter), or remove it from the file',
         });
       }
-      const values: Record<string, unknown> = {};
-      for (let i = 0; i < names.length; i++) values[names[i]!] = record[i];
-      yield { values, row: info.lines };
+      for (let i = 0; i < index.length; i++) values[i] = index[i]! >= 0 ? record[index[i]!] : undefined;
+      yield { values, row };
     }
   } catch (e) {
     throw csvError(e, uri);
@@ -99,7 +113,7 @@ export async function* readCsvRecords(open: OpenStream, key: string, uri: string
 }
 
 /** Streams the objects of an NDJSON file, one per non-blank line. */
-export async function* readNdjsonRecords(open: OpenStream, key: string, uri: string): AsyncGenerator<TextRecord> {
+export async function* readNdjsonRecords(open: OpenStream, key: string, uri: string): AsyncGenerator<JsonRecord> {
   const src = decompressed(await open(), key);
   const lines = createInterface({ input: src, crlfDelay: Infinity });
   let n = 0;
@@ -116,7 +130,7 @@ export async function* readNdjsonRecords(open: OpenStream, key: string, uri: str
       if (!value || typeof value !== 'object' || Array.isArray(value)) {
         throw new BadInputError(`NDJSON ${uri} line ${n} is not a JSON object`, { context: { file: uri, row: n }, fix: 'write one JSON object per line' });
       }
-      yield { values: value as Record<string, unknown>, row: n };
+      yield { object: value as Record<string, unknown>, row: n };
     }
   } finally {
     lines.close();
@@ -128,7 +142,7 @@ export async function* readNdjsonRecords(open: OpenStream, key: string, uri: str
  * Streams the objects of a JSON array file element by element (stream-json), so a large array
  * never sits in memory whole.
  */
-export async function* readJsonArrayRecords(open: OpenStream, key: string, uri: string): AsyncGenerator<TextRecord> {
+export async function* readJsonArrayRecords(open: OpenStream, key: string, uri: string): AsyncGenerator<JsonRecord> {
   const src = decompressed(await open(), key);
   const tokens = parser();
   const elements = src.pipe(tokens).pipe(streamArray());
@@ -141,7 +155,7 @@ export async function* readJsonArrayRecords(open: OpenStream, key: string, uri: 
       if (!value || typeof value !== 'object' || Array.isArray(value)) {
         throw new BadInputError(`JSON ${uri} element ${index + 1} is not an object`, { context: { file: uri, row: index + 1 }, fix: 'make every element a JSON object' });
       }
-      yield { values: value as Record<string, unknown>, row: index + 1 };
+      yield { object: value as Record<string, unknown>, row: index + 1 };
     }
   } catch (e) {
     if (e instanceof BadInputError) throw e;
