@@ -3,3 +3,4 @@ export * from './batch-builder';
 export * from './read-columns';
 export * from './assemble-batch';
 export * from './column-writers';
+export * from './key-set';

@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import type * as arrow from 'apache-arrow';
-import { BatchBuilder, columnReaders, type ColumnDef, type ColumnKind } from '@salesflow/batches';
+import { BatchBuilder, columnReaders, KeySet, type ColumnDef, type ColumnKind } from '@salesflow/batches';
 import type { ColumnSpecConfig, StandardizeEntityConfig } from '@salesflow/config';
 import { BadInputError } from '@salesflow/errors';
 import { castValue, KIND_OF_TYPE } from './cast-value';
@@ -94,7 +94,9 @@ export class EntityStandardizer {
   readonly processed: BatchBuilder;
   readonly rejected: BatchBuilder;
   readonly counts: StandardizeCounts = { rowsIn: 0, rowsOut: 0, rejected: 0, duplicates: 0 };
-  private readonly seen = new Set<string>();
+  /** Keys seen so far, as bytes: a Set of strings would hold at most 16.7 M keys and cost far more memory. */
+  private readonly seen = new KeySet();
+  private keyBytes = Buffer.allocUnsafe(256);
   private readonly keyIdx: number[];
 
   constructor(
@@ -129,12 +131,10 @@ export class EntityStandardizer {
         this.rejectRow(rawReaders, r, failedColumn, reasons.join('; '));
         continue;
       }
-      const key = this.keyIdx.map((i) => String(out[i])).join('\u001f');
-      if (this.seen.has(key)) {
+      if (!this.addKey(out)) {
         this.counts.duplicates++;
         continue;
       }
-      this.seen.add(key);
       out[n] = this.lineage.source;
       out[n + 1] = this.lineage.ingestedAt;
       out[n + 2] = this.lineage.runId;
@@ -142,6 +142,14 @@ export class EntityStandardizer {
       this.processed.appendRow(out);
       this.counts.rowsOut++;
     }
+  }
+
+  /** Adds the row's key to the seen set; false when it was already there (a duplicate). */
+  private addKey(values: readonly unknown[]): boolean {
+    const key = this.keyIdx.length === 1 ? String(values[this.keyIdx[0]!]) : this.keyIdx.map((i) => String(values[i])).join('\u001f');
+    if (key.length * 3 > this.keyBytes.length) this.keyBytes = Buffer.allocUnsafe(key.length * 3);
+    const n = this.keyBytes.write(key, 0, 'utf8');
+    return this.seen.add(this.keyBytes, 0, n);
   }
 
   private rejectRow(rawReaders: ReturnType<typeof columnReaders>, r: number, column: string, reason: string): void {

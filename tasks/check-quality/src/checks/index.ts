@@ -10,4 +10,4 @@ export { RowCountCheck } from './row-count-check';
 export { ColumnCheck, missingColumnsMessage } from './column-check';
 export { ReferenceKeyCollector, referenceKeysOf, type ReferenceKeys } from './reference-keys';
 export { normalizeKey, type KeyValue } from './column-values';
-export { KeySet } from './key-set';
+export { KeySet } from '@salesflow/batches';

@@ -2,7 +2,7 @@ import type * as arrow from 'apache-arrow';
 import type { QualityCheckConfig } from '@salesflow/config';
 import { ColumnCheck, formatCount } from './column-check';
 import { RowKeys } from './key-encoder';
-import { KeySet } from './key-set';
+import { KeySet } from '@salesflow/batches';
 import type { CheckOptions } from './quality-check-result';
 
 /**
