@@ -3,7 +3,7 @@ import yargs from 'yargs';
 import { readConfig } from '@salesflow/config';
 import { ExitCode, PipelineError, UsageError, exitCodeOf, type ExitCodeValue } from '@salesflow/errors';
 import { assertDs, datasets, type Lake } from '@salesflow/lake';
-import { createLogger, registerSecret, type Logger } from '@salesflow/logging';
+import { createLogger, redactText, registerSecret, type Logger } from '@salesflow/logging';
 import { openLake } from './open-lake';
 import type { StepContext, StepDefinition, StepResult } from './step-context';
 
@@ -72,7 +72,8 @@ export async function executeStep(def: StepDefinition, opts: ExecuteOptions): Pr
   } catch (err) {
     const code = exitCodeOf(err);
     const status = code === ExitCode.nothingToDo ? 'skipped' : 'failed';
-    const message = err instanceof PipelineError ? err.describe() : err instanceof Error ? err.message : String(err);
+    // The summary goes to stdout and XCom: it must not carry a secret any more than the logs do.
+    const message = redactText(err instanceof PipelineError ? err.describe() : err instanceof Error ? err.message : String(err));
     if (code === ExitCode.nothingToDo) log.info(message);
     else if (!usageShown) log.error(`${def.name} failed: ${message}`, { exitCode: code, ...(code === ExitCode.failed && err instanceof Error ? { stack: err.stack } : {}) });
     const summary = summarize(base, status, code, started, undefined, message);
