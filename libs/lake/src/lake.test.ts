@@ -133,6 +133,50 @@ describe.each([
     expect(await lake.listPartitions('processed/sales')).toEqual([ds]);
   });
 
+  it('leaves a concurrent attempt\'s fresh files alone and removes old orphans', async () => {
+    const ds = '2026-11-24';
+    // A zombie attempt wrote a file but has not committed (yet).
+    const zombie = lake.openPartition({ dataset: 'processed/concurrent', ds, step: 'test', runId: 'zombie' });
+    await zombie.writeAll(batches(0, 10, 10));
+    await (zombie as unknown as { closeFile(): Promise<void> }).closeFile();
+    const retry = lake.openPartition({ dataset: 'processed/concurrent', ds, step: 'test', runId: 'retry' });
+    await retry.writeAll(batches(0, 20, 20));
+    await retry.commit();
+    // The zombie commits later: its files must still be there for its manifest to be readable.
+    const m = await zombie.commit();
+    expect(m.producer.run_id).toBe('zombie');
+    expect(await readAll(lake, 'processed/concurrent', ds)).toHaveLength(10);
+    // A later commit with no grace period clears every unlisted part file.
+    const tidy = lake.openPartition({ dataset: 'processed/concurrent', ds, step: 'test', runId: 'tidy', orphanGraceMs: 0 });
+    await tidy.writeAll(batches(0, 5, 5));
+    const last = await tidy.commit();
+    expect((await target.storage.list('processed/concurrent/')).map((o) => o.key).sort()).toEqual([...last.files.map((f) => f.key), `processed/concurrent/dt=${ds}/${MANIFEST_FILE}`].sort());
+  });
+
+  it('fails with a retryable error when the partition is replaced during a read', async () => {
+    const ds = '2026-11-23';
+    const first = lake.openPartition({ dataset: 'processed/replaced', ds, step: 'test', runId: 'a' });
+    await first.writeAll(batches(0, 10, 10));
+    const old = await first.commit();
+    const second = lake.openPartition({ dataset: 'processed/replaced', ds, step: 'test', runId: 'b' });
+    await second.writeAll(batches(0, 10, 10));
+    await second.commit();
+    const reading = async () => {
+      for await (const _ of lake.readManifestBatches(old)) void _;
+    };
+    await expect(reading()).rejects.toMatchObject({ exitCode: 1, message: expect.stringContaining('was replaced while being read') });
+  });
+
+  it('rejects a column type the lake cannot describe before writing anything', async () => {
+    const arrow = await import('apache-arrow');
+    const table = arrow.tableFromArrays({ x: new Float32Array([1, 2]) });
+    const odd = new arrow.RecordBatch(new arrow.Schema([new arrow.Field('x', new arrow.Decimal(2, 10, 128))]), table.batches[0]!.data);
+    const w = lake.openPartition({ dataset: 'processed/odd', ds: '2026-11-26', step: 'test', runId: 'r' });
+    await expect(w.write(odd)).rejects.toMatchObject({ exitCode: 4, message: expect.stringContaining('Column "x"') });
+    await w.abort();
+    expect(await target.storage.list('processed/odd/')).toEqual([]);
+  });
+
   it('commits an empty partition with its schema', async () => {
     const schema = new BatchBuilder(COLUMNS).schema;
     const w = lake.openPartition({ dataset: 'processed/empty', ds: '2026-11-26', step: 'test', runId: 'r', schema });

@@ -1,5 +1,5 @@
 import type * as arrow from 'apache-arrow';
-import { LakeObjectNotFoundError } from '@salesflow/errors';
+import { ExitCode, LakeObjectNotFoundError, PipelineError } from '@salesflow/errors';
 import type { Logger } from '@salesflow/logging';
 import { readParquetFile } from './parquet';
 import { MANIFEST_FILE, parseManifest, type Manifest } from './partition/manifest';
@@ -56,7 +56,17 @@ export class Lake {
   /** Streams the record batches of exactly the files a manifest lists. */
   async *readManifestBatches(manifest: Manifest, opts: ReadOptions = {}): AsyncGenerator<arrow.RecordBatch> {
     for (const f of manifest.files) {
-      const local = await this.storage.openLocal(f.key);
+      const local = await this.storage.openLocal(f.key).catch((e: unknown) => {
+        // A listed file vanishes when the partition is replaced while we read it: retrying reads the new one.
+        if (e instanceof LakeObjectNotFoundError) {
+          throw new PipelineError(`Partition ${manifest.dataset} dt=${manifest.ds} was replaced while being read (${this.storage.uriOf(f.key)} is gone)`, {
+            exitCode: ExitCode.failed,
+            context: { dataset: manifest.dataset, ds: manifest.ds },
+            fix: 'retry the step; it will read the new partition',
+          });
+        }
+        throw e;
+      });
       try {
         yield* readParquetFile(local.path, { batchSize: opts.batchSize, columns: opts.columns ? [...opts.columns] : undefined });
       } finally {

@@ -1,11 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type * as arrow from 'apache-arrow';
 import { columnsOf, type ColumnDef } from '@salesflow/batches';
+import { BadInputError } from '@salesflow/errors';
 import type { Logger } from '@salesflow/logging';
 import { openParquetWriter, type ParquetWriter } from '../parquet';
 import type { Storage } from '../storage';
 import { MANIFEST_FILE, MANIFEST_FORMAT, hashSchema, type Manifest, type ManifestFile } from './manifest';
 import { partitionPrefix } from './partition-paths';
+
+/** Names of the data files this writer makes: part-<attempt token>-<file number>.parquet. */
+const PART_FILE = /\/part-[0-9a-f]{8}-\d{4}\.parquet$/;
 
 export interface PartitionWriterOptions {
   readonly dataset: string;
@@ -17,6 +21,12 @@ export interface PartitionWriterOptions {
   readonly rowGroupSize?: number;
   /** A new file starts after this many rows, so one file never grows without bound. Default 5,000,000. */
   readonly maxRowsPerFile?: number;
+  /**
+   * Unlisted part files younger than this are left alone at commit: they may belong to another
+   * attempt still running (a retry next to a zombie pod). Older ones are orphans of crashed
+   * attempts and are removed. Default one hour.
+   */
+  readonly orphanGraceMs?: number;
   readonly log?: Logger;
 }
 
@@ -33,6 +43,7 @@ export class PartitionWriter {
   private schema?: arrow.Schema;
   private rowsInFile = 0;
   private state: 'open' | 'committed' | 'aborted' = 'open';
+  private checked = false;
 
   constructor(
     private readonly storage: Storage,
@@ -50,6 +61,11 @@ export class PartitionWriter {
   /** Appends a batch; every batch must have the schema of the first. */
   async write(batch: arrow.RecordBatch): Promise<void> {
     if (this.state !== 'open') throw new Error(`partition ${this.prefix} is already ${this.state}`);
+    if (!this.checked) {
+      // Fail on a column type the lake cannot describe before writing anything, not at commit.
+      this.checkSchema(batch.schema);
+      this.checked = true;
+    }
     if (batch.numRows === 0) {
       this.schema ??= batch.schema;
       return;
@@ -88,15 +104,31 @@ export class PartitionWriter {
       committed_at: new Date().toISOString(),
       meta,
     };
+    const previous = await this.storage.getBytes(this.prefix + MANIFEST_FILE);
     await this.storage.putBytes(this.prefix + MANIFEST_FILE, JSON.stringify(manifest, null, 2), 'application/json');
     this.state = 'committed';
-    const keep = new Set([...this.files.map((f) => f.key), this.prefix + MANIFEST_FILE]);
-    const stale = (await this.storage.list(this.prefix)).map((o) => o.key).filter((k) => !keep.has(k));
+    await this.removeSuperseded(manifest, previous);
+    return manifest;
+  }
+
+  /**
+   * After the commit: the previous manifest's files go at once (the partition is replaced), and
+   * unlisted part files only once they are older than the grace period, so a concurrent attempt's
+   * files are never pulled from under it.
+   */
+  private async removeSuperseded(manifest: Manifest, previousManifest: Uint8Array | undefined): Promise<void> {
+    const keep = new Set([...manifest.files.map((f) => f.key), this.prefix + MANIFEST_FILE]);
+    const previous = previousManifest ? (JSON.parse(Buffer.from(previousManifest).toString('utf8')) as Partial<Manifest>).files ?? [] : [];
+    const replaced = previous.map((f) => f.key).filter((k) => !keep.has(k));
+    const cutoff = Date.now() - (this.opts.orphanGraceMs ?? 3_600_000);
+    const orphans = (await this.storage.list(this.prefix))
+      .filter((o) => !keep.has(o.key) && !replaced.includes(o.key) && PART_FILE.test(o.key) && o.modified.getTime() <= cutoff)
+      .map((o) => o.key);
+    const stale = [...replaced, ...orphans];
     if (stale.length) {
       await this.storage.deleteMany(stale);
-      this.opts.log?.debug('removed superseded files', { partition: this.prefix, files: stale.length });
+      this.opts.log?.debug('removed superseded files', { partition: this.prefix, replaced: replaced.length, orphans: orphans.length });
     }
-    return manifest;
   }
 
   /** Discards what this attempt wrote; the previous manifest and files stay as they were. */
@@ -107,6 +139,17 @@ export class PartitionWriter {
     this.current = undefined;
     const mine = (await this.storage.list(this.prefix)).map((o) => o.key).filter((k) => k.includes(`part-${this.token}-`));
     await this.storage.deleteMany(mine);
+  }
+
+  private checkSchema(schema: arrow.Schema): void {
+    try {
+      columnsOf(schema);
+    } catch (e) {
+      throw new BadInputError(`${(e as Error).message} (writing ${this.prefix})`, {
+        context: { partition: this.prefix },
+        fix: 'cast the column to string, integer, float, boolean, date or timestamp at the source',
+      });
+    }
   }
 
   private startFile(): { key: string; writer: ParquetWriter } {
