@@ -293,6 +293,8 @@ export class S3Storage implements Storage {
               Status: 'Enabled',
               Filter: { Prefix: root + r.prefix },
               Expiration: { Days: r.days },
+              // Parts of uploads that a killed step never finished would otherwise be billed forever.
+              AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
             })),
           },
         }),

@@ -363,11 +363,11 @@ describe.each(backends)('$kind storage', ({ kind, open }) => {
         { prefix: 'quality/', days: 90 },
       ]);
       const lifecycle = await client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: s3.bucket }));
-      const rules = (lifecycle.Rules ?? []).map((r) => ({ prefix: r.Filter?.Prefix ?? r.Prefix, days: r.Expiration?.Days, status: r.Status }));
+      const rules = (lifecycle.Rules ?? []).map((r) => ({ prefix: r.Filter?.Prefix ?? r.Prefix, days: r.Expiration?.Days, status: r.Status, abortParts: r.AbortIncompleteMultipartUpload?.DaysAfterInitiation }));
       expect(rules).toEqual(
         expect.arrayContaining([
-          { prefix: 'lake/root/raw/', days: 30, status: 'Enabled' },
-          { prefix: 'lake/root/quality/', days: 90, status: 'Enabled' },
+          { prefix: 'lake/root/raw/', days: 30, status: 'Enabled', abortParts: 7 },
+          { prefix: 'lake/root/quality/', days: 90, status: 'Enabled', abortParts: 7 },
         ]),
       );
       expect(rules).toHaveLength(2);
