@@ -4,3 +4,4 @@ export * from './read-columns';
 export * from './assemble-batch';
 export * from './column-writers';
 export * from './key-set';
+export * from './round-decimal';

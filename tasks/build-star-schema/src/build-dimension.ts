@@ -46,11 +46,12 @@ export function loadSnapshotBatch(dim: Dimension, batch: arrow.RecordBatch): voi
 
 /**
  * Merges the source rows of this ds into the dimension (type 1: attributes overwritten). Members
- * keep their surrogate keys; new members get keys above the highest ever given, in natural-key
- * order, so the same input always yields the same keys. Rows with a null natural key are skipped
- * and counted by the caller.
+ * keep their surrogate keys; new members get keys above the highest ever given (the members' own
+ * keys, and `keysGivenUpTo`: keys other snapshots handed out to members this one may not hold), in
+ * natural-key order, so the same input always yields the same keys. Rows with a null natural key
+ * are skipped and counted by the caller.
  */
-export function mergeSourceRows(dim: Dimension, sourceRows: Iterable<readonly unknown[]>): DimensionChanges {
+export function mergeSourceRows(dim: Dimension, sourceRows: Iterable<readonly unknown[]>, keysGivenUpTo = 0): DimensionChanges {
   let updated = 0;
   let unchanged = 0;
   const fresh = new Map<string, readonly unknown[]>();
@@ -64,9 +65,17 @@ export function mergeSourceRows(dim: Dimension, sourceRows: Iterable<readonly un
       } else unchanged++;
     } else fresh.set(key, attrs);
   }
-  let next = Math.max(0, ...[...dim.members.values()].map((m) => m.key)) + 1;
+  let next = Math.max(keysGivenUpTo, highestKey(dim)) + 1;
   for (const nk of [...fresh.keys()].sort()) dim.members.set(nk, { key: next++, attrs: fresh.get(nk)! });
   return { added: fresh.size, updated, unchanged };
+}
+
+/** The highest surrogate key of the dimension's members, 0 when it has none. */
+export function highestKey(dim: Dimension): number {
+  // A loop, not Math.max(...keys): spreading ~125k+ arguments overflows the call stack.
+  let max = 0;
+  for (const m of dim.members.values()) if (m.key > max) max = m.key;
+  return max;
 }
 
 function sameValue(a: unknown, b: unknown): boolean {

@@ -1,25 +1,4 @@
-import { roundToScale, toSqlDate, toSqlTimestamp, toSqlValue } from './to-sql-value';
-
-describe('roundToScale', () => {
-  it.each([
-    [19.989999999, 2, 19.99],
-    [1.005, 2, 1.01],
-    [-1.005, 2, -1.01],
-    [2.675, 2, 2.68],
-    [0.12345, 4, 0.1235],
-    [10, 2, 10],
-    [0.0000001, 2, 0],
-    [-0.001, 2, 0],
-    [123456789.995, 2, 123456790],
-  ])('%p at scale %p is %p', (v, scale, expected) => {
-    expect(roundToScale(v, scale)).toBe(expected);
-  });
-
-  it('refuses NaN and infinities', () => {
-    expect(() => roundToScale(NaN, 2)).toThrow(/not a finite number/);
-    expect(() => roundToScale(Infinity, 2)).toThrow(/not a finite number/);
-  });
-});
+import { toSqlDate, toSqlTimestamp, toSqlValue } from './to-sql-value';
 
 describe('toSqlValue', () => {
   const ts = Date.UTC(2026, 10, 26, 7, 8, 9, 12);

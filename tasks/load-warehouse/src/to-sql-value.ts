@@ -1,3 +1,4 @@
+import { roundDecimal } from '@salesflow/batches';
 import type { WarehouseColumn, WarehouseDialect } from './warehouse-tables';
 
 /** A value a warehouse driver binds as-is. */
@@ -16,7 +17,7 @@ export function toSqlValue(value: unknown, column: WarehouseColumn, dialect: War
     case 'int':
       return toInteger(value);
     case 'decimal':
-      return roundToScale(toFiniteNumber(value), column.scale ?? 2);
+      return roundDecimal(toFiniteNumber(value), column.scale ?? 2);
     case 'date':
       return toSqlDate(value);
     case 'timestamp':
@@ -39,24 +40,6 @@ function toInteger(value: unknown): number {
   const n = toFiniteNumber(value);
   if (!Number.isSafeInteger(n)) throw new Error(`${String(value)} is not an integer the warehouse column can hold`);
   return n;
-}
-
-/**
- * Rounds half away from zero on the number's shortest decimal form, as PostgreSQL and MySQL do
- * when they store it into DECIMAL(p, scale); SQLite stores REAL as given, so rounding here keeps
- * every dialect holding the same value (19.989999999 -> 19.99, 1.005 -> 1.01).
- */
-export function roundToScale(value: number, scale: number): number {
-  if (!Number.isFinite(value)) throw new Error(`${value} is not a finite number`);
-  const abs = String(Math.abs(value));
-  if (/e/i.test(abs)) return Number(value.toFixed(scale)); // below 1e-6 or above 1e21: no decimal digits to round by text
-  const [whole, frac = ''] = abs.split('.') as [string, string?];
-  if (frac.length <= scale) return value;
-  let digits = BigInt(whole + frac.slice(0, scale));
-  if (frac.charCodeAt(scale) >= 53 /* '5' */) digits += 1n;
-  const s = digits.toString().padStart(scale + 1, '0');
-  const rounded = Number(scale > 0 ? `${s.slice(0, -scale)}.${s.slice(-scale)}` : s);
-  return value < 0 && rounded !== 0 ? -rounded : rounded;
 }
 
 /** 'YYYY-MM-DD' of an epoch-ms date (UTC), a Date, or a string already in that form. */

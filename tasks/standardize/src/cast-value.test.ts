@@ -22,6 +22,8 @@ describe('castValue', () => {
   it('casts money text to decimals rounded to the scale', () => {
     expect(cast('$1,234.50', 'decimal')).toEqual({ ok: true, value: 1234.5 });
     expect(cast('24295.005', 'decimal')).toEqual({ ok: true, value: 24295.01 });
+    expect(cast('1.005', 'decimal')).toEqual({ ok: true, value: 1.01 });
+    expect(cast('-0.125', 'decimal')).toEqual({ ok: true, value: -0.13 });
     expect(cast('0.15', 'decimal', { scale: 4 })).toEqual({ ok: true, value: 0.15 });
     expect(cast('1,2', 'decimal')).toMatchObject({ ok: false });
     expect(cast(12.5, 'float')).toEqual({ ok: true, value: 12.5 });
@@ -37,6 +39,8 @@ describe('castValue', () => {
     expect(cast('2024-02-29', 'date')).toEqual({ ok: true, value: Date.UTC(2024, 1, 29) });
     expect(cast('2023-02-29', 'date')).toMatchObject({ ok: false });
     expect(cast('11/26/2026', 'date')).toMatchObject({ ok: false, reason: expect.stringContaining('YYYY-MM-DD') });
+    expect(cast('2026-11-26T99:99:99', 'date')).toMatchObject({ ok: false });
+    expect(cast('0024-03-01', 'date')).toEqual({ ok: true, value: new Date('0024-03-01T00:00:00Z').getTime() });
   });
 
   it('casts timestamps with Z, offsets or none (UTC), and rejects garbage', () => {
@@ -46,6 +50,8 @@ describe('castValue', () => {
     expect(cast('2026-11-26T13:45:00-0530', 'timestamp')).toEqual({ ok: true, value: Date.UTC(2026, 10, 26, 19, 15) });
     expect(cast('2026-13-45 25:61', 'timestamp')).toMatchObject({ ok: false });
     expect(cast('2026-11-26 25:00', 'timestamp')).toMatchObject({ ok: false, reason: expect.stringContaining('time of day') });
+    expect(cast('2026-11-26T10:00:00+99:99', 'timestamp')).toMatchObject({ ok: false, reason: expect.stringContaining('UTC offset') });
+    expect(cast('0099-12-31T23:59:59Z', 'timestamp')).toEqual({ ok: true, value: new Date('0099-12-31T23:59:59Z').getTime() });
   });
 });
 

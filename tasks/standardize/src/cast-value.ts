@@ -1,4 +1,4 @@
-import type { ColumnKind } from '@salesflow/batches';
+import { roundDecimal, type ColumnKind } from '@salesflow/batches';
 import type { ColumnSpecConfig, ColumnType } from '@salesflow/config';
 
 /** A cast either gives the typed value (null for empty) or the reason it failed. */
@@ -28,7 +28,22 @@ const fail = (reason: string): CastResult => ({ ok: false, reason });
 
 /** Days in a month of a year, for validating dates without trusting Date's rollover. */
 function validYmd(y: number, m: number, d: number): boolean {
-  return m >= 1 && m <= 12 && d >= 1 && d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
+  return m >= 1 && m <= 12 && d >= 1 && d <= new Date(utc(y, m + 1, 0)).getUTCDate();
+}
+
+/** Date.UTC without its quirk of reading years 0-99 as 1900-1999. */
+function utc(y: number, m: number, d: number, h = 0, mi = 0, s = 0, ms = 0): number {
+  const t = new Date(Date.UTC(2000, m - 1, d, h, mi, s, ms));
+  t.setUTCFullYear(y, m - 1, d);
+  return t.getTime();
+}
+
+/** Time-of-day and zone parts of a TIMESTAMP match, or the reason they are invalid. */
+function timeError(m: RegExpExecArray): string | undefined {
+  if (+(m[4] ?? 0) > 23 || +(m[5] ?? 0) > 59 || +(m[6] ?? 0) > 59) return 'has an invalid time of day';
+  const z = m[8] ? /([+-])(\d{2}):?(\d{2})/.exec(m[8]) : null;
+  if (z && (+z[2]! > 14 || +z[3]! > 59)) return 'has an invalid UTC offset';
+  return undefined;
 }
 
 /**
@@ -74,8 +89,7 @@ export function castValue(raw: unknown, spec: Pick<ColumnSpecConfig, 'type' | 'r
       }
       if (!Number.isFinite(n)) return fail(`"${String(raw)}" is not a number`);
       if (spec.type === 'float') return ok(n);
-      const f = 10 ** (spec.scale ?? 2);
-      return ok(Math.round(n * f) / f);
+      return ok(roundDecimal(n, spec.scale ?? 2));
     }
     case 'bool': {
       const s = String(v).toLowerCase();
@@ -87,8 +101,8 @@ export function castValue(raw: unknown, spec: Pick<ColumnSpecConfig, 'type' | 'r
     case 'date': {
       if (typeof v === 'number') return ok(Math.floor(v / 86_400_000) * 86_400_000);
       const m = DATE.exec(String(v)) ?? TIMESTAMP.exec(String(v));
-      if (!m || !validYmd(+m[1]!, +m[2]!, +m[3]!)) return fail(`"${String(raw)}" is not a date (YYYY-MM-DD)`);
-      return ok(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!));
+      if (!m || !validYmd(+m[1]!, +m[2]!, +m[3]!) || (m.length > 4 && timeError(m))) return fail(`"${String(raw)}" is not a date (YYYY-MM-DD)`);
+      return ok(utc(+m[1]!, +m[2]!, +m[3]!));
     }
     case 'timestamp': {
       if (typeof v === 'number') return ok(v);
@@ -96,10 +110,11 @@ export function castValue(raw: unknown, spec: Pick<ColumnSpecConfig, 'type' | 'r
       const s = String(v);
       const m = TIMESTAMP.exec(s) ?? DATE.exec(s);
       if (!m || !validYmd(+m[1]!, +m[2]!, +m[3]!)) return fail(`"${s}" is not a timestamp (ISO 8601, e.g. 2026-11-26T13:45:00Z)`);
+      const bad = m.length > 4 ? timeError(m) : undefined;
+      if (bad) return fail(`"${s}" ${bad}`);
       const [h, mi, se] = [+(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0)];
-      if (h > 23 || mi > 59 || se > 59) return fail(`"${s}" has an invalid time of day`);
       const ms = Math.round(Number(m[7] ?? 0) * 1000);
-      let t = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, h, mi, se, ms);
+      let t = utc(+m[1]!, +m[2]!, +m[3]!, h, mi, se, ms);
       const zone = m[8];
       // No zone means UTC: sources are expected to deliver UTC unless they say otherwise.
       if (zone && zone.toUpperCase() !== 'Z') {

@@ -73,3 +73,27 @@ describe('EntityStandardizer', () => {
     expect(() => planEntity('sales', CFG, schema)).toThrow(/Entity sales: the required column "quantity" is not in the raw data/);
   });
 });
+
+describe('keys and column names', () => {
+  const plan = planEntity('sales', CFG, new BatchBuilder(RAW_WITH_LINEAGE).schema);
+
+  it('rejects rows whose key is empty instead of dropping them as duplicates', () => {
+    const optionalKey = planEntity('sales', { ...CFG, columns: { ...CFG.columns, transaction_id: { type: 'string', required: false, scale: 2 } } }, new BatchBuilder(RAW_WITH_LINEAGE).schema);
+    const std = new EntityStandardizer(optionalKey, { source: 's', ingestedAt: 1, runId: 'r' });
+    std.push(rawBatch(['', '', 'null', ' ', 'A'].map((id) => [id, '1', '1', '2026-11-25T10:00:00Z', 'x'])));
+    expect(std.counts).toEqual({ rowsIn: 5, rowsOut: 2, rejected: 3, duplicates: 0 });
+    expect(batchToObjects(std.processed.finish()).map((r) => r.transaction_id)).toEqual(['null', 'A']);
+    expect(batchToObjects(std.rejected.finish()).map((r) => r._reject_reason)).toEqual(Array(3).fill('transaction_id: key column is empty'));
+    expect(plan.key).toEqual(['transaction_id']);
+  });
+
+  it('fails when two raw columns snake_case to the same name', () => {
+    const schema = new BatchBuilder([...RAW_WITH_LINEAGE, { name: 'transaction id', kind: 'string' }]).schema;
+    expect(() => planEntity('sales', CFG, schema)).toThrow(/"Transaction ID" and "transaction id" both become "transaction_id"/);
+  });
+
+  it('plans an empty raw partition without failing on missing columns', () => {
+    const schema = new BatchBuilder([{ name: '_source_file', kind: 'string' }, { name: '_source_row', kind: 'int32' }]).schema;
+    expect(planEntity('sales', CFG, schema, { empty: true }).missing).toEqual(['transaction_id', 'quantity', 'total_amount', 'transaction_timestamp']);
+  });
+});

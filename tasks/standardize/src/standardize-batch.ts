@@ -43,16 +43,28 @@ const RAW_LINEAGE = new Set(['_source_file', '_source_row']);
  * Matches raw column names (snake_cased) to the declared schema. A required declared column
  * missing from the data fails with the entity and column named.
  */
-export function planEntity(entity: string, cfg: StandardizeEntityConfig, rawSchema: arrow.Schema): EntityPlan {
+export function planEntity(entity: string, cfg: StandardizeEntityConfig, rawSchema: arrow.Schema, opts: { readonly empty?: boolean } = {}): EntityPlan {
   const rawColumns = rawSchema.fields.map((f) => f.name);
   const bySnake = new Map<string, string>();
-  for (const n of rawColumns) if (!RAW_LINEAGE.has(n)) bySnake.set(snakeCase(n), n);
+  for (const n of rawColumns) {
+    if (RAW_LINEAGE.has(n)) continue;
+    const snake = snakeCase(n);
+    const clash = bySnake.get(snake);
+    if (clash !== undefined) {
+      throw new BadInputError(`Entity ${entity}: the raw columns "${clash}" and "${n}" both become "${snake}"`, {
+        context: { entity, column: snake },
+        fix: 'rename one of them in the source; otherwise one would be dropped',
+      });
+    }
+    bySnake.set(snake, n);
+  }
   const used = new Set<string>();
   const missing: string[] = [];
   const columns = Object.entries(cfg.columns).map(([target, spec]): PlannedColumn => {
     const raw = bySnake.get(snakeCase(spec.from ?? target));
     if (raw) used.add(raw);
-    else if (spec.required) {
+    // An empty raw partition (nothing landed) has no columns to check, and no rows to cast.
+    else if (spec.required && !opts.empty) {
       throw new BadInputError(`Entity ${entity}: the required column "${spec.from ?? target}" is not in the raw data (columns: ${rawColumns.join(', ')})`, {
         context: { entity, column: target },
         fix: `set standardize.entities.${entity}.columns.${target}.from to the source column name, or fix the source`,
@@ -127,6 +139,15 @@ export class EntityStandardizer {
           reasons.push(`${cols[i]!.target}: ${res.reason}`);
         }
       }
+      if (!failedColumn) {
+        for (const i of this.keyIdx) {
+          if (out[i] === null) {
+            // A row without its key cannot be deduplicated or joined: it is rejected, not dropped.
+            failedColumn ??= cols[i]!.target;
+            reasons.push(`${cols[i]!.target}: key column is empty`);
+          }
+        }
+      }
       if (failedColumn) {
         this.rejectRow(rawReaders, r, failedColumn, reasons.join('; '));
         continue;
@@ -146,6 +167,7 @@ export class EntityStandardizer {
 
   /** Adds the row's key to the seen set; false when it was already there (a duplicate). */
   private addKey(values: readonly unknown[]): boolean {
+    // Key parts are never null here (rows with an empty key are rejected first).
     const key = this.keyIdx.length === 1 ? String(values[this.keyIdx[0]!]) : this.keyIdx.map((i) => String(values[i])).join('\u001f');
     if (key.length * 3 > this.keyBytes.length) this.keyBytes = Buffer.allocUnsafe(key.length * 3);
     const n = this.keyBytes.write(key, 0, 'utf8');

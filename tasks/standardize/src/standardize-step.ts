@@ -24,7 +24,7 @@ export async function runStandardize(ctx: StepContext): Promise<StepResult> {
     const source = config.sources.find((s) => s.name === cfg.source)!;
     const rawDataset = datasets.raw(source.kind, source.name, entity);
     const manifest = await lake.requireManifest(rawDataset, ds, `ingest --source ${source.name}`);
-    const plan = planEntity(entity, cfg, schemaOf(manifest.schema));
+    const plan = planEntity(entity, cfg, schemaOf(manifest.schema), { empty: manifest.rows === 0 });
     if (plan.undeclared.length) log.warn('undeclared columns dropped', { columns: plan.undeclared });
     if (plan.missing.length) log.warn('declared columns missing from the source; filled with nulls', { columns: plan.missing });
     const std = new EntityStandardizer(plan, { source: source.name, ingestedAt: Date.parse(manifest.committed_at), runId: ctx.runId });
