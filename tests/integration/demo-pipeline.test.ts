@@ -25,6 +25,9 @@ const env = {
   LOG_LEVEL: 'warn',
 };
 
+/** The landing folder of DS: the demo config reads <LANDING_PATH>/dt=<ds>. */
+const landed = (...file: string[]) => path.join(env.LANDING_PATH, `dt=${DS}`, ...file);
+
 function node(args: string[]) {
   const r = spawnSync(process.execPath, args, { cwd: ROOT, env, encoding: 'utf8' });
   const last = r.stdout.trim().split('\n').pop() ?? '';
@@ -43,7 +46,7 @@ function manifest(dataset: string): { rows: number; meta: Record<string, any> } 
 
 /** Sales in the landing CSV that standardize must keep: parseable, first occurrence of each id. */
 function expectedSales(): { id: string; product: string; total: number }[] {
-  const lines = readFileSync(path.join(env.LANDING_PATH, 'sales_transactions.csv'), 'utf8').trim().split('\n');
+  const lines = readFileSync(landed('sales_transactions.csv'), 'utf8').trim().split('\n');
   const header = lines[0]!.split(',');
   const col = (name: string) => header.indexOf(name);
   const seen = new Set<string>();
@@ -65,7 +68,7 @@ let generated: Record<string, any>;
 let firstRun: Record<string, any>;
 
 beforeAll(() => {
-  const gen = node(['tasks/sample-data/dist/main.js', '--out', env.LANDING_PATH, '--ds', DS, '--seed', '42']);
+  const gen = node(['tasks/sample-data/dist/main.js', '--out', landed(), '--ds', DS, '--seed', '42']);
   if (gen.status !== 0) throw new Error(`sample-data failed: ${gen.stderr}`);
   generated = gen.summary;
   firstRun = runPipeline();
@@ -111,7 +114,7 @@ it('reconciles row counts from landing to warehouse', async () => {
 });
 
 it('leaves no personal data in the clear in the warehouse', async () => {
-  const landing = readFileSync(path.join(env.LANDING_PATH, 'customers.csv'), 'utf8').split('\n')[1]!.split(',');
+  const landing = readFileSync(landed('customers.csv'), 'utf8').split('\n')[1]!.split(',');
   const rows = await db('dim_customer').where('customer_key', '>', 0).select('email', 'phone', 'first_name');
   expect(rows.every((r: any) => r.email === null || /^[0-9a-f]{10}@/.test(r.email))).toBe(true);
   expect(rows.every((r: any) => r.phone === null || /^XXX-XXX-\d{4}$/.test(r.phone))).toBe(true);
@@ -120,7 +123,7 @@ it('leaves no personal data in the clear in the warehouse', async () => {
 
 it('answers the analytical queries with the totals of the landing files', async () => {
   const sales = expectedSales();
-  const products = JSON.parse(readFileSync(path.join(env.LANDING_PATH, 'products.json'), 'utf8')) as { product_id: string; category: string }[];
+  const products = JSON.parse(readFileSync(landed('products.json'), 'utf8')) as { product_id: string; category: string }[];
   const categoryOf = new Map(products.map((p) => [p.product_id, p.category]));
   const byCategory = new Map<string, number>();
   for (const s of sales) byCategory.set(categoryOf.get(s.product)!, (byCategory.get(categoryOf.get(s.product)!) ?? 0) + s.total);

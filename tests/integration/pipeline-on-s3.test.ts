@@ -35,11 +35,12 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 it('runs every step with the lake and the landing files in S3', async () => {
   const landing = path.join(work, 'landing');
   expect(run(['tasks/sample-data/dist/main.js', '--out', landing, '--ds', DS], {}).status).toBe(0);
+  // The demo config reads <LANDING_PATH>/dt=<ds>/.
   const env = { LAKE_ROOT: `s3://${bucket}/lake`, LANDING_PATH: `s3://${bucket}/landing`, WAREHOUSE_SQLITE: path.join(work, 'wh.sqlite') };
   // setup creates the bucket; the landing files are uploaded after it, as a source system would.
   expect(run(['tasks/setup/dist/main.js', '--config', 'config/demo_config.yaml', '--ds', DS], env).status).toBe(0);
   for (const f of readdirSync(landing)) {
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `landing/${f}`, Body: readFileSync(path.join(landing, f)) }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `landing/dt=${DS}/${f}`, Body: readFileSync(path.join(landing, f)) }));
   }
   const r = run(['tasks/run-pipeline/dist/main.js', '--config', 'config/demo_config.yaml', '--ds', DS], env);
   if (r.status !== 0) throw new Error(`pipeline failed with exit ${r.status}:\n${r.stderr.slice(-3000)}`);
@@ -52,7 +53,7 @@ it('runs every step with the lake and the landing files in S3', async () => {
   ]);
   const raw = await getJson(`lake/raw/files/landing/sales_transactions/dt=${DS}/_manifest.json`);
   expect(raw.rows).toBe(10_001);
-  expect(raw.meta.inputs[0].uri).toBe(`s3://${bucket}/landing/sales_transactions.csv`);
+  expect(raw.meta.inputs[0].uri).toBe(`s3://${bucket}/landing/dt=${DS}/sales_transactions.csv`);
   const fact = await getJson(`lake/curated/fact_sales/dt=${DS}/_manifest.json`);
   expect(fact.rows).toBe(9_998);
   expect((await getJson(`lake/quality/dt=${DS}/report.json`)).status).toBe('passed');

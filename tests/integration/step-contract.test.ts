@@ -26,13 +26,13 @@ function filesUnder(dir: string): string[] {
 
 beforeEach(() => {
   work = mkdtempSync(path.join(os.tmpdir(), 'contract-'));
-  mkdirSync(path.join(work, 'landing'));
+  mkdirSync(path.join(work, 'landing', `dt=${DS}`), { recursive: true });
   env = { ...process.env, LAKE_ROOT: path.join(work, 'lake'), LANDING_PATH: path.join(work, 'landing'), WAREHOUSE_SQLITE: path.join(work, 'wh.sqlite'), LOG_FORMAT: 'json' };
 });
 afterEach(() => rmSync(work, { recursive: true, force: true }));
 
 function land(files: Record<string, string>) {
-  for (const [name, body] of Object.entries(files)) writeFileSync(path.join(work, 'landing', name), body);
+  for (const [name, body] of Object.entries(files)) writeFileSync(path.join(work, 'landing', `dt=${DS}`, name), body);
 }
 
 const GOOD = {
@@ -120,4 +120,26 @@ it('writes the run report and prints the summary as the last stdout line', () =>
   expect(report).toMatchObject({ status: 'success', rows_out: 4 });
   expect(report.inputs.map((i: any) => path.basename(i.uri)).sort()).toEqual(Object.keys(GOOD).sort());
   expect(report.peak_rss_mb).toBeGreaterThan(0);
+});
+
+it('reads only the files landed for its own ds', () => {
+  land(GOOD);
+  const r = step('ingest', ['--ds', '2026-11-27', '--source', 'landing']);
+  expect(r.status).toBe(4);
+  expect(r.summary.error).toMatch(/No file matches "customers\*\.csv" under .*dt=2026-11-27/);
+});
+
+it('commits an empty partition for an optional entity with no file, and standardize goes on', () => {
+  const cfg = path.join(work, 'optional.yaml');
+  writeFileSync(cfg, readFileSync(path.join(ROOT, 'config/demo_config.yaml'), 'utf8').replace('{ name: locations, pattern: "locations*.ndjson", format: ndjson }', '{ name: locations, pattern: "locations*.ndjson", format: ndjson, required: false }'));
+  const { 'locations.ndjson': _skip, ...rest } = GOOD;
+  land(rest);
+  const ingest = step('ingest', ['--ds', DS, '--source', 'landing'], cfg);
+  expect(ingest.status).toBe(0);
+  const raw = JSON.parse(readFileSync(path.join(work, `lake/raw/files/landing/locations/dt=${DS}/_manifest.json`), 'utf8'));
+  expect(raw.rows).toBe(0);
+  expect(step('standardize', ['--ds', DS], cfg).status).toBe(0);
+  const processed = JSON.parse(readFileSync(path.join(work, `lake/processed/locations/dt=${DS}/_manifest.json`), 'utf8'));
+  expect(processed.rows).toBe(0);
+  expect(processed.schema.map((c: any) => c.name)).toContain('location_id');
 });

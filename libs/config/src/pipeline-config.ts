@@ -42,7 +42,7 @@ const csvOptionsSchema = z.strictObject({
 
 export const fileEntitySchema = z.strictObject({
   name: identifier().describe('Entity name; the raw partition is raw/files/<source>/<entity>/dt=<ds>/'),
-  pattern: z.string().min(1).describe('Glob of the files below the source path, e.g. "sales_*.csv"'),
+  pattern: z.string().min(1).describe('Glob of the files below the source path, e.g. "sales_*.csv" or "sales_{ds_nodash}*.csv"'),
   format: z.enum(['csv', 'json', 'ndjson', 'parquet']).optional().describe('File format; guessed from the extension when absent'),
   csv: csvOptionsSchema.default({ delimiter: ',', quote: '"', header: true, encoding: 'utf8' }).describe('CSV parsing options'),
   required: bool().default(true).describe('Fail (exit 4) when no file matches; otherwise the entity is skipped'),
@@ -51,7 +51,7 @@ export const fileEntitySchema = z.strictObject({
 export const filesSourceSchema = z.strictObject({
   name: identifier().describe('Source name, used in lake paths and as --source'),
   kind: z.literal('files').describe('Source kind'),
-  path: z.string().min(1).describe('Landing folder or s3://bucket/prefix the patterns are matched under'),
+  path: z.string().min(1).describe('Landing folder or s3://bucket/prefix the patterns are matched under; {ds}, {ds_nodash}, {yyyy}, {mm}, {dd} are filled with the run\'s date'),
   entities: z.array(fileEntitySchema).min(1).describe('What to ingest from this source'),
 });
 

@@ -28,20 +28,19 @@ describe('executeStep', () => {
     executeStep(def, { argv: ['--config', config, '--ds', '2026-11-26', '--run-id', 'r1', ...extra], print: (l) => lines.push(l), log, xcomDir: dir });
 
   it('passes the context, prints the summary last, writes the run report and the xcom file', async () => {
-    let seen: { ds: string; runId: string; fullRefresh: boolean } | undefined;
+    let seen: { ds: string; runId: string; source?: string } | undefined;
     const code = await run(
       {
         name: 'demo-step',
         description: 'd',
         run: async (ctx) => {
-          seen = { ds: ctx.ds, runId: ctx.runId, fullRefresh: ctx.fullRefresh };
+          seen = { ds: ctx.ds, runId: ctx.runId, source: ctx.source };
           return { rowsIn: 5, rowsOut: 3, rowsRejected: 1, rowsDropped: 1, inputs: [{ uri: 'in', rows: 5 }], outputs: [{ uri: 'out', rows: 3 }], metrics: { x: 1 } };
         },
       },
-      ['--full-refresh'],
     );
     expect(code).toBe(0);
-    expect(seen).toEqual({ ds: '2026-11-26', runId: 'r1', fullRefresh: true });
+    expect(seen).toEqual({ ds: '2026-11-26', runId: 'r1', source: undefined });
     const summary = JSON.parse(lines[lines.length - 1]!);
     expect(summary).toMatchObject({ step: 'demo-step', status: 'success', exit_code: 0, rows_in: 5, rows_out: 3, rows_rejected: 1, rows_dropped: 1, outputs: ['out'] });
     expect(JSON.parse(readFileSync(path.join(dir, 'return.json'), 'utf8'))).toEqual(summary);

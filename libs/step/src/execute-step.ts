@@ -61,7 +61,7 @@ export async function executeStep(def: StepDefinition, opts: ExecuteOptions): Pr
     log = log.child({ ds: args.ds, run: args.runId, ...(args.source ? { source: args.source } : {}) });
     warnings.forEach((w) => log.warn(w));
     const lake = openLake(config.lake, log);
-    ctx = { step: def.name, ds: args.ds, runId: args.runId, source: args.source, fullRefresh: args.fullRefresh, config, lake, log };
+    ctx = { step: def.name, ds: args.ds, runId: args.runId, source: args.source, config, lake, log };
     log.info(`${def.name} started`, { lake: lake.storage.rootUri });
     const result = await def.run(ctx);
     const summary = summarize(base, 'success', ExitCode.ok, started, result);
@@ -88,7 +88,6 @@ interface StepArgs {
   readonly ds: string;
   readonly source?: string;
   readonly runId: string;
-  readonly fullRefresh: boolean;
 }
 
 async function parseArgs(def: StepDefinition, argv: readonly string[], onUsage: () => void): Promise<StepArgs | undefined> {
@@ -100,7 +99,6 @@ async function parseArgs(def: StepDefinition, argv: readonly string[], onUsage: 
     .option('ds', { type: 'string', demandOption: true, describe: "Logical date YYYY-MM-DD (Airflow's {{ ds }})" })
     .option('source', { type: 'string', demandOption: Boolean(def.perSource), describe: 'Source name from the config' })
     .option('run-id', { type: 'string', describe: "Run id (Airflow's {{ run_id }}); default manual__<time>" })
-    .option('full-refresh', { type: 'boolean', default: false, describe: 'Re-read everything instead of only what is new' })
     .strict()
     .help()
     .version(false)
@@ -117,7 +115,6 @@ async function parseArgs(def: StepDefinition, argv: readonly string[], onUsage: 
     ds: a.ds,
     source: a.source,
     runId: a['run-id'] ?? `manual__${new Date().toISOString()}`,
-    fullRefresh: a['full-refresh'],
   };
 }
 

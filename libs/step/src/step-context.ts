@@ -10,8 +10,6 @@ export interface StepContext {
   readonly runId: string;
   /** --source, for steps that run once per source. */
   readonly source?: string;
-  /** --full-refresh: re-read everything instead of only what is new. */
-  readonly fullRefresh: boolean;
   readonly config: PipelineConfig;
   readonly lake: Lake;
   readonly log: Logger;

@@ -28,7 +28,7 @@ export function dimensionColumns(keyColumn: string, naturalKey: string, attribut
   ];
 }
 
-/** Reads a previous dimension snapshot into members by natural key. */
+/** A dimension with no members yet; fill it with loadSnapshotBatch and mergeSourceRows. */
 export function emptyDimension(columns: readonly ColumnDef[]): Dimension {
   return { columns, keyColumn: columns[0]!.name, naturalKey: columns[1]!.name, members: new Map() };
 }

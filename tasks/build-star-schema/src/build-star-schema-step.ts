@@ -1,18 +1,42 @@
 import { BatchBuilder, columnReaders, schemaOf, type ColumnKind } from '@salesflow/batches';
 import { surrogateKeyOf, type DimensionConfig } from '@salesflow/config';
-import { datasets, type Lake, type Manifest } from '@salesflow/lake';
+import { ExitCode, PipelineError } from '@salesflow/errors';
+import { datasets, type Lake, type Manifest, type PartitionWriter } from '@salesflow/lake';
 import { startProgress, type Logger } from '@salesflow/logging';
 import type { DatasetRef, StepContext, StepDefinition, StepResult } from '@salesflow/step';
-import { dimensionBatches, dimensionColumns, emptyDimension, keyLookup, loadSnapshotBatch, mergeSourceRows, type Dimension } from './build-dimension';
+import { dimensionBatches, dimensionColumns, emptyDimension, highestKey, keyLookup, loadSnapshotBatch, mergeSourceRows, type Dimension } from './build-dimension';
 import { buildFactBatch, type FactBatchStats } from './build-fact-batch';
+import { MAX_KEY_META, highestMaxKey, mostRecentlyCommitted } from './choose-snapshot';
 import { DIM_DATE_COLUMNS, dateRow, dayOfDateKey, unknownDateRow } from './dim-date';
 
 const STEP = 'build-star-schema';
 
-/** The newest committed snapshot of a curated table, whichever ds built it: it holds every key ever given. */
-async function latestSnapshot(lake: Lake, table: string): Promise<Manifest | undefined> {
-  const all = await lake.listPartitions(datasets.curated(table));
-  return all.length ? lake.readManifest(datasets.curated(table), all[all.length - 1]!) : undefined;
+/** Manifests fetched at once when reading every snapshot of a table (one small GET each). */
+const MANIFEST_READS_IN_FLIGHT = 16;
+
+/** The manifests (not the data) of every committed snapshot of a curated table, in ds order. */
+async function committedSnapshots(lake: Lake, table: string): Promise<Manifest[]> {
+  const dataset = datasets.curated(table);
+  const dss = await lake.listPartitions(dataset);
+  const found: (Manifest | undefined)[] = new Array(dss.length);
+  let next = 0;
+  const readSome = async () => {
+    while (next < dss.length) {
+      const i = next++;
+      found[i] = await lake.readManifest(dataset, dss[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(MANIFEST_READS_IN_FLIGHT, dss.length) }, readSome));
+  // A partition removed (retention) between the listing and the read is simply gone.
+  return found.filter((m): m is Manifest => m !== undefined);
+}
+
+/** Aborts writers after a failure; a committed writer ignores it. The original error is what matters, so abort errors are only logged. */
+async function abortAll(writers: readonly (PartitionWriter | undefined)[], reason: unknown, log: Logger): Promise<void> {
+  for (const w of writers) {
+    if (!w) continue;
+    await w.abort(reason).catch((e: unknown) => log.warn('could not abort a partition writer', { error: e instanceof Error ? e.message : String(e) }));
+  }
 }
 
 function kindsFrom(manifest: Manifest): (col: string) => ColumnKind {
@@ -25,9 +49,23 @@ async function buildDimension(ctx: StepContext, table: string, cfg: DimensionCon
   const source = await lake.requireManifest(datasets.masked(cfg.source), ds, 'mask');
   const columns = dimensionColumns(surrogateKeyOf(table, cfg), cfg.natural_key, cfg.attributes, kindsFrom(source));
   const dim = emptyDimension(columns);
-  const previous = await latestSnapshot(lake, table);
+  const snapshots = await committedSnapshots(lake, table);
+  const previous = mostRecentlyCommitted(snapshots);
   if (previous) {
-    for await (const b of lake.readManifestBatches(previous, { columns: columns.map((c) => c.name) })) loadSnapshotBatch(dim, b);
+    const stored = new Set(previous.schema.map((c) => c.name));
+    const lost = columns.slice(0, 2).filter((c) => !stored.has(c.name));
+    if (lost.length) {
+      // Read as null, a missing key column would silently drop every member's key.
+      throw new PipelineError(`${table}: the previous snapshot (ds ${previous.ds}) has no column ${lost.map((c) => c.name).join(', ')}`, {
+        exitCode: ExitCode.usage,
+        context: { table, ds: previous.ds },
+        fix: `the surrogate or natural key column of ${table} changed in star_schema.dimensions; restore it, or rebuild ${table} from scratch`,
+      });
+    }
+    // Only the columns the snapshot has: an attribute added to the config since then reads as null
+    // (columnReaders) for the old members and is filled from this ds's source rows.
+    const readable = columns.map((c) => c.name).filter((n) => stored.has(n));
+    for await (const b of lake.readManifestBatches(previous, { columns: readable })) loadSnapshotBatch(dim, b);
   }
   const rows: unknown[][] = [];
   let nullKeys = 0;
@@ -39,15 +77,25 @@ async function buildDimension(ctx: StepContext, table: string, cfg: DimensionCon
       else rows.push(row);
     }
   }
-  const changes = { ...mergeSourceRows(dim, rows), null_natural_keys: nullKeys, previous_snapshot: previous?.ds ?? null };
+  // New keys go above the highest max_key of ALL snapshots, not only the loaded one: a backfill
+  // running beside this run may have given keys to members the loaded snapshot lacks. Snapshots
+  // committed before max_key existed count through the loaded members' keys. Two runs at the very
+  // same moment (one reading these manifests before the other commits) can still hand out the same
+  // key to different members; dimensions are committed as soon as written, before the fact is
+  // built, to keep that window to seconds.
+  const keysGivenUpTo = highestMaxKey(snapshots);
+  const changes = { ...mergeSourceRows(dim, rows, keysGivenUpTo), null_natural_keys: nullKeys, previous_snapshot: previous?.ds ?? null };
+  // The high-water mark, not just this snapshot's highest key, so it survives old partitions expiring.
+  const maxKey = Math.max(keysGivenUpTo, highestKey(dim));
   const writer = lake.openPartition({ dataset: datasets.curated(table), ds, step: STEP, runId: ctx.runId, schema: schemaOf(columns) });
+  let m: Manifest;
   try {
     await writer.writeAll(dimensionBatches(dim, ctx.config.lake.row_group_size));
+    m = await writer.commit({ table, natural_key: cfg.natural_key, changes, [MAX_KEY_META]: maxKey });
   } catch (e) {
-    await writer.abort(e);
+    await abortAll([writer], e, log);
     throw e;
   }
-  const m = await writer.commit({ table, natural_key: cfg.natural_key, changes });
   log.info(`${table}: ${m.rows} rows`, changes);
   return {
     dim,
@@ -91,10 +139,16 @@ export async function runBuildStarSchema(ctx: StepContext): Promise<StepResult> 
     })),
   };
   const stats: FactBatchStats = { unknown: {} };
+  let minDay: number | undefined;
+  let maxDay: number | undefined;
+  let dateManifest: Manifest;
+  let factManifest: Manifest;
   const progress = startProgress(ctx.log, `build ${fact.table}`);
   const factWriter = lake.openPartition({ dataset: datasets.curated(fact.table), ds, step: STEP, runId: ctx.runId });
-  let factRows = 0;
+  let dateWriter: PartitionWriter | undefined;
+  // Every writer opened here is aborted on any failure until its commit (commit order: dim_date, then the fact last).
   try {
+    let factRows = 0;
     const columns = [...new Set([...fact.grain, fact.date_column, ...fact.measures, ...fact.lookups.map((l) => l.column)])];
     for await (const b of lake.readManifestBatches(source, { columns })) {
       const out = buildFactBatch(b, plan, stats);
@@ -107,34 +161,35 @@ export async function runBuildStarSchema(ctx: StepContext): Promise<StepResult> 
       const empty = new BatchBuilder(source.schema.filter((c) => columns.includes(c.name)));
       await factWriter.write(buildFactBatch(empty.finish(), plan, stats));
     }
-  } catch (e) {
-    await factWriter.abort(e);
-    throw e;
-  }
-  progress.done();
+    progress.done();
 
-  // dim_date covers the previous snapshot's range and every date of this batch.
-  const previousDates = await latestSnapshot(lake, 'dim_date');
-  let { minDay, maxDay } = stats;
-  if (previousDates) {
-    for await (const b of lake.readManifestBatches(previousDates, { columns: ['date_key'] })) {
-      const keys = b.getChild('date_key')!;
-      for (let r = 0; r < b.numRows; r++) {
-        const k = keys.get(r) as number;
-        if (k === -1) continue;
-        const day = dayOfDateKey(k);
-        if (minDay === undefined || day < minDay) minDay = day;
-        if (maxDay === undefined || day > maxDay) maxDay = day;
+    // dim_date covers the previous snapshot's range (the most recently committed one, as for the
+    // dimensions) and every date of this batch.
+    const previousDates = mostRecentlyCommitted(await committedSnapshots(lake, 'dim_date'));
+    ({ minDay, maxDay } = stats);
+    if (previousDates) {
+      for await (const b of lake.readManifestBatches(previousDates, { columns: ['date_key'] })) {
+        const keys = b.getChild('date_key')!;
+        for (let r = 0; r < b.numRows; r++) {
+          const k = keys.get(r) as number;
+          if (k === -1) continue;
+          const day = dayOfDateKey(k);
+          if (minDay === undefined || day < minDay) minDay = day;
+          if (maxDay === undefined || day > maxDay) maxDay = day;
+        }
       }
     }
+    dateWriter = lake.openPartition({ dataset: datasets.curated('dim_date'), ds, step: STEP, runId: ctx.runId, schema: schemaOf(DIM_DATE_COLUMNS) });
+    const dates = new BatchBuilder(DIM_DATE_COLUMNS);
+    dates.appendRow(unknownDateRow());
+    if (minDay !== undefined && maxDay !== undefined) for (let d = minDay; d <= maxDay; d++) dates.appendRow(dateRow(d));
+    await dateWriter.write(dates.finish());
+    dateManifest = await dateWriter.commit({ from: minDay, to: maxDay });
+    factManifest = await factWriter.commit({ table: fact.table, unknown_members: stats.unknown });
+  } catch (e) {
+    await abortAll([dateWriter, factWriter], e, ctx.log);
+    throw e;
   }
-  const dateWriter = lake.openPartition({ dataset: datasets.curated('dim_date'), ds, step: STEP, runId: ctx.runId, schema: schemaOf(DIM_DATE_COLUMNS) });
-  const dates = new BatchBuilder(DIM_DATE_COLUMNS);
-  dates.appendRow(unknownDateRow());
-  if (minDay !== undefined && maxDay !== undefined) for (let d = minDay; d <= maxDay; d++) dates.appendRow(dateRow(d));
-  await dateWriter.write(dates.finish());
-  const dateManifest = await dateWriter.commit({ from: minDay, to: maxDay });
-  const factManifest = await factWriter.commit({ table: fact.table, unknown_members: stats.unknown });
   const unknownTotal = Object.values(stats.unknown).reduce((a, b) => a + b, 0);
   if (unknownTotal) ctx.log.warn(`${unknownTotal} fact lookups missed and point to the unknown member -1`, { unknown: stats.unknown });
 

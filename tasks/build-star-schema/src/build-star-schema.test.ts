@@ -1,6 +1,8 @@
 import { BatchBuilder, batchToObjects, type ColumnDef } from '@salesflow/batches';
+import type { Manifest } from '@salesflow/lake';
 import { dimensionBatches, dimensionColumns, emptyDimension, keyLookup, loadSnapshotBatch, mergeSourceRows } from './build-dimension';
 import { buildFactBatch, type FactBatchStats } from './build-fact-batch';
+import { highestMaxKey, mostRecentlyCommitted } from './choose-snapshot';
 
 const cols = dimensionColumns('customer_key', 'customer_id', ['city', 'score'], (c) => (c === 'score' ? 'float64' : 'string'));
 
@@ -48,6 +50,43 @@ describe('dimensions', () => {
     const a = snapshot([['B'], ['A']].map((r) => [...r, 'x', 1])).dim;
     const b = snapshot([['A'], ['B']].map((r) => [...r, 'x', 1])).dim;
     expect(Object.fromEntries(keyLookup(a))).toEqual(Object.fromEntries(keyLookup(b)));
+  });
+
+  it('gives new members keys above keysGivenUpTo when other snapshots handed out higher keys', () => {
+    const { reloaded } = snapshot([['C1', 'Austin', 1]]);
+    mergeSourceRows(reloaded, [['C9', 'Boston', 2], ['C1', 'Austin', 1]], 7);
+    expect(Object.fromEntries(keyLookup(reloaded))).toEqual({ C1: 1, C9: 8 });
+  });
+
+  it('merges new members into a dimension of 200k members', () => {
+    // Math.max(...keys) over this many members threw RangeError (maximum call stack size exceeded).
+    const n = 200_000;
+    const rows: unknown[][] = new Array(n);
+    for (let i = 0; i < n; i++) rows[i] = [`C${String(i).padStart(6, '0')}`, 'x', i];
+    const dim = emptyDimension(cols);
+    mergeSourceRows(dim, rows);
+    expect(mergeSourceRows(dim, [['NEW', 'y', 1]])).toEqual({ added: 1, updated: 0, unchanged: 0 });
+    expect(dim.members.get('NEW')!.key).toBe(n + 1);
+  });
+});
+
+describe('choosing the previous snapshot', () => {
+  const manifest = (ds: string, committed_at: string, meta: Record<string, unknown> = {}) => ({ ds, committed_at, meta }) as unknown as Manifest;
+
+  it('builds on the snapshot committed most recently, not the one with the largest ds; ties go to the larger ds', () => {
+    const after26 = manifest('2026-11-01', '2026-11-27T02:10:00.000Z');
+    expect(mostRecentlyCommitted([manifest('2026-11-26', '2026-11-27T02:00:00.000Z'), after26])).toBe(after26);
+    // Compared as dates, not strings: an offset timestamp written elsewhere still orders right.
+    const utc = manifest('2026-11-27', '2026-11-27T02:30:00.000Z');
+    expect(mostRecentlyCommitted([manifest('2026-11-28', '2026-11-27T03:00:00.000+02:00'), utc])).toBe(utc);
+    const tie = manifest('2026-11-27', '2026-11-27T02:00:00.000Z');
+    expect(mostRecentlyCommitted([tie, manifest('2026-11-01', '2026-11-27T02:00:00.000Z')])).toBe(tie);
+    expect(mostRecentlyCommitted([])).toBeUndefined();
+  });
+
+  it('takes the highest max_key of all snapshots, skipping manifests written before max_key existed', () => {
+    expect(highestMaxKey([manifest('2026-11-26', 'x', { max_key: 2 }), manifest('2026-11-01', 'x', { max_key: 9 }), manifest('2026-10-01', 'x')])).toBe(9);
+    expect(highestMaxKey([manifest('2026-10-01', 'x')])).toBe(0);
   });
 });
 

@@ -229,7 +229,7 @@ describe('check-quality step', () => {
       reads.push([m.dataset, opts?.columns]);
       return original(m, opts);
     });
-    const result = await checkQualityStep.run({ step: 'check-quality', ds: DS, runId: 'r', fullRefresh: false, config, lake, log: silentLogger });
+    const result = await checkQualityStep.run({ step: 'check-quality', ds: DS, runId: 'r', config, lake, log: silentLogger });
     // Dimensions first: their keys are collected in the same pass as their own checks.
     expect(reads).toEqual([
       ['curated/dim_customer', ['customer_id', 'customer_key']],

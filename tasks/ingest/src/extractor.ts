@@ -13,6 +13,8 @@ export interface Extraction {
   /** Schema of every batch; also the schema of an empty partition. */
   readonly schema: arrow.Schema;
   readonly batches: AsyncIterable<arrow.RecordBatch>;
+  /** How many inputs (files, tables, endpoints) will be read; known before draining. */
+  readonly planned: number;
   /** Filled while batches are drained. */
   readonly inputs: ExtractedInput[];
 }

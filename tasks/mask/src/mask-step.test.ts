@@ -106,7 +106,6 @@ describe('runMask', () => {
     step: 'mask',
     ds: DS,
     runId: 'mask-run',
-    fullRefresh: false,
     config,
     lake,
     log: createLogger({ format: 'json', level: 'debug', write: (l) => logLines.push(l) }),

@@ -16,7 +16,7 @@ function main(): number {
   const work = mkdtempSync(path.join(process.env.BENCH_DIR ?? os.tmpdir(), 'bench-pipeline-'));
   const env = { ...process.env, LAKE_ROOT: path.join(work, 'lake'), LANDING_PATH: path.join(work, 'landing'), WAREHOUSE_SQLITE: path.join(work, 'wh.sqlite'), LOG_LEVEL: 'warn' };
   try {
-    const gen = spawnSync(process.execPath, ['tasks/sample-data/dist/main.js', '--out', env.LANDING_PATH, '--ds', ds, '--scale', scale], { cwd: REPO_ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const gen = spawnSync(process.execPath, ['tasks/sample-data/dist/main.js', '--out', path.join(env.LANDING_PATH, `dt=${ds}`), '--ds', ds, '--scale', scale], { cwd: REPO_ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
     if (gen.status !== 0) return gen.status ?? 1;
     const run = spawnSync(process.execPath, ['tasks/run-pipeline/dist/main.js', '--config', 'config/demo_config.yaml', '--ds', ds], { cwd: REPO_ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
     if (run.status !== 0) return run.status ?? 1;

@@ -13,7 +13,8 @@ import { REPO_ROOT, runSteps } from './run-steps';
 async function demo(): Promise<number> {
   const ds = process.env.DEMO_DS ?? yesterday();
   const config = path.join('config', 'demo_config.yaml');
-  const landing = process.env.LANDING_PATH ?? path.join('.demo', 'landing');
+  // Files land in a folder per day, as config/demo_config.yaml's source path (dt={ds}) expects.
+  const landing = path.join(process.env.LANDING_PATH ?? path.join('.demo', 'landing'), `dt=${ds}`);
   const say = (s: string) => process.stderr.write(`[demo] ${s}\n`);
 
   say(`generating the sample data for ds ${ds} into ${landing}`);

@@ -14,14 +14,13 @@ async function main(): Promise<number> {
     .option('config', { type: 'string', demandOption: true, describe: 'Pipeline YAML config' })
     .option('ds', { type: 'string', default: yesterday(), describe: 'Logical date YYYY-MM-DD (default: yesterday, UTC)' })
     .option('run-id', { type: 'string', describe: 'Run id passed to every step' })
-    .option('full-refresh', { type: 'boolean', default: false })
     .option('only', { type: 'array', string: true, describe: 'Run only these tasks (e.g. --only standardize mask)' })
     .strict()
     .version(false)
     .parseAsync();
   const { config } = readConfig(args.config);
   const runId = args['run-id'] ?? `local__${args.ds}T${new Date().toISOString().slice(11, 19)}`;
-  const common = ['--config', args.config, '--ds', args.ds, '--run-id', runId, ...(args['full-refresh'] ? ['--full-refresh'] : [])];
+  const common = ['--config', args.config, '--ds', args.ds, '--run-id', runId];
   const plan = planPipeline(config).filter((s) => !args.only || args.only.includes(s.task));
   const { exitCode, runs } = await runSteps(plan, common, {
     onStep: (r) => process.stderr.write(`[run-pipeline] ${r.task}${r.args.length ? ' ' + r.args.join(' ') : ''}: exit ${r.exitCode} in ${r.seconds.toFixed(1)} s\n`),

@@ -25,7 +25,7 @@ describe('runSetup on a local lake', () => {
     ];
     for (const k of keys) await lake.storage.putBytes(k, '{}');
     const { config } = readConfig(path.resolve(__dirname, '../../../config/demo_config.yaml'), () => undefined);
-    const ctx: StepContext = { step: 'setup', ds: '2026-11-26', runId: 'r', fullRefresh: false, config, lake, log: silentLogger };
+    const ctx: StepContext = { step: 'setup', ds: '2026-11-26', runId: 'r', config, lake, log: silentLogger };
     const result = await runSetup(ctx);
     const left = (await lake.storage.list('')).map((o) => o.key);
     // raw keeps 90 days, processed 180, curated 365; run reports are not a zone and stay.

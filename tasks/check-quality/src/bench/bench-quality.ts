@@ -156,7 +156,7 @@ async function measure(mode: 'read' | 'check', dir: string, configFile: string):
   } else {
     const { config } = readConfig(configFile, (name) => (name === 'LAKE_ROOT' ? dir : undefined));
     const log = createLogger({ level: 'warn', format: 'json', bindings: { step: 'check-quality' } });
-    const r = await checkQualityStep.run({ step: 'check-quality', ds: DS, runId: 'bench', fullRefresh: false, config, lake, log });
+    const r = await checkQualityStep.run({ step: 'check-quality', ds: DS, runId: 'bench', config, lake, log });
     rows = r.inputs.find((i) => i.uri.includes('fact_sales'))?.rows ?? 0;
     const report = await lake.readJson<{ status: string; summary: unknown }>(datasets.qualityPrefix(DS) + 'report.json');
     result = { rowsIn: r.rowsIn, status: report?.status, summary: report?.summary };

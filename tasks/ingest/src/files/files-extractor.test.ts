@@ -70,7 +70,7 @@ describe('FilesExtractor', () => {
     const nd = await extractRows(dir, entity('l', '*.ndjson'));
     expect(nd.rows.map((r) => [r.id, r.open, r.zip, r._source_row])).toEqual([
       ['L1', 'true', null, 1],
-      ['L2', null, '02134', 3],
+      ['L2', null, '02134', 2],
     ]);
   });
 
@@ -139,5 +139,25 @@ describe('JSON arrays', () => {
     await expect(extractRows(badElement, entity('e', '*.json'))).rejects.toMatchObject({ exitCode: 4, message: expect.stringMatching(/e\.json element 2 is not an object/) });
     const truncated = landing({ 't.json': '[{"a":1}, {"a":' });
     await expect(extractRows(truncated, entity('t', '*.json'))).rejects.toMatchObject({ exitCode: 4, message: expect.stringContaining('Cannot read JSON') });
+  });
+});
+
+describe('exact JSON numbers and broken archives', () => {
+  it('keeps big integers and decimals as they were written, nested ones too', async () => {
+    const dir = landing({
+      'a.json': '[{"id": 12345678901234567891, "price": 1.50, "tags": [1, 2.0, "x"], "o": {"n": 9007199254740993}}]',
+      'b.ndjson': '{"id": 9007199254740993, "e": 1e3}\n',
+    });
+    const json = await extractRows(dir, entity('a', '*.json'));
+    expect(json.rows[0]).toMatchObject({ id: '12345678901234567891', price: '1.50', tags: '[1,2.0,"x"]', o: '{"n":9007199254740993}' });
+    const nd = await extractRows(dir, entity('b', '*.ndjson'));
+    expect(nd.rows[0]).toMatchObject({ id: '9007199254740993', e: '1e3' });
+  });
+
+  it('fails on a truncated gzip file with exit 4, naming it', async () => {
+    const whole = gzipSync('a,b\n' + '1,2\n'.repeat(50_000));
+    const dir = landing({ 'cut.csv.gz': whole.subarray(0, Math.floor(whole.length / 2)), 'cut.ndjson.gz': gzipSync('{"a":1}\n'.repeat(1000)).subarray(0, 40) });
+    await expect(extractRows(dir, entity('cut', '*.csv.gz'))).rejects.toMatchObject({ exitCode: 4, message: expect.stringMatching(/Cannot decompress .*cut\.csv\.gz/) });
+    await expect(extractRows(dir, entity('cutn', '*.ndjson.gz'))).rejects.toMatchObject({ exitCode: 4, message: expect.stringContaining('cut.ndjson.gz') });
   });
 });

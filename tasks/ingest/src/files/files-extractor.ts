@@ -33,7 +33,7 @@ export class FilesExtractor implements Extractor<FileEntityConfig> {
     const files = await this.match(entity);
     const inputs: ExtractedInput[] = [];
     if (files.length === 0) {
-      return { schema: new BatchBuilder(this.lineageColumns()).schema, batches: (async function* () {})(), inputs };
+      return { schema: new BatchBuilder(this.lineageColumns()).schema, batches: (async function* () {})(), inputs, planned: 0 };
     }
     const formats = new Set(files.map((f) => f.format));
     if (formats.has('parquet') && formats.size > 1) {
@@ -100,7 +100,7 @@ export class FilesExtractor implements Extractor<FileEntityConfig> {
       }
       if (builder.length > 0) yield builder.finish();
     }
-    return { schema: builder.schema, batches: batches(), inputs };
+    return { schema: builder.schema, batches: batches(), inputs, planned: files.length };
   }
 
   private async scanJsonKeys(f: MatchedFile): Promise<string[]> {
@@ -141,7 +141,7 @@ export class FilesExtractor implements Extractor<FileEntityConfig> {
         inputs.push({ uri: f.uri, rows, bytes: f.info.size, modified: f.info.modified.toISOString() });
       }
     }
-    return { schema, batches: batches(), inputs };
+    return { schema, batches: batches(), inputs, planned: files.length };
   }
 }
 

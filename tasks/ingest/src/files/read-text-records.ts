@@ -1,11 +1,9 @@
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
+import type { Readable, Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { parse, CsvError } from 'csv-parse';
-import { parser } from 'stream-json';
-import { streamArray } from 'stream-json/streamers/StreamArray';
 import type { FileEntityConfig } from '@salesflow/config';
 import { BadInputError } from '@salesflow/errors';
+import { exactArrayElements, exactValues, RawNumber } from './exact-json';
 
 /**
  * One record of a text file: its values in the order of the column list the reader was given
@@ -27,8 +25,24 @@ export interface JsonRecord {
 /** Opens a byte stream, decompressing ".gz" files on the way. */
 export type OpenStream = () => Promise<Readable>;
 
+/** The file's bytes, gunzipped for ".gz" keys; closing either end closes the other. */
 function decompressed(stream: Readable, key: string): Readable {
-  return key.toLowerCase().endsWith('.gz') ? stream.pipe(createGunzip()) : stream;
+  if (!key.toLowerCase().endsWith('.gz')) return stream;
+  const gunzip = createGunzip();
+  stream.on('error', (e) => gunzip.destroy(e));
+  gunzip.on('close', () => stream.destroy());
+  return stream.pipe(gunzip);
+}
+
+/** A zlib failure (truncated or corrupt archive). Duck-typed: errors from node core may come from another realm. */
+function isZlibError(e: unknown): e is Error {
+  if (!e || typeof e !== 'object') return false;
+  const { code, message } = e as { code?: unknown; message?: unknown };
+  return (typeof code === 'string' && code.startsWith('Z_')) || /unexpected end of file|incorrect header check/i.test(String(message));
+}
+
+function badArchive(uri: string, e: Error): BadInputError {
+  return new BadInputError(`Cannot decompress ${uri}: ${e.message}`, { context: { file: uri }, fix: 'land the complete gzip file again (it is truncated or not gzip)' });
 }
 
 function csvParser(csv: FileEntityConfig['csv']) {
@@ -44,6 +58,7 @@ function csvParser(csv: FileEntityConfig['csv']) {
 }
 
 function csvError(e: unknown, uri: string): Error {
+  if (isZlibError(e)) return badArchive(uri, e);
   if (e instanceof CsvError) {
     const line = (e as CsvError & { lines?: number }).lines;
     return new BadInputError(`Cannot read CSV ${uri}${line ? ` at line ${line}` : ''}: ${e.message}`, {
@@ -58,6 +73,7 @@ function csvError(e: unknown, uri: string): Error {
 export async function readCsvHeader(open: OpenStream, key: string, uri: string, csv: FileEntityConfig['csv']): Promise<string[]> {
   const src = decompressed(await open(), key);
   const parser = csvParser(csv);
+  src.on('error', (e) => parser.destroy(e));
   src.pipe(parser);
   try {
     for await (const record of parser as AsyncIterable<string[]>) {
@@ -70,6 +86,9 @@ export async function readCsvHeader(open: OpenStream, key: string, uri: string, 
   } catch (e) {
     throw csvError(e, uri);
   } finally {
+    // Only the header was wanted: what the rest of the file holds (even a broken archive) is the
+    // reading pass's business, so late errors of this stream are ignored.
+    src.on('error', () => undefined);
     src.unpipe(parser);
     src.destroy();
     parser.destroy();
@@ -112,57 +131,48 @@ export async function* readCsvRecords(open: OpenStream, key: string, uri: string
   }
 }
 
-/** Streams the objects of an NDJSON file, one per non-blank line. */
-export async function* readNdjsonRecords(open: OpenStream, key: string, uri: string): AsyncGenerator<JsonRecord> {
-  const src = decompressed(await open(), key);
-  const lines = createInterface({ input: src, crlfDelay: Infinity });
-  let n = 0;
-  try {
-    for await (const line of lines) {
-      n++;
-      if (!line.trim()) continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch (e) {
-        throw new BadInputError(`Cannot read NDJSON ${uri} at line ${n}: ${(e as Error).message}`, { context: { file: uri, row: n }, fix: 'make each line one complete JSON object' });
-      }
-      if (!value || typeof value !== 'object' || Array.isArray(value)) {
-        throw new BadInputError(`NDJSON ${uri} line ${n} is not a JSON object`, { context: { file: uri, row: n }, fix: 'write one JSON object per line' });
-      }
-      yield { object: value as Record<string, unknown>, row: n };
-    }
-  } finally {
-    lines.close();
-    src.destroy();
-  }
+/** Streams the objects of an NDJSON file (one JSON object per line; blank lines skipped), numbers exact. */
+export function readNdjsonRecords(open: OpenStream, key: string, uri: string): AsyncGenerator<JsonRecord> {
+  return readJsonObjects(open, key, uri, exactValues(), 'NDJSON', 'write one JSON object per line');
 }
 
 /**
- * Streams the objects of a JSON array file element by element (stream-json), so a large array
+ * Streams the objects of a JSON array file element by element, numbers exact, so a large array
  * never sits in memory whole.
  */
-export async function* readJsonArrayRecords(open: OpenStream, key: string, uri: string): AsyncGenerator<JsonRecord> {
-  const src = decompressed(await open(), key);
-  const tokens = parser();
-  const elements = src.pipe(tokens).pipe(streamArray());
-  // pipe() does not forward errors: a syntax error in the parser must end the iteration too.
+export function readJsonArrayRecords(open: OpenStream, key: string, uri: string): AsyncGenerator<JsonRecord> {
+  return readJsonObjects(open, key, uri, exactArrayElements(), 'JSON', 'make the file one JSON array of objects, or use format ndjson');
+}
+
+async function* readJsonObjects(
+  open: OpenStream,
+  key: string,
+  uri: string,
+  { tokens, elements }: { tokens: Transform; elements: Transform },
+  what: string,
+  fix: string,
+): AsyncGenerator<JsonRecord> {
+  const raw = await open();
+  const src = decompressed(raw, key);
+  src.pipe(tokens).pipe(elements);
+  // pipe() does not forward errors: a syntax or decompression error must end the iteration too.
   src.on('error', (e) => elements.destroy(e));
   tokens.on('error', (e) => elements.destroy(e));
-  const fix = 'make the file one JSON array of objects, or use format ndjson';
   try {
     for await (const { key: index, value } of elements as AsyncIterable<{ key: number; value: unknown }>) {
-      if (!value || typeof value !== 'object' || Array.isArray(value)) {
-        throw new BadInputError(`JSON ${uri} element ${index + 1} is not an object`, { context: { file: uri, row: index + 1 }, fix: 'make every element a JSON object' });
+      if (!value || typeof value !== 'object' || Array.isArray(value) || value instanceof RawNumber) {
+        throw new BadInputError(`${what} ${uri} element ${index + 1} is not an object`, { context: { file: uri, row: index + 1 }, fix: 'make every element a JSON object' });
       }
       yield { object: value as Record<string, unknown>, row: index + 1 };
     }
   } catch (e) {
     if (e instanceof BadInputError) throw e;
-    throw new BadInputError(`Cannot read JSON ${uri}: ${(e as Error).message}`, { context: { file: uri }, fix });
+    if (isZlibError(e)) throw badArchive(uri, e);
+    throw new BadInputError(`Cannot read ${what} ${uri}: ${(e as Error).message}`, { context: { file: uri }, fix });
   } finally {
     elements.destroy();
     tokens.destroy();
     src.destroy();
+    raw.destroy();
   }
 }

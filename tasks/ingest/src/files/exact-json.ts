@@ -1,0 +1,46 @@
+import type { Transform } from 'node:stream';
+import { parser } from 'stream-json';
+import { streamArray } from 'stream-json/streamers/StreamArray';
+import { streamValues } from 'stream-json/streamers/StreamValues';
+
+/**
+ * A JSON number kept as its source text. JSON.parse turns 12345678901234567891 into
+ * 12345678901234567000 and 1.50 into 1.5; the raw zone must keep what landed.
+ */
+export class RawNumber {
+  constructor(readonly text: string) {}
+}
+
+interface AssemblerInternals {
+  numberValue(text: string): void;
+  _saveValue(value: unknown): void;
+}
+
+/**
+ * Makes a stream-json streamer assemble numbers as RawNumber. stream-json (pinned at 1.9.1)
+ * offers numbers as strings or as JS numbers only, so its assembler's number hook is replaced;
+ * the tests in files-extractor.test.ts pin this behaviour.
+ */
+function keepNumberText<T extends Transform>(streamer: T): T {
+  const assembler = (streamer as unknown as { _assembler: AssemblerInternals })._assembler;
+  assembler.numberValue = (text: string) => assembler._saveValue(new RawNumber(text));
+  return streamer;
+}
+
+/** Tokens to the elements of a top-level JSON array, numbers exact. */
+export function exactArrayElements(): { tokens: Transform; elements: Transform } {
+  return { tokens: parser(), elements: keepNumberText(streamArray()) };
+}
+
+/** Tokens to the values of a stream of JSON values (NDJSON, JSON lines), numbers exact. */
+export function exactValues(): { tokens: Transform; elements: Transform } {
+  return { tokens: parser({ jsonStreaming: true }), elements: keepNumberText(streamValues()) };
+}
+
+/** JSON text of a value assembled with RawNumber, numbers written as they came. */
+export function stringifyExact(value: unknown): string {
+  if (value instanceof RawNumber) return value.text;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(stringifyExact).join(',')}]`;
+  return `{${Object.entries(value as Record<string, unknown>).map(([k, v]) => `${JSON.stringify(k)}:${stringifyExact(v)}`).join(',')}}`;
+}
