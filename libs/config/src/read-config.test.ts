@@ -110,3 +110,10 @@ unexpected: 1
     expect(config.mask.hmac_key).toBe('from-a-mounted-file-123456');
   });
 });
+
+describe('envWithFiles', () => {
+  it('names the variable when its mounted file is missing', () => {
+    const lookup = envWithFiles({ WH_PASSWORD_FILE: '/nonexistent/secret' });
+    expect(() => lookup('WH_PASSWORD')).toThrow(/WH_PASSWORD_FILE names \/nonexistent\/secret, which cannot be read: ENOENT/);
+  });
+});

@@ -21,8 +21,14 @@ export function envWithFiles(env: NodeJS.ProcessEnv = process.env): EnvLookup {
     const direct = env[name];
     if (direct !== undefined && direct !== '') return direct;
     const file = env[`${name}_FILE`];
-    if (file) return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
-    return undefined;
+    if (!file) return undefined;
+    try {
+      return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (e) {
+      throw new UsageError(`${name}_FILE names ${file}, which cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+        fix: `mount the secret file there, or set ${name} directly`,
+      });
+    }
   };
 }
 

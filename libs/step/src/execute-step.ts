@@ -45,9 +45,8 @@ export async function executeStep(def: StepDefinition, opts: ExecuteOptions): Pr
   let log = opts.log ?? createLogger({ bindings: { step: def.name } });
   let ctx: StepContext | undefined;
   let base: Pick<StepSummary, 'step' | 'ds' | 'run_id' | 'source'> = { step: def.name, ds: '', run_id: '' };
-  let usageShown = false;
   try {
-    const args = await parseArgs(def, opts.argv, () => (usageShown = true));
+    const args = await parseArgs(def, opts.argv);
     if (!args) return ExitCode.ok; // --help
     assertDs(args.ds);
     const { config, warnings, secrets } = readConfig(args.config);
@@ -75,7 +74,7 @@ export async function executeStep(def: StepDefinition, opts: ExecuteOptions): Pr
     // The summary goes to stdout and XCom: it must not carry a secret any more than the logs do.
     const message = redactText(err instanceof PipelineError ? err.describe() : err instanceof Error ? err.message : String(err));
     if (code === ExitCode.nothingToDo) log.info(message);
-    else if (!usageShown) log.error(`${def.name} failed: ${message}`, { exitCode: code, ...(code === ExitCode.failed && err instanceof Error ? { stack: err.stack } : {}) });
+    else log.error(`${def.name} failed: ${message}`, { exitCode: code, ...(code === ExitCode.failed && err instanceof Error ? { stack: err.stack } : {}) });
     const summary = summarize(base, status, code, started, undefined, message);
     if (ctx) await writeRunReport(ctx.lake, ctx, summary).catch((e: Error) => log.warn(`could not write the run report: ${e.message}`));
     emitSummary(summary, print, opts.xcomDir);
@@ -90,7 +89,7 @@ interface StepArgs {
   readonly runId: string;
 }
 
-async function parseArgs(def: StepDefinition, argv: readonly string[], onUsage: () => void): Promise<StepArgs | undefined> {
+async function parseArgs(def: StepDefinition, argv: readonly string[]): Promise<StepArgs | undefined> {
   let helped = false;
   const parser = yargs([...argv])
     .scriptName(`node tasks/${def.name}/dist/main.js`)
@@ -104,7 +103,6 @@ async function parseArgs(def: StepDefinition, argv: readonly string[], onUsage: 
     .version(false)
     .exitProcess(false)
     .fail((msg, err) => {
-      onUsage();
       throw new UsageError(msg ?? err?.message ?? 'bad arguments', { fix: `run with --help for usage` });
     });
   const a = await parser.parseAsync();

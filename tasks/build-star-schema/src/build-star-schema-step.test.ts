@@ -64,7 +64,7 @@ async function writeDay(ds: string, customers: string[]): Promise<void> {
 
 let runs = 0;
 function run(ds: string, opts: { config?: PipelineConfig; lake?: Lake } = {}) {
-  const ctx: StepContext = { step: STEP, ds, runId: `run-${++runs}`, fullRefresh: false, config: opts.config ?? demoConfig(), lake: opts.lake ?? lake, log: silentLogger };
+  const ctx: StepContext = { step: STEP, ds, runId: `run-${++runs}`, config: opts.config ?? demoConfig(), lake: opts.lake ?? lake, log: silentLogger };
   return runBuildStarSchema(ctx);
 }
 

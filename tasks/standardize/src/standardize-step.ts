@@ -67,8 +67,9 @@ export async function runStandardize(ctx: StepContext): Promise<StepResult> {
       outputs.push({ uri: lake.partitionUri(datasets.processed(entity), ds), rows: m.rows });
       outputs.push({ uri: lake.partitionUri(datasets.rejected(entity), ds), rows: c.rejected });
     } catch (e) {
-      await processed.abort(e);
-      await rejected.abort(e);
+      // The original error matters more than a failed clean-up.
+      await processed.abort(e).catch(() => undefined);
+      await rejected.abort(e).catch(() => undefined);
       throw e;
     }
   }
