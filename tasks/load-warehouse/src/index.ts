@@ -10,3 +10,4 @@ export * from './load-star-schema';
 export * from './run-analytical-queries';
 export * from './load-warehouse-step';
 export * from './run-sql';
+export * from './require-passed-quality';

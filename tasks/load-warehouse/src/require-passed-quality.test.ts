@@ -1,0 +1,44 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Lake, LocalStorage } from '@salesflow/lake';
+import { sampleCurated, writeCurated } from './curated-fixture.test-util';
+import { requirePassedQuality } from './require-passed-quality';
+
+const DS = '2026-11-26';
+
+describe('requirePassedQuality', () => {
+  let root: string;
+  let lake: Lake;
+  beforeEach(async () => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'wap-'));
+    lake = new Lake(new LocalStorage(root));
+    await writeCurated(lake, DS, sampleCurated(DS));
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  const report = (status: 'passed' | 'failed', at: Date, checks: object[] = []) =>
+    lake.writeJson(`quality/dt=${DS}/report.json`, { ds: DS, status, generated_at: at.toISOString(), checks });
+
+  it('lets a checked, passed ds through', async () => {
+    await report('passed', new Date(Date.now() + 1000));
+    await expect(requirePassedQuality(lake, DS)).resolves.toBeUndefined();
+  });
+
+  it('refuses a ds without a report (exit 4) and names the step to run', async () => {
+    await expect(requirePassedQuality(lake, DS)).rejects.toMatchObject({ exitCode: 4, fix: expect.stringContaining('run the check-quality step') });
+  });
+
+  it('refuses a failed report with exit 3, naming the failed error checks', async () => {
+    await report('failed', new Date(Date.now() + 1000), [
+      { name: 'fact_sales.unique(transaction_id)', status: 'failed', severity: 'error' },
+      { name: 'fact_sales.not_null(x)', status: 'failed', severity: 'warn' },
+    ]);
+    await expect(requirePassedQuality(lake, DS)).rejects.toMatchObject({ exitCode: 3, failedChecks: ['fact_sales.unique(transaction_id)'] });
+  });
+
+  it('refuses a report older than the curated partitions', async () => {
+    await report('passed', new Date(Date.now() - 60_000));
+    await expect(requirePassedQuality(lake, DS)).rejects.toMatchObject({ exitCode: 4, message: expect.stringContaining('rebuilt after the quality checks ran') });
+  });
+});
