@@ -150,6 +150,20 @@ describe('runBuildStarSchema surrogate keys', () => {
   });
 });
 
+describe('runBuildStarSchema dim_date', () => {
+  it('builds on the dim_date snapshot committed most recently, so a backfilled date stays in later snapshots', async () => {
+    await writeDay('2026-11-26', ['C1']);
+    await writeDay('2026-11-01', ['C1']);
+    await writeDay('2026-11-27', ['C1']);
+    for (const ds of ['2026-11-26', '2026-11-01', '2026-11-27']) {
+      await run(ds);
+      await tick();
+    }
+    const keys = (await rowsOf('dim_date', '2026-11-27')).map((r) => r.date_key as number).filter((k) => k !== -1);
+    expect([keys.length, Math.min(...keys), Math.max(...keys)]).toEqual([27, 20261101, 20261127]);
+  });
+});
+
 describe('runBuildStarSchema config changes', () => {
   it('reads the previous snapshot after an attribute is added to a dimension; old members get null until their source rows fill it', async () => {
     await writeDay('2026-11-26', ['C1', 'C2']);
@@ -176,14 +190,23 @@ describe('runBuildStarSchema config changes', () => {
 });
 
 describe('runBuildStarSchema failures', () => {
-  it.each(['write', 'commit'] as const)('aborts the fact writer when dim_date fails to %s, leaving no files behind', async (method) => {
+  it.each(['write', 'commit'] as const)('aborts the fact writer when dim_date fails to %s, leaving no files behind', async (failing) => {
     await writeDay('2026-11-26', ['C1']);
-    const open = lake.openPartition.bind(lake);
-    jest.spyOn(lake, 'openPartition').mockImplementation((opts) => {
-      const w: PartitionWriter = open(opts);
-      if (opts.dataset === datasets.curated('dim_date')) jest.spyOn(w, method).mockRejectedValue(new Error('disk full'));
-      return w;
-    });
+    if (failing === 'write') {
+      const open = lake.openPartition.bind(lake);
+      jest.spyOn(lake, 'openPartition').mockImplementation((opts) => {
+        const w: PartitionWriter = open(opts);
+        if (opts.dataset === datasets.curated('dim_date')) jest.spyOn(w, 'write').mockRejectedValue(new Error('disk full'));
+        return w;
+      });
+    } else {
+      // The commit really runs: dim_date's Parquet file is finished, then writing its manifest fails.
+      const put = lake.storage.putBytes.bind(lake.storage);
+      jest.spyOn(lake.storage, 'putBytes').mockImplementation(async (key, ...rest) => {
+        if (key.startsWith(`${datasets.curated('dim_date')}/`) && key.endsWith('/_manifest.json')) throw new Error('disk full');
+        return put(key, ...rest);
+      });
+    }
 
     await expect(run('2026-11-26')).rejects.toThrow('disk full');
     expect(filesBelow(path.join(dir, 'curated/fact_sales'))).toEqual([]);
