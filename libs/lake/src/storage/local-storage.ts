@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -44,6 +43,9 @@ export class LocalStorage implements Storage {
   async putStream(key: string, body: AsyncIterable<Uint8Array> | Readable): Promise<number> {
     let written = 0;
     await this.writeAtomically(key, async (tmp) => {
+      // Open before streaming: a source that fails at once must not race the open, or the temp
+      // file would appear after the clean-up that removes it.
+      const handle = await open(tmp, 'wx');
       await pipeline(
         body,
         async function* count(source: AsyncIterable<Uint8Array | string>) {
@@ -53,7 +55,7 @@ export class LocalStorage implements Storage {
             yield bytes;
           }
         },
-        createWriteStream(tmp, { flags: 'wx', flush: true }),
+        handle.createWriteStream({ flush: true }),
       );
     });
     return written;
