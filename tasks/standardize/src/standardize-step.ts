@@ -3,7 +3,7 @@ import { BadInputError } from '@salesflow/errors';
 import { datasets, type PartitionWriter } from '@salesflow/lake';
 import { startProgress } from '@salesflow/logging';
 import type { DatasetRef, StepContext, StepDefinition, StepResult } from '@salesflow/step';
-import { EntityStandardizer, planEntity, processedColumns, rejectedColumns, type StandardizeCounts } from './standardize-batch';
+import { EntityStandardizer, planEntity, type StandardizeCounts } from './standardize-batch';
 
 /**
  * Casts every configured entity's raw partition to its declared schema: processed/<entity>,
@@ -89,5 +89,3 @@ export const standardizeStep: StepDefinition = {
   description: 'Casts raw entities to their declared schemas, quarantines bad rows with reasons, drops duplicate keys.',
   run: runStandardize,
 };
-
-export { processedColumns, rejectedColumns };
