@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { bool, num } from './primitives';
+
+export const lakeSchema = z.strictObject({
+  root: z.string().min(1).describe('Lake root: s3://bucket[/prefix], or a local folder for the embedded default'),
+  s3: z
+    .strictObject({
+      endpoint: z.string().optional().describe('S3-compatible endpoint URL (MinIO, moto); empty for AWS S3'),
+      region: z.string().default('us-east-1').describe('Bucket region'),
+      force_path_style: bool().optional().describe('Path-style addressing; defaults to true when an endpoint is set'),
+      server_side_encryption: z.enum(['AES256', 'aws:kms', 'none']).default('AES256').describe('Encryption asked for on every write'),
+      kms_key_id: z.string().optional().describe('KMS key id when server_side_encryption is aws:kms'),
+    })
+    .default({ region: 'us-east-1', server_side_encryption: 'AES256' })
+    .describe('S3 settings; credentials come from the standard AWS environment variables or an instance role'),
+  retention_days: z
+    .strictObject({
+      raw: num().int().positive().default(90).describe('Days raw partitions are kept'),
+      processed: num().int().positive().default(180).describe('Days processed partitions are kept'),
+      curated: num().int().positive().default(365).describe('Days curated partitions are kept'),
+    })
+    .default({ raw: 90, processed: 180, curated: 365 })
+    .describe('Retention per zone: S3 lifecycle rules, enforced by setup on a local lake'),
+  row_group_size: num().int().min(1024).default(131072).describe('Rows per Parquet row group (bounds memory per batch)'),
+});

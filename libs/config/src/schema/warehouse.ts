@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { num } from './primitives';
+
+export const warehouseSchema = z.strictObject({
+  client: z.enum(['sqlite', 'postgres', 'mysql']).describe('Warehouse engine'),
+  sqlite: z.strictObject({ filename: z.string().min(1).describe('SQLite database file') }).optional().describe('For client sqlite'),
+  connection: z
+    .strictObject({
+      host: z.string().describe('Server host'),
+      port: num().int().optional().describe('Server port'),
+      user: z.string().describe('User name'),
+      password: z.string().optional().describe('Password; give it as ${NAME}'),
+      database: z.string().describe('Database name'),
+    })
+    .optional()
+    .describe('For client postgres or mysql'),
+  batch_size: num().int().min(1).default(500).describe('Rows per INSERT statement'),
+});
