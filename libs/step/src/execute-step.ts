@@ -60,7 +60,7 @@ export async function executeStep(def: StepDefinition, opts: ExecuteOptions): Pr
     log = log.child({ ds: args.ds, run: args.runId, ...(args.source ? { source: args.source } : {}) });
     warnings.forEach((w) => log.warn(w));
     const lake = openLake(config.lake, log);
-    ctx = { step: def.name, ds: args.ds, runId: args.runId, source: args.source, config, lake, log };
+    ctx = { step: def.name, ds: args.ds, runId: args.runId, source: args.source, fullRefresh: args.fullRefresh, config, lake, log };
     log.info(`${def.name} started`, { lake: lake.storage.rootUri });
     const result = await def.run(ctx);
     const summary = summarize(base, 'success', ExitCode.ok, started, result);
@@ -87,6 +87,7 @@ interface StepArgs {
   readonly ds: string;
   readonly source?: string;
   readonly runId: string;
+  readonly fullRefresh: boolean;
 }
 
 async function parseArgs(def: StepDefinition, argv: readonly string[]): Promise<StepArgs | undefined> {
@@ -98,6 +99,7 @@ async function parseArgs(def: StepDefinition, argv: readonly string[]): Promise<
     .option('ds', { type: 'string', demandOption: true, describe: "Logical date YYYY-MM-DD (Airflow's {{ ds }})" })
     .option('source', { type: 'string', demandOption: Boolean(def.perSource), describe: 'Source name from the config' })
     .option('run-id', { type: 'string', describe: "Run id (Airflow's {{ run_id }}); default manual__<time>" })
+    .option('full-refresh', { type: 'boolean', default: false, describe: 'Ignore incremental state (watermarks, files already ingested) and re-read everything' })
     .strict()
     .help()
     .version(false)
@@ -113,6 +115,7 @@ async function parseArgs(def: StepDefinition, argv: readonly string[]): Promise<
     ds: a.ds,
     source: a.source,
     runId: a['run-id'] ?? `manual__${new Date().toISOString()}`,
+    fullRefresh: a['full-refresh'] === true,
   };
 }
 

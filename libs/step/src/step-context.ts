@@ -10,6 +10,8 @@ export interface StepContext {
   readonly runId: string;
   /** --source, for steps that run once per source. */
   readonly source?: string;
+  /** --full-refresh: ignore incremental state and re-read everything. */
+  readonly fullRefresh?: boolean;
   readonly config: PipelineConfig;
   readonly lake: Lake;
   readonly log: Logger;
