@@ -5,8 +5,11 @@ import { datasets, partitionPrefix, type Lake, type Manifest } from '@salesflow/
 import { startProgress, type Logger } from '@salesflow/logging';
 import type { DatasetRef, StepContext, StepDefinition, StepResult } from '@salesflow/step';
 import {
+  CHECK_KINDS,
   ReferenceKeyCollector,
   createCheck,
+  type CheckContext,
+  type RunReportView,
   missingColumnsMessage,
   runChecks,
   unrunnableCheckResult,
@@ -37,8 +40,10 @@ export async function runCheckQuality(ctx: StepContext): Promise<StepResult> {
   const reader = new PartitionReader(lake, ds, config.lake.row_group_size);
   const results: QualityCheckResult[] = new Array(checks.length);
   const references = new Map<string, ReferenceKeys>();
+  const runReports = await readRunReports(lake, ds);
   for (const plan of planTableReads(checks)) {
-    const tableResults = await checkTable(ctx, plan, reader, references);
+    const context = await contextOf(ctx, plan, runReports);
+    const tableResults = await checkTable(ctx, plan, reader, references, context);
     plan.checks.forEach((i, k) => (results[i] = tableResults[k]!));
   }
 
@@ -73,7 +78,13 @@ const refKey = (table: string, column: string) => `${table}.${column}`;
  * need, and collects on the way the key sets other tables' relationships checks will use.
  * `references` holds the key sets collected so far and receives this table's.
  */
-async function checkTable(ctx: StepContext, plan: TableRead, reader: PartitionReader, references: Map<string, ReferenceKeys>): Promise<QualityCheckResult[]> {
+async function checkTable(
+  ctx: StepContext,
+  plan: TableRead,
+  reader: PartitionReader,
+  references: Map<string, ReferenceKeys>,
+  context: CheckContext,
+): Promise<QualityCheckResult[]> {
   const { config, lake, ds, log } = ctx;
   const checks = plan.checks.map((i) => config.quality.checks[i]!);
   const manifest = await reader.manifest(plan.table);
@@ -94,7 +105,13 @@ async function checkTable(ctx: StepContext, plan: TableRead, reader: PartitionRe
 
   const sampleColumns = identityColumnsOf(config, plan.table).filter((c) => tableColumns.includes(c));
   const runners = checks.map((c) =>
-    createCheck(c, { tableColumns, sampleColumns, reference: c.references && references.get(refKey(c.references.table, c.references.column)) }),
+    createCheck(c, {
+      tableColumns,
+      sampleColumns,
+      sampleLimit: config.quality.sample_size,
+      context,
+      reference: c.references && references.get(refKey(c.references.table, c.references.column)),
+    }),
   );
   const collectors: ReferenceKeyCollector[] = [];
   for (const column of plan.referencedColumns) {
@@ -115,6 +132,31 @@ async function checkTable(ctx: StepContext, plan: TableRead, reader: PartitionRe
   progress.done();
   for (const c of collectors) references.set(refKey(c.table, c.column), c.finish());
   return results;
+}
+
+/** What the checks of one table need beyond its partition: the previous partition's rows, the run reports of ds. */
+async function contextOf(ctx: StepContext, plan: TableRead, runReports: ReadonlyMap<string, RunReportView>): Promise<CheckContext> {
+  const kinds = plan.checks.map((i) => CHECK_KINDS[ctx.config.quality.checks[i]!.check]);
+  let previous: CheckContext['previous'];
+  if (kinds.some((k) => k.needs?.previousPartition)) {
+    const dataset = datasets.curated(plan.table);
+    const before = (await ctx.lake.listPartitions(dataset)).filter((d) => d < ctx.ds).at(-1);
+    const m = before ? await ctx.lake.readManifest(dataset, before) : undefined;
+    if (m) previous = { ds: m.ds, rows: m.rows };
+  }
+  return { ds: ctx.ds, previous, runReports, factSource: ctx.config.star_schema.fact.source };
+}
+
+/** The run reports of ds (_runs/dt=<ds>/*.json) by file name without .json: small documents, read whole. */
+export async function readRunReports(lake: Lake, ds: string): Promise<Map<string, RunReportView>> {
+  const prefix = datasets.runReportKey(ds, '').replace(/\.json$/, '');
+  const out = new Map<string, RunReportView>();
+  for (const o of await lake.storage.list(prefix)) {
+    if (!o.key.endsWith('.json')) continue;
+    const report = await lake.readJson<RunReportView>(o.key);
+    if (report) out.set(o.key.slice(prefix.length, -'.json'.length), report);
+  }
+  return out;
 }
 
 function logResults(log: Logger, report: QualityReport): void {
