@@ -18,9 +18,16 @@ import {
 } from './checks';
 import { planTableReads, type TableRead } from './plan-table-reads';
 import { blockingFailures, buildQualityReport, type QualityReport } from './quality-report';
+import { renderReportHtml } from './render-report-html';
+import { readRunHistory } from './run-history';
 
 /** The step whose partitions this one checks. */
 const PRODUCER = 'build-star-schema';
+
+/** The key of the HTML page of the quality report of a ds. */
+export function qualityHtmlKey(ds: string): string {
+  return datasets.qualityPrefix(ds) + 'report.html';
+}
 
 /** The key of the quality report of a ds. */
 export function qualityReportKey(ds: string): string {
@@ -47,12 +54,22 @@ export async function runCheckQuality(ctx: StepContext): Promise<StepResult> {
     plan.checks.forEach((i, k) => (results[i] = tableResults[k]!));
   }
 
-  const report = buildQualityReport({ ds, runId: ctx.runId, generatedAt: new Date(), checks: results });
+  const verdict = buildQualityReport({ ds, runId: ctx.runId, generatedAt: new Date(), checks: results });
+  const history = await readRunHistory(lake, {
+    ds,
+    runs: config.quality.history_runs,
+    current: runReports,
+    currentQuality: { status: verdict.status, failed: verdict.summary.failed, warned: verdict.summary.warned },
+  });
+  const report = buildQualityReport({ ds, runId: ctx.runId, generatedAt: new Date(verdict.generated_at), checks: results, steps: history.at(-1)!.steps, history });
   logResults(log, report);
   const key = qualityReportKey(ds);
+  // The HTML first: report.json is what load-warehouse trusts, so it is written last.
+  if (config.quality.html_report) await lake.storage.putBytes(qualityHtmlKey(ds), renderReportHtml(report), 'text/html; charset=utf-8');
   await lake.writeJson(key, report);
   log.info(`quality report written: ${report.summary.passed} passed, ${report.summary.failed} failed, ${report.summary.warned} warned`, {
     report: lake.storage.uriOf(key),
+    ...(config.quality.html_report ? { html: lake.storage.uriOf(qualityHtmlKey(ds)) } : {}),
     status: report.status,
   });
   const blocking = blockingFailures(report);
@@ -66,7 +83,8 @@ export async function runCheckQuality(ctx: StepContext): Promise<StepResult> {
     rowsIn: rows,
     rowsOut: rows,
     inputs,
-    outputs: [{ uri: lake.storage.uriOf(key), rows: report.checks.length }], // one entry per check
+    // report.json: one entry per check; report.html: the same page for people.
+    outputs: [{ uri: lake.storage.uriOf(key), rows: report.checks.length }, ...(config.quality.html_report ? [{ uri: lake.storage.uriOf(qualityHtmlKey(ds)), rows: report.checks.length }] : [])],
     metrics: { ...report.summary },
   };
 }
@@ -236,7 +254,7 @@ class PartitionReader {
 export const checkQualityStep: StepDefinition = {
   name: 'check-quality',
   description:
-    'Runs the configured data quality checks (not_null, unique, relationships, row_count) on the curated partitions of ds, ' +
-    'writes quality/dt=<ds>/report.json, and exits 3 when an error-severity check fails.',
+    'Runs the configured data quality checks on the curated partitions of ds (and reconciles the run reports), ' +
+    'writes quality/dt=<ds>/report.json and report.html, and exits 3 when an error-severity check fails.',
   run: runCheckQuality,
 };
