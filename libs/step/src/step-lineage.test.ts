@@ -87,7 +87,9 @@ describe('lineage from the step harness', () => {
 
   function config(lineageYaml: string): string {
     const file = path.join(dir, 'c.yaml');
-    writeFileSync(file, readFileSync(DEMO, 'utf8').replace('${LAKE_ROOT:-.demo/lake}', path.join(dir, 'lake')) + `\nlineage:\n${lineageYaml}\n`);
+    // The demo's own lineage section is the last one; ours replaces it.
+    const demo = readFileSync(DEMO, 'utf8').replace('${LAKE_ROOT:-.demo/lake}', path.join(dir, 'lake')).replace(/\n(# [^\n]*\n)*lineage:\n[\s\S]*$/, '\n');
+    writeFileSync(file, `${demo}\nlineage:\n${lineageYaml}\n`);
     return file;
   }
 
