@@ -86,11 +86,12 @@ export function renderRejectsChart(history: readonly RunHistoryPoint[]): string 
   const plotH = f.height - f.top - f.bottom;
   const slot = plotW / Math.max(history.length, 1);
   const xOf = (i: number) => f.left + slot * (i + 0.5);
+  const barW = Math.min(slot * 0.7, 36);
   const bars = history.map((p, i) => {
     const h = (plotH * rejected[i]!) / yMax;
     const failed = p.quality && p.quality.status !== 'passed';
     return (
-      `<rect class="bar" data-ds="${esc(p.ds)}" data-rejected="${rejected[i]}" x="${(xOf(i) - slot * 0.35).toFixed(1)}" y="${(f.top + plotH - h).toFixed(1)}" width="${(slot * 0.7).toFixed(1)}" height="${h.toFixed(1)}" fill="${REJECT_COLOUR}"><title>${esc(p.ds)}: ${fmt(rejected[i])} rows rejected</title></rect>` +
+      `<rect class="bar" data-ds="${esc(p.ds)}" data-rejected="${rejected[i]}" x="${(xOf(i) - barW / 2).toFixed(1)}" y="${(f.top + plotH - h).toFixed(1)}" width="${barW.toFixed(1)}" height="${h.toFixed(1)}" fill="${REJECT_COLOUR}"><title>${esc(p.ds)}: ${fmt(rejected[i])} rows rejected</title></rect>` +
       (failed ? `<text class="failed-mark" x="${xOf(i)}" y="${f.top + plotH - h - 4}" text-anchor="middle">✗</text>` : '')
     );
   });
@@ -118,7 +119,7 @@ function stepRow(s: StepRunSummary): string {
 const CSS = `body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px;color:#222;background:#fff}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}.meta{color:#666}
 table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #eee;padding:5px 8px;text-align:left;vertical-align:top}
-th{background:#fafafa}.num{text-align:right;font-variant-numeric:tabular-nums}code{font-size:12px}
+th{background:#fafafa}.num{text-align:right;font-variant-numeric:tabular-nums}code{font-size:12px;overflow-wrap:anywhere}#checks td:nth-child(3){min-width:300px;max-width:440px}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;font-size:12px}.badge.passed{background:#2e7d32}.badge.failed{background:#c62828}.badge.warned{background:#ef8f00}
 .status{font-size:16px;padding:3px 12px}table.sample{margin-top:6px;font-size:12px}table.sample td,table.sample th{padding:2px 6px}
 figure{margin:12px 0}figcaption{font-weight:600;margin-bottom:4px}svg .tick{font-size:11px;fill:#555}svg .failed-mark{fill:#c62828;font-size:13px}
