@@ -69,11 +69,9 @@ export async function readRunHistory(
   const earlier = [...byDs.keys()].sort().slice(-(opts.runs - 1));
   const points: RunHistoryPoint[] = [];
   for (const ds of earlier) {
-    const steps: StepRunSummary[] = [];
-    for (const name of byDs.get(ds)!) {
-      const r = await lake.readJson<RunReportView>(datasets.runReportKey(ds, name));
-      if (r) steps.push(summarizeStepRun(name, r));
-    }
+    // A day's reports at once: on S3 each is a round trip.
+    const read = await Promise.all(byDs.get(ds)!.map(async (name) => [name, await lake.readJson<RunReportView>(datasets.runReportKey(ds, name))] as const));
+    const steps = read.filter(([, r]) => r).map(([name, r]) => summarizeStepRun(name, r!));
     const q = await lake.readJson<{ status: string; summary: { failed: number; warned: number } }>(datasets.qualityPrefix(ds) + 'report.json');
     points.push({ ds, steps: sortStepRuns(steps), ...(q ? { quality: { status: q.status, failed: q.summary.failed, warned: q.summary.warned } } : {}) });
   }
