@@ -5,7 +5,8 @@ import { sourceSchema, filesSourceSchema, fileEntitySchema } from './schema/sour
 import { standardizeSchema, standardizeEntitySchema, columnSpecSchema } from './schema/standardize';
 import { maskSchema, maskRuleSchema } from './schema/mask';
 import { starSchemaSchema, dimensionSchema } from './schema/star-schema';
-import { qualityCheckSchema } from './schema/quality';
+import { qualityCheckSchema, qualitySchema } from './schema/quality';
+import { lineageSchema } from './schema/lineage';
 import { warehouseSchema } from './schema/warehouse';
 
 // One file per section under schema/, so each part of the pipeline owns its own configuration.
@@ -16,6 +17,7 @@ export * from './schema/mask';
 export * from './schema/star-schema';
 export * from './schema/quality';
 export * from './schema/warehouse';
+export * from './schema/lineage';
 
 export const pipelineConfigSchema = z.strictObject({
   pipeline: z
@@ -27,8 +29,9 @@ export const pipelineConfigSchema = z.strictObject({
   standardize: standardizeSchema.describe('The processed zone'),
   mask: maskSchema.describe('Masking of personal data'),
   star_schema: starSchemaSchema.describe('The curated zone'),
-  quality: z.strictObject({ checks: z.array(qualityCheckSchema).default([]).describe('Checks on curated tables') }).describe('Data quality'),
+  quality: qualitySchema.describe('Data quality'),
   warehouse: warehouseSchema.describe('The warehouse the curated zone is loaded into'),
+  lineage: lineageSchema.default({ enabled: true, endpoint: 'api/v1/lineage', timeout_ms: 5000 }).describe('OpenLineage events of every step run'),
 });
 
 /** The validated configuration every step receives (frozen). */
@@ -50,3 +53,5 @@ export function surrogateKeyOf(table: string, dim?: Pick<DimensionConfig, 'surro
 }
 export type QualityCheckConfig = z.infer<typeof qualityCheckSchema>;
 export type WarehouseConfig = PipelineConfig['warehouse'];
+export type QualityConfig = PipelineConfig['quality'];
+export type LineageConfig = PipelineConfig['lineage'];

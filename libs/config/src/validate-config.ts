@@ -1,4 +1,4 @@
-import { pipelineConfigSchema, type PipelineConfig } from './pipeline-config';
+import { pipelineConfigSchema, type PipelineConfig, type QualityCheckConfig } from './pipeline-config';
 
 export interface ValidationResult {
   readonly config?: PipelineConfig;
@@ -65,18 +65,61 @@ export function validateConfig(raw: unknown): ValidationResult {
     if (!(l.dimension in c.star_schema.dimensions)) errors.push(`star_schema.fact.lookups.${i}.dimension: no dimension "${l.dimension}"`);
   });
   const tables = new Set([...Object.keys(c.star_schema.dimensions), 'dim_date', f.table]);
-  c.quality.checks.forEach((q, i) => {
-    const p = `quality.checks.${i}`;
-    if (!tables.has(q.table)) errors.push(`${p}.table: no curated table "${q.table}"; known: ${[...tables].join(', ')}`);
-    if (q.check === 'relationships' && !q.references) errors.push(`${p}.references: required for relationships`);
-    if (q.check !== 'row_count' && q.columns.length === 0) errors.push(`${p}.columns: name at least one column`);
-    if (q.check === 'row_count' && q.min === undefined && q.max === undefined) errors.push(`${p}: give min, max or both`);
-  });
+  c.quality.checks.forEach((q, i) => errors.push(...checkQualityCheck(q, `quality.checks.${i}`, tables, f.table)));
   const w = c.warehouse;
   if (w.client === 'sqlite' && !w.sqlite) errors.push('warehouse.sqlite: required for client sqlite (filename)');
   if (w.client !== 'sqlite' && !w.connection) errors.push(`warehouse.connection: required for client ${w.client}`);
   if (!c.lake.root.startsWith('s3://') && c.lake.s3.endpoint) warnings.push('lake.s3.endpoint: ignored because lake.root is a local folder');
   return errors.length ? { errors, warnings } : { config: deepFreeze(c), errors, warnings };
+}
+
+/** Kinds that read no column: they look at row counts or run reports. */
+const COLUMNLESS_CHECKS: ReadonlySet<string> = new Set(['row_count', 'row_count_change', 'reconciliation']);
+
+/** The fields each kind of quality check needs, beyond what the schema can say. */
+function checkQualityCheck(q: QualityCheckConfig, p: string, tables: ReadonlySet<string>, factTable: string): string[] {
+  const errors: string[] = [];
+  if (!tables.has(q.table)) errors.push(`${p}.table: no curated table "${q.table}"; known: ${[...tables].join(', ')}`);
+  if (!COLUMNLESS_CHECKS.has(q.check) && q.columns.length === 0) errors.push(`${p}.columns: name at least one column`);
+  switch (q.check) {
+    case 'relationships':
+      if (!q.references) errors.push(`${p}.references: required for relationships, e.g. { table: dim_customer, column: customer_key }`);
+      break;
+    case 'row_count':
+      if (q.min === undefined && q.max === undefined) errors.push(`${p}: give min, max or both`);
+      for (const k of ['min', 'max'] as const) {
+        const v = q[k];
+        if (v !== undefined && (!Number.isInteger(v) || v < 0)) errors.push(`${p}.${k}: a row count is a whole number >= 0`);
+      }
+      break;
+    case 'range':
+      if (q.min === undefined && q.max === undefined) errors.push(`${p}: give min, max or both`);
+      else if (q.min !== undefined && q.max !== undefined && q.min > q.max) errors.push(`${p}: min ${q.min} is above max ${q.max}`);
+      break;
+    case 'accepted_values':
+      if (!q.values?.length) errors.push(`${p}.values: list the accepted values, e.g. [web, store]`);
+      break;
+    case 'regex':
+      if (q.pattern === undefined) errors.push(`${p}.pattern: required for regex, e.g. "^TXN[0-9]{8}$"`);
+      else
+        try {
+          new RegExp(q.pattern, 'u');
+        } catch (e) {
+          errors.push(`${p}.pattern: not a valid regular expression (${(e as Error).message})`);
+        }
+      break;
+    case 'row_count_change':
+      if (q.max_drop_pct === undefined && q.max_growth_pct === undefined) errors.push(`${p}: give max_drop_pct, max_growth_pct or both`);
+      break;
+    case 'freshness':
+      if (q.max_age_hours === undefined) errors.push(`${p}.max_age_hours: required for freshness, e.g. 36`);
+      if (q.columns.length > 1) errors.push(`${p}.columns: freshness reads one timestamp or date column`);
+      break;
+    case 'reconciliation':
+      if (q.table !== factTable) errors.push(`${p}.table: reconciliation follows the rows into the fact table; set it to "${factTable}"`);
+      break;
+  }
+  return errors;
 }
 
 function deepFreeze<T>(o: T): T {

@@ -1,11 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { readConfig } from '@salesflow/config';
 import { ExitCode, PipelineError, UsageError, exitCodeOf, type ExitCodeValue } from '@salesflow/errors';
 import { assertDs, datasets, type Lake } from '@salesflow/lake';
+import { buildRunEvent, createLineageEmitter, type LineageEmitter, type RunEventType } from '@salesflow/lineage';
 import { createLogger, redactText, registerSecret, type Logger } from '@salesflow/logging';
+import { describeDatasets, type DescribedDataset } from './describe-datasets';
 import { openLake } from './open-lake';
-import type { StepContext, StepDefinition, StepResult } from './step-context';
+import type { DatasetRef, StepContext, StepDefinition, StepResult, WatermarkChange } from './step-context';
 
 /** The last stdout line: what Airflow pushes to XCom. */
 export interface StepSummary {
@@ -32,6 +35,40 @@ export interface ExecuteOptions {
   readonly log?: Logger;
   /** Folder Kubernetes' xcom sidecar reads; the summary is written there when it exists. */
   readonly xcomDir?: string;
+  /** The fetch lineage events are POSTed with; default globalThis.fetch. */
+  readonly lineageFetch?: typeof fetch;
+}
+
+/** The lineage of one step run: one OpenLineage run id for its START and its COMPLETE or FAIL. */
+interface RunLineage {
+  readonly runId: string;
+  readonly emitter: LineageEmitter;
+  send(type: RunEventType, extra?: { inputs?: readonly DatasetRef[]; outputs?: readonly DatasetRef[]; error?: string }): Promise<void>;
+}
+
+function startLineage(ctx: StepContext, fetchImpl?: typeof fetch): RunLineage {
+  const runId = randomUUID();
+  const job = ctx.source ? `${ctx.step}.${ctx.source}` : ctx.step;
+  const emitter = createLineageEmitter({ config: ctx.config.lineage, lake: ctx.lake, log: ctx.log, ds: ctx.ds, job, runId, fetch: fetchImpl });
+  return {
+    runId,
+    emitter,
+    send: (eventType, extra = {}) =>
+      emitter.emit(
+        buildRunEvent({
+          eventType,
+          eventTime: new Date(),
+          runId,
+          namespace: ctx.config.pipeline.name,
+          job,
+          ds: ctx.ds,
+          externalRunId: ctx.runId,
+          inputs: extra.inputs,
+          outputs: extra.outputs,
+          error: extra.error,
+        }),
+      ),
+  };
 }
 
 /**
@@ -44,6 +81,7 @@ export async function executeStep(def: StepDefinition, opts: ExecuteOptions): Pr
   const print = opts.print ?? ((l: string) => process.stdout.write(l + '\n'));
   let log = opts.log ?? createLogger({ bindings: { step: def.name } });
   let ctx: StepContext | undefined;
+  let lineage: RunLineage | undefined;
   let base: Pick<StepSummary, 'step' | 'ds' | 'run_id' | 'source'> = { step: def.name, ds: '', run_id: '' };
   try {
     const args = await parseArgs(def, opts.argv);
@@ -61,10 +99,15 @@ export async function executeStep(def: StepDefinition, opts: ExecuteOptions): Pr
     warnings.forEach((w) => log.warn(w));
     const lake = openLake(config.lake, log);
     ctx = { step: def.name, ds: args.ds, runId: args.runId, source: args.source, fullRefresh: args.fullRefresh, config, lake, log };
+    lineage = startLineage(ctx, opts.lineageFetch);
     log.info(`${def.name} started`, { lake: lake.storage.rootUri });
+    await lineage.send('START');
     const result = await def.run(ctx);
     const summary = summarize(base, 'success', ExitCode.ok, started, result);
-    await writeRunReport(lake, ctx, summary, result);
+    const inputs = await describeDatasets(lake, result.inputs);
+    const outputs = await describeDatasets(lake, result.outputs);
+    await writeRunReport(lake, ctx, summary, started, { result, inputs, outputs, lineage });
+    await lineage.send('COMPLETE', { inputs, outputs });
     log.info(`${def.name} finished`, { rowsIn: result.rowsIn, rowsOut: result.rowsOut, seconds: summary.duration_s });
     emitSummary(summary, print, opts.xcomDir);
     return ExitCode.ok;
@@ -76,7 +119,9 @@ export async function executeStep(def: StepDefinition, opts: ExecuteOptions): Pr
     if (code === ExitCode.nothingToDo) log.info(message);
     else log.error(`${def.name} failed: ${message}`, { exitCode: code, ...(code === ExitCode.failed && err instanceof Error ? { stack: err.stack } : {}) });
     const summary = summarize(base, status, code, started, undefined, message);
-    if (ctx) await writeRunReport(ctx.lake, ctx, summary).catch((e: Error) => log.warn(`could not write the run report: ${e.message}`));
+    if (ctx) await writeRunReport(ctx.lake, ctx, summary, started, { lineage }).catch((e: Error) => log.warn(`could not write the run report: ${e.message}`));
+    if (lineage && code !== ExitCode.nothingToDo) await lineage.send('FAIL', { error: message });
+    else if (lineage) await lineage.send('COMPLETE');
     emitSummary(summary, print, opts.xcomDir);
     return code;
   }
@@ -145,16 +190,43 @@ function summarize(
   };
 }
 
-async function writeRunReport(lake: Lake, ctx: StepContext, summary: StepSummary, result?: StepResult): Promise<void> {
+/**
+ * _runs/dt=<ds>/<step>[-<source>].json: the summary's fields, then when and how long, peak memory,
+ * every input and output with its rows and schema hash, the watermarks before and after
+ * (metrics.watermarks), where the lineage events went, and the step's own metrics.
+ */
+async function writeRunReport(
+  lake: Lake,
+  ctx: StepContext,
+  summary: StepSummary,
+  started: number,
+  done: { result?: StepResult; inputs?: readonly DescribedDataset[]; outputs?: readonly DescribedDataset[]; lineage?: RunLineage },
+): Promise<void> {
+  const { result, lineage } = done;
+  const strip = (d: DescribedDataset) => ({ uri: d.uri, rows: d.rows, ...(d.schema_hash ? { schema_hash: d.schema_hash } : {}) });
   const report = {
     ...summary,
+    started_at: new Date(started).toISOString(),
     finished_at: new Date().toISOString(),
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
-    inputs: result?.inputs ?? [],
-    outputs: result?.outputs ?? [],
+    inputs: (done.inputs ?? result?.inputs ?? []).map(strip),
+    outputs: (done.outputs ?? result?.outputs ?? []).map(strip),
+    watermarks: watermarksOf(result?.metrics),
+    ...(lineage ? { lineage: { run_id: lineage.runId, target: lineage.emitter.target } } : {}),
     metrics: result?.metrics ?? {},
   };
   await lake.writeJson(datasets.runReportKey(ctx.ds, ctx.step, ctx.source), report);
+}
+
+/** metrics.watermarks as { entity: { before, after } }; anything else there is ignored. */
+function watermarksOf(metrics?: Readonly<Record<string, unknown>>): Record<string, WatermarkChange> {
+  const w = metrics?.watermarks;
+  const out: Record<string, WatermarkChange> = {};
+  if (!w || typeof w !== 'object') return out;
+  for (const [entity, v] of Object.entries(w as Record<string, unknown>)) {
+    if (v && typeof v === 'object' && 'after' in v) out[entity] = { before: (v as WatermarkChange).before ?? null, after: (v as WatermarkChange).after };
+  }
+  return out;
 }
 
 function emitSummary(summary: StepSummary, print: (l: string) => void, xcomDir = '/airflow/xcom'): void {

@@ -1,3 +1,4 @@
 export * from './step-context';
 export * from './execute-step';
 export * from './open-lake';
+export * from './describe-datasets';

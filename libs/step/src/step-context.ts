@@ -1,3 +1,4 @@
+import type { ColumnDef } from '@salesflow/batches';
 import type { PipelineConfig } from '@salesflow/config';
 import type { Lake } from '@salesflow/lake';
 import type { Logger } from '@salesflow/logging';
@@ -21,6 +22,14 @@ export interface StepContext {
 export interface DatasetRef {
   readonly uri: string;
   readonly rows: number;
+  /** Its columns, when the step knows them; lake partitions get theirs from the manifest. */
+  readonly schema?: readonly ColumnDef[];
+}
+
+/** An incremental watermark of one entity, as a step returns it in metrics.watermarks[entity]. */
+export interface WatermarkChange {
+  readonly before: unknown;
+  readonly after: unknown;
 }
 
 /** What a step returns: counts and datasets. rows_in must equal rows_out + rows_rejected + rows_dropped. */
@@ -32,7 +41,7 @@ export interface StepResult {
   readonly rowsDropped?: number;
   readonly inputs: readonly DatasetRef[];
   readonly outputs: readonly DatasetRef[];
-  /** Step-specific figures (unknown members, checks failed...). */
+  /** Step-specific figures (unknown members, checks failed...). `watermarks: { entity: { before, after } }` is copied to the run report's top level. */
   readonly metrics?: Readonly<Record<string, unknown>>;
 }
 

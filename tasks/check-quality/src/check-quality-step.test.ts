@@ -27,6 +27,7 @@ const TABLES: Record<string, ColumnDef[]> = {
   dim_location: [
     { name: 'location_key', kind: 'int32' },
     { name: 'location_id', kind: 'string' },
+    { name: 'region', kind: 'string' },
   ],
   dim_date: [
     { name: 'date_key', kind: 'int32' },
@@ -55,7 +56,7 @@ function goodData(): Record<string, Row[]> {
   return {
     dim_customer: dim('customer_key', 'customer_id', 5, 'CUST', (i) => ({ city: `City${i}` })),
     dim_product: dim('product_key', 'product_id', 3, 'PROD', (i) => ({ unit_price: 10 + i })),
-    dim_location: dim('location_key', 'location_id', 2, 'LOC'),
+    dim_location: dim('location_key', 'location_id', 2, 'LOC', (i) => ({ region: ['West', 'Midwest'][i] })),
     dim_date: [{ date_key: -1 }, { date_key: 20261126, full_date: Date.UTC(2026, 10, 26) }],
     fact_sales: Array.from({ length: 300 }, (_, i) => ({
       transaction_id: `TXN${String(i + 1).padStart(8, '0')}`,
@@ -74,7 +75,7 @@ function goodData(): Record<string, Row[]> {
 /** The demo config with the lake in the temp folder and, optionally, other quality checks. */
 function writeConfig(dir: string, checksYaml?: string): string {
   let text = readFileSync(path.join(REPO, 'config/demo_config.yaml'), 'utf8').replace('${LAKE_ROOT:-.demo/lake}', path.join(dir, 'lake'));
-  if (checksYaml) text = text.replace(/\nquality:\n {2}checks:\n(?: {4}- .*\n)+/, `\nquality:\n  checks:\n${checksYaml}`);
+  if (checksYaml) text = text.replace(/\nquality:\n(?: {2}#.*\n)* {2}checks:\n(?: {4}- .*\n)+/, `\nquality:\n  checks:\n${checksYaml}`);
   const file = path.join(dir, 'config.yaml');
   writeFileSync(file, text);
   return file;
@@ -92,6 +93,37 @@ async function writeCurated(lake: Lake, data: Record<string, Row[]>): Promise<vo
     }
     await w.commit();
   }
+}
+
+/** The run reports of the steps before, as they would be for goodData(): 300 transactions all the way. */
+async function writeRunReports(lake: Lake, factRows = 300): Promise<void> {
+  const uri = (dataset: string) => lake.partitionUri(dataset, DS);
+  const ok = { status: 'success', ds: DS };
+  await lake.writeJson(datasets.runReportKey(DS, 'ingest', 'landing'), {
+    ...ok,
+    step: 'ingest',
+    rows_in: 302,
+    rows_out: 302,
+    outputs: [{ uri: uri(datasets.raw('files', 'landing', 'sales_transactions')), rows: 302 }],
+  });
+  await lake.writeJson(datasets.runReportKey(DS, 'standardize'), {
+    ...ok,
+    step: 'standardize',
+    rows_in: 302,
+    rows_out: 300,
+    rows_rejected: 1,
+    rows_dropped: 1,
+    metrics: { entities: { sales_transactions: { rowsIn: 302, rowsOut: 300, rejected: 1, duplicates: 1 } } },
+  });
+  await lake.writeJson(datasets.runReportKey(DS, 'mask'), { ...ok, step: 'mask', rows_in: 300, rows_out: 300, metrics: { entities: { sales_transactions: { rows: 300 } } } });
+  await lake.writeJson(datasets.runReportKey(DS, 'build-star-schema'), {
+    ...ok,
+    step: 'build-star-schema',
+    rows_in: 300,
+    rows_out: 300,
+    outputs: [{ uri: uri(datasets.curated('fact_sales')), rows: factRows }],
+    metrics: { unknown_members: { location_key: 43 } },
+  });
 }
 
 describe('check-quality step', () => {
@@ -121,9 +153,11 @@ describe('check-quality step', () => {
 
   it('passes the demo checks on good data and writes the report', async () => {
     await writeCurated(lake, goodData());
+    await writeRunReports(lake);
     const { code, report, summary } = await runStep(writeConfig(dir));
+    expect(report.checks.filter((c) => c.status !== 'passed')).toEqual([]);
     expect(code).toBe(ExitCode.ok);
-    expect(report).toMatchObject({ ds: DS, run_id: 'run-1', status: 'passed', summary: { passed: 12, failed: 0, warned: 0 } });
+    expect(report).toMatchObject({ ds: DS, run_id: 'run-1', status: 'passed', summary: { passed: 19, failed: 0, warned: 0 } });
     expect(report.checks.map((c) => c.name)).toEqual([
       'fact_sales.not_null(transaction_id,date_key,customer_key,product_key,location_key,total_amount)',
       'fact_sales.unique(transaction_id)',
@@ -137,12 +171,20 @@ describe('check-quality step', () => {
       'dim_product.unique(product_key)',
       'dim_location.unique(location_key)',
       'dim_date.unique(date_key)',
+      'fact_sales.range(quantity,min=1,max=1000)',
+      'fact_sales.range(total_amount,min=0)',
+      'fact_sales.regex(transaction_id)',
+      'fact_sales.freshness(transaction_timestamp,max_age_hours=48)',
+      'fact_sales.row_count_change(max_drop_pct=50,max_growth_pct=300)',
+      'fact_sales.reconciliation()',
+      'dim_location.accepted_values(region)',
     ]);
     expect(report.checks.find((c) => c.table === 'fact_sales')!.rows_checked).toBe(300);
+    expect(report.checks.find((c) => c.check === 'reconciliation')!.message).toBe('9 row balances hold across ingest, standardize, mask and build-star-schema');
     // Every partition read once: 300 fact rows + 6 + 4 + 3 + 2 dimension rows.
     expect(summary).toMatchObject({ status: 'success', exit_code: 0, rows_in: 315, rows_out: 315 });
     const run = await lake.readJson<{ metrics: unknown }>(datasets.runReportKey(DS, 'check-quality'));
-    expect(run!.metrics).toEqual({ passed: 12, failed: 0, warned: 0 });
+    expect(run!.metrics).toEqual({ passed: 19, failed: 0, warned: 0 });
   });
 
   it('exits 3 after writing the report when an error-severity check fails', async () => {
@@ -152,9 +194,10 @@ describe('check-quality step', () => {
     fact[20] = { ...fact[20]!, customer_key: 99 }; // unknown customer
     fact[250] = { ...fact[250]!, total_amount: null };
     await writeCurated(lake, data);
+    await writeRunReports(lake);
     const { code, report, summary } = await runStep(writeConfig(dir));
     expect(code).toBe(ExitCode.dataQuality);
-    expect(report).toMatchObject({ status: 'failed', summary: { passed: 9, failed: 3, warned: 0 } });
+    expect(report).toMatchObject({ status: 'failed', summary: { passed: 16, failed: 3, warned: 0 } });
     const failed = report.checks.filter((c) => c.status === 'failed');
     expect(failed.map((c) => [c.name, c.failing_rows])).toEqual([
       ['fact_sales.not_null(transaction_id,date_key,customer_key,product_key,location_key,total_amount)', 1],
@@ -167,6 +210,19 @@ describe('check-quality step', () => {
     expect(summary).toMatchObject({ status: 'failed', exit_code: 3 });
     expect(String(summary.error)).toContain('3 error-severity quality check(s) failed');
     expect(logs.filter((l) => l.level === 'error' && l.check).map((l) => l.check)).toEqual(failed.map((c) => c.name));
+  });
+
+  it('fails reconciliation when the fact rows built differ from the rows checked and the rows masked', async () => {
+    await writeCurated(lake, goodData());
+    await writeRunReports(lake, 299);
+    const { code, report } = await runStep(writeConfig(dir));
+    expect(code).toBe(ExitCode.dataQuality);
+    const rec = report.checks.find((c) => c.check === 'reconciliation')!;
+    expect(rec).toMatchObject({ status: 'failed', failing_rows: 2 });
+    expect(rec.sample.map((s) => [s.equation, s.left, s.right])).toEqual([
+      ['masked sales_transactions rows = fact_sales rows (43 lookups went to unknown members)', 300, 299],
+      ["fact_sales partition rows = build-star-schema's count", 300, 299],
+    ]);
   });
 
   it('only reports warn-severity failures', async () => {
@@ -222,6 +278,7 @@ describe('check-quality step', () => {
 
   it('reads each partition once, only the columns the checks need', async () => {
     await writeCurated(lake, goodData());
+    await writeRunReports(lake);
     const { config } = readConfig(writeConfig(dir));
     const reads: Array<[string, readonly string[] | undefined]> = [];
     const original = lake.readManifestBatches.bind(lake);
@@ -230,16 +287,17 @@ describe('check-quality step', () => {
       return original(m, opts);
     });
     const result = await checkQualityStep.run({ step: 'check-quality', ds: DS, runId: 'r', config, lake, log: silentLogger });
+    expect(result.metrics).toEqual({ passed: 19, failed: 0, warned: 0 });
     // Dimensions first: their keys are collected in the same pass as their own checks.
     expect(reads).toEqual([
       ['curated/dim_customer', ['customer_id', 'customer_key']],
       ['curated/dim_product', ['product_key', 'product_id']],
-      ['curated/dim_location', ['location_key', 'location_id']],
+      ['curated/dim_location', ['location_key', 'region', 'location_id']],
       ['curated/dim_date', ['date_key']],
-      ['curated/fact_sales', ['transaction_id', 'date_key', 'customer_key', 'product_key', 'location_key', 'total_amount']],
+      ['curated/fact_sales', ['transaction_id', 'date_key', 'customer_key', 'product_key', 'location_key', 'total_amount', 'quantity', 'transaction_timestamp']],
     ]);
-    expect(result).toMatchObject({ rowsIn: 315, rowsOut: 315, metrics: { passed: 12, failed: 0, warned: 0 } });
+    expect(result).toMatchObject({ rowsIn: 315, rowsOut: 315, metrics: { passed: 19, failed: 0, warned: 0 } });
     expect(result.inputs.map((i) => i.rows)).toEqual([6, 4, 3, 2, 300]);
-    expect(result.outputs).toEqual([{ uri: path.join(dir, 'lake', 'quality', `dt=${DS}`, 'report.json'), rows: 12 }]);
+    expect(result.outputs[0]).toEqual({ uri: path.join(dir, 'lake', 'quality', `dt=${DS}`, 'report.json'), rows: 19 });
   });
 });

@@ -5,8 +5,11 @@ import { datasets, partitionPrefix, type Lake, type Manifest } from '@salesflow/
 import { startProgress, type Logger } from '@salesflow/logging';
 import type { DatasetRef, StepContext, StepDefinition, StepResult } from '@salesflow/step';
 import {
+  CHECK_KINDS,
   ReferenceKeyCollector,
   createCheck,
+  type CheckContext,
+  type RunReportView,
   missingColumnsMessage,
   runChecks,
   unrunnableCheckResult,
@@ -15,9 +18,16 @@ import {
 } from './checks';
 import { planTableReads, type TableRead } from './plan-table-reads';
 import { blockingFailures, buildQualityReport, type QualityReport } from './quality-report';
+import { renderReportHtml } from './render-report-html';
+import { readRunHistory } from './run-history';
 
 /** The step whose partitions this one checks. */
 const PRODUCER = 'build-star-schema';
+
+/** The key of the HTML page of the quality report of a ds. */
+export function qualityHtmlKey(ds: string): string {
+  return datasets.qualityPrefix(ds) + 'report.html';
+}
 
 /** The key of the quality report of a ds. */
 export function qualityReportKey(ds: string): string {
@@ -37,17 +47,29 @@ export async function runCheckQuality(ctx: StepContext): Promise<StepResult> {
   const reader = new PartitionReader(lake, ds, config.lake.row_group_size);
   const results: QualityCheckResult[] = new Array(checks.length);
   const references = new Map<string, ReferenceKeys>();
+  const runReports = await readRunReports(lake, ds);
   for (const plan of planTableReads(checks)) {
-    const tableResults = await checkTable(ctx, plan, reader, references);
+    const context = await contextOf(ctx, plan, runReports);
+    const tableResults = await checkTable(ctx, plan, reader, references, context);
     plan.checks.forEach((i, k) => (results[i] = tableResults[k]!));
   }
 
-  const report = buildQualityReport({ ds, runId: ctx.runId, generatedAt: new Date(), checks: results });
+  const verdict = buildQualityReport({ ds, runId: ctx.runId, generatedAt: new Date(), checks: results });
+  const history = await readRunHistory(lake, {
+    ds,
+    runs: config.quality.history_runs,
+    current: runReports,
+    currentQuality: { status: verdict.status, failed: verdict.summary.failed, warned: verdict.summary.warned },
+  });
+  const report = buildQualityReport({ ds, runId: ctx.runId, generatedAt: new Date(verdict.generated_at), checks: results, steps: history.at(-1)!.steps, history });
   logResults(log, report);
   const key = qualityReportKey(ds);
+  // The HTML first: report.json is what load-warehouse trusts, so it is written last.
+  if (config.quality.html_report) await lake.storage.putBytes(qualityHtmlKey(ds), renderReportHtml(report), 'text/html; charset=utf-8');
   await lake.writeJson(key, report);
   log.info(`quality report written: ${report.summary.passed} passed, ${report.summary.failed} failed, ${report.summary.warned} warned`, {
     report: lake.storage.uriOf(key),
+    ...(config.quality.html_report ? { html: lake.storage.uriOf(qualityHtmlKey(ds)) } : {}),
     status: report.status,
   });
   const blocking = blockingFailures(report);
@@ -61,7 +83,8 @@ export async function runCheckQuality(ctx: StepContext): Promise<StepResult> {
     rowsIn: rows,
     rowsOut: rows,
     inputs,
-    outputs: [{ uri: lake.storage.uriOf(key), rows: report.checks.length }], // one entry per check
+    // report.json: one entry per check; report.html: the same page for people.
+    outputs: [{ uri: lake.storage.uriOf(key), rows: report.checks.length }, ...(config.quality.html_report ? [{ uri: lake.storage.uriOf(qualityHtmlKey(ds)), rows: report.checks.length }] : [])],
     metrics: { ...report.summary },
   };
 }
@@ -73,7 +96,13 @@ const refKey = (table: string, column: string) => `${table}.${column}`;
  * need, and collects on the way the key sets other tables' relationships checks will use.
  * `references` holds the key sets collected so far and receives this table's.
  */
-async function checkTable(ctx: StepContext, plan: TableRead, reader: PartitionReader, references: Map<string, ReferenceKeys>): Promise<QualityCheckResult[]> {
+async function checkTable(
+  ctx: StepContext,
+  plan: TableRead,
+  reader: PartitionReader,
+  references: Map<string, ReferenceKeys>,
+  context: CheckContext,
+): Promise<QualityCheckResult[]> {
   const { config, lake, ds, log } = ctx;
   const checks = plan.checks.map((i) => config.quality.checks[i]!);
   const manifest = await reader.manifest(plan.table);
@@ -94,7 +123,13 @@ async function checkTable(ctx: StepContext, plan: TableRead, reader: PartitionRe
 
   const sampleColumns = identityColumnsOf(config, plan.table).filter((c) => tableColumns.includes(c));
   const runners = checks.map((c) =>
-    createCheck(c, { tableColumns, sampleColumns, reference: c.references && references.get(refKey(c.references.table, c.references.column)) }),
+    createCheck(c, {
+      tableColumns,
+      sampleColumns,
+      sampleLimit: config.quality.sample_size,
+      context,
+      reference: c.references && references.get(refKey(c.references.table, c.references.column)),
+    }),
   );
   const collectors: ReferenceKeyCollector[] = [];
   for (const column of plan.referencedColumns) {
@@ -115,6 +150,31 @@ async function checkTable(ctx: StepContext, plan: TableRead, reader: PartitionRe
   progress.done();
   for (const c of collectors) references.set(refKey(c.table, c.column), c.finish());
   return results;
+}
+
+/** What the checks of one table need beyond its partition: the previous partition's rows, the run reports of ds. */
+async function contextOf(ctx: StepContext, plan: TableRead, runReports: ReadonlyMap<string, RunReportView>): Promise<CheckContext> {
+  const kinds = plan.checks.map((i) => CHECK_KINDS[ctx.config.quality.checks[i]!.check]);
+  let previous: CheckContext['previous'];
+  if (kinds.some((k) => k.needs?.previousPartition)) {
+    const dataset = datasets.curated(plan.table);
+    const before = (await ctx.lake.listPartitions(dataset)).filter((d) => d < ctx.ds).at(-1);
+    const m = before ? await ctx.lake.readManifest(dataset, before) : undefined;
+    if (m) previous = { ds: m.ds, rows: m.rows };
+  }
+  return { ds: ctx.ds, previous, runReports, factSource: ctx.config.star_schema.fact.source };
+}
+
+/** The run reports of ds (_runs/dt=<ds>/*.json) by file name without .json: small documents, read whole. */
+export async function readRunReports(lake: Lake, ds: string): Promise<Map<string, RunReportView>> {
+  const prefix = datasets.runReportKey(ds, '').replace(/\.json$/, '');
+  const out = new Map<string, RunReportView>();
+  for (const o of await lake.storage.list(prefix)) {
+    if (!o.key.endsWith('.json')) continue;
+    const report = await lake.readJson<RunReportView>(o.key);
+    if (report) out.set(o.key.slice(prefix.length, -'.json'.length), report);
+  }
+  return out;
 }
 
 function logResults(log: Logger, report: QualityReport): void {
@@ -194,7 +254,7 @@ class PartitionReader {
 export const checkQualityStep: StepDefinition = {
   name: 'check-quality',
   description:
-    'Runs the configured data quality checks (not_null, unique, relationships, row_count) on the curated partitions of ds, ' +
-    'writes quality/dt=<ds>/report.json, and exits 3 when an error-severity check fails.',
+    'Runs the configured data quality checks on the curated partitions of ds (and reconciles the run reports), ' +
+    'writes quality/dt=<ds>/report.json and report.html, and exits 3 when an error-severity check fails.',
   run: runCheckQuality,
 };

@@ -1,4 +1,5 @@
 import type { QualityCheckResult } from './checks';
+import type { RunHistoryPoint, StepRunSummary } from './run-history';
 
 /** quality/dt=<ds>/report.json: every check's result for one ds. */
 export interface QualityReport {
@@ -10,6 +11,10 @@ export interface QualityReport {
   /** passed: checks that passed; failed: error-severity checks that failed; warned: warn-severity checks that failed. */
   readonly summary: { readonly passed: number; readonly failed: number; readonly warned: number };
   readonly checks: readonly QualityCheckResult[];
+  /** The step runs of ds so far (from _runs/dt=<ds>/): rows in, out, rejected, dropped, seconds, peak RSS. */
+  readonly steps?: readonly StepRunSummary[];
+  /** The last quality.history_runs ds, oldest first, ds last: what report.html charts. */
+  readonly history?: readonly RunHistoryPoint[];
 }
 
 /** Assembles the report from the results, in config order. Pure: the caller supplies the time. */
@@ -18,6 +23,8 @@ export function buildQualityReport(opts: {
   readonly runId: string;
   readonly generatedAt: Date;
   readonly checks: readonly QualityCheckResult[];
+  readonly steps?: readonly StepRunSummary[];
+  readonly history?: readonly RunHistoryPoint[];
 }): QualityReport {
   const summary = { passed: 0, failed: 0, warned: 0 };
   for (const c of opts.checks) {
@@ -32,6 +39,8 @@ export function buildQualityReport(opts: {
     status: summary.failed > 0 ? 'failed' : 'passed',
     summary: Object.freeze(summary),
     checks: Object.freeze([...opts.checks]),
+    ...(opts.steps ? { steps: opts.steps } : {}),
+    ...(opts.history ? { history: opts.history } : {}),
   });
 }
 

@@ -1,15 +1,47 @@
 import { z } from 'zod';
-import { identifier, num } from './primitives';
+import { bool, identifier, num } from './primitives';
+
+/**
+ * The kinds of check. Each kind has a runner registered in tasks/check-quality (check-kinds.ts);
+ * adding a kind means adding its name here, its runner there, and its field rules in validate-config.ts.
+ */
+export const QUALITY_CHECK_KINDS = [
+  'not_null',
+  'unique',
+  'relationships',
+  'accepted_values',
+  'range',
+  'regex',
+  'row_count',
+  'row_count_change',
+  'freshness',
+  'reconciliation',
+] as const;
 
 export const qualityCheckSchema = z.strictObject({
-  table: identifier().describe('Curated table the check reads'),
-  check: z.enum(['not_null', 'unique', 'relationships', 'row_count']).describe('Kind of check'),
-  columns: z.array(identifier()).default([]).describe('Columns checked (unique: together)'),
+  table: identifier().describe('Curated table the check reads (reconciliation: the fact table)'),
+  check: z.enum(QUALITY_CHECK_KINDS).describe('Kind of check'),
+  columns: z.array(identifier()).default([]).describe('Columns checked (unique: together; range, regex, accepted_values, freshness: each)'),
   references: z
     .strictObject({ table: identifier(), column: identifier() })
     .optional()
     .describe('For relationships: the dimension table and key every value must exist in'),
-  min: num().int().min(0).optional().describe('For row_count: fewest rows allowed'),
-  max: num().int().min(0).optional().describe('For row_count: most rows allowed'),
+  min: num().optional().describe('For row_count: fewest rows allowed; for range: smallest value allowed'),
+  max: num().optional().describe('For row_count: most rows allowed; for range: largest value allowed'),
+  values: z
+    .array(z.union([z.string(), z.number(), z.boolean()]))
+    .optional()
+    .describe('For accepted_values: the values allowed (nulls are not checked: not_null does that)'),
+  pattern: z.string().optional().describe('For regex: a JavaScript regular expression every non-null value must match (anchor it with ^...$)'),
+  max_drop_pct: num().min(0).max(100).optional().describe('For row_count_change: largest drop in rows allowed vs the previous ds, in percent'),
+  max_growth_pct: num().min(0).optional().describe('For row_count_change: largest growth in rows allowed vs the previous ds, in percent'),
+  max_age_hours: num().positive().optional().describe('For freshness: the newest value of the column must be at most this many hours before the end of ds (ds+1 00:00 UTC)'),
   severity: z.enum(['error', 'warn']).default('error').describe('error stops the load (exit 3); warn only reports'),
+});
+
+export const qualitySchema = z.strictObject({
+  checks: z.array(qualityCheckSchema).default([]).describe('Checks on curated tables'),
+  sample_size: num().int().min(0).max(1000).default(10).describe('Failing rows kept per check in the report (from curated data, so already masked)'),
+  history_runs: num().int().min(1).max(366).default(30).describe('Past ds shown in the charts of report.html'),
+  html_report: bool().default(true).describe('Also write quality/dt=<ds>/report.html, a self-contained page (no network)'),
 });

@@ -51,6 +51,15 @@ export function keyReaderOf(data: arrow.Data): KeyReader {
     const values = data.values as Int32Array | Float64Array;
     return nulls ? (i) => (isNullAt(nulls, i) ? null : values[i]!) : (i) => values[i]!;
   }
+  // Dates and millisecond timestamps as epoch ms, straight from their buffers (Vector.get is ~10x slower).
+  if (arrow.DataType.isTimestamp(type) && type.unit === arrow.TimeUnit.MILLISECOND && data.values instanceof BigInt64Array) {
+    const values = data.values;
+    return (i) => (isNullAt(nulls, i) ? null : Number(values[i]!));
+  }
+  if (arrow.DataType.isDate(type) && type.unit === arrow.DateUnit.DAY && data.values instanceof Int32Array) {
+    const values = data.values;
+    return (i) => (isNullAt(nulls, i) ? null : values[i]! * 86_400_000);
+  }
   if (arrow.DataType.isUtf8(type)) {
     const bytes = data.values as Uint8Array;
     const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

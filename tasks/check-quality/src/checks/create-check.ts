@@ -1,30 +1,15 @@
 import type { QualityCheckConfig } from '@salesflow/config';
 import { nameCheck } from './check-name';
-import { NotNullCheck } from './not-null-check';
-import type { CheckOptions, CheckRunner, QualityCheckResult } from './quality-check-result';
-import type { ReferenceKeys } from './reference-keys';
-import { RelationshipsCheck } from './relationships-check';
-import { RowCountCheck } from './row-count-check';
-import { UniqueCheck } from './unique-check';
+import { CHECK_KINDS, type CreateCheckOptions } from './check-kinds';
+import type { CheckRunner, QualityCheckResult } from './quality-check-result';
 
-/** Options of createCheck: the common ones plus, for relationships, the referenced keys. */
-export interface CreateCheckOptions extends CheckOptions {
-  /** For relationships: the keys of references.table's references.column (or why they are missing). */
-  readonly reference?: ReferenceKeys;
-}
+export type { CreateCheckOptions } from './check-kinds';
 
-/** The runner of one configured check. */
+/** The runner of one configured check, from the kind's entry in CHECK_KINDS. */
 export function createCheck(config: QualityCheckConfig, opts: CreateCheckOptions = {}): CheckRunner {
-  switch (config.check) {
-    case 'not_null':
-      return new NotNullCheck(config, opts);
-    case 'unique':
-      return new UniqueCheck(config, opts);
-    case 'relationships':
-      return new RelationshipsCheck(config, opts.reference, opts);
-    case 'row_count':
-      return new RowCountCheck(config, opts);
-  }
+  const kind = CHECK_KINDS[config.check];
+  if (!kind) throw new Error(`no runner registered for quality check kind "${config.check}" (CHECK_KINDS in check-kinds.ts)`);
+  return kind.create(config, opts);
 }
 
 /**

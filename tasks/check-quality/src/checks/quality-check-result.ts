@@ -52,6 +52,33 @@ export interface CheckOptions {
    * missing column fail even when the partition has no rows.
    */
   readonly tableColumns?: readonly string[];
+  /** What checks beyond one partition need (previous ds, run reports); gathered by the step before the pass. */
+  readonly context?: CheckContext;
+}
+
+/** A step's run report as the checks read it (_runs/dt=<ds>/<step>[-<source>].json). */
+export interface RunReportView {
+  readonly step: string;
+  readonly source?: string;
+  readonly status: string;
+  readonly rows_in?: number;
+  readonly rows_out?: number;
+  readonly rows_rejected?: number;
+  readonly rows_dropped?: number;
+  readonly outputs?: readonly { readonly uri: string; readonly rows: number }[];
+  readonly inputs?: readonly { readonly uri: string; readonly rows: number }[];
+  readonly metrics?: Readonly<Record<string, unknown>>;
+}
+
+/** Facts about the lake around the checked partition. Pure data: checks never read the lake. */
+export interface CheckContext {
+  readonly ds: string;
+  /** row_count_change: the checked table's latest committed partition before ds, if any. */
+  readonly previous?: { readonly ds: string; readonly rows: number };
+  /** reconciliation: the run reports of ds, by file name without .json ("ingest-landing", "standardize"). */
+  readonly runReports?: ReadonlyMap<string, RunReportView>;
+  /** reconciliation: the standardized entity the fact table is built from. */
+  readonly factSource?: string;
 }
 
 /** The number of failing rows kept as a sample unless told otherwise. */

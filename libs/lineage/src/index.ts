@@ -1,0 +1,3 @@
+export * from './dataset-name';
+export * from './run-event';
+export * from './lineage-emitter';
