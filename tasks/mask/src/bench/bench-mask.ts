@@ -7,7 +7,7 @@
  */
 import * as arrow from 'apache-arrow';
 import { schemaOf, type ColumnDef } from '@salesflow/batches';
-import { createMaskCounts, createMaskKey, maskBatch, type MaskRules } from '../index';
+import { createMaskCounts, createMaskKey, maskBatch, type MaskRules } from '@salesflow/masking';
 
 const ROWS = Number(process.argv[2] ?? 1_000_000);
 const BATCH = Number(process.argv[3] ?? 65_536);
