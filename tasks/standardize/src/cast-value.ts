@@ -61,10 +61,16 @@ function isoParts(s: string): DateParts | undefined {
 
 /** The number in money or number text: "$1,234.50", "(12.00)", "-€5", "1.234,50" with a decimal comma. */
 function numberOfText(text: string, decimalComma: boolean): number {
-  let s = text.replace(CURRENCY, '');
   let negative = false;
+  let s = text;
+  // A sign may come before the currency symbol ("-$5.00").
+  if (/^[+-]\s*(?:[$€£¥]|USD|EUR|GBP)/i.test(s)) {
+    negative = s[0] === '-';
+    s = s.slice(1).trim();
+  }
+  s = s.replace(CURRENCY, '');
   if (/^\(.*\)$/.test(s)) {
-    negative = true;
+    negative = !negative;
     s = s.slice(1, -1).trim();
   }
   s = s.replace(CURRENCY, '');

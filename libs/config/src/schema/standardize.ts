@@ -25,9 +25,8 @@ function isTimeZone(tz: string): boolean {
 
 const columnSpecInput = z.strictObject({
   type: z
-    .union([z.enum(COLUMN_TYPES), z.string().regex(DECIMAL_TYPE)], {
-      error: `must be one of ${COLUMN_TYPES.join(', ')}, or decimal(p,s) such as decimal(12,2)`,
-    })
+    .string()
+    .refine((t) => (COLUMN_TYPES as readonly string[]).includes(t) || DECIMAL_TYPE.test(t), `must be one of ${COLUMN_TYPES.join(', ')}, or decimal(p,s) such as decimal(12,2)`)
     .describe(`Target type: ${COLUMN_TYPES.join(', ')}, or decimal(p,s)`),
   from: z.string().optional().describe('Source column name when it differs (matched after snake_casing)'),
   required: bool().default(false).describe('A null or empty value rejects the row'),
