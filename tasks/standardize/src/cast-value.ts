@@ -59,8 +59,18 @@ function isoParts(s: string): DateParts | undefined {
   return { y: +m[1]!, m: +m[2]!, d: +m[3]!, h: +(m[4] ?? 0), mi: +(m[5] ?? 0), s: +(m[6] ?? 0), ms: Math.round(Number(m[7] ?? 0) * 1000), zone: m[8] };
 }
 
+const PLAIN_DECIMAL = /^[+-]?\d+(?:\.(\d*))?$/;
+
+/** Whether the text is a plain number with at most `scale` digits after its point: already exact at that scale. */
+function fitsScale(text: string, scale: number): boolean {
+  const m = PLAIN_DECIMAL.exec(text);
+  return m !== null && (m[1] === undefined || m[1].length <= scale);
+}
+
 /** The number in money or number text: "$1,234.50", "(12.00)", "-€5", "1.234,50" with a decimal comma. */
 function numberOfText(text: string, decimalComma: boolean): number {
+  // Most values are plain numbers: skip the money handling for them.
+  if (!decimalComma && NUMBER.test(text)) return Number(text);
   let negative = false;
   let s = text;
   // A sign may come before the currency symbol ("-$5.00").
@@ -124,7 +134,8 @@ export function makeCaster(spec: CastSpec): (raw: unknown) => CastResult {
         const n = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : numberOfText(String(v), spec.decimal_comma ?? false);
         if (!Number.isFinite(n)) return fail(`"${String(raw)}" is not a number`);
         if (spec.type === 'float') return ok(n);
-        const d = roundDecimal(n, scale);
+        // Text with no more decimals than the scale is exact already; rounding by text is costly.
+        const d = typeof v === 'string' && fitsScale(v, scale) ? n : roundDecimal(n, scale);
         if (maxAbs !== undefined && Math.abs(d) >= maxAbs) return fail(`${String(raw)} is out of range for decimal(${spec.precision},${scale})`);
         return ok(d);
       }

@@ -173,13 +173,23 @@ export class EntityStandardizer {
     return this.latest !== undefined;
   }
 
-  /** First pass (ordering column only): records, per key, the latest valid row. */
+  /**
+   * First pass (ordering column only): records, per key, the latest row. Only the key and
+   * ordering columns are cast, so the latest delivery of a key wins even when another of its
+   * columns is bad: that row is then rejected and the older ones dropped, rather than publishing
+   * a stale version. A row whose key or ordering value cannot be read does not compete.
+   */
   prepass(batch: arrow.RecordBatch): void {
     if (!this.latest) throw new Error('prepass() is only for entities with an ordering column');
     const readers = this.readersOf(batch);
-    for (let r = 0; r < batch.numRows; r++) {
+    const needed = [...new Set([...this.keyIdx, this.orderIdx])];
+    rows: for (let r = 0; r < batch.numRows; r++) {
       const row = this.prepassRows++;
-      if (this.castRow(readers, r) !== undefined) continue;
+      for (const i of needed) {
+        const res = this.casters[i]!(readers[i]!(r));
+        if (!res.ok || (res.value === null && i !== this.orderIdx)) continue rows;
+        this.out[i] = res.value;
+      }
       this.encodeKey();
       const o = this.out[this.orderIdx];
       this.latest.offer(this.keyBytes, 0, this.keyLength, o === null || o === undefined ? null : Number(o), row);
