@@ -120,6 +120,9 @@ function checkMask(c: PipelineConfig, errors: string[], warnings: string[]): voi
       if (rule.method === 'generalize' && !rule.to) errors.push(`${p}.to: required for method generalize (year, month, zip3 or bucket)`);
       if (rule.method === 'generalize' && rule.to === 'bucket' && !rule.bucket_size) errors.push(`${p}.bucket_size: required for generalize to bucket`);
       if (rule.method === 'tokenize' && !m.vault) errors.push(`${p}: method tokenize needs mask.vault (key: \${VAULT_KEY}) to keep the originals; or use method hmac`);
+      const spec = isColumnGlob(col) ? undefined : entities[ent]!.columns[col];
+      if (rule.at_ingest && spec && (spec.type !== 'string' || spec.normalize.includes('e164')))
+        errors.push(`${p}.at_ingest: a column masked at ingest holds masked text; declare it type string without e164 in standardize.entities.${ent}.columns.${col}`);
       if (rule.method === 'sha256' || rule.method === 'md5')
         warnings.push(`${p}: method ${rule.method} is an unkeyed digest; anyone can confirm a guessed value. Prefer hmac`);
     }

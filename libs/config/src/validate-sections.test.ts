@@ -51,12 +51,14 @@ describe('standardize and mask sections', () => {
     rules['*zip*'] = { method: 'generalize' };
     rules['*nothing*'] = { method: 'hmac' };
     rules.country = { method: 'sha256' };
+    raw.mask.entities.sales_transactions = { quantity: { method: 'hmac', at_ingest: true } };
     delete raw.mask.vault;
     const r = validateConfig(raw);
     expect(r.errors).toEqual(
       expect.arrayContaining([
         'mask.entities.customers.*zip*.to: required for method generalize (year, month, zip3 or bucket)',
         expect.stringMatching(/^mask\.entities\.customers\.first_name: method tokenize needs mask\.vault/),
+        expect.stringMatching(/^mask\.entities\.sales_transactions\.quantity\.at_ingest: a column masked at ingest holds masked text/),
       ]),
     );
     const ok = demo();

@@ -298,4 +298,19 @@ describe('runMask', () => {
     expect((result.metrics as any).entities.customers.rules).toMatchObject({ first_name: 'hmac', last_name: 'hmac', email: 'email' });
     for await (const b of lake.readPartition(datasets.masked('customers'), DS, 'mask')) for (const r of batchToObjects(b)) if (r.last_name !== null) expect(r.last_name).toMatch(/^[0-9a-f]{64}$/);
   });
+
+  it('passes columns masked at ingest through unchanged and records them', async () => {
+    await writeProcessed(lake);
+    const rules = { ...config.mask.entities.customers!, email: { ...config.mask.entities.customers!.email!, at_ingest: true } };
+    const atIngest = { ...config, mask: { ...config.mask, entities: { customers: rules } } };
+    const result = await runMask(ctx({ config: atIngest }));
+    expect((result.metrics as any).entities.customers.rules).not.toHaveProperty('email');
+    const m = await lake.requireManifest(datasets.masked('customers'), DS, 'mask');
+    expect(m.meta).toMatchObject({ masked_at_ingest: ['email'] });
+    const before: unknown[] = [];
+    for await (const b of lake.readPartition(datasets.processed('customers'), DS, 'standardize')) before.push(...batchToObjects(b).map((r) => r.email));
+    const after: unknown[] = [];
+    for await (const b of lake.readPartition(datasets.masked('customers'), DS, 'mask')) after.push(...batchToObjects(b).map((r) => r.email));
+    expect(after).toEqual(before);
+  });
 });
