@@ -248,7 +248,9 @@ describe('runMask', () => {
       });
       return { code, printed: printed.map((l) => JSON.parse(l) as { token: string; value: string | null }), lines };
     };
-    const ok = await run({ VAULT_KEY: demoKey });
+    const keyFile = join(root, 'vault.key');
+    writeFileSync(keyFile, demoKey + '\n');
+    const ok = await run({ VAULT_KEY_FILE: keyFile }); // a mounted secret file
     expect(ok.code).toBe(0);
     expect(ok.printed).toEqual([{ token: tokens[0], value: customerValue('first_name', 0) }]);
     expect(ok.lines.join('\n')).not.toContain(String(customerValue('first_name', 0)));

@@ -4,12 +4,13 @@ import { KeySet } from '@salesflow/batches';
  * For each key, which row wins deduplication: the one with the highest ordering value, ties going
  * to the later row. Filled in a first pass over the input (offer), then read in a second pass
  * (isWinner) that sees the rows in the same order. Holds the keys' bytes and two numbers per key,
- * never the rows: about 40 bytes per key plus the key itself.
+ * never the rows: 12 bytes per key in these arrays, plus the key set's own cost.
  */
 export class LatestByKey {
   private readonly keys = new KeySet(1 << 16);
   private order = new Float64Array(1 << 16);
-  private row = new Float64Array(1 << 16);
+  /** Row numbers fit 32 bits: a partition holds far fewer than 4 billion rows. */
+  private row = new Uint32Array(1 << 16);
 
   get size(): number {
     return this.keys.size;
@@ -41,7 +42,7 @@ export class LatestByKey {
   private grow(): void {
     const order = new Float64Array(this.order.length * 2);
     order.set(this.order);
-    const row = new Float64Array(this.row.length * 2);
+    const row = new Uint32Array(this.row.length * 2);
     row.set(this.row);
     this.order = order;
     this.row = row;
