@@ -10,7 +10,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }] },
-  moduleNameMapper: { '^@salesflow/(errors|logging|config|batches|lake|lineage|step)$': '<rootDir>/libs/$1/src/index.ts' },
+  moduleNameMapper: { '^@salesflow/(errors|logging|config|batches|lake|lineage|step|masking|pii-scan)$': '<rootDir>/libs/$1/src/index.ts' },
   globalSetup: '<rootDir>/tests/global-setup.js',
   globalTeardown: '<rootDir>/tests/global-teardown.js',
   testTimeout: 120000,

@@ -13,6 +13,9 @@ describe('KeySet', () => {
     expect(set.add(bytes(''), 0, 0)).toBe(true);
     expect(set.add(bytes(''), 0, 0)).toBe(false);
     expect(set.size).toBe(2);
+    expect(set.keyNumberOf(bytes('TXN1'), 0, 4)).toBe(0);
+    expect(set.keyNumberOf(bytes(''), 0, 0)).toBe(1);
+    expect(set.keyNumberOf(bytes('nope'), 0, 4)).toBe(-1);
   });
 
   it('agrees with a Set of strings while growing past its first capacity', () => {

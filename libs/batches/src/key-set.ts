@@ -68,13 +68,21 @@ export class KeySet {
 
   /** Whether the key held in src[start, end) is in the set. */
   has(src: Uint8Array, start: number, end: number): boolean {
+    return this.keyNumberOf(src, start, end) >= 0;
+  }
+
+  /**
+   * The number of the key held in src[start, end): keys are numbered 0, 1, 2... in the order they
+   * were first added, so callers can keep values per key in parallel typed arrays. -1 when absent.
+   */
+  keyNumberOf(src: Uint8Array, start: number, end: number): number {
     const hash = hashBytes(src, start, end) | 0;
     const table = this.table;
     let slot = hash & this.mask;
     for (;;) {
       const entry = table[2 * slot + 1]!;
-      if (entry === 0) return false;
-      if (table[2 * slot] === hash && this.equals(entry - 1, src, start, end)) return true;
+      if (entry === 0) return -1;
+      if (table[2 * slot] === hash && this.equals(entry - 1, src, start, end)) return entry - 1;
       slot = (slot + 1) & this.mask;
     }
   }

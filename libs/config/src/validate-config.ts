@@ -1,4 +1,5 @@
-import { pipelineConfigSchema, type PipelineConfig, type QualityCheckConfig } from './pipeline-config';
+import { columnGlobRegExp, isColumnGlob } from './schema/mask';
+import { pipelineConfigSchema, type PipelineConfig, type QualityCheckConfig, type StandardizeEntityConfig } from './pipeline-config';
 
 export interface ValidationResult {
   readonly config?: PipelineConfig;
@@ -34,16 +35,10 @@ export function validateConfig(raw: unknown): ValidationResult {
     e.key.forEach((k, i) => {
       if (!(k in e.columns)) errors.push(`standardize.entities.${name}.key.${i}: "${k}" is not a declared column`);
     });
+    checkStandardizeEntity(`standardize.entities.${name}`, e, errors);
   }
   const entities = c.standardize.entities;
-  for (const [ent, rules] of Object.entries(c.mask.entities)) {
-    if (!(ent in entities)) errors.push(`mask.entities.${ent}: no standardized entity "${ent}"`);
-    else
-      for (const [col, rule] of Object.entries(rules)) {
-        if (!(col in entities[ent]!.columns)) errors.push(`mask.entities.${ent}.${col}: "${col}" is not a declared column of ${ent}`);
-        if (rule.method === 'pattern' && !rule.pattern) errors.push(`mask.entities.${ent}.${col}.pattern: required for method pattern, e.g. XXX-XXX-####`);
-      }
-  }
+  checkMask(c, errors, warnings);
   const hasColumn = (ent: string, col: string) => Boolean(entities[ent]?.columns[col]);
   for (const [dim, d] of Object.entries(c.star_schema.dimensions)) {
     const p = `star_schema.dimensions.${dim}`;
@@ -120,6 +115,65 @@ function checkQualityCheck(q: QualityCheckConfig, p: string, tables: ReadonlySet
       break;
   }
   return errors;
+}
+
+const NUMERIC = new Set(['int', 'bigint', 'float', 'decimal']);
+
+/** Declared-schema checks that need more than one field of a column or entity. */
+function checkStandardizeEntity(path: string, e: StandardizeEntityConfig, errors: string[]): void {
+  if (e.order_by !== undefined) {
+    const t = e.columns[e.order_by]?.type;
+    if (!t) errors.push(`${path}.order_by: "${e.order_by}" is not a declared column`);
+    else if (!NUMERIC.has(t) && t !== 'date' && t !== 'timestamp') errors.push(`${path}.order_by: "${e.order_by}" is ${t}; declare a numeric, date or timestamp column to order duplicates by`);
+  }
+  for (const [col, spec] of Object.entries(e.columns)) {
+    const p = `${path}.columns.${col}`;
+    if (spec.format !== undefined && spec.type !== 'date' && spec.type !== 'timestamp') errors.push(`${p}.format: only for date and timestamp columns (this one is ${spec.type})`);
+    if (spec.timezone !== undefined && spec.type !== 'timestamp') errors.push(`${p}.timezone: only for timestamp columns (this one is ${spec.type})`);
+    if ((spec.min !== undefined || spec.max !== undefined) && !NUMERIC.has(spec.type)) errors.push(`${p}: min and max are only for numeric columns (this one is ${spec.type})`);
+    if (spec.min !== undefined && spec.max !== undefined && spec.min > spec.max) errors.push(`${p}.min: ${spec.min} is above max ${spec.max}`);
+    if (spec.type === 'decimal' && spec.precision !== undefined && spec.precision < spec.scale) errors.push(`${p}.precision: ${spec.precision} is below the scale ${spec.scale}`);
+    if ((spec.true_values || spec.false_values) && spec.type !== 'bool') errors.push(`${p}: true_values and false_values are only for bool columns`);
+    spec.normalize.forEach((n, i) => {
+      if (n !== 'trim' && spec.type !== 'string') errors.push(`${p}.normalize.${i}: ${n} is only for string columns (this one is ${spec.type})`);
+    });
+  }
+}
+
+function checkMask(c: PipelineConfig, errors: string[], warnings: string[]): void {
+  const entities = c.standardize.entities;
+  const m = c.mask;
+  if (m.key_id in m.previous_keys) errors.push(`mask.previous_keys.${m.key_id}: the current key_id cannot also be a previous key`);
+  if (m.vault && m.vault.key_id in m.vault.previous_keys) errors.push(`mask.vault.previous_keys.${m.vault.key_id}: the current key_id cannot also be a previous key`);
+  if (m.vault)
+    for (const [id, k] of Object.entries(m.vault.previous_keys))
+      if (!/^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/.test(k)) errors.push(`mask.vault.previous_keys.${id}: must be 32 bytes as 64 hex characters or 44 base64 characters`);
+  for (const [ent, rules] of Object.entries(m.entities)) {
+    if (!(ent in entities)) {
+      errors.push(`mask.entities.${ent}: no standardized entity "${ent}"`);
+      continue;
+    }
+    const declared = Object.keys(entities[ent]!.columns);
+    for (const [col, rule] of Object.entries(rules)) {
+      const p = `mask.entities.${ent}.${col}`;
+      if (isColumnGlob(col)) {
+        if (!declared.some((d) => columnGlobRegExp(col).test(d))) warnings.push(`${p}: the pattern matches no declared column of ${ent}`);
+      } else if (!(col in entities[ent]!.columns)) errors.push(`${p}: "${col}" is not a declared column of ${ent}`);
+      if (rule.method === 'pattern' && !rule.pattern) errors.push(`${p}.pattern: required for method pattern, e.g. XXX-XXX-####`);
+      if (rule.method === 'generalize' && !rule.to) errors.push(`${p}.to: required for method generalize (year, month, zip3 or bucket)`);
+      if (rule.method === 'generalize' && rule.to === 'bucket' && !rule.bucket_size) errors.push(`${p}.bucket_size: required for generalize to bucket`);
+      if (rule.method === 'tokenize' && !m.vault) errors.push(`${p}: method tokenize needs mask.vault (key: \${VAULT_KEY}) to keep the originals; or use method hmac`);
+      const spec = isColumnGlob(col) ? undefined : entities[ent]!.columns[col];
+      if (rule.at_ingest && spec && (spec.type !== 'string' || spec.normalize.includes('e164')))
+        errors.push(`${p}.at_ingest: a column masked at ingest holds masked text; declare it type string without e164 in standardize.entities.${ent}.columns.${col}`);
+      if (rule.method === 'sha256' || rule.method === 'md5')
+        warnings.push(`${p}: method ${rule.method} is an unkeyed digest; anyone can confirm a guessed value. Prefer hmac`);
+    }
+  }
+  m.pii_scan.safe_columns.forEach((s, i) => {
+    const ent = s.split('.')[0]!;
+    if (!/[*?]/.test(ent) && !(ent in entities)) warnings.push(`mask.pii_scan.safe_columns.${i}: no standardized entity "${ent}"`);
+  });
 }
 
 function deepFreeze<T>(o: T): T {

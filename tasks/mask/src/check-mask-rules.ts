@@ -1,22 +1,18 @@
-import type { MaskRuleConfig } from '@salesflow/config';
+import { isColumnGlob } from '@salesflow/config';
+import { MASK_KEY_ID_COLUMN, type MaskRules } from '@salesflow/masking';
 import { MaskRuleInvalidError } from './mask-rule-invalid-error';
 
-/** Masking rules of one entity: column name to rule (config `mask.entities.<entity>`). */
-export type MaskRules = Readonly<Record<string, MaskRuleConfig>>;
-
-/** Column added to masked entities: the `mask.key_id` of the key that produced the row. */
-export const MASK_KEY_ID_COLUMN = '_mask_key_id';
-
 /**
- * Every reason the rules of `entity` cannot be applied to data with these columns, as errors
- * naming the config path and the fix; empty when they can. Pure: the step decides to throw.
+ * Every reason the rules of `entity` (as configured: names and globs) cannot be applied to data
+ * with these columns, as errors naming the config path and the fix; empty when they can. Pure:
+ * the step decides to throw. Globs may match nothing; exact names must exist.
  */
 export function checkMaskRules(entity: string, rules: MaskRules, columns: readonly string[]): MaskRuleInvalidError[] {
   const problems: MaskRuleInvalidError[] = [];
   const have = new Set(columns);
   for (const [column, rule] of Object.entries(rules)) {
     const path = `mask.entities.${entity}.${column}`;
-    if (!have.has(column)) {
+    if (!isColumnGlob(column) && !have.has(column)) {
       problems.push(
         new MaskRuleInvalidError(path, `column "${column}" is not in the standardized ${entity} data`, {
           entity,

@@ -7,7 +7,9 @@ import { exitCodeOf, ExitCode } from '@salesflow/errors';
 import { datasets, Lake, LocalStorage } from '@salesflow/lake';
 import { createLogger } from '@salesflow/logging';
 import type { StepContext } from '@salesflow/step';
-import { MaskRuleInvalidError, runMask } from './index';
+import { writeFileSync } from 'node:fs';
+import { PiiFoundError } from '@salesflow/pii-scan';
+import { MaskRuleInvalidError, runDetokenize, runMask } from './index';
 
 const DS = '2026-11-26';
 const KIND: Record<ColumnType, ColumnKind> = {
@@ -66,18 +68,19 @@ function genericValue(kind: ColumnKind, col: string, i: number): unknown {
 }
 
 /** Writes processed/<entity>/dt=DS for every standardized entity, as the standardize step would. */
-async function writeProcessed(lake: Lake, opts: { dropCustomerColumn?: string } = {}): Promise<Pii> {
+async function writeProcessed(lake: Lake, opts: { dropCustomerColumn?: string; notes?: (i: number) => string | null } = {}): Promise<Pii> {
   const pii: Pii = { names: new Set(), emails: new Set(), phones: new Set(), addresses: new Set() };
   for (const [entity, cfg] of Object.entries(config.standardize.entities)) {
     const declared: ColumnDef[] = Object.entries(cfg.columns)
       .filter(([name]) => !(entity === 'customers' && name === opts.dropCustomerColumn))
       .map(([name, spec]) => ({ name, kind: KIND[spec.type], nullable: !spec.required }));
+    if (entity === 'customers' && opts.notes) declared.push({ name: 'notes', kind: 'string' });
     const columns = [...declared, ...LINEAGE];
     const rows = entity === 'customers' ? CUSTOMERS : 40;
     const writer = lake.openPartition({ dataset: datasets.processed(entity), ds: DS, step: 'standardize', runId: 'std-run' });
     const b = new BatchBuilder(columns);
     for (let i = 0; i < rows; i++) {
-      const values = declared.map((c) => (entity === 'customers' ? customerValue(c.name, i) : genericValue(c.kind, c.name, i)));
+      const values = declared.map((c) => (entity === 'customers' ? (c.name === 'notes' ? opts.notes!(i) : customerValue(c.name, i)) : genericValue(c.kind, c.name, i)));
       if (entity === 'customers') {
         const v = Object.fromEntries(declared.map((c, k) => [c.name, values[k]]));
         for (const n of [v.first_name, v.last_name]) if (typeof n === 'string') pii.names.add(n);
@@ -218,5 +221,98 @@ describe('runMask', () => {
     const err = await runMask(ctx({ config: typo })).catch((e: unknown) => e);
     expect(exitCodeOf(err)).toBe(ExitCode.usage);
     expect((err as MaskRuleInvalidError).configPath).toBe('mask.entities.custmers');
+  });
+
+  it('keeps the tokenized originals in the vault, encrypted, and detokenize gives them back only with the key', async () => {
+    const pii = await writeProcessed(lake);
+    const result = await runMask(ctx());
+    expect(result.metrics).toMatchObject({ vault_key_id: 'demo', entities: { customers: { vault_tokens: { first_name: 8, last_name: 5 } } } });
+    const masked: Record<string, unknown>[] = [];
+    for await (const b of lake.readPartition(datasets.masked('customers'), DS, 'mask')) masked.push(...batchToObjects(b));
+    const vaultFiles = allFiles(join(root, '_vault'));
+    expect(vaultFiles.some((f) => f.includes(join('_vault', 'customers', 'first_name', `dt=${DS}`)))).toBe(true);
+    for (const f of vaultFiles) for (const n of pii.names) expect(readFileSync(f, 'latin1')).not.toContain(n);
+
+    const cfgFile = join(root, 'demo.yaml');
+    writeFileSync(cfgFile, readFileSync(resolve(__dirname, '../../../config/demo_config.yaml'), 'utf8').replace(/\$\{VAULT_KEY:-[0-9a-f]+\}/, '${VAULT_KEY}'));
+    const demoKey = /VAULT_KEY:-([0-9a-f]+)/.exec(readFileSync(resolve(__dirname, '../../../config/demo_config.yaml'), 'utf8'))![1]!;
+    const tokens = [masked[0]!.first_name as string, masked[1]!.last_name as string];
+    const run = async (env: NodeJS.ProcessEnv, extra: string[] = []) => {
+      const printed: string[] = [];
+      const lines: string[] = [];
+      const code = await runDetokenize({
+        argv: ['--config', cfgFile, '--entity', 'customers', '--column', extra[0] ?? 'first_name', ...tokens.slice(0, 1).flatMap((t) => ['--token', t]), ...extra.slice(1)],
+        env: { LAKE_ROOT: root, ...env },
+        print: (l) => printed.push(l),
+        log: createLogger({ format: 'json', level: 'debug', write: (l) => lines.push(l) }),
+      });
+      return { code, printed: printed.map((l) => JSON.parse(l) as { token: string; value: string | null }), lines };
+    };
+    const keyFile = join(root, 'vault.key');
+    writeFileSync(keyFile, demoKey + '\n');
+    const ok = await run({ VAULT_KEY_FILE: keyFile }); // a mounted secret file
+    expect(ok.code).toBe(0);
+    expect(ok.printed).toEqual([{ token: tokens[0], value: customerValue('first_name', 0) }]);
+    expect(ok.lines.join('\n')).not.toContain(String(customerValue('first_name', 0)));
+    // From a file of tokens, for another column; an unknown token is reported and exits 4.
+    const tokenFile = join(root, 'tokens.txt');
+    writeFileSync(tokenFile, `${tokens[1]}\ntok_notavaulttoken00\n`);
+    const fromFile = await run({ VAULT_KEY: demoKey }, ['last_name', '--tokens-file', tokenFile]);
+    expect(fromFile.printed).toContainEqual({ token: tokens[1], value: customerValue('last_name', 1) });
+    expect(fromFile.printed).toContainEqual({ token: 'tok_notavaulttoken00', value: null });
+    expect(fromFile.code).toBe(ExitCode.badInput);
+    // No key: a config error naming the variable. A wrong key: nothing opens.
+    const noKey = await run({});
+    expect(noKey.code).toBe(ExitCode.usage);
+    expect(noKey.lines.join('\n')).toMatch(/mask\.vault\.key: environment variable VAULT_KEY is not set/);
+    const wrongKey = await run({ VAULT_KEY: 'ff'.repeat(32) });
+    expect(wrongKey.code).toBe(ExitCode.usage);
+    expect(wrongKey.printed).toEqual([]);
+    expect(wrongKey.lines.join('\n')).toMatch(/does not open with vault key demo/);
+  });
+
+  it('fails with exit 3 and publishes nothing for the entity when the PII scan finds a card number or email in an undeclared column', async () => {
+    await writeProcessed(lake, { notes: (i) => (i === 123 ? 'card 4111 1111 1111 1111' : i === 200 ? 'write to ann.lee@corp.example' : `note ${i}`) });
+    const err = await runMask(ctx()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PiiFoundError);
+    expect(exitCodeOf(err)).toBe(ExitCode.dataQuality);
+    expect((err as PiiFoundError).findings.map((f) => [f.column, f.kind])).toEqual([['notes', 'card'], ['notes', 'email']]);
+    expect((err as Error).message).not.toContain('4111');
+    expect(await lake.listPartitions(datasets.masked('customers'))).toEqual([]);
+    expect(await lake.listPartitions('_vault/customers/first_name')).toEqual([]);
+  });
+
+  it('passes when the column holding such values is declared safe, and fails when a sensitive column has no rule', async () => {
+    await writeProcessed(lake, { notes: (i) => (i === 123 ? 'call (555) 123-4567' : null) });
+    const safe = { ...config, mask: { ...config.mask, pii_scan: { ...config.mask.pii_scan, safe_columns: ['customers.notes'] } } };
+    await expect(runMask(ctx({ config: safe }))).resolves.toMatchObject({ rowsOut: expect.any(Number) });
+    const { email: _email, ...rest } = config.mask.entities.customers!;
+    const noEmailRule = { ...safe, mask: { ...safe.mask, entities: { customers: rest } } };
+    const err = await runMask(ctx({ config: noEmailRule })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PiiFoundError);
+    expect((err as PiiFoundError).findings).toContainEqual({ table: 'customers', column: 'email', reason: 'sensitive_unmasked' });
+  });
+
+  it('masks columns matched by a glob', async () => {
+    await writeProcessed(lake);
+    const globbed = { ...config, mask: { ...config.mask, entities: { customers: { '*_name': { method: 'hmac' as const, keep: 4, at_ingest: false }, email: config.mask.entities.customers!.email!, phone: config.mask.entities.customers!.phone!, address: config.mask.entities.customers!.address! } } } };
+    const result = await runMask(ctx({ config: globbed }));
+    expect((result.metrics as any).entities.customers.rules).toMatchObject({ first_name: 'hmac', last_name: 'hmac', email: 'email' });
+    for await (const b of lake.readPartition(datasets.masked('customers'), DS, 'mask')) for (const r of batchToObjects(b)) if (r.last_name !== null) expect(r.last_name).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('passes columns masked at ingest through unchanged and records them', async () => {
+    await writeProcessed(lake);
+    const rules = { ...config.mask.entities.customers!, email: { ...config.mask.entities.customers!.email!, at_ingest: true } };
+    const atIngest = { ...config, mask: { ...config.mask, entities: { customers: rules } } };
+    const result = await runMask(ctx({ config: atIngest }));
+    expect((result.metrics as any).entities.customers.rules).not.toHaveProperty('email');
+    const m = await lake.requireManifest(datasets.masked('customers'), DS, 'mask');
+    expect(m.meta).toMatchObject({ masked_at_ingest: ['email'] });
+    const before: unknown[] = [];
+    for await (const b of lake.readPartition(datasets.processed('customers'), DS, 'standardize')) before.push(...batchToObjects(b).map((r) => r.email));
+    const after: unknown[] = [];
+    for await (const b of lake.readPartition(datasets.masked('customers'), DS, 'mask')) after.push(...batchToObjects(b).map((r) => r.email));
+    expect(after).toEqual(before);
   });
 });

@@ -1,8 +1,14 @@
 import { roundDecimal, type ColumnKind } from '@salesflow/batches';
 import type { ColumnSpecConfig, ColumnType } from '@salesflow/config';
+import { normalizerOf } from './normalize-value';
+import { compileDateFormat, type DateParts } from './parse-date-format';
+import { zonedWallTimeToUtc } from './zoned-time';
 
 /** A cast either gives the typed value (null for empty) or the reason it failed. */
 export type CastResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly reason: string };
+
+/** A column spec as the caster reads it: the config's, where everything but type, required and scale may be absent. */
+export type CastSpec = Pick<ColumnSpecConfig, 'type' | 'required' | 'scale'> & Partial<Omit<ColumnSpecConfig, 'type' | 'required' | 'scale'>>;
 
 /** The Arrow kind each declared type is stored as. Decimals are float64 rounded to their scale. */
 export const KIND_OF_TYPE: Readonly<Record<ColumnType, ColumnKind>> = Object.freeze({
@@ -20,8 +26,9 @@ const INT = /^[+-]?\d+$/;
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
-const TRUE = new Set(['true', 't', 'yes', 'y', '1']);
-const FALSE = new Set(['false', 'f', 'no', 'n', '0']);
+const TRUE = ['true', 't', 'yes', 'y', '1'];
+const FALSE = ['false', 'f', 'no', 'n', '0'];
+const CURRENCY = /^(?:[$€£¥]|USD|EUR|GBP)\s*|\s*(?:[$€£¥]|USD|EUR|GBP)$/gi;
 
 const ok = (value: unknown): CastResult => ({ ok: true, value });
 const fail = (reason: string): CastResult => ({ ok: false, reason });
@@ -38,90 +45,160 @@ function utc(y: number, m: number, d: number, h = 0, mi = 0, s = 0, ms = 0): num
   return t.getTime();
 }
 
-/** Time-of-day and zone parts of a TIMESTAMP match, or the reason they are invalid. */
-function timeError(m: RegExpExecArray): string | undefined {
-  if (+(m[4] ?? 0) > 23 || +(m[5] ?? 0) > 59 || +(m[6] ?? 0) > 59) return 'has an invalid time of day';
-  const z = m[8] ? /([+-])(\d{2}):?(\d{2})/.exec(m[8]) : null;
+/** Reason the time-of-day or zone of parsed parts is invalid, or undefined. */
+function timeError(p: DateParts): string | undefined {
+  if (p.h > 23 || p.mi > 59 || p.s > 59) return 'has an invalid time of day';
+  const z = p.zone ? /([+-])(\d{2}):?(\d{2})/.exec(p.zone) : null;
   if (z && (+z[2]! > 14 || +z[3]! > 59)) return 'has an invalid UTC offset';
   return undefined;
 }
 
+function isoParts(s: string): DateParts | undefined {
+  const m = TIMESTAMP.exec(s) ?? DATE.exec(s);
+  if (!m) return undefined;
+  return { y: +m[1]!, m: +m[2]!, d: +m[3]!, h: +(m[4] ?? 0), mi: +(m[5] ?? 0), s: +(m[6] ?? 0), ms: Math.round(Number(m[7] ?? 0) * 1000), zone: m[8] };
+}
+
+const PLAIN_DECIMAL = /^[+-]?\d+(?:\.(\d*))?$/;
+
+/** Whether the text is a plain number with at most `scale` digits after its point: already exact at that scale. */
+function fitsScale(text: string, scale: number): boolean {
+  const m = PLAIN_DECIMAL.exec(text);
+  return m !== null && (m[1] === undefined || m[1].length <= scale);
+}
+
+/** The number in money or number text: "$1,234.50", "(12.00)", "-€5", "1.234,50" with a decimal comma. */
+function numberOfText(text: string, decimalComma: boolean): number {
+  // Most values are plain numbers: skip the money handling for them.
+  if (!decimalComma && NUMBER.test(text)) return Number(text);
+  let negative = false;
+  let s = text;
+  // A sign may come before the currency symbol ("-$5.00").
+  if (/^[+-]\s*(?:[$€£¥]|USD|EUR|GBP)/i.test(s)) {
+    negative = s[0] === '-';
+    s = s.slice(1).trim();
+  }
+  s = s.replace(CURRENCY, '');
+  if (/^\(.*\)$/.test(s)) {
+    negative = !negative;
+    s = s.slice(1, -1).trim();
+  }
+  s = s.replace(CURRENCY, '');
+  if (decimalComma) s = s.replace(/[.\s](?=\d{3}(\D|$))/g, '').replace(',', '.');
+  // Thousands separators go; a comma that does not separate groups of three stays and fails.
+  else s = s.replace(/,(?=\d{3}(\D|$))/g, '');
+  if (!NUMBER.test(s)) return NaN;
+  const n = Number(s);
+  return negative ? -n : n;
+}
+
 /**
- * Casts one raw value to its declared type. Strings are trimmed and empty strings become null;
- * a null on a required column fails. Values that are already typed (from Parquet sources) pass
- * through the same checks. Pure.
+ * Compiles the cast of one declared column: normalizers, then the cast to its type with its
+ * format hints, then range and allowed-value checks. Strings are trimmed and empty strings become
+ * null; a null on a required column fails. Values that are already typed (from Parquet sources)
+ * pass through the same checks. The returned function is pure.
  */
-export function castValue(raw: unknown, spec: Pick<ColumnSpecConfig, 'type' | 'required' | 'scale'>): CastResult {
-  let v = raw;
-  if (typeof v === 'string') {
-    v = v.trim();
-    if (v === '') v = null;
-  }
-  if (v === null || v === undefined) return spec.required ? fail('required value is missing') : ok(null);
-  switch (spec.type) {
-    case 'string':
-      return ok(typeof v === 'string' ? v : typeof v === 'bigint' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v));
-    case 'int': {
-      const n = typeof v === 'number' || typeof v === 'bigint' ? Number(v) : INT.test(String(v)) ? Number(v) : NaN;
-      if (!Number.isInteger(n)) return fail(`"${String(raw)}" is not an integer`);
-      if (n < -2147483648 || n > 2147483647) return fail(`${String(raw)} is out of range for int (32-bit); declare the column bigint`);
-      return ok(n);
-    }
-    case 'bigint': {
-      if (typeof v === 'bigint') return ok(v);
-      if (typeof v === 'number' && Number.isInteger(v)) return ok(BigInt(v));
-      if (typeof v === 'string' && INT.test(v)) {
-        const b = BigInt(v);
-        if (b < -(2n ** 63n) || b >= 2n ** 63n) return fail(`${v} is out of range for bigint (64-bit)`);
-        return ok(b);
+export function makeCaster(spec: CastSpec): (raw: unknown) => CastResult {
+  const normalize = normalizerOf(spec.normalize ?? [], spec.phone_country_code ?? '1');
+  const parseFormat = spec.format ? compileDateFormat(spec.format) : undefined;
+  const trueSet = new Set((spec.true_values ?? TRUE).map((v) => v.toLowerCase()));
+  const falseSet = new Set((spec.false_values ?? FALSE).map((v) => v.toLowerCase()));
+  const allowed = spec.allowed ? new Set(spec.allowed.map(String)) : undefined;
+  const scale = spec.scale ?? 2;
+  const maxAbs = spec.type === 'decimal' && spec.precision !== undefined ? 10 ** (spec.precision - scale) : undefined;
+  const datePartsOf = (s: string): DateParts | undefined => (parseFormat ? parseFormat(s) ?? isoParts(s) : isoParts(s));
+  const formatHint = spec.format ? `${spec.format} or ISO 8601` : undefined;
+
+  const cast = (raw: unknown, v: unknown): CastResult => {
+    switch (spec.type) {
+      case 'string':
+        return ok(typeof v === 'string' ? v : typeof v === 'bigint' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v));
+      case 'int': {
+        const n = typeof v === 'number' || typeof v === 'bigint' ? Number(v) : INT.test(String(v)) ? Number(v) : NaN;
+        if (!Number.isInteger(n)) return fail(`"${String(raw)}" is not an integer`);
+        if (n < -2147483648 || n > 2147483647) return fail(`${String(raw)} is out of range for int (32-bit); declare the column bigint`);
+        return ok(n);
       }
-      return fail(`"${String(raw)}" is not an integer`);
-    }
-    case 'float':
-    case 'decimal': {
-      let n: number;
-      if (typeof v === 'number') n = v;
-      else if (typeof v === 'bigint') n = Number(v);
-      else {
-        // Money as text ("$1,234.50") is common in extracts; currency symbols and thousands separators go.
-        const s = String(v).replace(/^[$€£]\s*/, '').replace(/,(?=\d{3}(\D|$))/g, '');
-        n = NUMBER.test(s) ? Number(s) : NaN;
+      case 'bigint': {
+        if (typeof v === 'bigint') return ok(v);
+        if (typeof v === 'number' && Number.isInteger(v)) return ok(BigInt(v));
+        if (typeof v === 'string' && INT.test(v)) {
+          const b = BigInt(v);
+          if (b < -(2n ** 63n) || b >= 2n ** 63n) return fail(`${v} is out of range for bigint (64-bit)`);
+          return ok(b);
+        }
+        return fail(`"${String(raw)}" is not an integer`);
       }
-      if (!Number.isFinite(n)) return fail(`"${String(raw)}" is not a number`);
-      if (spec.type === 'float') return ok(n);
-      return ok(roundDecimal(n, spec.scale ?? 2));
-    }
-    case 'bool': {
-      const s = String(v).toLowerCase();
-      if (typeof v === 'boolean') return ok(v);
-      if (TRUE.has(s)) return ok(true);
-      if (FALSE.has(s)) return ok(false);
-      return fail(`"${String(raw)}" is not a boolean (true/false, yes/no, 1/0)`);
-    }
-    case 'date': {
-      if (typeof v === 'number') return ok(Math.floor(v / 86_400_000) * 86_400_000);
-      const m = DATE.exec(String(v)) ?? TIMESTAMP.exec(String(v));
-      if (!m || !validYmd(+m[1]!, +m[2]!, +m[3]!) || (m.length > 4 && timeError(m))) return fail(`"${String(raw)}" is not a date (YYYY-MM-DD)`);
-      return ok(utc(+m[1]!, +m[2]!, +m[3]!));
-    }
-    case 'timestamp': {
-      if (typeof v === 'number') return ok(v);
-      if (v instanceof Date) return ok(v.getTime());
-      const s = String(v);
-      const m = TIMESTAMP.exec(s) ?? DATE.exec(s);
-      if (!m || !validYmd(+m[1]!, +m[2]!, +m[3]!)) return fail(`"${s}" is not a timestamp (ISO 8601, e.g. 2026-11-26T13:45:00Z)`);
-      const bad = m.length > 4 ? timeError(m) : undefined;
-      if (bad) return fail(`"${s}" ${bad}`);
-      const [h, mi, se] = [+(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0)];
-      const ms = Math.round(Number(m[7] ?? 0) * 1000);
-      let t = utc(+m[1]!, +m[2]!, +m[3]!, h, mi, se, ms);
-      const zone = m[8];
-      // No zone means UTC: sources are expected to deliver UTC unless they say otherwise.
-      if (zone && zone.toUpperCase() !== 'Z') {
-        const z = /([+-])(\d{2}):?(\d{2})/.exec(zone)!;
-        t -= (z[1] === '-' ? -1 : 1) * (+z[2]! * 60 + +z[3]!) * 60_000;
+      case 'float':
+      case 'decimal': {
+        const n = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : numberOfText(String(v), spec.decimal_comma ?? false);
+        if (!Number.isFinite(n)) return fail(`"${String(raw)}" is not a number`);
+        if (spec.type === 'float') return ok(n);
+        // Text with no more decimals than the scale is exact already; rounding by text is costly.
+        const d = typeof v === 'string' && fitsScale(v, scale) ? n : roundDecimal(n, scale);
+        if (maxAbs !== undefined && Math.abs(d) >= maxAbs) return fail(`${String(raw)} is out of range for decimal(${spec.precision},${scale})`);
+        return ok(d);
       }
-      return ok(t);
+      case 'bool': {
+        if (typeof v === 'boolean') return ok(v);
+        const s = String(v).toLowerCase();
+        if (trueSet.has(s)) return ok(true);
+        if (falseSet.has(s)) return ok(false);
+        return fail(`"${String(raw)}" is not a boolean (${[...trueSet].join('/')} or ${[...falseSet].join('/')})`);
+      }
+      case 'date': {
+        if (typeof v === 'number') return ok(Math.floor(v / 86_400_000) * 86_400_000);
+        const p = datePartsOf(String(v));
+        if (!p || !validYmd(p.y, p.m, p.d) || timeError(p)) return fail(`"${String(raw)}" is not a date (${formatHint ?? 'YYYY-MM-DD'})`);
+        return ok(utc(p.y, p.m, p.d));
+      }
+      case 'timestamp': {
+        if (typeof v === 'number') return ok(v);
+        if (v instanceof Date) return ok(v.getTime());
+        const s = String(v);
+        const p = datePartsOf(s);
+        if (!p || !validYmd(p.y, p.m, p.d)) return fail(`"${s}" is not a timestamp (${formatHint ?? 'ISO 8601, e.g. 2026-11-26T13:45:00Z'})`);
+        const bad = timeError(p);
+        if (bad) return fail(`"${s}" ${bad}`);
+        let t = utc(p.y, p.m, p.d, p.h, p.mi, p.s, p.ms);
+        if (p.zone && p.zone.toUpperCase() !== 'Z') {
+          const z = /([+-])(\d{2}):?(\d{2})/.exec(p.zone)!;
+          t -= (z[1] === '-' ? -1 : 1) * (+z[2]! * 60 + +z[3]!) * 60_000;
+        } else if (!p.zone && spec.timezone && spec.timezone !== 'UTC') {
+          // No offset in the text: the wall time is in the column's declared zone.
+          t = zonedWallTimeToUtc(t, spec.timezone);
+        }
+        return ok(t);
+      }
     }
-  }
+  };
+
+  return (raw) => {
+    let v = raw;
+    if (typeof v === 'string') {
+      v = v.trim();
+      if (v === '') v = null;
+      else if (normalize) {
+        const n = normalize(v as string);
+        if (!n.ok) return n;
+        v = n.value;
+      }
+    }
+    if (v === null || v === undefined) return spec.required ? fail('required value is missing') : ok(null);
+    const res = cast(raw, v);
+    if (!res.ok || res.value === null) return res;
+    if (spec.min !== undefined || spec.max !== undefined) {
+      const n = Number(res.value);
+      if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
+        return fail(`${String(res.value)} is out of the allowed range ${spec.min ?? '-inf'}..${spec.max ?? 'inf'}`);
+      }
+    }
+    if (allowed && !allowed.has(String(res.value))) return fail(`"${String(raw)}" is not one of the allowed values (${[...allowed].join(', ')})`);
+    return res;
+  };
+}
+
+/** Casts one raw value to its declared type (see makeCaster; compile once per column in hot loops). */
+export function castValue(raw: unknown, spec: CastSpec): CastResult {
+  return makeCaster(spec)(raw);
 }

@@ -1,9 +1,10 @@
 import { hash } from 'node:crypto';
 import type * as arrow from 'apache-arrow';
 import { BatchBuilder, columnReaders, KeySet, type ColumnDef, type ColumnKind } from '@salesflow/batches';
-import type { ColumnSpecConfig, StandardizeEntityConfig } from '@salesflow/config';
+import type { StandardizeEntityConfig } from '@salesflow/config';
 import { BadInputError } from '@salesflow/errors';
-import { castValue, KIND_OF_TYPE } from './cast-value';
+import { KIND_OF_TYPE, makeCaster, type CastResult, type CastSpec } from './cast-value';
+import { LatestByKey } from './latest-by-key';
 import { snakeCase } from './snake-case';
 
 /** Lineage columns every processed row carries. */
@@ -21,17 +22,26 @@ interface PlannedColumn {
   readonly target: string;
   /** Raw column it is read from; undefined when the raw data lacks it (all nulls). */
   readonly raw?: string;
-  readonly spec: ColumnSpecConfig;
+  readonly spec: CastSpec;
   readonly kind: ColumnKind;
 }
+
+/** The entity settings planEntity reads (the config's, with its defaults optional). */
+export type EntitySpec = Pick<StandardizeEntityConfig, 'source' | 'key'> &
+  Partial<Pick<StandardizeEntityConfig, 'order_by' | 'unknown_columns'>> & { readonly columns: Readonly<Record<string, CastSpec>> };
 
 /** How one entity's raw columns map to its declared schema. */
 export interface EntityPlan {
   readonly entity: string;
+  /** Declared columns, then (policy evolve) the undeclared ones kept as text. */
   readonly columns: readonly PlannedColumn[];
   readonly key: readonly string[];
-  /** Raw columns not declared (dropped, reported). */
+  /** Column ordering duplicates (the latest wins); undefined: the first row wins. */
+  readonly orderBy?: string;
+  /** Raw columns not declared (dropped, or kept with policy evolve; reported either way). */
   readonly undeclared: readonly string[];
+  /** Undeclared raw columns kept (policy evolve), by their snake_case name. */
+  readonly evolved: readonly string[];
   /** Declared optional columns the raw data lacks (filled with nulls, reported). */
   readonly missing: readonly string[];
   readonly rawColumns: readonly string[];
@@ -40,10 +50,11 @@ export interface EntityPlan {
 const RAW_LINEAGE = new Set(['_source_file', '_source_row']);
 
 /**
- * Matches raw column names (snake_cased) to the declared schema. A required declared column
- * missing from the data fails with the entity and column named.
+ * Matches raw column names (snake_cased) to the declared schema and applies the entity's
+ * unknown-column policy. A required declared column missing from the data, or (policy freeze)
+ * an undeclared one present, fails with the entity and column named.
  */
-export function planEntity(entity: string, cfg: StandardizeEntityConfig, rawSchema: arrow.Schema, opts: { readonly empty?: boolean } = {}): EntityPlan {
+export function planEntity(entity: string, cfg: EntitySpec, rawSchema: arrow.Schema, opts: { readonly empty?: boolean } = {}): EntityPlan {
   const rawColumns = rawSchema.fields.map((f) => f.name);
   const bySnake = new Map<string, string>();
   for (const n of rawColumns) {
@@ -73,10 +84,33 @@ export function planEntity(entity: string, cfg: StandardizeEntityConfig, rawSche
     return { target, raw, spec, kind: KIND_OF_TYPE[spec.type] };
   });
   const undeclared = rawColumns.filter((n) => !used.has(n) && !RAW_LINEAGE.has(n));
-  return { entity, columns, key: cfg.key, undeclared, missing, rawColumns };
+  const policy = cfg.unknown_columns ?? 'drop';
+  if (policy === 'freeze' && undeclared.length) {
+    throw new BadInputError(`Entity ${entity}: the raw data has columns the declared schema does not name: ${undeclared.join(', ')} (unknown_columns: freeze)`, {
+      context: { entity, column: undeclared[0] },
+      fix: `declare them under standardize.entities.${entity}.columns, or set standardize.entities.${entity}.unknown_columns to drop or evolve`,
+    });
+  }
+  const evolved: string[] = [];
+  if (policy === 'evolve') {
+    const names = new Set(columns.map((c) => c.target));
+    for (const raw of undeclared) {
+      const target = snakeCase(raw);
+      if (names.has(target)) {
+        throw new BadInputError(`Entity ${entity}: the undeclared raw column "${raw}" would be kept as "${target}", which is a declared column`, {
+          context: { entity, column: target },
+          fix: `declare "${raw}" under standardize.entities.${entity}.columns with another name, or set unknown_columns: drop`,
+        });
+      }
+      names.add(target);
+      evolved.push(target);
+      columns.push({ target, raw, spec: { type: 'string', required: false, scale: 0 }, kind: 'string' });
+    }
+  }
+  return { entity, columns, key: cfg.key, orderBy: cfg.order_by, undeclared, evolved, missing, rawColumns };
 }
 
-/** Output columns: the declared ones in config order, then lineage. */
+/** Output columns: the declared ones in config order, evolved ones, then lineage. */
 export function processedColumns(plan: EntityPlan): ColumnDef[] {
   return [...plan.columns.map((c) => ({ name: c.target, kind: c.kind, nullable: !c.spec.required })), ...LINEAGE_COLUMNS];
 }
@@ -99,8 +133,10 @@ export interface StandardizeCounts {
 
 /**
  * Casts raw batches to the declared schema, routing each row to the processed builder, the
- * rejected builder (with reason), or dropping it as a duplicate of an earlier key (first kept).
- * Holds only the key set across batches, never the rows.
+ * rejected builder (with reason), or dropping it as a duplicate of its key. Without an ordering
+ * column the first row of a key is kept, in one pass. With one (plan.orderBy), the caller first
+ * feeds every batch to prepass(), which records the latest row of each key, then to push().
+ * Holds only keys across batches, never the rows.
  */
 export class EntityStandardizer {
   readonly processed: BatchBuilder;
@@ -108,8 +144,16 @@ export class EntityStandardizer {
   readonly counts: StandardizeCounts = { rowsIn: 0, rowsOut: 0, rejected: 0, duplicates: 0 };
   /** Keys seen so far, as bytes: a Set of strings would hold at most 16.7 M keys and cost far more memory. */
   private readonly seen = new KeySet();
+  private readonly latest?: LatestByKey;
   private keyBytes = Buffer.allocUnsafe(256);
+  private keyLength = 0;
   private readonly keyIdx: number[];
+  private readonly orderIdx: number;
+  private readonly casters: ((raw: unknown) => CastResult)[];
+  private readonly out: unknown[];
+  private readonly reasons: string[] = [];
+  private prepassRows = 0;
+  private pushRows = 0;
 
   constructor(
     private readonly plan: EntityPlan,
@@ -118,41 +162,59 @@ export class EntityStandardizer {
     this.processed = new BatchBuilder(processedColumns(plan));
     this.rejected = new BatchBuilder(rejectedColumns(plan));
     this.keyIdx = plan.key.map((k) => plan.columns.findIndex((c) => c.target === k));
+    this.orderIdx = plan.orderBy ? plan.columns.findIndex((c) => c.target === plan.orderBy) : -1;
+    if (this.orderIdx >= 0) this.latest = new LatestByKey();
+    this.casters = plan.columns.map((c) => makeCaster(c.spec));
+    this.out = new Array<unknown>(plan.columns.length + LINEAGE_COLUMNS.length);
+  }
+
+  /** Whether batches must go through prepass() before push() (an ordering column is declared). */
+  get needsPrepass(): boolean {
+    return this.latest !== undefined;
+  }
+
+  /**
+   * First pass (ordering column only): records, per key, the latest row. Only the key and
+   * ordering columns are cast, so the latest delivery of a key wins even when another of its
+   * columns is bad: that row is then rejected and the older ones dropped, rather than publishing
+   * a stale version. A row whose key or ordering value cannot be read does not compete.
+   */
+  prepass(batch: arrow.RecordBatch): void {
+    if (!this.latest) throw new Error('prepass() is only for entities with an ordering column');
+    const readers = this.readersOf(batch);
+    const needed = [...new Set([...this.keyIdx, this.orderIdx])];
+    rows: for (let r = 0; r < batch.numRows; r++) {
+      const row = this.prepassRows++;
+      for (const i of needed) {
+        const res = this.casters[i]!(readers[i]!(r));
+        if (!res.ok || (res.value === null && i !== this.orderIdx)) continue rows;
+        this.out[i] = res.value;
+      }
+      this.encodeKey();
+      const o = this.out[this.orderIdx];
+      this.latest.offer(this.keyBytes, 0, this.keyLength, o === null || o === undefined ? null : Number(o), row);
+    }
   }
 
   /** Processes one raw batch. */
   push(batch: arrow.RecordBatch): void {
-    const cols = this.plan.columns;
-    const readers = columnReaders(batch, cols.map((c) => c.raw ?? '\u0000missing'));
+    const readers = this.readersOf(batch);
     const rawReaders = columnReaders(batch, this.plan.rawColumns);
-    const n = cols.length;
-    const out = new Array<unknown>(n + LINEAGE_COLUMNS.length);
+    const n = this.plan.columns.length;
+    const out = this.out;
     for (let r = 0; r < batch.numRows; r++) {
+      const row = this.pushRows++;
       this.counts.rowsIn++;
-      let failedColumn: string | undefined;
-      const reasons: string[] = [];
-      for (let i = 0; i < n; i++) {
-        const res = castValue(readers[i]!(r), cols[i]!.spec);
-        if (res.ok) out[i] = res.value;
-        else {
-          failedColumn ??= cols[i]!.target;
-          reasons.push(`${cols[i]!.target}: ${res.reason}`);
-        }
-      }
-      if (!failedColumn) {
-        for (const i of this.keyIdx) {
-          if (out[i] === null) {
-            // A row without its key cannot be deduplicated or joined: it is rejected, not dropped.
-            failedColumn ??= cols[i]!.target;
-            reasons.push(`${cols[i]!.target}: key column is empty`);
-          }
-        }
-      }
-      if (failedColumn) {
-        this.rejectRow(rawReaders, r, failedColumn, reasons.join('; '));
+      const failedColumn = this.castRow(readers, r);
+      if (failedColumn !== undefined) {
+        this.rejectRow(rawReaders, r, failedColumn, this.reasons.join('; '));
         continue;
       }
-      if (!this.addKey(out)) {
+      this.encodeKey();
+      const keep = this.latest
+        ? this.latest.isWinner(this.keyBytes, 0, this.keyLength, row)
+        : this.seen.add(this.keyBytes, 0, this.keyLength);
+      if (!keep) {
         this.counts.duplicates++;
         continue;
       }
@@ -165,13 +227,41 @@ export class EntityStandardizer {
     }
   }
 
-  /** Adds the row's key to the seen set; false when it was already there (a duplicate). */
-  private addKey(values: readonly unknown[]): boolean {
-    // Key parts are never null here (rows with an empty key are rejected first).
+  private readersOf(batch: arrow.RecordBatch) {
+    return columnReaders(batch, this.plan.columns.map((c) => c.raw ?? '\u0000missing'));
+  }
+
+  /** Casts row r into this.out; returns the first failing column (reasons in this.reasons), or undefined. */
+  private castRow(readers: ReturnType<typeof columnReaders>, r: number): string | undefined {
+    const cols = this.plan.columns;
+    let failedColumn: string | undefined;
+    this.reasons.length = 0;
+    for (let i = 0; i < cols.length; i++) {
+      const res = this.casters[i]!(readers[i]!(r));
+      if (res.ok) this.out[i] = res.value;
+      else {
+        failedColumn ??= cols[i]!.target;
+        this.reasons.push(`${cols[i]!.target}: ${res.reason}`);
+      }
+    }
+    if (failedColumn === undefined) {
+      for (const i of this.keyIdx) {
+        if (this.out[i] === null) {
+          // A row without its key cannot be deduplicated or joined: it is rejected, not dropped.
+          failedColumn ??= cols[i]!.target;
+          this.reasons.push(`${cols[i]!.target}: key column is empty`);
+        }
+      }
+    }
+    return failedColumn;
+  }
+
+  /** Writes the current row's key into keyBytes/keyLength. Key parts are never null here. */
+  private encodeKey(): void {
+    const values = this.out;
     const key = this.keyIdx.length === 1 ? String(values[this.keyIdx[0]!]) : this.keyIdx.map((i) => String(values[i])).join('\u001f');
     if (key.length * 3 > this.keyBytes.length) this.keyBytes = Buffer.allocUnsafe(key.length * 3);
-    const n = this.keyBytes.write(key, 0, 'utf8');
-    return this.seen.add(this.keyBytes, 0, n);
+    this.keyLength = this.keyBytes.write(key, 0, 'utf8');
   }
 
   private rejectRow(rawReaders: ReturnType<typeof columnReaders>, r: number, column: string, reason: string): void {

@@ -7,7 +7,9 @@ import { EntityStandardizer, planEntity, type StandardizeCounts } from './standa
 
 /**
  * Casts every configured entity's raw partition to its declared schema: processed/<entity>,
- * rejects with reasons in processed/_rejected/<entity>, duplicates on the key dropped.
+ * rejects with reasons in processed/_rejected/<entity>, duplicates on the key dropped (the
+ * latest by order_by when declared, else the first). Undeclared columns follow the entity's
+ * unknown_columns policy (drop, evolve, or freeze: exit 4).
  * More rejects than standardize.reject_tolerance fails the step with exit 4 and publishes
  * only the rejects, so the bad rows can be inspected.
  */
@@ -16,7 +18,7 @@ export async function runStandardize(ctx: StepContext): Promise<StepResult> {
   const batchSize = config.lake.row_group_size;
   const inputs: DatasetRef[] = [];
   const outputs: DatasetRef[] = [];
-  const perEntity: Record<string, StandardizeCounts & { undeclared: readonly string[]; missing: readonly string[] }> = {};
+  const perEntity: Record<string, StandardizeCounts & { undeclared: readonly string[]; evolved: readonly string[]; missing: readonly string[] }> = {};
   const total: StandardizeCounts = { rowsIn: 0, rowsOut: 0, rejected: 0, duplicates: 0 };
 
   for (const [entity, cfg] of Object.entries(config.standardize.entities)) {
@@ -25,7 +27,8 @@ export async function runStandardize(ctx: StepContext): Promise<StepResult> {
     const rawDataset = datasets.raw(source.kind, source.name, entity);
     const manifest = await lake.requireManifest(rawDataset, ds, `ingest --source ${source.name}`);
     const plan = planEntity(entity, cfg, schemaOf(manifest.schema), { empty: manifest.rows === 0 });
-    if (plan.undeclared.length) log.warn('undeclared columns dropped', { columns: plan.undeclared });
+    if (plan.evolved.length) log.warn('undeclared columns kept as text (unknown_columns: evolve); declare them to type them', { columns: plan.undeclared });
+    else if (plan.undeclared.length) log.warn('undeclared columns dropped', { columns: plan.undeclared });
     if (plan.missing.length) log.warn('declared columns missing from the source; filled with nulls', { columns: plan.missing });
     const std = new EntityStandardizer(plan, { source: source.name, ingestedAt: Date.parse(manifest.committed_at), runId: ctx.runId });
     const open = (dataset: string, schema: ReturnType<typeof schemaOf>): PartitionWriter =>
@@ -34,6 +37,12 @@ export async function runStandardize(ctx: StepContext): Promise<StepResult> {
     const rejected = open(datasets.rejected(entity), std.rejected.schema);
     const progress = startProgress(log, `standardize ${entity}`);
     try {
+      if (std.needsPrepass) {
+        // Keeping the latest row of each key needs every row seen first: one pass to find the
+        // winners (keys and two numbers each), a second to write. Rows are never held.
+        for await (const batch of lake.readManifestBatches(manifest, { batchSize })) std.prepass(batch);
+        log.info(`standardize ${entity}: latest row per key found, writing`, { orderBy: plan.orderBy });
+      }
       for await (const batch of lake.readManifestBatches(manifest, { batchSize })) {
         std.push(batch);
         progress.add(batch.numRows);
@@ -59,9 +68,9 @@ export async function runStandardize(ctx: StepContext): Promise<StepResult> {
           },
         );
       }
-      const m = await processed.commit({ entity, counts: c, undeclared_columns: plan.undeclared, missing_columns: plan.missing });
+      const m = await processed.commit({ entity, counts: c, undeclared_columns: plan.undeclared, evolved_columns: plan.evolved, missing_columns: plan.missing, order_by: plan.orderBy ?? null });
       if (c.rejected) log.warn(`${c.rejected} rows rejected`, { rejected: c.rejected });
-      perEntity[entity] = { ...c, undeclared: plan.undeclared, missing: plan.missing };
+      perEntity[entity] = { ...c, undeclared: plan.undeclared, evolved: plan.evolved, missing: plan.missing };
       for (const k of ['rowsIn', 'rowsOut', 'rejected', 'duplicates'] as const) total[k] += c[k];
       inputs.push({ uri: lake.partitionUri(rawDataset, ds), rows: manifest.rows });
       outputs.push({ uri: lake.partitionUri(datasets.processed(entity), ds), rows: m.rows });

@@ -1,13 +1,88 @@
 import { z } from 'zod';
-import { identifier } from './primitives';
+import { bool, identifier, num } from './primitives';
+
+/** Every masking method a rule can name. */
+export const MASK_METHODS = ['hmac', 'sha256', 'md5', 'pattern', 'keep_last', 'email', 'redact', 'generalize', 'tokenize'] as const;
+export type MaskMethod = (typeof MASK_METHODS)[number];
+
+/** What `generalize` coarsens a value to. */
+export const GENERALIZE_TARGETS = ['year', 'month', 'zip3', 'bucket'] as const;
+
+/** A column name, or a glob over column names (`*` any run of characters, `?` one), e.g. `*email*`. */
+export const columnPattern = () =>
+  z.string().regex(/^[A-Za-z0-9_*?]+$/, 'must be a column name or a glob of letters, digits, _, * and ?');
 
 export const maskRuleSchema = z.strictObject({
-  method: z.enum(['hmac', 'pattern', 'email', 'tokenize', 'redact']).describe('hmac: keyed HMAC-SHA256; pattern: keep last digits; email: keep the domain; tokenize: deterministic token; redact: null'),
-  pattern: z.string().optional().describe('For method pattern: X marks a hidden digit, # a kept one, e.g. XXX-XXX-####'),
+  method: z
+    .enum(MASK_METHODS)
+    .describe(
+      'hmac: keyed HMAC-SHA256 (hex); sha256/md5: unkeyed digest, only when explicitly wanted (guessable, warned about); pattern: e.g. XXX-XXX-####; keep_last: hide all but the last N characters; email: keep the domain; redact: null; generalize: date to year/month, zip to 3 digits, number to a bucket; tokenize: deterministic token, original kept encrypted in the vault',
+    ),
+  pattern: z.string().optional().describe('For method pattern: X marks a hidden digit, # a kept one, e.g. XXX-XXX-#### or XXX-XX-####'),
+  keep: num().int().min(0).max(32).default(4).describe('For method keep_last: characters kept at the end'),
+  to: z.enum(GENERALIZE_TARGETS).optional().describe('For method generalize: year or month (dates), zip3 (zip codes), bucket (numbers)'),
+  bucket_size: num().positive().optional().describe('For generalize to bucket: width of a bucket, e.g. 10 for ages 30-40'),
+  at_ingest: bool().default(false).describe('Mask already at ingest, so the value never lands in raw (the mask step then passes the column through)'),
+});
+
+const keyIdSchema = () => z.string().regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, _ . or -').describe('Key version');
+
+export const vaultSchema = z.strictObject({
+  key: z
+    .string()
+    .regex(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, 'must be 32 bytes as 64 hex characters or 44 base64 characters (openssl rand -hex 32)')
+    .describe('AES-256-GCM key of the token vault; give it as ${VAULT_KEY} (or VAULT_KEY_FILE for a mounted file)'),
+  key_id: keyIdSchema().default('v1').describe('Version of vault.key, stored with every vault entry'),
+  previous_keys: z
+    .record(keyIdSchema(), z.string())
+    .default({})
+    .describe('Older vault keys by key id (same format as key), so entries sealed before a rotation stay readable'),
+  prefix: z
+    .string()
+    .regex(/^_[A-Za-z0-9_-]+$/, 'must be one path segment starting with _')
+    .default('_vault')
+    .describe('Lake prefix of the vault (_vault/<entity>/<column>/dt=<ds>/); restrict access to it'),
+});
+
+export const piiScanSchema = z.strictObject({
+  enabled: bool().default(true).describe('Scan the masked zone at the end of the mask step; a finding fails the step (exit 3)'),
+  sample_rows: num().int().min(1).default(100_000).describe('Rows sampled per entity, spread evenly over the partition'),
+  detectors: z
+    .array(z.enum(['email', 'phone', 'card', 'ssn']))
+    .default(['email', 'phone', 'card', 'ssn'])
+    .describe('Patterns looked for: email, phone (NANP or E.164), card (13-19 digits passing Luhn), ssn (NNN-NN-NNNN)'),
+  sensitive_columns: z
+    .array(columnPattern())
+    .default(['*email*', '*phone*', '*ssn*', 'first_name', 'last_name', '*card_number*', '*birth*'])
+    .describe('Column names (or globs) that must be masked wherever they appear'),
+  safe_columns: z
+    .array(z.string().regex(/^[A-Za-z0-9_*?]+\.[A-Za-z0-9_*?]+$/, 'must be entity.column (globs allowed), e.g. locations.address'))
+    .default([])
+    .describe('entity.column pairs allowed to hold pattern-like values or a sensitive name in the clear (e.g. a store phone)'),
 });
 
 export const maskSchema = z.strictObject({
-  hmac_key: z.string().min(16, 'must be at least 16 characters').describe('Secret key for HMAC and tokens; give it as ${MASK_HMAC_KEY}'),
-  key_id: z.string().default('v1').describe('Version of hmac_key, recorded in the output so keys can rotate'),
-  entities: z.record(identifier(), z.record(identifier(), maskRuleSchema)).describe('Per entity, per column: the masking rule'),
+  hmac_key: z.string().min(16, 'must be at least 16 characters').describe('Secret key for hmac, email and tokens; give it as ${MASK_HMAC_KEY} (or MASK_HMAC_KEY_FILE)'),
+  key_id: keyIdSchema().default('v1').describe('Version of hmac_key, recorded in the output (_mask_key_id) so keys can rotate'),
+  previous_keys: z
+    .record(keyIdSchema(), z.string().min(16, 'must be at least 16 characters'))
+    .default({})
+    .describe('Older HMAC keys by key id, kept to re-compute or verify values masked before a rotation'),
+  vault: vaultSchema.optional().describe('Token vault: where tokenize keeps the originals, encrypted; without it tokens cannot be reversed'),
+  pii_scan: piiScanSchema
+    .default({ enabled: true, sample_rows: 100_000, detectors: ['email', 'phone', 'card', 'ssn'], sensitive_columns: ['*email*', '*phone*', '*ssn*', 'first_name', 'last_name', '*card_number*', '*birth*'], safe_columns: [] })
+    .describe('The PII contract checked on the masked zone'),
+  entities: z
+    .record(identifier(), z.record(columnPattern(), maskRuleSchema))
+    .describe('Per entity, per column name or glob (first matching glob wins, exact names first): the masking rule'),
 });
+
+/** Whether a rule key is a glob rather than an exact column name. */
+export function isColumnGlob(pattern: string): boolean {
+  return /[*?]/.test(pattern);
+}
+
+/** The RegExp of a column glob: `*` any run of characters, `?` one; the whole name must match. */
+export function columnGlobRegExp(glob: string): RegExp {
+  return new RegExp('^' + glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
+}

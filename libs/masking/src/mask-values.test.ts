@@ -118,3 +118,26 @@ describe('maskRedact', () => {
     expect(maskRedact(null)).toBeNull();
   });
 });
+
+describe('maskKeepLast, maskDigest, generalizeValue', () => {
+  const { maskKeepLast, maskDigest, generalizeValue } = require('./index') as typeof import('./index');
+  it('keeps the last N letters and digits and the punctuation', () => {
+    expect(maskKeepLast('555-123-4567', 4)).toBe('***-***-4567');
+    expect(maskKeepLast('AB12', 4)).toBe('****');
+    expect(maskKeepLast('AB123', 0)).toBe('*****');
+    expect(maskKeepLast(null, 4)).toBeNull();
+  });
+  it('hashes with sha256 and md5 without a key', () => {
+    expect(maskDigest('abc', 'sha256')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(maskDigest('abc', 'md5')).toBe('900150983cd24fb0d6963f7d28e17f72');
+  });
+  it('generalizes dates, zips and numbers, and nulls what it cannot read', () => {
+    expect(generalizeValue(Date.UTC(1999, 11, 31, 23), 'year')).toBe('1999');
+    expect(generalizeValue('2024-02-29', 'month')).toBe('2024-02');
+    expect(generalizeValue('02/29/2024', 'month')).toBeNull();
+    expect(generalizeValue('02134', 'zip3')).toBe('021');
+    expect(generalizeValue(-5, 'bucket', 10)).toBe('-10-0');
+    expect(generalizeValue('0.35', 'bucket', 0.1)).toBe('0.3-0.4');
+    expect(generalizeValue('n/a', 'bucket', 10)).toBeNull();
+  });
+});

@@ -1,8 +1,28 @@
 import * as arrow from 'apache-arrow';
 import { BatchBuilder, batchToObjects, type ColumnDef } from '@salesflow/batches';
-import { createMaskCounts, createMaskKey, maskBatch, maskedSchemaOf, maskEmail, maskHmac, maskPattern, tokenizeValue, type MaskRules } from './index';
+import {
+  createMaskCounts,
+  createMaskKey,
+  maskBatchColumns,
+  maskedSchemaOf,
+  maskEmail,
+  maskHmac,
+  maskPattern,
+  parseVaultKey,
+  tokenizeValue,
+  TokenVaultCollector,
+  type MaskCounts,
+  type MaskKey,
+  type MaskRules,
+} from './index';
 
 const key = createMaskKey('test-key-0123456789abcdef', 'v7');
+const vaultKey = parseVaultKey('11'.repeat(32), 'vk1');
+
+/** maskBatchColumns with a fresh vault collector, as the mask step calls it. */
+function maskBatch(batch: arrow.RecordBatch, rules: MaskRules, k: MaskKey, counts?: MaskCounts) {
+  return maskBatchColumns(batch, rules, { hmac: k }, { counts, tokens: new TokenVaultCollector('customers', vaultKey) });
+}
 
 const columns: ColumnDef[] = [
   { name: 'customer_id', kind: 'string', nullable: false },
@@ -105,7 +125,46 @@ describe('maskBatch', () => {
     expect(empty.schema.fields.at(-1)!.name).toBe('_mask_key_id');
   });
 
-  it('throws when a rule names a column the batch lacks', () => {
+  it('throws when a rule names a column the batch lacks, or tokenizes without a vault', () => {
     expect(() => maskBatch(sampleBatch(), { address: { method: 'hmac' } }, key)).toThrow(/address/);
+    expect(() => maskBatchColumns(sampleBatch(), { first_name: { method: 'tokenize' } }, { hmac: key })).toThrow(/token sink/);
+  });
+
+  it('hands each distinct token and its original to the vault, sealed', () => {
+    const vault = new TokenVaultCollector('customers', vaultKey);
+    const out = batchToObjects(maskBatchColumns(sampleBatch(), { first_name: { method: 'tokenize' } }, { hmac: key }, { tokens: vault }));
+    expect(vault.distinct('first_name')).toBe(2); // John twice, Ann, null
+    const entries = batchToObjects(vault.take('first_name')!);
+    expect(entries.map((e) => e.token).sort()).toEqual([out[0]!.first_name, out[1]!.first_name].sort());
+    expect(entries.every((e) => e.key_id === 'vk1' && typeof e.sealed === 'string' && !String(e.sealed).includes('John'))).toBe(true);
+    expect(vault.take('first_name')).toBeUndefined();
+  });
+
+  it('applies the other methods: digests, keep_last, generalize, and can leave out _mask_key_id (ingest)', () => {
+    const b = new BatchBuilder([
+      { name: 'ssn', kind: 'string' },
+      { name: 'card', kind: 'string' },
+      { name: 'birth_date', kind: 'date' },
+      { name: 'zip', kind: 'string' },
+      { name: 'age', kind: 'int32' },
+      { name: 'legacy', kind: 'string' },
+    ]);
+    b.appendRow(['123-45-6789', '4111 1111 1111 1234', Date.UTC(1980, 4, 17), '62701-1234', 37, 'x']);
+    b.appendRow([null, '12', null, '123', null, null]);
+    const rules: MaskRules = {
+      ssn: { method: 'pattern', pattern: 'XXX-XX-####' },
+      card: { method: 'keep_last', keep: 4 },
+      birth_date: { method: 'generalize', to: 'month' },
+      zip: { method: 'generalize', to: 'zip3' },
+      age: { method: 'generalize', to: 'bucket', bucket_size: 10 },
+      legacy: { method: 'sha256' },
+    };
+    const counts = createMaskCounts();
+    const batch = maskBatchColumns(b.finish(), rules, { hmac: key }, { counts, keyIdColumn: false });
+    expect(batch.schema.fields.map((f) => f.name)).not.toContain('_mask_key_id');
+    const [r0, r1] = batchToObjects(batch);
+    expect(r0).toEqual({ ssn: 'XXX-XX-6789', card: '**** **** **** 1234', birth_date: '1980-05', zip: '627', age: '30-40', legacy: '2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881' });
+    expect(r1).toEqual({ ssn: null, card: '**', birth_date: null, zip: null, age: null, legacy: null });
+    expect(counts.zip).toMatchObject({ masked: 2, unreadable: 1 });
   });
 });

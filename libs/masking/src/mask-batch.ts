@@ -1,12 +1,15 @@
 import * as arrow from 'apache-arrow';
 import { assembleBatch, constantUtf8Data } from '@salesflow/batches';
-import type { MaskRuleConfig } from '@salesflow/config';
-import { MASK_KEY_ID_COLUMN, type MaskRules } from './check-mask-rules';
+import { maskDigest } from './mask-digest';
 import { maskEmail, splitEmail } from './mask-email';
+import { generalizeValue } from './mask-generalize';
 import { maskHmac } from './mask-hmac';
+import { maskKeepLast } from './mask-keep-last';
 import type { MaskKey } from './mask-key';
 import { hasTooFewDigits, maskPattern } from './mask-pattern';
 import { tokenizeValue } from './mask-tokenize';
+import { MASK_KEY_ID_COLUMN, type MaskRule, type MaskRules } from './resolve-mask-rules';
+import type { TokenSink } from './token-vault';
 
 /** What masking did to one column; counts only, never values. */
 export interface ColumnMaskCounts {
@@ -18,55 +21,86 @@ export interface ColumnMaskCounts {
   notEmail: number;
   /** Method pattern: values with too few digits, masked fully. */
   tooFewDigits: number;
+  /** Method generalize: values that could not be read as a date, zip or number, and became null. */
+  unreadable?: number;
 }
 
-/** Per masked column, what maskBatch did; maskBatch adds to it, so one object can total a whole partition. */
+/** Per masked column, what masking did; maskBatchColumns adds to it, so one object can total a whole partition. */
 export type MaskCounts = Record<string, ColumnMaskCounts>;
 
-/** An empty counter object for maskBatch. */
+/** An empty counter object for maskBatchColumns. */
 export function createMaskCounts(): MaskCounts {
   return {};
 }
 
+/** The keys maskBatchColumns uses: the HMAC key (hmac, email, tokenize). */
+export interface MaskingKeys {
+  readonly hmac: MaskKey;
+}
+
+export interface MaskBatchOptions {
+  /** Totals per column, added to. */
+  readonly counts?: MaskCounts;
+  /** Receives (column, token, original) for every tokenized value; required when a rule tokenizes. */
+  readonly tokens?: TokenSink;
+  /** Append `_mask_key_id` (default true). At ingest, record the key id in the manifest instead. */
+  readonly keyIdColumn?: boolean;
+}
+
 /**
- * The schema maskBatch produces: same fields in the same order, masked columns turned into
- * strings (redacted ones keep their type and become nullable), then `_mask_key_id`.
+ * The schema maskBatchColumns produces: same fields in the same order, masked columns turned
+ * into strings (redacted ones keep their type and become nullable), then `_mask_key_id`.
  */
-export function maskedSchemaOf(schema: arrow.Schema, rules: MaskRules): arrow.Schema {
+export function maskedSchemaOf(schema: arrow.Schema, rules: MaskRules, opts: Pick<MaskBatchOptions, 'keyIdColumn'> = {}): arrow.Schema {
   const fields = schema.fields.map((f) => {
     const rule = rules[f.name];
     if (!rule) return f;
     if (rule.method === 'redact') return new arrow.Field(f.name, plainTypeOf(f.type), true, f.metadata);
-    return new arrow.Field(f.name, new arrow.Utf8(), f.nullable, f.metadata);
+    // generalize turns unreadable values into null, so its column may hold nulls.
+    return new arrow.Field(f.name, new arrow.Utf8(), f.nullable || rule.method === 'generalize', f.metadata);
   });
+  if (opts.keyIdColumn === false) return new arrow.Schema(fields, schema.metadata);
   return new arrow.Schema([...fields, new arrow.Field(MASK_KEY_ID_COLUMN, new arrow.Utf8(), false)], schema.metadata);
 }
 
 /**
- * Masks one record batch: rebuilds only the columns that have a rule and reuses every other
- * column's Arrow data as it is (no round trip through JS values), keeps the column order, and
- * appends `_mask_key_id` (the key's version) to every row. Values are masked as their text
- * (`String(value)` for numbers and bigints); nulls stay null.
+ * Masks one record batch: rebuilds only the columns that have a rule (by exact name: resolve
+ * globs first with resolveMaskRules) and reuses every other column's Arrow data as it is, keeps
+ * the column order, and appends `_mask_key_id` (the HMAC key's version) to every row. Values
+ * are masked as their text (`String(value)` for numbers and bigints; generalize reads dates and
+ * numbers as such); nulls stay null.
  *
- * Pure apart from adding to `counts` when given. Throws when a rule names a column the batch
- * does not have; the mask step checks that up front with a config-level error (checkMaskRules).
+ * This is the one entry point for masking anywhere in the pipeline: the mask step, and ingest
+ * for rules marked `at_ingest`. Pure apart from adding to `opts.counts` and handing tokens to
+ * `opts.tokens`. Throws when a rule names a column the batch does not have, or tokenizes
+ * without a token sink.
  */
-export function maskBatch(batch: arrow.RecordBatch, rules: MaskRules, key: MaskKey, counts?: MaskCounts): arrow.RecordBatch {
+export function maskBatchColumns(batch: arrow.RecordBatch, rules: MaskRules, keys: MaskingKeys, opts: MaskBatchOptions = {}): arrow.RecordBatch {
   const names = batch.schema.fields.map((f) => f.name);
   const missing = Object.keys(rules).filter((c) => !names.includes(c));
-  if (missing.length) throw new Error(`maskBatch: the batch has no column(s) ${missing.join(', ')} named by the masking rules`);
-  if (names.includes(MASK_KEY_ID_COLUMN)) throw new Error(`maskBatch: the batch already has a ${MASK_KEY_ID_COLUMN} column`);
+  if (missing.length) throw new Error(`maskBatchColumns: the batch has no column(s) ${missing.join(', ')} named by the masking rules`);
+  const withKeyId = opts.keyIdColumn !== false;
+  if (withKeyId && names.includes(MASK_KEY_ID_COLUMN)) throw new Error(`maskBatchColumns: the batch already has a ${MASK_KEY_ID_COLUMN} column`);
+  if (!opts.tokens && Object.values(rules).some((r) => r.method === 'tokenize')) {
+    throw new Error('maskBatchColumns: a rule tokenizes but no token sink (vault) was given; the originals would be lost');
+  }
 
-  const schema = maskedSchemaOf(batch.schema, rules);
+  const schema = maskedSchemaOf(batch.schema, rules, opts);
   const length = batch.numRows;
+  const counts = opts.counts;
   const children = batch.schema.fields.map((f, i): arrow.Data => {
     const data = batch.data.children[i]!;
     const rule = rules[f.name];
     if (!rule) return data;
-    return maskColumn(data, rule, key, counts ? (counts[f.name] ??= emptyCounts()) : emptyCounts());
+    return maskColumn(f.name, data, rule, keys.hmac, counts ? (counts[f.name] ??= emptyCounts()) : emptyCounts(), opts.tokens);
   });
-  children.push(constantUtf8Data(key.keyId, length));
+  if (withKeyId) children.push(constantUtf8Data(keys.hmac.keyId, length));
   return assembleBatch(schema, children, length);
+}
+
+/** maskBatchColumns with a single key, as the mask step called it before key rings. */
+export function maskBatch(batch: arrow.RecordBatch, rules: MaskRules, key: MaskKey, counts?: MaskCounts, tokens?: TokenSink): arrow.RecordBatch {
+  return maskBatchColumns(batch, rules, { hmac: key }, { counts, tokens });
 }
 
 /** Values looked at before deciding whether a column repeats enough to keep its memo. */
@@ -77,24 +111,33 @@ function emptyCounts(): ColumnMaskCounts {
   return { masked: 0, nulls: 0, notEmail: 0, tooFewDigits: 0 };
 }
 
-function maskColumn(data: arrow.Data, rule: MaskRuleConfig, key: MaskKey, counts: ColumnMaskCounts): arrow.Data {
+function maskColumn(column: string, data: arrow.Data, rule: MaskRule, key: MaskKey, counts: ColumnMaskCounts, tokens?: TokenSink): arrow.Data {
   const nulls = data.nullCount;
   counts.nulls += nulls;
   counts.masked += data.length - nulls;
   if (rule.method === 'redact') return allNulls(plainTypeOf(data.type), data.length);
-  const mask = valueMaskerOf(rule, key, counts);
+  const mask = valueMaskerOf(column, rule, key, counts, tokens);
   // Names and cities repeat a lot within a batch: a memo saves most of their HMACs. It lives only
   // as long as the batch, so no unmasked value outlives it, and it is dropped early for columns
   // of unique values (emails, addresses), where it would only cost time and garbage.
-  let memo = rule.method === 'pattern' ? undefined : new Map<string, string | null>();
+  // Cheap or value-dependent methods skip the memo.
+  let memo = rule.method === 'pattern' || rule.method === 'keep_last' || rule.method === 'generalize' ? undefined : new Map<string, string | null>();
   let lookups = 0;
   let hits = 0;
   const vector = arrow.makeVector(data);
+  const isDateLike = arrow.DataType.isDate(data.type) || arrow.DataType.isTimestamp(data.type);
   const out = new Utf8Writer(data.length);
   for (let i = 0; i < data.length; i++) {
     const v: unknown = vector.get(i);
     if (v === null || v === undefined) {
       out.append(null);
+      continue;
+    }
+    if (rule.method === 'generalize') {
+      // Dates and timestamps arrive as epoch ms numbers and must stay numbers to be read as dates.
+      const g = generalizeValue(isDateLike ? Number(v) : v, rule.to ?? 'year', rule.bucket_size);
+      if (g === null) counts.unreadable = (counts.unreadable ?? 0) + 1;
+      out.append(g);
       continue;
     }
     const text = typeof v === 'string' ? v : String(v);
@@ -116,12 +159,21 @@ function maskColumn(data: arrow.Data, rule: MaskRuleConfig, key: MaskKey, counts
   return out.finish();
 }
 
-function valueMaskerOf(rule: MaskRuleConfig, key: MaskKey, counts: ColumnMaskCounts): (text: string) => string | null {
+function valueMaskerOf(column: string, rule: MaskRule, key: MaskKey, counts: ColumnMaskCounts, tokens?: TokenSink): (text: string) => string | null {
   switch (rule.method) {
     case 'hmac':
       return (v) => maskHmac(v, key);
+    case 'sha256':
+    case 'md5': {
+      const algorithm = rule.method;
+      return (v) => maskDigest(v, algorithm);
+    }
     case 'tokenize':
-      return (v) => tokenizeValue(v, key);
+      return (v) => {
+        const token = tokenizeValue(v, key)!;
+        tokens!.add(column, token, v);
+        return token;
+      };
     case 'email':
       return (v) => {
         if (!splitEmail(v)) counts.notEmail++;
@@ -129,12 +181,18 @@ function valueMaskerOf(rule: MaskRuleConfig, key: MaskKey, counts: ColumnMaskCou
       };
     case 'pattern': {
       const pattern = rule.pattern;
-      if (!pattern) throw new Error('maskBatch: a pattern rule has no pattern');
+      if (!pattern) throw new Error(`maskBatchColumns: the pattern rule of ${column} has no pattern`);
       return (v) => {
         if (hasTooFewDigits(v, pattern)) counts.tooFewDigits++;
         return maskPattern(v, pattern);
       };
     }
+    case 'keep_last': {
+      const keep = rule.keep ?? 4;
+      return (v) => maskKeepLast(v, keep);
+    }
+    case 'generalize':
+      return (v) => generalizeValue(v, rule.to ?? 'year', rule.bucket_size);
     case 'redact':
       return () => null;
   }

@@ -11,9 +11,9 @@ const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
  * under one key, so joins and group-bys on the column still work; the "token:" prefix keeps
  * tokens unrelated to the `hmac` method's output for the same value.
  *
- * Tokens are NOT reversible: there is no token vault yet, so nobody (not even with the key) can
- * turn a token back into the value. A vault that stores token -> value for authorised
- * de-tokenization is planned; until then use this only where the original is never needed.
+ * The token itself reveals nothing; maskBatchColumns hands each (token, original) pair to a
+ * TokenSink (the TokenVaultCollector), which keeps the original encrypted in the vault so an
+ * authorised user can get it back with `detokenize` and the vault key.
  * Null stays null.
  */
 export function tokenizeValue(value: string | null | undefined, key: MaskKey): string | null {

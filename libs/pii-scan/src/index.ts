@@ -1,0 +1,3 @@
+export * from './detect-pii';
+export * from './scan-batches-for-pii';
+export * from './pii-found-error';

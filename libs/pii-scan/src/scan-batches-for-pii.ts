@@ -1,0 +1,154 @@
+import * as arrow from 'apache-arrow';
+import { columnGlobRegExp, type MaskConfig } from '@salesflow/config';
+import { detectPii, type PiiKind } from './detect-pii';
+
+/** What the scan looks for in one table, and what it lets through. */
+export interface PiiScanPolicy {
+  /** Kinds of values looked for. */
+  readonly detectors: readonly PiiKind[];
+  /** Column names or globs that must be masked wherever they appear. */
+  readonly sensitiveColumns: readonly string[];
+  /** Column names or globs of this table allowed to hold pattern-like values or a sensitive name in the clear. */
+  readonly safeColumns: readonly string[];
+  /** Columns already masked (their output is hashed, tokenized or patterned): not scanned. */
+  readonly maskedColumns: readonly string[];
+  /** Rows looked at, spread evenly over the table when its size is known. */
+  readonly sampleRows: number;
+}
+
+/** One reason the table breaks the PII contract. Counts and names only, never a value. */
+export interface PiiFinding {
+  readonly table: string;
+  readonly column: string;
+  /** sensitive_unmasked: the column's name says personal data and no rule masks it; pattern: values look like `kind`. */
+  readonly reason: 'sensitive_unmasked' | 'pattern';
+  readonly kind?: PiiKind;
+  /** Sampled values that matched (pattern findings). */
+  readonly matches?: number;
+  /** Sampled non-null values of the column. */
+  readonly sampled?: number;
+}
+
+export interface PiiScanResult {
+  readonly table: string;
+  readonly rowsSampled: number;
+  readonly valuesScanned: number;
+  /** Per scanned column, matches per kind (zero kinds omitted). */
+  readonly columns: Readonly<Record<string, Partial<Record<PiiKind, number>>>>;
+  readonly findings: readonly PiiFinding[];
+}
+
+/**
+ * Scans record batches of one table batch by batch (hold nothing): samples every `stride`-th
+ * row of each string column that is neither masked, safe, nor lineage (`_` prefix), and records
+ * columns whose values look like the policy's kinds; sensitive column names that are not masked
+ * are findings whatever their values. Give `expectedRows` (a manifest's row count) to spread the
+ * sample over the whole table; without it the first `sampleRows` rows are scanned.
+ */
+export class PiiScanner {
+  private readonly stride: number;
+  private rowsSeen = 0;
+  private rowsSampled = 0;
+  private valuesScanned = 0;
+  private readonly hits = new Map<string, Map<PiiKind, number>>();
+  private readonly sampled = new Map<string, number>();
+  private readonly sensitiveFindings: PiiFinding[] = [];
+  private checkedNames = false;
+
+  constructor(
+    readonly table: string,
+    private readonly policy: PiiScanPolicy,
+    opts: { readonly expectedRows?: number } = {},
+  ) {
+    this.stride = opts.expectedRows && opts.expectedRows > policy.sampleRows ? Math.ceil(opts.expectedRows / policy.sampleRows) : 1;
+  }
+
+  /** Checks column names against the sensitive list; scan() does it on the first batch. */
+  checkSchema(schema: arrow.Schema): void {
+    if (this.checkedNames) return;
+    this.checkedNames = true;
+    const masked = new Set(this.policy.maskedColumns);
+    const sensitive = this.policy.sensitiveColumns.map(columnGlobRegExp);
+    for (const f of schema.fields) {
+      if (masked.has(f.name) || this.isSafe(f.name) || f.name.startsWith('_')) continue;
+      if (sensitive.some((re) => re.test(f.name))) this.sensitiveFindings.push({ table: this.table, column: f.name, reason: 'sensitive_unmasked' });
+    }
+  }
+
+  scan(batch: arrow.RecordBatch): void {
+    this.checkSchema(batch.schema);
+    const masked = new Set(this.policy.maskedColumns);
+    const columns = batch.schema.fields
+      .map((f, i) => ({ f, i }))
+      .filter(({ f }) => isText(f.type) && !masked.has(f.name) && !f.name.startsWith('_') && !this.isSafe(f.name))
+      .map(({ f, i }) => ({ name: f.name, vector: batch.getChildAt(i)! }));
+    // Rows of this batch that fall on the sampling stride, counted across batches.
+    const first = (this.stride - (this.rowsSeen % this.stride)) % this.stride;
+    for (let r = first; r < batch.numRows && this.rowsSampled < this.policy.sampleRows; r += this.stride) {
+      this.rowsSampled++;
+      for (const { name, vector } of columns) {
+        const v = vector.get(r) as unknown;
+        if (v === null || v === undefined) continue;
+        const text = String(v);
+        this.valuesScanned++;
+        this.sampled.set(name, (this.sampled.get(name) ?? 0) + 1);
+        for (const kind of detectPii(text, this.policy.detectors)) {
+          let perKind = this.hits.get(name);
+          if (!perKind) this.hits.set(name, (perKind = new Map()));
+          perKind.set(kind, (perKind.get(kind) ?? 0) + 1);
+        }
+      }
+    }
+    this.rowsSeen += batch.numRows;
+  }
+
+  result(): PiiScanResult {
+    const findings: PiiFinding[] = [...this.sensitiveFindings];
+    const columns: Record<string, Partial<Record<PiiKind, number>>> = {};
+    for (const [column, perKind] of this.hits) {
+      columns[column] = Object.fromEntries(perKind);
+      for (const [kind, matches] of perKind) findings.push({ table: this.table, column, reason: 'pattern', kind, matches, sampled: this.sampled.get(column) ?? 0 });
+    }
+    return { table: this.table, rowsSampled: this.rowsSampled, valuesScanned: this.valuesScanned, columns, findings };
+  }
+
+  private isSafe(column: string): boolean {
+    return this.policy.safeColumns.some((g) => columnGlobRegExp(g).test(column));
+  }
+}
+
+/** Scans a stream of batches of one table (see PiiScanner) and returns what it found. */
+export async function scanBatchesForPii(
+  table: string,
+  batches: AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch>,
+  policy: PiiScanPolicy,
+  opts: { readonly expectedRows?: number } = {},
+): Promise<PiiScanResult> {
+  const scanner = new PiiScanner(table, policy, opts);
+  for await (const b of batches) scanner.scan(b);
+  return scanner.result();
+}
+
+/**
+ * The policy for data that comes from `entity` (its masked partition, or a curated table built
+ * from it) under the config's `mask` section: masked columns are those a rule of the entity
+ * names (globs resolved against `columns`), safe columns are the entity's `safe_columns`.
+ */
+export function piiPolicyFromConfig(mask: Pick<MaskConfig, 'pii_scan' | 'entities'>, entity: string, columns: readonly string[]): PiiScanPolicy {
+  const rules = Object.keys(mask.entities[entity] ?? {}).map(columnGlobRegExp);
+  const safe = mask.pii_scan.safe_columns
+    .map((s) => s.split('.') as [string, string])
+    .filter(([e]) => columnGlobRegExp(e).test(entity))
+    .map(([, c]) => c);
+  return {
+    detectors: mask.pii_scan.detectors,
+    sensitiveColumns: mask.pii_scan.sensitive_columns,
+    safeColumns: safe,
+    maskedColumns: columns.filter((c) => rules.some((re) => re.test(c))),
+    sampleRows: mask.pii_scan.sample_rows,
+  };
+}
+
+function isText(type: arrow.DataType): boolean {
+  return arrow.DataType.isUtf8(type) || arrow.DataType.isLargeUtf8(type) || arrow.DataType.isDictionary(type);
+}
