@@ -69,7 +69,7 @@ export function validateConfig(raw: unknown): ValidationResult {
 }
 
 /** Kinds that read no column: they look at row counts or run reports. */
-const COLUMNLESS_CHECKS: ReadonlySet<string> = new Set(['row_count', 'row_count_change', 'reconciliation']);
+const COLUMNLESS_CHECKS: ReadonlySet<string> = new Set(['row_count', 'row_count_change', 'reconciliation', 'pii_scan']);
 
 /** The fields each kind of quality check needs, beyond what the schema can say. */
 function checkQualityCheck(q: QualityCheckConfig, p: string, tables: ReadonlySet<string>, factTable: string): string[] {

@@ -1,6 +1,7 @@
 import type * as arrow from 'apache-arrow';
 import type { PipelineConfig } from '@salesflow/config';
 import { DataQualityFailedError } from '@salesflow/errors';
+import { piiPolicyFromConfig } from '@salesflow/pii-scan';
 import { datasets, partitionPrefix, type Lake, type Manifest } from '@salesflow/lake';
 import { startProgress, type Logger } from '@salesflow/logging';
 import type { DatasetRef, StepContext, StepDefinition, StepResult } from '@salesflow/step';
@@ -129,6 +130,8 @@ async function checkTable(
       sampleLimit: config.quality.sample_size,
       context,
       reference: c.references && references.get(refKey(c.references.table, c.references.column)),
+      piiPolicy: c.check === 'pii_scan' ? piiPolicyFromConfig(config.mask, sourceEntityOf(config, plan.table), tableColumns) : undefined,
+      expectedRows: manifest.rows,
     }),
   );
   const collectors: ReferenceKeyCollector[] = [];
@@ -196,6 +199,13 @@ export function identityColumnsOf(config: PipelineConfig, table: string): string
   const dim = star.dimensions[table];
   if (dim) return [dim.natural_key];
   return table === 'dim_date' ? ['date_key'] : [];
+}
+
+/** The masked entity a curated table is built from (its mask rules and safe columns apply); dim_date has none. */
+export function sourceEntityOf(config: PipelineConfig, table: string): string {
+  const star = config.star_schema;
+  if (table === star.fact.table) return star.fact.source;
+  return star.dimensions[table]?.source ?? table;
 }
 
 /** The URI of a curated partition (folder), for messages and lineage. */

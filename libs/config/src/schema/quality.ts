@@ -16,12 +16,13 @@ export const QUALITY_CHECK_KINDS = [
   'row_count_change',
   'freshness',
   'reconciliation',
+  'pii_scan',
 ] as const;
 
 export const qualityCheckSchema = z.strictObject({
   table: identifier().describe('Curated table the check reads (reconciliation: the fact table)'),
   check: z.enum(QUALITY_CHECK_KINDS).describe('Kind of check'),
-  columns: z.array(identifier()).default([]).describe('Columns checked (unique: together; range, regex, accepted_values, freshness: each)'),
+  columns: z.array(identifier()).default([]).describe('Columns checked (unique: together; range, regex, accepted_values, freshness: each; pii_scan: these, or every text column when empty)'),
   references: z
     .strictObject({ table: identifier(), column: identifier() })
     .optional()

@@ -1,7 +1,9 @@
 import type { QualityCheckConfig } from '@salesflow/config';
+import type { PiiScanPolicy } from '@salesflow/pii-scan';
 import { AcceptedValuesCheck } from './accepted-values-check';
 import { FreshnessCheck } from './freshness-check';
 import { NotNullCheck } from './not-null-check';
+import { PiiScanCheck } from './pii-scan-check';
 import type { CheckOptions, CheckRunner } from './quality-check-result';
 import { RangeCheck } from './range-check';
 import { ReconciliationCheck } from './reconciliation-check';
@@ -16,6 +18,10 @@ import { UniqueCheck } from './unique-check';
 export interface CreateCheckOptions extends CheckOptions {
   /** For relationships: the keys of references.table's references.column (or why they are missing). */
   readonly reference?: ReferenceKeys;
+  /** For pii_scan: the PII contract of the table's source entity (from the mask section). */
+  readonly piiPolicy?: PiiScanPolicy;
+  /** Rows of the partition (from its manifest), so a sampling check spreads over all of it. */
+  readonly expectedRows?: number;
 }
 
 /** What the step must gather before the pass for a kind of check (checks themselves never read the lake). */
@@ -48,4 +54,10 @@ export const CHECK_KINDS: Readonly<Record<QualityCheckConfig['check'], CheckKind
   row_count_change: { create: (c, o) => new RowCountChangeCheck(c, o), needs: { previousPartition: true } },
   freshness: { create: (c, o) => new FreshnessCheck(c, o) },
   reconciliation: { create: (c, o) => new ReconciliationCheck(c, o), needs: { runReports: true } },
+  pii_scan: {
+    create: (c, o) => {
+      if (!o.piiPolicy) throw new Error(`${c.table}: pii_scan needs the PII policy of the table's source entity`);
+      return new PiiScanCheck(c, o.piiPolicy, o);
+    },
+  },
 });
