@@ -8,7 +8,7 @@ import { BadInputError, PipelineError, UsageError } from '@salesflow/errors';
 import type { Extraction, ExtractedInput, ExtractOptions, Extractor } from '../extractor';
 import { BoundaryFilter, formatCursor, keyOf, lowerBound, parseCursor, type CursorType } from '../incremental/boundary-filter';
 import { buildSelect, type SourceDialect } from './build-select';
-import { mysqlColumn, mysqlTypeCast, type MysqlField } from './mysql-types';
+import { mysqlColumn, type MysqlField } from './mysql-types';
 import { openSourceDatabase } from './open-source-database';
 import { pgColumn, pgTypeParsers, type SourceColumn } from './pg-types';
 
@@ -17,7 +17,7 @@ interface PgConn {
   query(q: QueryStream): QueryStream;
 }
 interface MysqlConn {
-  query(opts: { sql: string; values?: unknown[]; rowsAsArray: true; typeCast?: unknown }, cb?: (err: Error | null, rows: unknown, fields: MysqlField[]) => void): { stream(o?: { highWaterMark?: number }): Readable };
+  query(opts: { sql: string; values?: unknown[]; rowsAsArray: true }, cb?: (err: Error | null, rows: unknown, fields: MysqlField[]) => void): { stream(o?: { highWaterMark?: number }): Readable };
 }
 
 /** SQL errors that mean the config names something the database does not have: retrying will not help. */
@@ -171,7 +171,7 @@ export class DatabaseExtractor implements Extractor<DatabaseEntityConfig> {
     if (this.dialect === 'postgres') {
       return (conn as PgConn).query(new QueryStream(sql, binds, { batchSize: this.source.fetch_size, rowMode: 'array', types: pgTypeParsers } as never));
     }
-    return (conn as MysqlConn).query({ sql, values: binds, rowsAsArray: true, typeCast: mysqlTypeCast }).stream({ highWaterMark: Math.min(this.source.fetch_size, 1024) });
+    return (conn as MysqlConn).query({ sql, values: binds, rowsAsArray: true }).stream({ highWaterMark: Math.min(this.source.fetch_size, 1024) });
   }
 
   private wrap(e: unknown, what: string, context: Record<string, string>): unknown {

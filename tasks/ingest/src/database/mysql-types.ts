@@ -94,8 +94,3 @@ export function mysqlColumn(f: MysqlField): SourceColumn {
       return { name, kind: 'string', sourceType, convert: (v) => (typeof v === 'string' || Buffer.isBuffer(v) ? hex(v) : String(v)) };
   }
 }
-
-/** mysql2 typeCast: JSON as its text instead of a parsed object; everything else as configured on the connection. */
-export function mysqlTypeCast(field: { type: string; string(): string | null }, next: () => unknown): unknown {
-  return field.type === 'JSON' ? field.string() : next();
-}

@@ -36,6 +36,7 @@ export function openSourceDatabase(source: DatabaseSourceConfig): Knex {
   return knex({
     ...common,
     client: 'mysql2',
+    // mysql2 options knex's typing does not list (jsonStrings) pass through as they are.
     connection: {
       host: c.host,
       port: c.port ?? 3306,
@@ -48,8 +49,10 @@ export function openSourceDatabase(source: DatabaseSourceConfig): Knex {
       dateStrings: true,
       supportBigNumbers: true,
       bigNumberStrings: true,
+      // JSON as its text (MySQL's JSON type and MariaDB's JSON alias alike), not a parsed object.
+      jsonStrings: true,
       connectTimeout: 10_000,
-    },
+    } as Knex.MySql2ConnectionConfig,
     pool: { min: 0, max: 2, afterCreate: inUtc("SET time_zone = '+00:00'") },
   });
 }
