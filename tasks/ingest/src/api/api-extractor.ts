@@ -66,7 +66,7 @@ export class ApiExtractor implements Extractor<ApiEntityConfig> {
                   fix: `point ${key}.incremental.cursor_field at the record's change time`,
                 });
               }
-              if (!filter.accept(keyOf(inc.primary_key.map((k) => flat[k] ?? null)), Number.isNaN(ms) ? null : ms)) continue;
+              if (!filter.accept(Number.isNaN(ms) ? null : ms, () => keyOf(inc.primary_key.map((k) => flat[k] ?? null)))) continue;
             }
             for (const k of Object.keys(flat)) {
               if (!known.has(k)) {

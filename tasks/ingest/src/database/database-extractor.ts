@@ -114,8 +114,7 @@ export class DatabaseExtractor implements Extractor<DatabaseEntityConfig> {
               }
             }
             if (filter) {
-              const k = keyOf(keyAt.map((i) => raw[i]));
-              if (!filter.accept(k, raw[cursorAt] as number | bigint | null)) continue;
+              if (!filter.accept(raw[cursorAt] as number | bigint | null, () => keyOf(keyAt.map((i) => raw[i])))) continue;
             }
             builder.appendRow(raw);
             rows++;

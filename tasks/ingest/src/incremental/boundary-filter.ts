@@ -36,12 +36,8 @@ export function parseCursor(type: CursorType, text: string): number | bigint {
 
 /** Lower bound of the next read: the watermark minus the lookback (seconds for times, units for integers). */
 export function lowerBound(type: CursorType, watermark: number | bigint, lookback: number): number | bigint {
-  if (type === 'int') return BigInt(watermark) - BigInt(Math.ceil(lookback));
+  if (type === 'int') return typeof watermark === 'bigint' ? watermark - BigInt(Math.ceil(lookback)) : watermark - Math.ceil(lookback);
   return Number(watermark) - lookback * 1000;
-}
-
-function greater(a: number | bigint, b: number | bigint): boolean {
-  return typeof a === typeof b ? a > b : BigInt(a) > BigInt(b);
 }
 
 /**
@@ -53,8 +49,12 @@ function greater(a: number | bigint, b: number | bigint): boolean {
  */
 export class BoundaryFilter {
   private readonly seen: ReadonlySet<string>;
+  /** The previous watermark: only rows at or below it can have been loaded before. */
+  private readonly previousMax?: number | bigint;
   private max?: number | bigint;
-  /** Key@cursor of rows at or above max - lookback seen so far; pruned as max grows. */
+  /** max - lookback, kept in step with max. */
+  private floor?: number | bigint;
+  /** Key@cursor of rows at or above floor seen so far; pruned as max grows. */
   private window = new Map<string, number | bigint>();
   private pruneAt = 65_536;
   dropped = 0;
@@ -66,55 +66,73 @@ export class BoundaryFilter {
     previous?: Pick<WatermarkState, 'watermark' | 'boundary'>,
   ) {
     this.seen = new Set(previous?.boundary ?? []);
-    if (previous) this.max = parseCursor(type, previous.watermark);
+    if (previous) {
+      this.previousMax = comparable(parseCursor(type, previous.watermark));
+      this.raise(this.previousMax);
+    }
   }
 
-  /** Whether to load a row with this key and cursor value (null cursors are always loaded and never advance the watermark). */
-  accept(key: string, cursor: number | bigint | null | undefined): boolean {
-    if (cursor === null || cursor === undefined) {
+  /**
+   * Whether to load a row with this cursor value; `key` gives its primary key text and is called
+   * only for rows near the watermark. Null cursors are always loaded and never move the watermark.
+   */
+  accept(cursorValue: number | bigint | null | undefined, key: () => string): boolean {
+    if (cursorValue === null || cursorValue === undefined) {
       this.accepted++;
       return true;
     }
-    const id = `${key}@${formatCursor(this.type, cursor)}`;
-    if (this.seen.has(id)) {
+    const cursor = comparable(cursorValue);
+    if (this.max === undefined || cursor > this.max) this.raise(cursor);
+    const inWindow = !(this.floor! > cursor);
+    const maybeSeen = this.previousMax !== undefined && !(cursor > this.previousMax) && this.seen.size > 0;
+    if (!inWindow && !maybeSeen) {
+      this.accepted++;
+      return true;
+    }
+    const id = `${key()}@${formatCursor(this.type, cursor)}`;
+    if (inWindow) this.remember(id, cursor);
+    if (maybeSeen && this.seen.has(id)) {
       this.dropped++;
-      this.remember(id, cursor);
       return false;
     }
     this.accepted++;
-    this.remember(id, cursor);
     return true;
   }
 
+  private raise(cursor: number | bigint): void {
+    this.max = cursor;
+    this.floor = comparable(lowerBound(this.type, cursor, this.lookback));
+  }
+
   private remember(id: string, cursor: number | bigint): void {
-    if (this.max === undefined || greater(cursor, this.max)) this.max = cursor;
-    const floor = lowerBound(this.type, this.max, this.lookback);
-    if (greater(floor, cursor)) return;
     this.window.set(id, cursor);
     if (this.window.size >= this.pruneAt) {
-      this.prune(floor);
+      this.prune();
       this.pruneAt = Math.max(65_536, this.window.size * 2);
     }
   }
 
-  private prune(floor: number | bigint): void {
-    for (const [id, c] of this.window) if (greater(floor, c)) this.window.delete(id);
+  private prune(): void {
+    for (const [id, c] of this.window) if (this.floor! > c) this.window.delete(id);
   }
 
   /** The state to keep after this read, or undefined when no row ever had a cursor value. */
   next(cursor: string): WatermarkState | undefined {
     if (this.max === undefined) return undefined;
-    this.prune(lowerBound(this.type, this.max, this.lookback));
+    this.prune();
     // Boundary rows of the previous run still inside the window stay remembered, even when this run did not re-read them.
     const boundary = new Set(this.window.keys());
-    const floor = lowerBound(this.type, this.max, this.lookback);
     for (const id of this.seen) {
-      const at = id.lastIndexOf('@');
-      const c = parseCursor(this.type, id.slice(at + 1));
-      if (!greater(floor, c)) boundary.add(id);
+      const c = comparable(parseCursor(this.type, id.slice(id.lastIndexOf('@') + 1)));
+      if (!(this.floor! > c)) boundary.add(id);
     }
     return { cursor, cursor_type: this.type, watermark: formatCursor(this.type, this.max), boundary: [...boundary].sort() };
   }
+}
+
+/** Integers as numbers while they are exact, so comparisons stay on one JS type; beyond 2^53 as bigint. */
+function comparable(v: number | bigint): number | bigint {
+  return typeof v === 'bigint' && v <= 9007199254740991n && v >= -9007199254740991n ? Number(v) : v;
 }
 
 /** A stable text key of primary key values (bigints as decimal text). */
