@@ -1,7 +1,6 @@
 import type { Readable } from 'node:stream';
 import type * as arrow from 'apache-arrow';
 import type { Knex } from 'knex';
-import QueryStream from 'pg-query-stream';
 import { BatchBuilder } from '@salesflow/batches';
 import type { DatabaseEntityConfig, DatabaseSourceConfig } from '@salesflow/config';
 import { BadInputError, PipelineError, UsageError } from '@salesflow/errors';
@@ -12,12 +11,28 @@ import { mysqlColumn, type MysqlField } from './mysql-types';
 import { openSourceDatabase } from './open-source-database';
 import { pgColumn, pgTypeParsers, type SourceColumn } from './pg-types';
 
+/** pg-cursor (no type declarations of its own): a server-side portal read n rows at a time. */
+interface PgCursor {
+  read(n: number): Promise<unknown[][]>;
+  close(): Promise<void>;
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const Cursor = require('pg-cursor') as new (text: string, values: unknown[], config: { rowMode: 'array'; types: typeof pgTypeParsers }) => PgCursor;
+
 interface PgConn {
   query(q: { text: string; rowMode: 'array'; types: typeof pgTypeParsers }): Promise<{ fields: { name: string; dataTypeID: number }[] }>;
-  query(q: QueryStream): QueryStream;
+  query(q: PgCursor): PgCursor;
+}
+interface MysqlQuery {
+  on(event: 'result', cb: (row: unknown[]) => void): MysqlQuery;
+  on(event: 'error', cb: (err: Error) => void): MysqlQuery;
+  on(event: 'end', cb: () => void): MysqlQuery;
 }
 interface MysqlConn {
-  query(opts: { sql: string; values?: unknown[]; rowsAsArray: true }, cb?: (err: Error | null, rows: unknown, fields: MysqlField[]) => void): { stream(o?: { highWaterMark?: number }): Readable };
+  query(opts: { sql: string; values?: unknown[]; rowsAsArray: true }, cb?: (err: Error | null, rows: unknown, fields: MysqlField[]) => void): MysqlQuery & { stream(o?: { highWaterMark?: number }): Readable };
+  pause(): void;
+  resume(): void;
+  destroy(): void;
 }
 
 /** SQL errors that mean the config names something the database does not have: retrying will not help. */
@@ -91,41 +106,44 @@ export class DatabaseExtractor implements Extractor<DatabaseEntityConfig> {
       const builder = new BatchBuilder(columns.map((c) => ({ name: c.name, kind: c.kind })));
       const inputs: ExtractedInput[] = [];
       const uri = this.uriOf(entity);
-      const rowsStream = this.stream(conn, select.sql, binds);
+      const chunks = this.readChunks(conn, select.sql, binds);
       const converters = columns.map((c) => c.convert);
       const hasConverters = converters.some(Boolean);
       const batchSize = opts.batchSize;
       const self = this;
+      /** Turns driver values into lake values in place; a value the lake cannot hold fails naming column and row. */
+      const convert = (raw: unknown[], row: number) => {
+        for (let i = 0; i < raw.length; i++) {
+          if (raw[i] === null || !converters[i]) continue;
+          try {
+            raw[i] = converters[i]!(raw[i]);
+          } catch (e) {
+            throw new BadInputError(`${uri}: column ${columns[i]!.name}, row ${row} of the read: ${(e as Error).message}`, {
+              context: { ...context, column: columns[i]!.name },
+              fix: `correct the value at the source, or read the column through a query that casts it (${key}.query)`,
+            });
+          }
+        }
+      };
       async function* batches(): AsyncGenerator<arrow.RecordBatch> {
         let rows = 0;
         try {
-          for await (const raw of rowsStream as AsyncIterable<unknown[]>) {
-            if (hasConverters) {
-              for (let i = 0; i < raw.length; i++) {
-                if (raw[i] === null || !converters[i]) continue;
-                try {
-                  raw[i] = converters[i]!(raw[i]);
-                } catch (e) {
-                  throw new BadInputError(`${uri}: column ${columns[i]!.name}, row ${rows + 1} of the read: ${(e as Error).message}`, {
-                    context: { ...context, column: columns[i]!.name },
-                    fix: `correct the value at the source, or read the column through a query that casts it (${key}.query)`,
-                  });
-                }
-              }
+          for await (const chunk of chunks) {
+            for (const raw of chunk) {
+              if (hasConverters) convert(raw, rows + 1);
+              if (filter && !filter.accept(raw[cursorAt] as number | bigint | null, () => keyOf(keyAt.map((i) => raw[i])))) continue;
+              builder.appendRow(raw);
+              rows++;
+              if (builder.length >= batchSize) yield builder.finish();
             }
-            if (filter) {
-              if (!filter.accept(raw[cursorAt] as number | bigint | null, () => keyOf(keyAt.map((i) => raw[i])))) continue;
-            }
-            builder.appendRow(raw);
-            rows++;
-            if (builder.length >= batchSize) yield builder.finish();
           }
           if (builder.length > 0) yield builder.finish();
           inputs.push({ uri, rows });
         } catch (e) {
           throw self.wrap(e, `reading ${uri}`, context);
         } finally {
-          rowsStream.destroy();
+          // Ends the read (closes the cursor, or drops a MySQL connection mid-result) when the consumer stops early.
+          await chunks.return(undefined).catch(() => undefined);
           await release();
         }
       }
@@ -166,11 +184,74 @@ export class DatabaseExtractor implements Extractor<DatabaseEntityConfig> {
     }
   }
 
-  private stream(conn: unknown, sql: string, binds: unknown[]): Readable {
+  /**
+   * The rows of a SELECT in chunks of about fetch_size, as arrays in column order. PostgreSQL:
+   * a server-side cursor, the next chunk asked for while this one is processed. MySQL: the
+   * streamed result set, the connection paused while a chunk is processed, so memory holds one
+   * or two chunks whatever the table size.
+   */
+  private async *readChunks(conn: unknown, sql: string, binds: unknown[]): AsyncGenerator<unknown[][]> {
+    const size = this.source.fetch_size;
     if (this.dialect === 'postgres') {
-      return (conn as PgConn).query(new QueryStream(sql, binds, { batchSize: this.source.fetch_size, rowMode: 'array', types: pgTypeParsers } as never));
+      const cursor = (conn as PgConn).query(new Cursor(sql, binds, { rowMode: 'array', types: pgTypeParsers }));
+      try {
+        let next = cursor.read(size);
+        for (;;) {
+          const rows = await next;
+          if (rows.length === 0) return;
+          next = rows.length < size ? Promise.resolve([]) : cursor.read(size);
+          // A failure of the read ahead surfaces when it is awaited, not as an unhandled rejection.
+          next.catch(() => undefined);
+          yield rows;
+        }
+      } finally {
+        await cursor.close().catch(() => undefined);
+      }
     }
-    return (conn as MysqlConn).query({ sql, values: binds, rowsAsArray: true }).stream({ highWaterMark: Math.min(this.source.fetch_size, 1024) });
+    const c = conn as MysqlConn;
+    let chunk: unknown[][] = [];
+    let done = false;
+    let failure: Error | undefined;
+    let wake: (() => void) | undefined;
+    const signal = () => {
+      wake?.();
+      wake = undefined;
+    };
+    c.query({ sql, values: binds, rowsAsArray: true })
+      .on('result', (row) => {
+        chunk.push(row);
+        if (chunk.length >= size) {
+          c.pause();
+          signal();
+        }
+      })
+      .on('error', (e) => {
+        failure = e;
+        signal();
+      })
+      .on('end', () => {
+        done = true;
+        signal();
+      });
+    let finished = false;
+    try {
+      for (;;) {
+        if (!failure && !done && chunk.length < size) await new Promise<void>((r) => (wake = r));
+        if (failure) throw failure;
+        if (chunk.length) {
+          const out = chunk;
+          chunk = [];
+          if (!done) c.resume();
+          yield out;
+        } else if (done) {
+          finished = true;
+          return;
+        }
+      }
+    } finally {
+      // Stopped before the end of the result: the only way to stop MySQL sending it is to drop the connection.
+      if (!finished && !failure) c.destroy();
+    }
   }
 
   private wrap(e: unknown, what: string, context: Record<string, string>): unknown {
