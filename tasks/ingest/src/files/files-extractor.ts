@@ -32,10 +32,15 @@ export class FilesExtractor implements Extractor<FileEntityConfig> {
   async extract(entity: FileEntityConfig, opts: ExtractOptions): Promise<Extraction> {
     const known = opts.start?.files ?? {};
     // A file counts as ingested by its URI and modification time: one landed again (rewritten) is read again.
-    const files = (await this.match(entity)).filter((f) => !entity.new_files_only || known[f.uri] !== f.info.modified.toISOString());
+    const matched = await this.match(entity);
+    const files = matched.filter((f) => !entity.new_files_only || known[f.uri] !== f.info.modified.toISOString());
     const inputs: ExtractedInput[] = [];
+    // The state lists the files still there (ingested before, or now): it stays as long as the listing, not the history.
     const outcome = entity.new_files_only
-      ? () => ({ position: { files: { ...known, ...Object.fromEntries(inputs.map((i) => [i.uri, i.modified ?? ''])) } }, dropped: 0 })
+      ? () => ({
+          position: { files: Object.fromEntries([...matched.filter((f) => known[f.uri] !== undefined).map((f) => [f.uri, known[f.uri]!]), ...inputs.map((i) => [i.uri, i.modified ?? ''])]) },
+          dropped: 0,
+        })
       : undefined;
     if (files.length === 0) {
       return { schema: new BatchBuilder(this.lineageColumns()).schema, batches: (async function* () {})(), inputs, planned: 0, outcome };
