@@ -1,4 +1,4 @@
-import type { SourceColumn } from './pg-types';
+import { parseCommonTimestamp, type SourceColumn } from './pg-types';
 
 /** mysql2 column metadata (a FieldPacket) as far as the mapping needs it. */
 export interface MysqlField {
@@ -42,6 +42,8 @@ const DT = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}):(\d{2})(\.\d+)?)?$/;
 
 /** Milliseconds (UTC) of MySQL DATE/DATETIME/TIMESTAMP text; the session runs in UTC. */
 export function parseMysqlDateTime(text: string): number {
+  const fast = text.length >= 19 && !text.startsWith('0000') ? parseCommonTimestamp(text) : undefined;
+  if (fast !== undefined) return fast;
   const m = DT.exec(text);
   if (!m || m[1] === '0000') throw new Error(`date/time "${text}" cannot be stored in the lake (zero dates are not supported)`);
   const ms = m[7] ? Math.trunc(Number(m[7]) * 1000) : 0;

@@ -98,7 +98,7 @@ const two = (text: string, i: number) => digit(text, i) * 10 + digit(text, i + 1
  * read by character codes: about five times faster than the regular expression, which matters
  * at millions of rows. Anything else returns undefined and takes the general path.
  */
-function parseCommonTimestamp(text: string): number | undefined {
+export function parseCommonTimestamp(text: string): number | undefined {
   const n = text.length;
   if (n < 19 || text.charCodeAt(4) !== 45 || text.charCodeAt(10) !== 32 || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return undefined;
   let i = 19;
