@@ -4,11 +4,12 @@
  * folders are made per test with a random name.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { ExitCode } from '@salesflow/errors';
 import { datasets } from '@salesflow/lake';
 import { runIngest } from '../../tasks/ingest/src';
 import { configWith, readRaw, stepContext, tempLake } from '../../tasks/ingest/src/ingest-fixture.test-util';
@@ -41,6 +42,18 @@ it('reads only new or rewritten files of a local folder; a re-run repeats its ds
   expect(quiet).toMatchObject({ rowsOut: 0, metrics: expect.objectContaining({ skipped: ['sales'] }) });
 
   expect((await runIngest(stepContext(config, lake, 'drop', '2026-11-26', true))).rowsOut).toBe(4);
+});
+
+it('still fails a required entity when no file exists, whatever was ingested before', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'landing-'));
+  mkdirSync(path.join(dir, 'dt=2026-11-24'));
+  writeFileSync(path.join(dir, 'dt=2026-11-24', 'sales_1.csv'), 'id,amount\n1,10\n');
+  const config = configWith([{ name: 'daily', kind: 'files', path: `${dir}/dt={ds}`, entities: [{ name: 'sales', pattern: 'sales_*.csv' }] }]);
+  expect(config.sources[1]!.entities[0]).toMatchObject({ new_files_only: true });
+  const lake = tempLake();
+  expect((await runIngest(stepContext(config, lake, 'daily', '2026-11-24'))).rowsOut).toBe(1);
+  mkdirSync(path.join(dir, 'dt=2026-11-25'));
+  await expect(runIngest(stepContext(config, lake, 'daily', '2026-11-25'))).rejects.toMatchObject({ exitCode: ExitCode.badInput, message: expect.stringContaining('No file matches') });
 });
 
 it('does the same under an s3:// prefix, matching by glob, gzip included', async () => {

@@ -22,6 +22,8 @@ export interface Extraction {
   readonly batches: AsyncIterable<arrow.RecordBatch>;
   /** How many inputs (files, tables, endpoints) will be read; known before draining. */
   readonly planned: number;
+  /** How many inputs exist, read or not (files already ingested are found but not planned); default planned. */
+  readonly found?: number;
   /** Filled while batches are drained. */
   readonly inputs: ExtractedInput[];
   /** Called after draining, for incremental entities; undefined for full loads. */

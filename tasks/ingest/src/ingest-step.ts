@@ -69,7 +69,8 @@ export async function runIngest(ctx: StepContext): Promise<StepResult> {
       const state = isIncremental(entity) ? await readEntityState(ctx.lake, source.name, entity.name) : undefined;
       const start = startPosition(state, ctx.ds, ctx.fullRefresh === true);
       const extraction = await extractor.extract(entity, { batchSize, start });
-      if (extraction.planned === 0 && 'required' in entity && entity.required && !(start?.files && Object.keys(start.files).length)) {
+      // A required entity needs files to exist; files that exist but were all ingested before are simply nothing new.
+      if ((extraction.found ?? extraction.planned) === 0 && 'required' in entity && entity.required) {
         throw new BadInputError(`No file matches "${'pattern' in entity ? entity.pattern : ''}" under ${'path' in source ? source.path : ''} for entity ${entity.name}`, {
           context: { source: source.name, entity: entity.name },
           fix: `land the files there, correct the pattern, or set required: false on the entity`,

@@ -15,8 +15,8 @@ export const fileEntitySchema = z.strictObject({
   csv: csvOptionsSchema.default({ delimiter: ',', quote: '"', header: true, encoding: 'utf8' }).describe('CSV parsing options'),
   required: bool().default(true).describe('Fail (exit 4) when no file matches; otherwise the entity is skipped'),
   new_files_only: bool()
-    .default(false)
-    .describe('Read only files not ingested before (name and modification time, kept in _state/<source>/<entity>.json); --full-refresh reads them all again'),
+    .default(true)
+    .describe('Read only files not ingested before (by URI and modification time, kept in _state/<source>/<entity>.json); --full-refresh reads them all again; false reads every matching file on every run'),
 });
 
 export const filesSourceSchema = z.strictObject({

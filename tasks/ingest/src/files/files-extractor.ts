@@ -43,7 +43,7 @@ export class FilesExtractor implements Extractor<FileEntityConfig> {
         })
       : undefined;
     if (files.length === 0) {
-      return { schema: new BatchBuilder(this.lineageColumns()).schema, batches: (async function* () {})(), inputs, planned: 0, outcome };
+      return { schema: new BatchBuilder(this.lineageColumns()).schema, batches: (async function* () {})(), inputs, planned: 0, found: matched.length, outcome };
     }
     const formats = new Set(files.map((f) => f.format));
     if (formats.has('parquet') && formats.size > 1) {
@@ -52,7 +52,7 @@ export class FilesExtractor implements Extractor<FileEntityConfig> {
       });
     }
     const extraction = formats.has('parquet') ? await this.extractParquet(files, opts.batchSize, inputs) : await this.extractText(entity, files, opts.batchSize, inputs);
-    return { ...extraction, outcome };
+    return { ...extraction, found: matched.length, outcome };
   }
 
   private lineageColumns(): ColumnDef[] {
