@@ -1,6 +1,7 @@
 import got, { HTTPError, RequestError, type Got, type Response } from 'got';
 import type { ApiSourceConfig } from '@salesflow/config';
 import { registerSecret } from '@salesflow/logging';
+import { parseExactJson } from '../files/exact-json';
 import { ApiRequestFailedError } from './api-request-error';
 
 /** Statuses worth retrying: throttling and server-side failures. */
@@ -89,9 +90,15 @@ export class ApiClient {
     if (a.type === 'api_key' && a.in === 'query') url.searchParams.set(a.name, a.value);
     for (let refreshed = false; ; refreshed = true) {
       try {
-        const res: Response<unknown> = await this.http.get(url, { headers: await this.authHeaders(), responseType: 'json', ...(a.type === 'basic' ? { username: a.username, password: a.password } : {}) });
-        return { url: this.safeUrl(res.url), body: res.body, headers: res.headers };
+        const res: Response<string> = await this.http.get(url, { headers: await this.authHeaders(), responseType: 'text', ...(a.type === 'basic' ? { username: a.username, password: a.password } : {}) });
+        const safe = this.safeUrl(res.url);
+        // Parsed keeping every number's digits: JSON.parse would turn 12345678901234567891 into 12345678901234567000.
+        const body = await parseExactJson(res.body).catch((e: Error) => {
+          throw new ApiRequestFailedError(safe, res.statusCode, `the body is not JSON: ${e.message}`, { retryable: false, fix: 'check the entity path: it must return JSON', source: this.source.name, entity: this.entity });
+        });
+        return { url: safe, body, headers: res.headers };
       } catch (e) {
+        if (e instanceof ApiRequestFailedError) throw e;
         // An OAuth2 token can be revoked or expire early: fetch a new one once before giving up.
         if (a.type === 'oauth2_client_credentials' && !refreshed && e instanceof HTTPError && e.response.statusCode === 401) {
           this.token = undefined;

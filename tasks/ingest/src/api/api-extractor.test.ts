@@ -185,6 +185,23 @@ describe('ApiExtractor failures', () => {
     expect(err.fix).toMatch(/credentials/);
   });
 
+  it('keeps every digit of numbers, nested ones too', async () => {
+    const api = await serve((_req, _url, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('[{"id": 12345678901234567891, "price": 1.50, "o": {"n": 9007199254740993, "deep": {"x": 0.10}}, "list": [1.0, 2]}]');
+    });
+    const { rows } = await extractAll(source(api.base, {}, {}));
+    expect(rows).toEqual([{ id: '12345678901234567891', price: '1.50', o_n: '9007199254740993', o_deep: '{"x":0.10}', list: '[1.0,2]' }]);
+  });
+
+  it('fails on a body that is not JSON with exit 2, naming the URL', async () => {
+    const api = await serve((_req, _url, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html>login</html>');
+    });
+    await expect(extractAll(source(api.base, {}, {}))).rejects.toMatchObject({ exitCode: ExitCode.usage, message: expect.stringMatching(/\/v1\/stock returned 200: the body is not JSON/) });
+  });
+
   it('fails when the records path is not an array, naming it', async () => {
     const api = await serve((_req, _url, res) => json(res, 200, { data: { items: { sku: 1 } } }));
     await expect(extractAll(source(api.base, {}, { records_path: 'data.items' }))).rejects.toMatchObject({ exitCode: ExitCode.badInput, message: expect.stringContaining('"data.items" is not an array') });

@@ -9,6 +9,7 @@ import { BatchBuilder, type ColumnDef } from '@salesflow/batches';
 import type { ApiEntityConfig, ApiSourceConfig } from '@salesflow/config';
 import { BadInputError } from '@salesflow/errors';
 import type { Extraction, ExtractedInput, ExtractOptions, Extractor } from '../extractor';
+import { RawNumber } from '../files/exact-json';
 import { toRawText } from '../files/raw-value';
 import { BoundaryFilter, formatCursor, keyOf, lowerBound, parseCursor } from '../incremental/boundary-filter';
 import { ApiClient, type ApiResponse } from './api-client';
@@ -128,7 +129,7 @@ export class ApiExtractor implements Extractor<ApiEntityConfig> {
         });
       }
       return records.map((r, i) => {
-        if (!r || typeof r !== 'object' || Array.isArray(r)) {
+        if (!r || typeof r !== 'object' || Array.isArray(r) || r instanceof RawNumber) {
           throw new BadInputError(`${response.url}: record ${i + 1} is not an object`, { context: { source: this.source.name, entity: entity.name }, fix: 'check records_path' });
         }
         return r as Record<string, unknown>;

@@ -1,14 +1,17 @@
+import { RawNumber, stringifyExact } from '../files/exact-json';
+
 /**
  * A JSON record as flat columns: nested objects become parent_child columns down to `depth`
- * levels; deeper objects and every array stay JSON text. Scalars are kept as they are. Pure.
+ * levels; deeper objects and every array stay JSON text. Numbers (RawNumber) become their exact
+ * source text; other scalars are kept as they are. Pure.
  */
 export function flattenRecord(record: Readonly<Record<string, unknown>>, depth: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const walk = (obj: Readonly<Record<string, unknown>>, prefix: string, level: number) => {
     for (const [k, v] of Object.entries(obj)) {
       const name = prefix ? `${prefix}_${k}` : k;
-      if (v !== null && typeof v === 'object' && !Array.isArray(v) && level < depth) walk(v as Record<string, unknown>, name, level + 1);
-      else out[name] = v !== null && typeof v === 'object' ? JSON.stringify(v) : v;
+      if (v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof RawNumber) && level < depth) walk(v as Record<string, unknown>, name, level + 1);
+      else out[name] = v instanceof RawNumber ? v.text : v !== null && typeof v === 'object' ? stringifyExact(v) : v;
     }
   };
   walk(record, '', 0);
@@ -23,7 +26,7 @@ export function valueAt(body: unknown, path: string): unknown {
     if (v === null || typeof v !== 'object') return undefined;
     v = (v as Record<string, unknown>)[part];
   }
-  return v;
+  return v instanceof RawNumber ? v.text : v;
 }
 
 /** The rel="next" URL of an RFC 8288 Link header, or undefined. */
