@@ -1,5 +1,5 @@
 import { columnGlobRegExp, isColumnGlob } from './schema/mask';
-import { pipelineConfigSchema, type PipelineConfig, type QualityCheckConfig, type StandardizeEntityConfig } from './pipeline-config';
+import { pipelineConfigSchema, type PipelineConfig, type QualityCheckConfig, type SourceConfig, type StandardizeEntityConfig } from './pipeline-config';
 
 export interface ValidationResult {
   readonly config?: PipelineConfig;
@@ -27,6 +27,7 @@ export function validateConfig(raw: unknown): ValidationResult {
     if (sourceNames.has(s.name)) errors.push(`sources.${i}.name: duplicate source name "${s.name}"`);
     sourceNames.add(s.name);
   });
+  c.sources.forEach((s, i) => errors.push(...checkSourceEntities(s, `sources.${i}`)));
   const landed = new Map<string, string>(); // entity -> source
   for (const s of c.sources) for (const e of s.entities) landed.set(`${s.name}/${e.name}`, s.name);
   for (const [name, e] of Object.entries(c.standardize.entities)) {
@@ -113,6 +114,29 @@ function checkQualityCheck(q: QualityCheckConfig, p: string, tables: ReadonlySet
     case 'reconciliation':
       if (q.table !== factTable) errors.push(`${p}.table: reconciliation follows the rows into the fact table; set it to "${factTable}"`);
       break;
+  }
+  return errors;
+}
+
+/** Entity-level rules of a source the schema alone cannot say. Pure. */
+function checkSourceEntities(s: SourceConfig, path: string): string[] {
+  const errors: string[] = [];
+  const names = new Set<string>();
+  s.entities.forEach((e, j) => {
+    if (names.has(e.name)) errors.push(`${path}.entities.${j}.name: duplicate entity name "${e.name}" in source ${s.name}`);
+    names.add(e.name);
+  });
+  if (s.kind === 'database') {
+    s.entities.forEach((e, j) => {
+      const p = `${path}.entities.${j}`;
+      if (Boolean(e.table) === Boolean(e.query)) errors.push(`${p}: give either table or query`);
+      if (e.query && (e.columns || e.schema)) errors.push(`${p}: columns and schema go with table, not query`);
+      if (e.query && !/^\s*(select|with)\b/i.test(e.query)) errors.push(`${p}.query: must be one SELECT (or WITH ... SELECT) statement`);
+      if (e.query && /;\s*\S/.test(e.query)) errors.push(`${p}.query: must be a single statement (no ";" followed by more SQL)`);
+      if (e.cursor_column && !e.primary_key?.length) errors.push(`${p}.primary_key: required with cursor_column, to drop rows already loaded at the watermark`);
+      if (e.columns && e.cursor_column && !e.columns.includes(e.cursor_column)) errors.push(`${p}.columns: must include the cursor_column "${e.cursor_column}"`);
+      for (const k of e.primary_key ?? []) if (e.columns && !e.columns.includes(k)) errors.push(`${p}.columns: must include the primary_key column "${k}"`);
+    });
   }
   return errors;
 }

@@ -1,4 +1,5 @@
 import type * as arrow from 'apache-arrow';
+import type { IncrementalPosition } from './incremental/entity-state';
 
 /** One unit of input an extractor reads (a file, a table, an API endpoint), recorded in the manifest. */
 export interface ExtractedInput {
@@ -8,6 +9,12 @@ export interface ExtractedInput {
   readonly modified?: string;
 }
 
+/** What an extraction leaves once drained: where the next incremental run starts, and rows dropped as already loaded. */
+export interface ExtractionOutcome {
+  readonly position?: IncrementalPosition;
+  readonly dropped: number;
+}
+
 /** What an extractor produced for one entity: batches to land and, once drained, what it read. */
 export interface Extraction {
   /** Schema of every batch; also the schema of an empty partition. */
@@ -15,15 +22,27 @@ export interface Extraction {
   readonly batches: AsyncIterable<arrow.RecordBatch>;
   /** How many inputs (files, tables, endpoints) will be read; known before draining. */
   readonly planned: number;
+  /** How many inputs exist, read or not (files already ingested are found but not planned); default planned. */
+  readonly found?: number;
   /** Filled while batches are drained. */
   readonly inputs: ExtractedInput[];
+  /** Called after draining, for incremental entities; undefined for full loads. */
+  readonly outcome?: () => ExtractionOutcome;
+}
+
+export interface ExtractOptions {
+  readonly batchSize: number;
+  /** Where an incremental read starts; undefined on a first run or with --full-refresh. */
+  readonly start?: IncrementalPosition;
 }
 
 /**
- * A source kind (files today; databases and APIs plug in here): for one configured entity it
- * streams record batches bounded by batchSize, never the whole entity in memory.
+ * A source kind (files, database, api): for one configured entity it streams record batches
+ * bounded by batchSize, never the whole entity in memory.
  */
 export interface Extractor<EntityConfig> {
   readonly kind: 'files' | 'database' | 'api';
-  extract(entity: EntityConfig, opts: { readonly batchSize: number }): Promise<Extraction>;
+  extract(entity: EntityConfig, opts: ExtractOptions): Promise<Extraction>;
+  /** Releases connections; called once every entity is done. */
+  close?(): Promise<void>;
 }

@@ -1,10 +1,18 @@
-import type { FilesSourceConfig, PipelineConfig } from '@salesflow/config';
+import type { ApiSourceConfig, DatabaseSourceConfig, FilesSourceConfig, PipelineConfig, SourceConfig } from '@salesflow/config';
+import { columnsOf } from '@salesflow/batches';
 import { BadInputError, UsageError } from '@salesflow/errors';
 import { datasets, openStorage } from '@salesflow/lake';
 import { startProgress } from '@salesflow/logging';
 import type { DatasetRef, StepContext, StepDefinition, StepResult } from '@salesflow/step';
+import { ApiExtractor } from './api/api-extractor';
+import { DatabaseExtractor } from './database/database-extractor';
+import type { Extraction, Extractor } from './extractor';
 import { sourceForDs } from './files/expand-ds';
 import { FilesExtractor } from './files/files-extractor';
+import { readEntityState, startPosition, writeEntityState } from './incremental/entity-state';
+import { diffSchemas, type SchemaChanges } from './schema-changes';
+
+type AnyEntity = SourceConfig['entities'][number];
 
 function filesExtractor(config: PipelineConfig, source: FilesSourceConfig, path: string): FilesExtractor {
   const s3 = config.lake.s3;
@@ -18,64 +26,137 @@ function filesExtractor(config: PipelineConfig, source: FilesSourceConfig, path:
   return new FilesExtractor(storage, `sources.${config.sources.indexOf(source)}`);
 }
 
-/** Lands every entity of one source in raw/<kind>/<source>/<entity>/dt=<ds>/ as Parquet, each committed by its manifest. */
+/** The extractor of a source's kind, and the source as this ds reads it. */
+function openExtractor(config: PipelineConfig, configured: SourceConfig, ds: string): { source: SourceConfig; extractor: Extractor<AnyEntity> } {
+  const configPath = `sources.${config.sources.indexOf(configured)}`;
+  switch (configured.kind) {
+    case 'files': {
+      const source = sourceForDs(configured, ds);
+      return { source, extractor: filesExtractor(config, configured, source.path) as Extractor<AnyEntity> };
+    }
+    case 'database':
+      return { source: configured, extractor: new DatabaseExtractor(configured as DatabaseSourceConfig, configPath) as Extractor<AnyEntity> };
+    case 'api':
+      return { source: configured, extractor: new ApiExtractor(configured as ApiSourceConfig, configPath) as Extractor<AnyEntity> };
+  }
+}
+
+/** Whether an entity keeps state between runs (a cursor, or new-files-only). */
+function isIncremental(entity: AnyEntity): boolean {
+  return ('cursor_column' in entity && Boolean(entity.cursor_column)) || ('incremental' in entity && Boolean(entity.incremental)) || ('new_files_only' in entity && entity.new_files_only === true);
+}
+
+/**
+ * Lands every entity of one source in raw/<kind>/<source>/<entity>/dt=<ds>/ as Parquet, each
+ * committed by its manifest. Incremental entities start where the last run ended (or, when ds is
+ * re-run, where that ds's run started, so a re-run lands the same rows) and keep their new
+ * watermark in _state/<source>/<entity>.json only after the partition is committed.
+ */
 export async function runIngest(ctx: StepContext): Promise<StepResult> {
   const configured = ctx.config.sources.find((s) => s.name === ctx.source);
   if (!configured) throw new UsageError(`--source ${ctx.source} is not configured`, { fix: 'pass a name from the config sources' });
-  const source = sourceForDs(configured, ctx.ds);
-  const extractor = filesExtractor(ctx.config, configured, source.path);
+  const { source, extractor } = openExtractor(ctx.config, configured, ctx.ds);
   const batchSize = ctx.config.lake.row_group_size;
   const inputs: DatasetRef[] = [];
   const outputs: DatasetRef[] = [];
   const skipped: string[] = [];
+  const watermarks: Record<string, { before: string | null; after: string | null }> = {};
+  const schemaChanges: Record<string, SchemaChanges> = {};
   let rows = 0;
-  // Every entity is matched before anything is written, so a missing required file fails the
-  // run without landing some entities of the source and not others.
-  const extractions = [];
-  for (const entity of source.entities) {
-    const extraction = await extractor.extract(entity, { batchSize });
-    if (extraction.planned === 0 && entity.required) {
-      throw new BadInputError(`No file matches "${entity.pattern}" under ${source.path} for entity ${entity.name}`, {
-        context: { source: source.name, entity: entity.name },
-        fix: `land the files there, correct the pattern, or set required: false on the entity`,
-      });
-    }
-    extractions.push({ entity, extraction });
-  }
-  for (const { entity, extraction } of extractions) {
-    const log = ctx.log.child({ entity: entity.name });
-    const dataset = datasets.raw(extractor.kind, source.name, entity.name);
-    const writer = ctx.lake.openPartition({ dataset, ds: ctx.ds, step: ctx.step, runId: ctx.runId, schema: extraction.schema });
-    const progress = startProgress(log, `ingest ${entity.name}`);
-    try {
-      for await (const batch of extraction.batches) {
-        await writer.write(batch);
-        progress.add(batch.numRows);
+  let dropped = 0;
+  try {
+    const plan = async (entity: AnyEntity) => {
+      const state = isIncremental(entity) ? await readEntityState(ctx.lake, source.name, entity.name) : undefined;
+      const start = startPosition(state, ctx.ds, ctx.fullRefresh === true);
+      const extraction = await extractor.extract(entity, { batchSize, start });
+      // A required entity needs files to exist; files that exist but were all ingested before are simply nothing new.
+      if ((extraction.found ?? extraction.planned) === 0 && 'required' in entity && entity.required) {
+        throw new BadInputError(`No file matches "${'pattern' in entity ? entity.pattern : ''}" under ${'path' in source ? source.path : ''} for entity ${entity.name}`, {
+          context: { source: source.name, entity: entity.name },
+          fix: `land the files there, correct the pattern, or set required: false on the entity`,
+        });
       }
-      if (extraction.planned === 0) {
-        // An empty partition, not none: downstream steps see "nothing landed for ds" instead of
-        // a missing input, and a partition left by an earlier run of this ds is replaced.
-        log.warn('no file matched; committing an empty partition', { pattern: entity.pattern });
-        skipped.push(entity.name);
+      return { entity, extraction, start };
+    };
+    // File entities are all matched before anything is written, so a missing required file fails
+    // the run without landing some entities of the source and not others. Database and API
+    // entities are opened one at a time: each holds a connection or a spool while it is read.
+    const planned = source.kind === 'files' ? await Promise.all(source.entities.map((e) => plan(e))) : undefined;
+    for (let i = 0; i < source.entities.length; i++) {
+      const { entity, extraction, start } = planned ? planned[i]! : await plan(source.entities[i]!);
+      const log = ctx.log.child({ entity: entity.name });
+      const dataset = datasets.raw(extractor.kind, source.name, entity.name);
+      const changes = await compareWithPrevious(ctx, dataset, extraction);
+      if (changes) {
+        schemaChanges[entity.name] = changes;
+        const level = changes.removed.length || changes.changed.length ? 'warn' : 'info';
+        log[level]('columns changed since the previous partition', { ...changes });
       }
-      const manifest = await writer.commit({ source: source.name, kind: extractor.kind, inputs: extraction.inputs });
-      progress.done();
-      rows += manifest.rows;
-      inputs.push(...extraction.inputs.map((i) => ({ uri: i.uri, rows: i.rows })));
-      outputs.push({ uri: ctx.lake.partitionUri(dataset, ctx.ds), rows: manifest.rows });
-      log.info(`landed ${manifest.rows} rows from ${extraction.inputs.length} file(s)`, { files: manifest.files.length });
-    } catch (e) {
-      // The original error matters more than a failed clean-up.
-      await writer.abort(e).catch(() => undefined);
-      throw e;
+      const writer = ctx.lake.openPartition({ dataset, ds: ctx.ds, step: ctx.step, runId: ctx.runId, schema: extraction.schema });
+      const progress = startProgress(log, `ingest ${entity.name}`);
+      try {
+        for await (const batch of extraction.batches) {
+          await writer.write(batch);
+          progress.add(batch.numRows);
+        }
+        if (extraction.planned === 0) {
+          // An empty partition, not none: downstream steps see "nothing landed for ds" instead of
+          // a missing input, and a partition left by an earlier run of this ds is replaced.
+          log.warn('nothing new to read; committing an empty partition');
+          skipped.push(entity.name);
+        }
+        const outcome = extraction.outcome?.();
+        const watermark = outcome ? { before: start?.watermark?.watermark ?? null, after: outcome.position?.watermark?.watermark ?? null } : undefined;
+        const manifest = await writer.commit({
+          source: source.name,
+          kind: extractor.kind,
+          inputs: extraction.inputs,
+          ...(watermark ? { watermark } : {}),
+          ...(outcome ? { dropped_already_loaded: outcome.dropped } : {}),
+        });
+        progress.done();
+        if (outcome) {
+          // Only now, after the commit: a failed run leaves the old watermark and is simply re-run.
+          await writeEntityState(ctx.lake, { source: source.name, entity: entity.name, ds: ctx.ds, run_id: ctx.runId, ...outcome.position, start: start ?? {} });
+          if (watermark) watermarks[entity.name] = watermark;
+          dropped += outcome.dropped;
+        }
+        rows += manifest.rows;
+        inputs.push(...extraction.inputs.map((x) => ({ uri: x.uri, rows: x.rows })));
+        outputs.push({ uri: ctx.lake.partitionUri(dataset, ctx.ds), rows: manifest.rows });
+        log.info(`landed ${manifest.rows} rows from ${extraction.inputs.length} input(s)`, { files: manifest.files.length, ...(outcome ? { droppedAlreadyLoaded: outcome.dropped, watermark } : {}) });
+      } catch (e) {
+        // The original error matters more than a failed clean-up.
+        await writer.abort(e).catch(() => undefined);
+        throw e;
+      }
     }
+  } finally {
+    await extractor.close?.();
   }
-  return { rowsIn: rows, rowsOut: rows, inputs, outputs, metrics: { entities: outputs.length, skipped } };
+  return {
+    rowsIn: rows + dropped,
+    rowsOut: rows,
+    rowsDropped: dropped,
+    inputs,
+    outputs,
+    metrics: { entities: outputs.length, skipped, watermarks, schema_changes: schemaChanges, full_refresh: ctx.fullRefresh === true },
+  };
+}
+
+/** Column changes against the latest committed partition before ds, for the run report. */
+async function compareWithPrevious(ctx: StepContext, dataset: string, extraction: Extraction): Promise<SchemaChanges | undefined> {
+  const earlier = (await ctx.lake.listPartitions(dataset)).filter((d) => d < ctx.ds);
+  const last = earlier[earlier.length - 1];
+  if (!last) return undefined;
+  const manifest = await ctx.lake.readManifest(dataset, last);
+  if (!manifest || manifest.rows === 0) return undefined;
+  return diffSchemas(manifest.schema, columnsOf(extraction.schema), `dt=${last}`);
 }
 
 export const ingestStep: StepDefinition = {
   name: 'ingest',
-  description: 'Lands one source (files: CSV, JSON, NDJSON, Parquet, gzip) in the raw zone as Parquet.',
+  description: 'Lands one source (files: CSV, JSON, NDJSON, Parquet, gzip; PostgreSQL or MySQL tables and queries; REST APIs) in the raw zone as Parquet, incrementally where configured.',
   perSource: true,
   run: runIngest,
 };

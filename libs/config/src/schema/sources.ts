@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bool, identifier } from './primitives';
+import { bool, identifier, num } from './primitives';
 
 const csvOptionsSchema = z.strictObject({
   delimiter: z.string().min(1).default(',').describe('Field delimiter'),
@@ -14,6 +14,9 @@ export const fileEntitySchema = z.strictObject({
   format: z.enum(['csv', 'json', 'ndjson', 'parquet']).optional().describe('File format; guessed from the extension when absent'),
   csv: csvOptionsSchema.default({ delimiter: ',', quote: '"', header: true, encoding: 'utf8' }).describe('CSV parsing options'),
   required: bool().default(true).describe('Fail (exit 4) when no file matches; otherwise the entity is skipped'),
+  new_files_only: bool()
+    .default(true)
+    .describe('Read only files not ingested before (by URI and modification time, kept in _state/<source>/<entity>.json); --full-refresh reads them all again; false reads every matching file on every run'),
 });
 
 export const filesSourceSchema = z.strictObject({
@@ -23,4 +26,118 @@ export const filesSourceSchema = z.strictObject({
   entities: z.array(fileEntitySchema).min(1).describe('What to ingest from this source'),
 });
 
-export const sourceSchema = z.discriminatedUnion('kind', [filesSourceSchema]);
+/** Incremental reading of a table, query or endpoint by a cursor column that only grows when a row changes. */
+const lookbackDescription =
+  'Overlap re-read below the watermark, so rows committed late with an older cursor value are not lost: seconds for timestamp and date cursors, units for integer cursors';
+
+export const databaseEntitySchema = z.strictObject({
+  name: identifier().describe('Entity name; the raw partition is raw/database/<source>/<entity>/dt=<ds>/'),
+  table: identifier().optional().describe('Table to read (a plain identifier, quoted when queried); give table or query'),
+  schema: identifier().optional().describe('Schema (PostgreSQL) or database (MySQL) of the table; default the connection\'s'),
+  columns: z.array(identifier()).optional().describe('Columns to read from the table; default all'),
+  query: z.string().min(1).optional().describe('A named SELECT to read instead of a table; its result columns are the entity\'s columns'),
+  cursor_column: identifier().optional().describe('Column that grows on every insert and update (e.g. updated_at or an increasing id); set it to load incrementally'),
+  primary_key: z.array(identifier()).optional().describe('Columns identifying a row; required with cursor_column, to drop rows already loaded at the watermark boundary'),
+  lookback: num().min(0).default(0).describe(lookbackDescription),
+});
+
+export const databaseSourceSchema = z.strictObject({
+  name: identifier().describe('Source name, used in lake paths and as --source'),
+  kind: z.literal('database').describe('Source kind'),
+  client: z.enum(['postgres', 'mysql']).describe('Database engine (MySQL covers MariaDB)'),
+  connection: z
+    .strictObject({
+      host: z.string().min(1).describe('Server host'),
+      port: num().int().optional().describe('Server port; default 5432 (postgres) or 3306 (mysql)'),
+      user: z.string().min(1).describe('User name'),
+      password: z.string().optional().describe('Password; give it as ${NAME}'),
+      database: z.string().min(1).describe('Database name'),
+      ssl: bool().default(false).describe('Connect with TLS'),
+    })
+    .describe('Where the database is'),
+  fetch_size: num().int().min(1).default(10_000).describe('Rows fetched from the server per round trip (PostgreSQL cursor batch)'),
+  entities: z.array(databaseEntitySchema).min(1).describe('Tables or named queries to ingest'),
+});
+
+const authSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('none').describe('No authentication') }),
+  z.strictObject({ type: z.literal('bearer').describe('Authorization: Bearer <token>'), token: z.string().min(1).describe('The token; give it as ${NAME}') }),
+  z.strictObject({
+    type: z.literal('api_key').describe('An API key in a header or a query parameter'),
+    name: z.string().min(1).describe('Header or query parameter name, e.g. X-API-Key'),
+    in: z.enum(['header', 'query']).default('header').describe('Where the key goes'),
+    value: z.string().min(1).describe('The key; give it as ${NAME}'),
+  }),
+  z.strictObject({
+    type: z.literal('basic').describe('HTTP basic authentication'),
+    username: z.string().min(1).describe('User name'),
+    password: z.string().describe('Password; give it as ${NAME}'),
+  }),
+  z.strictObject({
+    type: z.literal('oauth2_client_credentials').describe('OAuth2 client credentials: a token is fetched from token_url and fetched again when it expires or is refused'),
+    token_url: z.string().url().describe('Token endpoint'),
+    client_id: z.string().min(1).describe('Client id'),
+    client_secret: z.string().min(1).describe('Client secret; give it as ${NAME}'),
+    scope: z.string().optional().describe('Requested scope'),
+  }),
+]);
+
+const paginationSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('none').describe('One request') }),
+  z.strictObject({
+    type: z.literal('page').describe('Page numbers: stops at a page with fewer records than page_size'),
+    param: z.string().default('page').describe('Query parameter of the page number'),
+    size_param: z.string().default('page_size').describe('Query parameter of the page size'),
+    page_size: num().int().min(1).default(100).describe('Records asked per page'),
+    first_page: num().int().min(0).default(1).describe('Number of the first page'),
+  }),
+  z.strictObject({
+    type: z.literal('offset').describe('Offset and limit: stops at a page with fewer records than limit'),
+    offset_param: z.string().default('offset').describe('Query parameter of the offset'),
+    limit_param: z.string().default('limit').describe('Query parameter of the limit'),
+    limit: num().int().min(1).default(100).describe('Records asked per page'),
+  }),
+  z.strictObject({
+    type: z.literal('cursor').describe('A cursor from the response body passed back as a query parameter; stops when it is absent'),
+    param: z.string().default('cursor').describe('Query parameter the cursor is sent in'),
+    cursor_path: z.string().min(1).describe('Dotted path of the next cursor in the response body, e.g. meta.next_cursor'),
+  }),
+  z.strictObject({
+    type: z.literal('next_link').describe('A next-page URL from the body, or from the Link header (rel="next") when next_path is absent'),
+    next_path: z.string().optional().describe('Dotted path of the next URL in the body, e.g. links.next'),
+  }),
+]);
+
+export const apiEntitySchema = z.strictObject({
+  name: identifier().describe('Entity name; the raw partition is raw/api/<source>/<entity>/dt=<ds>/'),
+  path: z.string().min(1).describe('Endpoint path below base_url, e.g. /v1/stock'),
+  params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}).describe('Fixed query parameters'),
+  records_path: z.string().default('').describe('Dotted path of the records array in the response body, e.g. data.items; empty when the body is the array'),
+  pagination: paginationSchema.default({ type: 'none' }).describe('How to get the next page'),
+  flatten_depth: num().int().min(0).default(1).describe('Nested objects become parent_child columns down to this depth; deeper values and arrays stay JSON text'),
+  incremental: z
+    .strictObject({
+      param: z.string().min(1).describe('Query parameter filled with the watermark minus lookback, e.g. updated_since'),
+      cursor_field: z.string().min(1).describe('Record field (after flattening) holding the change time, ISO-8601'),
+      primary_key: z.array(z.string().min(1)).min(1).describe('Record fields identifying a record, to drop records already loaded at the boundary'),
+      lookback: num().min(0).default(0).describe('Seconds re-read below the watermark'),
+    })
+    .optional()
+    .describe('Load only records changed since the last run'),
+});
+
+export const apiSourceSchema = z.strictObject({
+  name: identifier().describe('Source name, used in lake paths and as --source'),
+  kind: z.literal('api').describe('Source kind'),
+  base_url: z.string().url().describe('Base URL of the API, e.g. https://inventory.example.com'),
+  auth: authSchema.default({ type: 'none' }).describe('How requests authenticate'),
+  headers: z.record(z.string(), z.string()).default({}).describe('Extra request headers'),
+  timeout_ms: num().int().min(1).default(30_000).describe('Timeout of one request, in milliseconds'),
+  retries: num().int().min(0).default(5).describe('Retries of a request on 429, 5xx, timeouts and network errors (exponential backoff with jitter, honouring Retry-After)'),
+  backoff_ms: num().int().min(0).default(500).describe('First retry delay in milliseconds; doubled on each retry'),
+  max_retry_after_s: num().min(0).default(300).describe('Longest Retry-After honoured; a longer one fails the run'),
+  requests_per_second: num().min(0).default(0).describe('Request rate limit for this source; 0 means no limit'),
+  entities: z.array(apiEntitySchema).min(1).describe('Endpoints to ingest'),
+});
+
+export const sourceSchema = z.discriminatedUnion('kind', [filesSourceSchema, databaseSourceSchema, apiSourceSchema]);

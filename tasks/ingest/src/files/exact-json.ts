@@ -44,3 +44,19 @@ export function stringifyExact(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stringifyExact).join(',')}]`;
   return `{${Object.entries(value as Record<string, unknown>).map(([k, v]) => `${JSON.stringify(k)}:${stringifyExact(v)}`).join(',')}}`;
 }
+
+/** Parses one JSON document with numbers kept as RawNumber; throws on invalid JSON. */
+export async function parseExactJson(text: string): Promise<unknown> {
+  const { tokens, elements } = exactValues();
+  tokens.on('error', (e) => elements.destroy(e));
+  tokens.end(text);
+  tokens.pipe(elements);
+  let result: unknown;
+  let count = 0;
+  for await (const { value } of elements as AsyncIterable<{ value: unknown }>) {
+    result = value;
+    count++;
+  }
+  if (count !== 1) throw new Error(count === 0 ? 'empty body' : 'more than one JSON value');
+  return result;
+}

@@ -4,7 +4,7 @@ import { assembleBatch, BatchBuilder, type ColumnDef } from '@salesflow/batches'
 import type { FileEntityConfig } from '@salesflow/config';
 import { BadInputError } from '@salesflow/errors';
 import { readParquetFile, readParquetSchema, type ObjectInfo, type Storage } from '@salesflow/lake';
-import type { Extraction, ExtractedInput, Extractor } from '../extractor';
+import type { Extraction, ExtractedInput, ExtractOptions, Extractor } from '../extractor';
 import { detectFormat, type FileFormat } from './detect-format';
 import { readCsvHeader, readCsvRecords, readJsonArrayRecords, readNdjsonRecords, type JsonRecord, type TextRecord } from './read-text-records';
 import { toRawText } from './raw-value';
@@ -29,11 +29,21 @@ export class FilesExtractor implements Extractor<FileEntityConfig> {
     private readonly configPath: string,
   ) {}
 
-  async extract(entity: FileEntityConfig, opts: { batchSize: number }): Promise<Extraction> {
-    const files = await this.match(entity);
+  async extract(entity: FileEntityConfig, opts: ExtractOptions): Promise<Extraction> {
+    const known = opts.start?.files ?? {};
+    // A file counts as ingested by its URI and modification time: one landed again (rewritten) is read again.
+    const matched = await this.match(entity);
+    const files = matched.filter((f) => !entity.new_files_only || known[f.uri] !== f.info.modified.toISOString());
     const inputs: ExtractedInput[] = [];
+    // The state lists the files still there (ingested before, or now): it stays as long as the listing, not the history.
+    const outcome = entity.new_files_only
+      ? () => ({
+          position: { files: Object.fromEntries([...matched.filter((f) => known[f.uri] !== undefined).map((f) => [f.uri, known[f.uri]!]), ...inputs.map((i) => [i.uri, i.modified ?? ''])]) },
+          dropped: 0,
+        })
+      : undefined;
     if (files.length === 0) {
-      return { schema: new BatchBuilder(this.lineageColumns()).schema, batches: (async function* () {})(), inputs, planned: 0 };
+      return { schema: new BatchBuilder(this.lineageColumns()).schema, batches: (async function* () {})(), inputs, planned: 0, found: matched.length, outcome };
     }
     const formats = new Set(files.map((f) => f.format));
     if (formats.has('parquet') && formats.size > 1) {
@@ -41,7 +51,8 @@ export class FilesExtractor implements Extractor<FileEntityConfig> {
         fix: `narrow ${this.configPath}.entities pattern "${entity.pattern}" so it matches one kind of file`,
       });
     }
-    return formats.has('parquet') ? this.extractParquet(files, opts.batchSize, inputs) : this.extractText(entity, files, opts.batchSize, inputs);
+    const extraction = formats.has('parquet') ? await this.extractParquet(files, opts.batchSize, inputs) : await this.extractText(entity, files, opts.batchSize, inputs);
+    return { ...extraction, found: matched.length, outcome };
   }
 
   private lineageColumns(): ColumnDef[] {

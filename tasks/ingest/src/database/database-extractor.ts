@@ -1,0 +1,276 @@
+import type { Readable } from 'node:stream';
+import type * as arrow from 'apache-arrow';
+import type { Knex } from 'knex';
+import { BatchBuilder } from '@salesflow/batches';
+import type { DatabaseEntityConfig, DatabaseSourceConfig } from '@salesflow/config';
+import { BadInputError, PipelineError, UsageError } from '@salesflow/errors';
+import type { Extraction, ExtractedInput, ExtractOptions, Extractor } from '../extractor';
+import { BoundaryFilter, formatCursor, keyOf, lowerBound, parseCursor, type CursorType } from '../incremental/boundary-filter';
+import { buildSelect, type SourceDialect } from './build-select';
+import { mysqlColumn, type MysqlField } from './mysql-types';
+import { openSourceDatabase } from './open-source-database';
+import { pgColumn, pgTypeParsers, type SourceColumn } from './pg-types';
+
+/** pg-cursor (no type declarations of its own): a server-side portal read n rows at a time. */
+interface PgCursor {
+  read(n: number): Promise<unknown[][]>;
+  close(): Promise<void>;
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const Cursor = require('pg-cursor') as new (text: string, values: unknown[], config: { rowMode: 'array'; types: typeof pgTypeParsers }) => PgCursor;
+
+interface PgConn {
+  query(q: { text: string; rowMode: 'array'; types: typeof pgTypeParsers }): Promise<{ fields: { name: string; dataTypeID: number }[] }>;
+  query(q: PgCursor): PgCursor;
+}
+interface MysqlQuery {
+  on(event: 'result', cb: (row: unknown[]) => void): MysqlQuery;
+  on(event: 'error', cb: (err: Error) => void): MysqlQuery;
+  on(event: 'end', cb: () => void): MysqlQuery;
+}
+interface MysqlConn {
+  query(opts: { sql: string; values?: unknown[]; rowsAsArray: true }, cb?: (err: Error | null, rows: unknown, fields: MysqlField[]) => void): MysqlQuery & { stream(o?: { highWaterMark?: number }): Readable };
+  pause(): void;
+  resume(): void;
+  destroy(): void;
+}
+
+/** SQL errors that mean the config names something the database does not have: retrying will not help. */
+const NOT_FOUND = new Set(['42P01', '42703', '3F000', '42601', 'ER_NO_SUCH_TABLE', 'ER_BAD_FIELD_ERROR', 'ER_BAD_DB_ERROR', 'ER_PARSE_ERROR']);
+
+/**
+ * Reads tables and named queries from PostgreSQL (a server-side cursor, fetch_size rows per round
+ * trip) or MySQL/MariaDB (a streamed result set, paused when the lake falls behind) into record
+ * batches, so memory stays flat whatever the table size. Incremental entities read
+ * `cursor >= watermark - lookback` and drop rows already loaded at the boundary.
+ */
+export class DatabaseExtractor implements Extractor<DatabaseEntityConfig> {
+  readonly kind = 'database' as const;
+  private readonly db: Knex;
+  private readonly dialect: SourceDialect;
+
+  constructor(
+    private readonly source: DatabaseSourceConfig,
+    /** Config path of the source, e.g. "sources.1", for error messages. */
+    private readonly configPath: string,
+    db?: Knex,
+  ) {
+    this.dialect = source.client;
+    this.db = db ?? openSourceDatabase(source);
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  /** Lineage URI of an entity, without host credentials: "postgres://host:port/db/schema.table". */
+  uriOf(entity: DatabaseEntityConfig): string {
+    const c = this.source.connection;
+    const what = entity.table ? `${entity.schema ? entity.schema + '.' : ''}${entity.table}` : `query/${entity.name}`;
+    return `${this.source.client}://${c.host}${c.port ? ':' + c.port : ''}/${c.database}/${what}`;
+  }
+
+  async extract(entity: DatabaseEntityConfig, opts: ExtractOptions): Promise<Extraction> {
+    const key = `${this.configPath}.entities.${this.source.entities.indexOf(entity)}`;
+    const context = { source: this.source.name, entity: entity.name };
+    const prev = opts.start?.watermark?.cursor === entity.cursor_column ? opts.start?.watermark : undefined;
+    const select = buildSelect(this.dialect, entity, key, Boolean(prev && entity.cursor_column));
+    const conn = (await this.db.client.acquireConnection()) as unknown;
+    let released = false;
+    const release = async () => {
+      if (released) return;
+      released = true;
+      await this.db.client.releaseConnection(conn);
+    };
+    try {
+      const columns = await this.describe(conn, select.describeSql, key, context);
+      const index = (name: string, what: string) => {
+        const i = columns.findIndex((c) => c.name === name);
+        if (i < 0) throw new UsageError(`${key}.${what}: the result of ${entity.table ?? 'the query'} has no column "${name}"`, { context, fix: `name one of: ${columns.map((c) => c.name).join(', ')}` });
+        return i;
+      };
+      let filter: BoundaryFilter | undefined;
+      let cursorAt = -1;
+      let keyAt: number[] = [];
+      let binds: unknown[] = [];
+      if (entity.cursor_column) {
+        cursorAt = index(entity.cursor_column, 'cursor_column');
+        keyAt = (entity.primary_key ?? []).map((k, i) => index(k, `primary_key.${i}`));
+        const type = cursorTypeOf(columns[cursorAt]!, `${key}.cursor_column`);
+        if (prev && prev.cursor_type !== type) {
+          throw new UsageError(`${key}.cursor_column: "${entity.cursor_column}" was a ${prev.cursor_type} cursor and is now ${type}`, { context, fix: 'run once with --full-refresh to start a new watermark' });
+        }
+        filter = new BoundaryFilter(type, entity.lookback, prev);
+        if (prev) binds = [bindOf(type, lowerBound(type, parseCursor(type, prev.watermark), entity.lookback))];
+      }
+      const builder = new BatchBuilder(columns.map((c) => ({ name: c.name, kind: c.kind })));
+      const inputs: ExtractedInput[] = [];
+      const uri = this.uriOf(entity);
+      const chunks = this.readChunks(conn, select.sql, binds);
+      const converters = columns.map((c) => c.convert);
+      const hasConverters = converters.some(Boolean);
+      const batchSize = opts.batchSize;
+      const self = this;
+      /** Turns driver values into lake values in place; a value the lake cannot hold fails naming column and row. */
+      const convert = (raw: unknown[], row: number) => {
+        for (let i = 0; i < raw.length; i++) {
+          if (raw[i] === null || !converters[i]) continue;
+          try {
+            raw[i] = converters[i]!(raw[i]);
+          } catch (e) {
+            throw new BadInputError(`${uri}: column ${columns[i]!.name}, row ${row} of the read: ${(e as Error).message}`, {
+              context: { ...context, column: columns[i]!.name },
+              fix: `correct the value at the source, or read the column through a query that casts it (${key}.query)`,
+            });
+          }
+        }
+      };
+      async function* batches(): AsyncGenerator<arrow.RecordBatch> {
+        let rows = 0;
+        try {
+          for await (const chunk of chunks) {
+            for (const raw of chunk) {
+              if (hasConverters) convert(raw, rows + 1);
+              if (filter && !filter.accept(raw[cursorAt] as number | bigint | null, () => keyOf(keyAt.map((i) => raw[i])))) continue;
+              builder.appendRow(raw);
+              rows++;
+              if (builder.length >= batchSize) yield builder.finish();
+            }
+          }
+          if (builder.length > 0) yield builder.finish();
+          inputs.push({ uri, rows });
+        } catch (e) {
+          throw self.wrap(e, `reading ${uri}`, context);
+        } finally {
+          // Ends the read (closes the cursor, or drops a MySQL connection mid-result) when the consumer stops early.
+          await chunks.return(undefined).catch(() => undefined);
+          await release();
+        }
+      }
+      return {
+        schema: builder.schema,
+        batches: batches(),
+        planned: 1,
+        inputs,
+        outcome: filter
+          ? () => {
+              const next = filter.next(entity.cursor_column!);
+              return { position: { watermark: next ?? prev }, dropped: filter.dropped };
+            }
+          : undefined,
+      };
+    } catch (e) {
+      await release();
+      throw this.wrap(e, `reading ${this.uriOf(entity)}`, context);
+    }
+  }
+
+  private async describe(conn: unknown, sql: string, key: string, context: Record<string, string>): Promise<SourceColumn[]> {
+    try {
+      if (this.dialect === 'postgres') {
+        const r = await (conn as PgConn).query({ text: sql, rowMode: 'array', types: pgTypeParsers });
+        return r.fields.map((f) => pgColumn(f.name, f.dataTypeID));
+      }
+      const fields = await new Promise<MysqlField[]>((resolve, reject) =>
+        (conn as MysqlConn).query({ sql, rowsAsArray: true }, (err, _rows, f) => (err ? reject(err) : resolve(f ?? []))),
+      );
+      return fields.map(mysqlColumn);
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code && NOT_FOUND.has(code)) {
+        throw new UsageError(`${key}: ${(e as Error).message}`, { context, fix: `correct the table, schema, columns or query of ${key}, or grant the user access` });
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * The rows of a SELECT in chunks of about fetch_size, as arrays in column order. PostgreSQL:
+   * a server-side cursor, the next chunk asked for while this one is processed. MySQL: the
+   * streamed result set, the connection paused while a chunk is processed, so memory holds one
+   * or two chunks whatever the table size.
+   */
+  private async *readChunks(conn: unknown, sql: string, binds: unknown[]): AsyncGenerator<unknown[][]> {
+    const size = this.source.fetch_size;
+    if (this.dialect === 'postgres') {
+      const cursor = (conn as PgConn).query(new Cursor(sql, binds, { rowMode: 'array', types: pgTypeParsers }));
+      try {
+        let next = cursor.read(size);
+        for (;;) {
+          const rows = await next;
+          if (rows.length === 0) return;
+          next = rows.length < size ? Promise.resolve([]) : cursor.read(size);
+          // A failure of the read ahead surfaces when it is awaited, not as an unhandled rejection.
+          next.catch(() => undefined);
+          yield rows;
+        }
+      } finally {
+        await cursor.close().catch(() => undefined);
+      }
+    }
+    const c = conn as MysqlConn;
+    let chunk: unknown[][] = [];
+    let done = false;
+    let failure: Error | undefined;
+    let wake: (() => void) | undefined;
+    const signal = () => {
+      wake?.();
+      wake = undefined;
+    };
+    c.query({ sql, values: binds, rowsAsArray: true })
+      .on('result', (row) => {
+        chunk.push(row);
+        if (chunk.length >= size) {
+          c.pause();
+          signal();
+        }
+      })
+      .on('error', (e) => {
+        failure = e;
+        signal();
+      })
+      .on('end', () => {
+        done = true;
+        signal();
+      });
+    let finished = false;
+    try {
+      for (;;) {
+        if (!failure && !done && chunk.length < size) await new Promise<void>((r) => (wake = r));
+        if (failure) throw failure;
+        if (chunk.length) {
+          const out = chunk;
+          chunk = [];
+          if (!done) c.resume();
+          yield out;
+        } else if (done) {
+          finished = true;
+          return;
+        }
+      }
+    } finally {
+      // Stopped before the end of the result: the only way to stop MySQL sending it is to drop the connection.
+      if (!finished && !failure) c.destroy();
+    }
+  }
+
+  private wrap(e: unknown, what: string, context: Record<string, string>): unknown {
+    if (e instanceof PipelineError) return e;
+    const err = e as Error & { code?: string };
+    // Conversion errors name the value; driver errors are transient unless proven otherwise (exit 1, retried).
+    return new PipelineError(`${what} failed: ${err.message}`, { context, cause: e, fix: err.code ? `database error ${err.code}` : undefined });
+  }
+}
+
+/** The cursor type of a column, or a UsageError naming the key when the column cannot be a cursor. */
+function cursorTypeOf(c: SourceColumn, key: string): CursorType {
+  if (c.kind === 'timestamp' || c.kind === 'date') return c.kind;
+  if (c.kind === 'int32' || c.kind === 'int64') return 'int';
+  throw new UsageError(`${key}: column "${c.name}" is ${c.sourceType}; a cursor must be a timestamp, date or integer column`, { fix: 'pick an updated_at timestamp or an increasing id' });
+}
+
+/** A lower bound as a literal both databases compare correctly with their column types, sessions in UTC. */
+function bindOf(type: CursorType, v: number | bigint): string {
+  if (type === 'timestamp') return formatCursor(type, v).replace('T', ' ').replace('Z', '');
+  return formatCursor(type, v);
+}

@@ -1,0 +1,2 @@
+export * from './stock-records';
+export * from './sample-api-server';
