@@ -5,3 +5,4 @@ export * from './assemble-batch';
 export * from './column-writers';
 export * from './key-set';
 export * from './round-decimal';
+export * from './snake-case';

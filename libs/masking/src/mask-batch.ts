@@ -141,6 +141,12 @@ function maskColumn(column: string, data: arrow.Data, rule: MaskRule, key: MaskK
       continue;
     }
     const text = typeof v === 'string' ? v : String(v);
+    // A blank holds no personal data, and masking it would hide that it is blank (raw text at
+    // ingest keeps blanks as "", which standardize turns into null or rejects when required).
+    if (text.trim() === '') {
+      out.append(text);
+      continue;
+    }
     let masked: string | null | undefined;
     if (memo) {
       masked = memo.get(text);

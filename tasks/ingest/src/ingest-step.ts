@@ -10,6 +10,7 @@ import type { Extraction, Extractor } from './extractor';
 import { sourceForDs } from './files/expand-ds';
 import { FilesExtractor } from './files/files-extractor';
 import { readEntityState, startPosition, writeEntityState } from './incremental/entity-state';
+import { IngestMasking } from './mask-at-ingest';
 import { diffSchemas, type SchemaChanges } from './schema-changes';
 
 type AnyEntity = SourceConfig['entities'][number];
@@ -92,13 +93,17 @@ export async function runIngest(ctx: StepContext): Promise<StepResult> {
         const level = changes.removed.length || changes.changed.length ? 'warn' : 'info';
         log[level]('columns changed since the previous partition', { ...changes });
       }
-      const writer = ctx.lake.openPartition({ dataset, ds: ctx.ds, step: ctx.step, runId: ctx.runId, schema: extraction.schema });
+      const open = (d: string, schema: typeof extraction.schema) => ctx.lake.openPartition({ dataset: d, ds: ctx.ds, step: ctx.step, runId: ctx.runId, schema });
+      // Columns marked at_ingest in the mask section never land in the clear.
+      const masking = IngestMasking.of(ctx.config, entity.name, extraction.schema, open);
+      const writer = open(dataset, masking ? masking.schema : extraction.schema);
       const progress = startProgress(log, `ingest ${entity.name}`);
       try {
         for await (const batch of extraction.batches) {
-          await writer.write(batch);
+          await writer.write(masking ? await masking.mask(batch, batchSize) : batch);
           progress.add(batch.numRows);
         }
+        const maskedAtIngest = await masking?.commit();
         if (extraction.planned === 0) {
           // An empty partition, not none: downstream steps see "nothing landed for ds" instead of
           // a missing input, and a partition left by an earlier run of this ds is replaced.
@@ -113,6 +118,7 @@ export async function runIngest(ctx: StepContext): Promise<StepResult> {
           inputs: extraction.inputs,
           ...(watermark ? { watermark } : {}),
           ...(outcome ? { dropped_already_loaded: outcome.dropped } : {}),
+          ...(maskedAtIngest ? { masked_at_ingest: maskedAtIngest } : {}),
         });
         progress.done();
         if (outcome) {
@@ -128,6 +134,7 @@ export async function runIngest(ctx: StepContext): Promise<StepResult> {
       } catch (e) {
         // The original error matters more than a failed clean-up.
         await writer.abort(e).catch(() => undefined);
+        await masking?.abort(e);
         throw e;
       }
     }

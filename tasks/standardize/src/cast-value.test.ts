@@ -1,5 +1,5 @@
 import { castValue } from './cast-value';
-import { snakeCase } from './snake-case';
+import { snakeCase } from '@salesflow/batches';
 
 const cast = (v: unknown, type: Parameters<typeof castValue>[1]['type'], extra: { required?: boolean; scale?: number } = {}) =>
   castValue(v, { type, required: extra.required ?? false, scale: extra.scale ?? 2 });

@@ -1,4 +1,4 @@
 export * from './cast-value';
-export * from './snake-case';
+export { snakeCase } from '@salesflow/batches';
 export * from './standardize-batch';
 export { runStandardize, standardizeStep } from './standardize-step';

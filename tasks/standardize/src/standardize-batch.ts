@@ -5,7 +5,7 @@ import type { StandardizeEntityConfig } from '@salesflow/config';
 import { BadInputError } from '@salesflow/errors';
 import { KIND_OF_TYPE, makeCaster, type CastResult, type CastSpec } from './cast-value';
 import { LatestByKey } from './latest-by-key';
-import { snakeCase } from './snake-case';
+import { snakeCase } from '@salesflow/batches';
 
 /** Lineage columns every processed row carries. */
 export const LINEAGE_COLUMNS: readonly ColumnDef[] = Object.freeze([
