@@ -14,5 +14,9 @@ export const warehouseSchema = z.strictObject({
     })
     .optional()
     .describe('For client postgres or mysql'),
-  batch_size: num().int().min(1).default(500).describe('Rows per INSERT statement'),
+  batch_size: num()
+    .int()
+    .min(1)
+    .default(500)
+    .describe('Rows per multi-row INSERT (SQLite, MySQL); capped by the driver parameter limit. PostgreSQL loads through COPY and ignores it'),
 });
