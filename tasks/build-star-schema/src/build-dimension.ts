@@ -147,8 +147,9 @@ export function hashAttributes(values: readonly unknown[]): string {
  *  - the same: untracked attributes are overwritten on that version, if they differ;
  *  - different, and that version starts on `day`: overwritten (a re-run with corrected input);
  *  - different otherwise: that version ends the day before, and a new one runs from `day` to
- *    where the old one ended. Built out of order (day 3, then day 2), the history stays
- *    contiguous and every existing version keeps its key.
+ *    where the old one ended, unless the next version already holds these tracked values (a
+ *    later day recorded the change first), which then starts on `day`. Built out of order
+ *    (day 3, then day 2), the history stays contiguous and every existing version keeps its key.
  *  - no version yet at `day` (a backfill before the member's first version): the first version
  *    starts earlier when its tracked attributes are the same, else a version is put in front.
  * An inferred member is filled in place: it keeps its key, so facts already pointing to it stay right.
@@ -195,6 +196,11 @@ export function mergeSourceRows(dim: Dimension, sourceRows: Iterable<readonly un
       changes.unchanged++;
     } else if (!type2 || v.validFrom === day || trackedHash(v.attrs) === trackedHash(attrs)) {
       v.attrs = attrs;
+      changes.updated++;
+    } else if (versions[i + 1] && trackedHash(versions[i + 1]!.attrs) === trackedHash(attrs)) {
+      // A backfill of the day a change happened, after a later day recorded it: the later version starts earlier.
+      versions[i + 1]!.validFrom = day;
+      v.validTo = day - 1;
       changes.updated++;
     } else {
       const version: Version = { key: 0, validFrom: day, validTo: v.validTo, attrs, inferred: false };

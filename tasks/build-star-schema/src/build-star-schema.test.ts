@@ -149,6 +149,18 @@ describe('type 2 dimensions', () => {
     ]);
   });
 
+  it('a backfill of the day a change happened moves the later version back instead of opening another', () => {
+    let dim = emptyDimension(type2, kinds);
+    mergeSourceRows(dim, [['C1', 'Austin', 'Ann']], D1);
+    mergeSourceRows(dim, [['C1', 'Boston', 'Ann']], D3);
+    dim = roundTrip(dim, type2);
+    expect(mergeSourceRows(dim, [['C1', 'Boston', 'Ann']], D2)).toMatchObject({ versioned: 0, updated: 1 });
+    expect(history(dim).C1).toEqual([
+      [1, '2026-11-24', '2026-11-24', 'Austin', false],
+      [2, '2026-11-25', '9999-12-31', 'Boston', true],
+    ]);
+  });
+
   it('compares attributes null-safely: null, "" and "null" are three values', () => {
     expect(new Set([hashAttributes([null]), hashAttributes(['']), hashAttributes(['null']), hashAttributes([undefined])]).size).toBe(3);
     const dim = emptyDimension(type2, kinds);
