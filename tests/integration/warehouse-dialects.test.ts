@@ -62,6 +62,7 @@ function warehouseOf(client: 'postgres' | 'mysql', url: string, database?: strin
       database: database ?? (u.pathname.replace(/^\//, '') || (client === 'postgres' ? 'postgres' : 'mysql')),
     },
     batch_size: 3,
+    mysql_bulk: 'load_data',
   };
 }
 
@@ -223,13 +224,13 @@ describe.each(SERVERS)('a load killed in the middle on $client', (server) => {
     await rm(work, { recursive: true, force: true });
   });
 
-  /** Rows of the fact statement running in the database right now (COPY or INSERT), from the server's own view. */
+  /** Whether the fact table's bulk statement (COPY, LOAD DATA or INSERT) is running in the database now, from the server's own view. */
   async function factLoadRunning(admin: Knex, database: string): Promise<boolean> {
     if (server.client === 'postgres') {
       const r = await admin.raw(`SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = ? AND state = 'active' AND query LIKE 'COPY "fact_sales"%'`, [database]);
       return Number(r.rows[0].n) > 0;
     }
-    const [rows] = await admin.raw("SELECT COUNT(*) AS n FROM information_schema.processlist WHERE db = ? AND info LIKE 'INSERT INTO `fact_sales`%'", [database]);
+    const [rows] = await admin.raw("SELECT COUNT(*) AS n FROM information_schema.processlist WHERE db = ? AND (info LIKE 'LOAD DATA%`fact_sales`%' OR info LIKE 'INSERT INTO `fact_sales`%')", [database]);
     return Number(rows[0].n) > 0;
   }
 

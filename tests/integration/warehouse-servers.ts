@@ -31,6 +31,7 @@ export function warehouseOf(client: 'postgres' | 'mysql', url: string, database?
       database: database ?? (u.pathname.replace(/^\//, '') || (client === 'postgres' ? 'postgres' : 'mysql')),
     },
     batch_size: batchSize,
+    mysql_bulk: 'load_data',
   };
 }
 

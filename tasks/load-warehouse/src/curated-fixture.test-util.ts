@@ -193,7 +193,7 @@ export async function writeCurated(lake: Lake, ds: string, data: Partial<Curated
 
 /** A step context loading into the given warehouse. */
 export function loadContext(lake: Lake, ds: string, warehouse: Partial<WarehouseConfig> & Pick<WarehouseConfig, 'client'>): LoadStarSchemaContext {
-  const config = { ...DEMO_CONFIG, warehouse: { batch_size: 500, ...warehouse } } as PipelineConfig;
+  const config = { ...DEMO_CONFIG, warehouse: { batch_size: 500, mysql_bulk: 'load_data', ...warehouse } } as PipelineConfig;
   return { ds, lake, log: silentLogger, config };
 }
 

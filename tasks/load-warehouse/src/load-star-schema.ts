@@ -8,6 +8,7 @@ import { applySchema } from './apply-schema';
 import { buildInsertSql, quoteIdentifier, rowsPerInsert } from './build-insert-sql';
 import { copyIntoPostgres } from './copy-into-postgres';
 import { copyTextRow } from './copy-text';
+import { isLocalInfileRefused, loadDataIntoMysql } from './load-data-into-mysql';
 import { openWarehouse, warehouseTableUri } from './open-warehouse';
 import { toSqlValue, type SqlValue } from './to-sql-value';
 import { WarehouseLoadError } from './warehouse-load-error';
@@ -36,6 +37,10 @@ export interface TableLoadCount {
   readonly rowsOut: number;
   /** Fact rows of this ds that were in the warehouse before and were replaced. */
   readonly rowsReplaced?: number;
+  /** Wall time of this table's load. */
+  readonly seconds: number;
+  /** How the rows went in: copy (PostgreSQL COPY), load_data (MySQL LOAD DATA LOCAL INFILE) or insert. */
+  readonly method: 'copy' | 'load_data' | 'insert';
 }
 
 /**
@@ -47,8 +52,10 @@ export interface TableLoadCount {
  * before; re-running a ds gives the same rows. The tables and columns come from the star_schema
  * config (warehouseTablesOf).
  * PostgreSQL gets the rows through COPY FROM STDIN (dimensions into a temporary table, then one
- * INSERT ... ON CONFLICT); SQLite and MySQL through multi-row INSERTs of warehouse.batch_size
- * rows. Only one lake batch and one chunk of rows are held in memory.
+ * INSERT ... ON CONFLICT); MySQL's fact through LOAD DATA LOCAL INFILE (warehouse.mysql_bulk;
+ * INSERTs when the server refuses it) and its dimensions, like SQLite's tables, through
+ * multi-row INSERTs of warehouse.batch_size rows. Only one lake batch and one chunk of rows are
+ * held in memory.
  */
 export async function loadStarSchema(ctx: LoadStarSchemaContext, opts: LoadStarSchemaOptions = {}): Promise<StepResult> {
   const cfg = ctx.config.warehouse;
@@ -72,7 +79,7 @@ export async function loadStarSchema(ctx: LoadStarSchemaContext, opts: LoadStarS
     await assertWarehouseColumns(db, dialect, tables);
     await db.transaction(async (trx) => {
       for (const table of tables) {
-        const loader = { trx, dialect, ds: ctx.ds, lake: ctx.lake, log: ctx.log, batchSize: cfg.batch_size, readBatchSize: opts.readBatchSize };
+        const loader = { trx, dialect, ds: ctx.ds, lake: ctx.lake, log: ctx.log, batchSize: cfg.batch_size, readBatchSize: opts.readBatchSize, mysqlBulk: cfg.mysql_bulk };
         counts.set(table.name, await loadTable(loader, table, manifests.get(table.name)!));
         await opts.afterTable?.(table.name, trx);
       }
@@ -104,24 +111,39 @@ interface TableLoader {
   readonly log: Logger;
   readonly batchSize: number;
   readonly readBatchSize?: number;
+  readonly mysqlBulk: 'load_data' | 'insert';
 }
 
 async function loadTable(l: TableLoader, table: WarehouseTable, manifest: Manifest): Promise<TableLoadCount> {
+  const started = Date.now();
   const progress = startProgress(l.log, `load ${table.name}`);
-  const state = { rowsIn: 0 };
+  let state = { rowsIn: 0 };
   let rowsOut: number;
   let rowsReplaced: number | undefined;
+  let method: TableLoadCount['method'] = l.dialect === 'postgres' ? 'copy' : 'insert';
+  const onRows = (n: number) => progress.add(n);
   try {
     if (table.kind === 'fact') {
       rowsReplaced = Number(await l.trx(table.name).where('batch_ds', l.ds).del());
     }
-    const rows = sqlRows(l, table, manifest, state);
-    rowsOut = l.dialect === 'postgres' ? await copyTable(l, table, rows, (n) => progress.add(n)) : await insertTable(l, table, rows, (n) => progress.add(n));
+    if (l.dialect === 'postgres') rowsOut = await copyTable(l, table, sqlRows(l, table, manifest, state), onRows);
+    else if (l.dialect === 'mysql' && table.kind === 'fact' && l.mysqlBulk !== 'insert') {
+      try {
+        rowsOut = await loadDataIntoMysql(l.trx, table.name, table.columns.map((c) => c.name), textChunks(sqlRows(l, table, manifest, state), onRows));
+        method = 'load_data';
+      } catch (e) {
+        if (!isLocalInfileRefused(e)) throw e;
+        l.log.warn('the MySQL server refuses LOAD DATA LOCAL INFILE (local_infile=OFF): loading with INSERTs; set local_infile=ON for speed, or warehouse.mysql_bulk: insert to stop this warning', { table: table.name });
+        state = { rowsIn: 0 };
+        rowsOut = await insertTable(l, table, sqlRows(l, table, manifest, state), onRows);
+      }
+    } else rowsOut = await insertTable(l, table, sqlRows(l, table, manifest, state), onRows);
   } catch (e) {
     throw e instanceof PipelineError ? e : new WarehouseLoadError(table.name, l.ds, l.dialect, e);
   }
   progress.done();
-  return Object.freeze({ rowsIn: state.rowsIn, rowsOut, ...(rowsReplaced === undefined ? {} : { rowsReplaced }) });
+  const seconds = Math.round((Date.now() - started) / 10) / 100;
+  return Object.freeze({ rowsIn: state.rowsIn, rowsOut, ...(rowsReplaced === undefined ? {} : { rowsReplaced }), seconds, method });
 }
 
 /** The curated rows of a table as driver values in the table's column order; counts rows read in state. */
@@ -155,8 +177,27 @@ async function* sqlRows(l: TableLoader, table: WarehouseTable, manifest: Manifes
   }
 }
 
-/** Rows per chunk handed to COPY: large enough that stream overhead vanishes, small enough to stay a few MB. */
-const COPY_CHUNK_ROWS = 2048;
+/** Rows per chunk handed to COPY or LOAD DATA: large enough that stream overhead vanishes, small enough to stay a few MB. */
+const CHUNK_ROWS = 2048;
+
+/** Rows as chunks of COPY text lines (also what MySQL's LOAD DATA reads with its default escapes). */
+async function* textChunks(rows: AsyncIterable<SqlValue[]>, onRows: (n: number) => void): AsyncGenerator<string> {
+  let text = '';
+  let n = 0;
+  for await (const values of rows) {
+    text += copyTextRow(values);
+    if (++n === CHUNK_ROWS) {
+      yield text;
+      onRows(n);
+      text = '';
+      n = 0;
+    }
+  }
+  if (n) {
+    yield text;
+    onRows(n);
+  }
+}
 
 /**
  * PostgreSQL: the fact straight into its table by COPY (its ds's rows were deleted just before);
@@ -165,23 +206,7 @@ const COPY_CHUNK_ROWS = 2048;
 async function copyTable(l: TableLoader, table: WarehouseTable, rows: AsyncIterable<SqlValue[]>, onRows: (n: number) => void): Promise<number> {
   const q = (n: string) => quoteIdentifier(n, 'postgres');
   const names = table.columns.map((c) => q(c.name)).join(', ');
-  async function* chunks(): AsyncGenerator<string> {
-    let text = '';
-    let n = 0;
-    for await (const values of rows) {
-      text += copyTextRow(values);
-      if (++n === COPY_CHUNK_ROWS) {
-        yield text;
-        onRows(n);
-        text = '';
-        n = 0;
-      }
-    }
-    if (n) {
-      yield text;
-      onRows(n);
-    }
-  }
+  const chunks = () => textChunks(rows, onRows);
   if (table.kind === 'fact') return copyIntoPostgres(l.trx, `COPY ${q(table.name)} (${names}) FROM STDIN`, chunks());
   const stage = q(`_stage_${table.name}`);
   await l.trx.raw(`CREATE TEMPORARY TABLE ${stage} (LIKE ${q(table.name)} INCLUDING DEFAULTS) ON COMMIT DROP`);

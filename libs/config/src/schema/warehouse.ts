@@ -18,5 +18,9 @@ export const warehouseSchema = z.strictObject({
     .int()
     .min(1)
     .default(500)
-    .describe('Rows per multi-row INSERT (SQLite, MySQL); capped by the driver parameter limit. PostgreSQL loads through COPY and ignores it'),
+    .describe('Rows per multi-row INSERT (SQLite, MySQL dimensions); capped by the driver parameter limit. PostgreSQL loads through COPY and ignores it'),
+  mysql_bulk: z
+    .enum(['load_data', 'insert'])
+    .default('load_data')
+    .describe('How MySQL gets the fact rows: load_data (LOAD DATA LOCAL INFILE, streamed; falls back to INSERTs when the server has local_infile=OFF) or insert (multi-row INSERTs)'),
 });
