@@ -106,6 +106,15 @@ CREATE INDEX IF NOT EXISTS ix_dim_date_year_month ON dim_date (year, month);
 CREATE INDEX IF NOT EXISTS ix_dim_product_category ON dim_product (category, subcategory);
 CREATE INDEX IF NOT EXISTS ix_dim_location_region ON dim_location (region, state);
 
+-- Which dimension snapshot each dimension table holds (the loader's bookkeeping): a re-load of an
+-- older ds keeps the newer history instead of writing an older one over it.
+CREATE TABLE IF NOT EXISTS etl_dimension_state (
+  table_name    VARCHAR(64)  NOT NULL,
+  ds            DATE         NOT NULL,
+  committed_at  VARCHAR(40)  NOT NULL,
+  CONSTRAINT pk_etl_dimension_state PRIMARY KEY (table_name)
+);
+
 -- One row per sale with every dimension, for BI tools. dim_customer keeps history (type 2): the
 -- customer_* columns are the customer's current attributes (the row with is_current), the
 -- *_at_sale ones those of the version the sale points to (valid at its date). Inner joins lose

@@ -41,6 +41,8 @@ export interface TableLoadCount {
   readonly seconds: number;
   /** How the rows went in: copy (PostgreSQL COPY), load_data (MySQL LOAD DATA LOCAL INFILE) or insert. */
   readonly method: 'copy' | 'load_data' | 'insert';
+  /** A dimension not loaded because the warehouse already holds a snapshot committed later. */
+  readonly skipped?: boolean;
 }
 
 /**
@@ -123,6 +125,10 @@ async function loadTable(l: TableLoader, table: WarehouseTable, manifest: Manife
   let method: TableLoadCount['method'] = l.dialect === 'postgres' ? 'copy' : 'insert';
   const onRows = (n: number) => progress.add(n);
   try {
+    if (table.kind === 'dimension' && !(await claimDimensionLoad(l, table, manifest))) {
+      l.log.warn(`${table.name}: the warehouse holds a newer snapshot than ds ${l.ds}'s; its rows are kept`, { table: table.name });
+      return Object.freeze({ rowsIn: 0, rowsOut: 0, seconds: 0, method, skipped: true });
+    }
     if (table.kind === 'fact') {
       rowsReplaced = Number(await l.trx(table.name).where('batch_ds', l.ds).del());
     }
@@ -144,6 +150,24 @@ async function loadTable(l: TableLoader, table: WarehouseTable, manifest: Manife
   progress.done();
   const seconds = Math.round((Date.now() - started) / 10) / 100;
   return Object.freeze({ rowsIn: state.rowsIn, rowsOut, ...(rowsReplaced === undefined ? {} : { rowsReplaced }), seconds, method });
+}
+
+/** Where the loader records which dimension snapshot each warehouse dimension holds (see sql/<dialect>). */
+const DIMENSION_STATE = 'etl_dimension_state';
+
+/**
+ * Dimension snapshots are cumulative (every version known when built), so the newest one loaded
+ * wins: re-loading an old ds after newer ones (an Airflow clear, a backfill) must not put back
+ * the valid_to and is_current of an older history. Records this snapshot as loaded and returns
+ * true when it is at least as new as the one the warehouse holds; false otherwise. Runs in the
+ * load's transaction, so the record commits or rolls back with the rows.
+ */
+async function claimDimensionLoad(l: TableLoader, table: WarehouseTable, manifest: Manifest): Promise<boolean> {
+  const held = (await l.trx(DIMENSION_STATE).where({ table_name: table.name }).first()) as { committed_at?: string } | undefined;
+  if (held?.committed_at && Date.parse(held.committed_at) > Date.parse(manifest.committed_at)) return false;
+  const row = [table.name, l.ds, manifest.committed_at];
+  await l.trx.raw(buildInsertSql(l.dialect, DIMENSION_STATE, ['table_name', 'ds', 'committed_at'], 1, { conflictKey: ['table_name'] }), row);
+  return true;
 }
 
 /** The curated rows of a table as driver values in the table's column order; counts rows read in state. */
