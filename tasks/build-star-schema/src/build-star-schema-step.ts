@@ -159,9 +159,11 @@ function derivedMeasures(config: PipelineConfig): DerivedMeasure[] {
 }
 
 /**
- * Builds the curated star schema for ds: every configured dimension as a whole snapshot with
- * stable surrogate keys, fact rows of ds's batch with keys looked up (-1 and counted when
- * unknown), and dim_date covering every date the facts need.
+ * Builds the curated star schema for ds: every configured dimension as a whole snapshot (type 1,
+ * or type 2 with every version) with stable surrogate keys, inferred members for facts whose
+ * member has not arrived (when the dimension says so), fact rows of ds's batch with the key of
+ * the version valid at each fact's date (-1 and counted when unknown) and derived measures, and
+ * dim_date covering every date the facts need.
  */
 export async function runBuildStarSchema(ctx: StepContext): Promise<StepResult> {
   const { lake, ds, config } = ctx;
