@@ -45,12 +45,11 @@ export function roundDec(a: Dec, digits: number): Dec {
   return { m: a.m < 0 ? -q : q, s: digits };
 }
 
+/** a / b with 12 more places than the operands (a float division rounded there: ratios are not money). */
 function divide(a: Dec, b: Dec): Dec | null {
   if (b.m === 0) return null;
-  // Twelve more places than the operands, then rounded back: plenty for a ratio of money.
   const target = Math.min(Math.max(a.s, b.s) + 12, 20);
-  const value = (a.m / b.m) * POW10[target - a.s + b.s]!;
-  return roundDec(safe(Math.round(value * 1000), target + 3), target);
+  return safe(Math.round((a.m / b.m) * POW10[target - a.s + b.s]!), target);
 }
 
 /** The exact decimal of a number known to have at most `scale` places (standardize rounded it), or of its shortest text. */

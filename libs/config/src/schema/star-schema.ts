@@ -30,7 +30,7 @@ export const derivedMeasureSchema = z.strictObject({
   expression: z
     .string()
     .min(1)
-    .describe('Arithmetic over fact source columns, evaluated in exact decimal: + - * / ( ), numbers, round(x, digits), coalesce(a, b, ...); a null operand gives null'),
+    .describe('Arithmetic over fact source columns: + - * / ( ), numbers, round(x, digits), coalesce(a, b, ...); + - * and round are exact decimal (as SQL DECIMAL), / keeps 12 more places; a null operand, or a division by zero, gives null'),
   scale: num().int().min(0).max(9).default(2).describe('Digits after the point of the result (rounded half away from zero)'),
 });
 
