@@ -9,8 +9,13 @@
  * suite: these tests are never skipped.
  *
  * Each dialect loads the same small curated partitions as a SQLite reference warehouse and must
- * end with the same rows and the same analytical query answers.
+ * end with the same rows and the same analytical query answers; then the deterministic sample
+ * (tasks/sample-data, seed 42) through the whole pipeline gives the same seven answers on all three;
+ * and a load killed (SIGKILL) in the middle of the fact table leaves the warehouse as before.
+ * Needs `npm run build` first (npm test does it): the pipeline and the killed load run the dist
+ * entrypoints as child processes.
  */
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -18,8 +23,10 @@ import path from 'node:path';
 import type { WarehouseConfig } from '@salesflow/config';
 import { ExitCode } from '@salesflow/errors';
 import { Lake, LocalStorage } from '@salesflow/lake';
+import { silentLogger } from '@salesflow/logging';
 import type { Knex } from 'knex';
 import {
+  DEMO_CONFIG,
   fact,
   loadContext,
   sampleCurated,
@@ -29,6 +36,9 @@ import {
   writeCurated,
 } from '../../tasks/load-warehouse/src/curated-fixture.test-util';
 import { loadStarSchema, openWarehouse, runAnalyticalQueries, runSql, WarehouseLoadError } from '../../tasks/load-warehouse/src';
+import { createTestDatabase } from './warehouse-servers';
+
+const ROOT = path.resolve(__dirname, '../..');
 
 const A = '2026-11-25';
 const B = '2026-11-26';
@@ -52,6 +62,7 @@ function warehouseOf(client: 'postgres' | 'mysql', url: string, database?: strin
       database: database ?? (u.pathname.replace(/^\//, '') || (client === 'postgres' ? 'postgres' : 'mysql')),
     },
     batch_size: 3,
+    mysql_bulk: 'load_data',
   };
 }
 
@@ -125,7 +136,7 @@ describe.each(SERVERS)('load-warehouse on $client', ({ client, url, envVar }) =>
   it('gives the same analytical answers as SQLite', async () => {
     const results = await runAnalyticalQueries(db!);
     expect(results).toEqual(reference.queries);
-    expect(results.find((r) => r.name === 'revenue_by_category')!.rows).toContainEqual({ category: 'Unknown', transactions: 1, units: 4, revenue: 40 });
+    expect(results.find((r) => r.name === 'revenue_by_category')!.rows).toContainEqual({ category: 'Unknown', subcategory: 'Unknown', transactions: 1, units: 4, revenue: 40 });
   });
 
   it('keeps natural keys that differ only in case apart', async () => {
@@ -157,5 +168,127 @@ describe.each(SERVERS)('load-warehouse on $client', ({ client, url, envVar }) =>
     await loadStarSchema(loadContext(lake2, B, warehouse));
     const ids = (await db!('fact_sales').select('transaction_id', 'batch_ds').orderBy('transaction_id')).map((r: { transaction_id: string }) => r.transaction_id);
     expect(ids).toEqual(['T0001', 'T0002', 'T0003', 'T0004']);
+  });
+});
+
+describe('the deterministic sample through the whole pipeline', () => {
+  const DS = '2026-11-26';
+  let work: string;
+  let sampleLake: Lake;
+  let sqliteAnswers: Awaited<ReturnType<typeof runAnalyticalQueries>>;
+
+  beforeAll(async () => {
+    work = await mkdtemp(path.join(os.tmpdir(), 'sample-dialects-'));
+    const env = { ...process.env, LAKE_ROOT: path.join(work, 'lake'), LANDING_PATH: path.join(work, 'landing'), WAREHOUSE_SQLITE: path.join(work, 'wh.sqlite'), LOG_LEVEL: 'warn' };
+    const run = (args: string[]) => {
+      const r = spawnSync(process.execPath, args, { cwd: ROOT, env, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`${args[0]} failed with exit ${r.status}: ${r.stderr.slice(-3000)}`);
+    };
+    run(['tasks/sample-data/dist/main.js', '--out', path.join(env.LANDING_PATH, `dt=${DS}`), '--ds', DS, '--seed', '42']);
+    run(['tasks/run-pipeline/dist/main.js', '--config', 'config/demo_config.yaml', '--ds', DS]);
+    sampleLake = new Lake(new LocalStorage(env.LAKE_ROOT));
+    const db = openWarehouse({ client: 'sqlite', sqlite: { filename: env.WAREHOUSE_SQLITE }, batch_size: 500 });
+    try {
+      sqliteAnswers = await runAnalyticalQueries(db);
+    } finally {
+      await db.destroy();
+    }
+  }, 300_000);
+
+  afterAll(async () => {
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it.each(SERVERS)('gives the same seven answers on $client as on SQLite', async (server) => {
+    expect(sqliteAnswers.map((q) => [q.name, q.rows.length > 0])).toEqual(
+      ['revenue_by_category', 'revenue_by_period', 'top_customers', 'revenue_by_region', 'top_products', 'monthly_trend', 'customer_segments'].map((n) => [n, true]),
+    );
+    const target = await createTestDatabase(server, 'sample_test', 2000);
+    try {
+      await loadStarSchema({ ds: DS, lake: sampleLake, log: silentLogger, config: { ...DEMO_CONFIG, warehouse: target.warehouse } });
+      expect(await runAnalyticalQueries(target.db)).toEqual(sqliteAnswers);
+    } finally {
+      await target.drop();
+    }
+  });
+});
+
+describe.each(SERVERS)('a load killed in the middle on $client', (server) => {
+  const FACTS = 200_000;
+  let work: string;
+
+  beforeAll(async () => {
+    work = await mkdtemp(path.join(os.tmpdir(), 'killed-load-'));
+  });
+  afterAll(async () => {
+    await rm(work, { recursive: true, force: true });
+  });
+
+  /** Whether the fact table's bulk statement (COPY, LOAD DATA or INSERT) is running in the database now, from the server's own view. */
+  async function factLoadRunning(admin: Knex, database: string): Promise<boolean> {
+    if (server.client === 'postgres') {
+      const r = await admin.raw(`SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = ? AND state = 'active' AND query LIKE 'COPY "fact_sales"%'`, [database]);
+      return Number(r.rows[0].n) > 0;
+    }
+    const [rows] = await admin.raw("SELECT COUNT(*) AS n FROM information_schema.processlist WHERE db = ? AND (info LIKE 'LOAD DATA%`fact_sales`%' OR info LIKE 'INSERT INTO `fact_sales`%')", [database]);
+    return Number(rows[0].n) > 0;
+  }
+
+  it('leaves the warehouse as before, and the next load completes it', async () => {
+    const target = await createTestDatabase(server, 'kill_test');
+    try {
+      const lake = new Lake(new LocalStorage(path.join(work, 'lake')));
+      await writeCurated(lake, A, sampleCurated(A));
+      const dims = sampleDimensions();
+      const many = Array.from({ length: FACTS }, (_, i) => fact(`K${String(i).padStart(7, '0')}`, B, [20261126, 1 + (i % 3), 1 + (i % 3), 1 + (i % 2)], 1, 1.5, '2026-11-26T10:00:00Z'));
+      await writeCurated(lake, B, { ...dims, dim_customer: dims.dim_customer.map((c) => (c.customer_key === 1 ? { ...c, city: 'Changed' } : c)), fact_sales: many });
+      await loadStarSchema(loadContext(lake, A, target.warehouse));
+      const before = await snapshotWarehouse(target.db);
+
+      const child = spawn(
+        process.execPath,
+        [
+          '-e',
+          `const { Lake, LocalStorage } = require('@salesflow/lake');
+           const { silentLogger } = require('@salesflow/logging');
+           const { readConfig } = require('@salesflow/config');
+           const { loadStarSchema } = require('./tasks/load-warehouse/dist');
+           const { config } = readConfig('config/demo_config.yaml', () => undefined);
+           loadStarSchema({ ds: ${JSON.stringify(B)}, lake: new Lake(new LocalStorage(${JSON.stringify(path.join(work, 'lake'))})), log: silentLogger,
+             config: { ...config, warehouse: ${JSON.stringify(target.warehouse)} } }).then(() => console.log('committed'));`,
+        ],
+        { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let out = '';
+      child.stdout.on('data', (d) => (out += String(d)));
+      child.stderr.on('data', (d) => (out += String(d)));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ? null : code)));
+      const admin = openWarehouse({ ...target.warehouse, connection: { ...target.warehouse.connection!, database: server.client === 'postgres' ? 'postgres' : 'mysql' } });
+      try {
+        const deadline = Date.now() + 60_000;
+        let running = false;
+        while (!running && Date.now() < deadline && child.exitCode === null) {
+          running = await factLoadRunning(admin, target.name);
+          if (!running) await new Promise((r) => setTimeout(r, 10));
+        }
+        if (!running) throw new Error(`never saw the fact load running (child: ${out.slice(-2000)})`);
+        child.kill('SIGKILL');
+        expect(await exited).toBeNull();
+        expect(out).not.toContain('committed');
+
+        // The server rolls the dead connection's transaction back.
+        expect(await snapshotWarehouse(target.db)).toEqual(before);
+        const again = await loadStarSchema(loadContext(lake, B, target.warehouse));
+        expect(again.metrics).toMatchObject({ tables: { fact_sales: { rowsReplaced: 0, rowsOut: FACTS } } });
+        const [{ n }] = await target.db('fact_sales').count({ n: '*' });
+        expect(Number(n)).toBe(FACTS + 2);
+        expect((await target.db('dim_customer').where({ customer_key: 1 }).first()).city).toBe('Changed');
+      } finally {
+        if (child.exitCode === null) child.kill('SIGKILL');
+        await admin.destroy();
+      }
+    } finally {
+      await target.drop();
+    }
   });
 });

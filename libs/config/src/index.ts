@@ -2,3 +2,4 @@ export * from './pipeline-config';
 export * from './interpolate-env';
 export * from './validate-config';
 export * from './read-config';
+export * from './measure-expression';

@@ -1,3 +1,4 @@
+import { columnsOfExpression, parseMeasureExpression } from './measure-expression';
 import { columnGlobRegExp, isColumnGlob } from './schema/mask';
 import { pipelineConfigSchema, type PipelineConfig, type QualityCheckConfig, type SourceConfig, type StandardizeEntityConfig } from './pipeline-config';
 
@@ -48,6 +49,14 @@ export function validateConfig(raw: unknown): ValidationResult {
       [d.natural_key, ...d.attributes].forEach((col) => {
         if (!hasColumn(d.source, col)) errors.push(`${p}: "${col}" is not a declared column of ${d.source}`);
       });
+    (d.tracked ?? []).forEach((col, i) => {
+      if (!d.attributes.includes(col)) errors.push(`${p}.tracked.${i}: "${col}" is not one of the attributes`);
+    });
+    if (d.tracked && d.history !== 'type2') errors.push(`${p}.tracked: only type2 dimensions track attributes; set history: type2 or remove tracked`);
+    const reserved = d.history === 'type2' ? ['valid_from', 'valid_to', 'is_current', 'is_inferred'] : ['is_inferred'];
+    [d.natural_key, ...d.attributes].forEach((col) => {
+      if (reserved.includes(col)) errors.push(`${p}: "${col}" is a column the star schema adds itself; rename it in standardize`);
+    });
   }
   const f = c.star_schema.fact;
   if (!(f.source in entities)) errors.push(`star_schema.fact.source: no standardized entity "${f.source}"`);
@@ -59,6 +68,17 @@ export function validateConfig(raw: unknown): ValidationResult {
   }
   f.lookups.forEach((l, i) => {
     if (!(l.dimension in c.star_schema.dimensions)) errors.push(`star_schema.fact.lookups.${i}.dimension: no dimension "${l.dimension}"`);
+  });
+  f.derived_measures.forEach((d, i) => {
+    const p = `star_schema.fact.derived_measures.${i}`;
+    if (f.measures.includes(d.name)) errors.push(`${p}.name: "${d.name}" is also in measures; a column is either copied or derived`);
+    try {
+      for (const col of columnsOfExpression(parseMeasureExpression(d.expression))) {
+        if (f.source in entities && !hasColumn(f.source, col)) errors.push(`${p}.expression: "${col}" is not a declared column of ${f.source}`);
+      }
+    } catch (e) {
+      errors.push(`${p}.expression: ${(e as Error).message}`);
+    }
   });
   const tables = new Set([...Object.keys(c.star_schema.dimensions), 'dim_date', f.table]);
   c.quality.checks.forEach((q, i) => errors.push(...checkQualityCheck(q, `quality.checks.${i}`, tables, f.table)));

@@ -168,16 +168,20 @@ describe('runBuildStarSchema config changes', () => {
   it('reads the previous snapshot after an attribute is added to a dimension; old members get null until their source rows fill it', async () => {
     await writeDay('2026-11-26', ['C1', 'C2']);
     await writeDay('2026-11-27', ['C1', 'C3']);
-    await run('2026-11-26');
-    await tick();
-
     const base = demoConfig();
     const dimCustomer = base.star_schema.dimensions.dim_customer!;
-    const config = {
+    const withoutAddress = {
       ...base,
-      star_schema: { ...base.star_schema, dimensions: { ...base.star_schema.dimensions, dim_customer: { ...dimCustomer, attributes: [...dimCustomer.attributes, 'address'] } } },
+      star_schema: {
+        ...base.star_schema,
+        dimensions: { ...base.star_schema.dimensions, dim_customer: { ...dimCustomer, attributes: dimCustomer.attributes.filter((a) => a !== 'address'), tracked: ['city'] } },
+      },
     } as PipelineConfig;
-    await run('2026-11-27', { config });
+    await run('2026-11-26', { config: withoutAddress });
+    await tick();
+    // Untracked, the new attribute is filled in place (tracked, it would open a version per member).
+    const withAddress = { ...base, star_schema: { ...base.star_schema, dimensions: { ...base.star_schema.dimensions, dim_customer: { ...dimCustomer, tracked: ['city'] } } } } as PipelineConfig;
+    await run('2026-11-27', { config: withAddress });
 
     const rows = await rowsOf('dim_customer', '2026-11-27');
     expect(rows.map((r) => [r.customer_key, r.customer_id, r.city, r.address])).toEqual([

@@ -1,13 +1,14 @@
 import { BatchBuilder, columnReaders, schemaOf, type ColumnKind } from '@salesflow/batches';
-import { surrogateKeyOf, type DimensionConfig } from '@salesflow/config';
+import { columnsOfExpression, parseMeasureExpression, surrogateKeyOf, type DimensionConfig, type PipelineConfig } from '@salesflow/config';
 import { ExitCode, PipelineError } from '@salesflow/errors';
 import { datasets, type Lake, type Manifest, type PartitionWriter } from '@salesflow/lake';
 import { startProgress, type Logger } from '@salesflow/logging';
 import type { DatasetRef, StepContext, StepDefinition, StepResult } from '@salesflow/step';
-import { dimensionBatches, dimensionColumns, emptyDimension, highestKey, keyLookup, loadSnapshotBatch, mergeSourceRows, type Dimension } from './build-dimension';
-import { buildFactBatch, type FactBatchStats } from './build-fact-batch';
+import { addInferredMembers, dimensionBatches, emptyDimension, highestKey, keyLookup, loadSnapshotBatch, mergeSourceRows, type Dimension, type DimensionChanges } from './build-dimension';
+import { buildFactBatch, type DerivedMeasure, type FactBatchStats } from './build-fact-batch';
 import { MAX_KEY_META, highestMaxKey, mostRecentlyCommitted } from './choose-snapshot';
-import { DIM_DATE_COLUMNS, dateRow, dayOfDateKey, unknownDateRow } from './dim-date';
+import { compileMeasure } from './derive-measure';
+import { DIM_DATE_COLUMNS, calendar, dayOfDateKey, epochDay, unknownDateRow } from './dim-date';
 
 const STEP = 'build-star-schema';
 
@@ -44,11 +45,22 @@ function kindsFrom(manifest: Manifest): (col: string) => ColumnKind {
   return (col) => kinds.get(col) ?? 'string';
 }
 
-async function buildDimension(ctx: StepContext, table: string, cfg: DimensionConfig, log: Logger): Promise<{ dim: Dimension; input: DatasetRef; output: DatasetRef; changes: object }> {
+/** A dimension merged in memory, not written yet. */
+interface MergedDimension {
+  readonly table: string;
+  readonly cfg: DimensionConfig;
+  readonly dim: Dimension;
+  readonly source: Manifest;
+  readonly changes: DimensionChanges & { null_natural_keys: number; previous_snapshot: string | null };
+  readonly keysGivenUpTo: number;
+}
+
+async function mergeDimension(ctx: StepContext, table: string, cfg: DimensionConfig): Promise<MergedDimension> {
   const { lake, ds } = ctx;
   const source = await lake.requireManifest(datasets.masked(cfg.source), ds, 'mask');
-  const columns = dimensionColumns(surrogateKeyOf(table, cfg), cfg.natural_key, cfg.attributes, kindsFrom(source));
-  const dim = emptyDimension(columns);
+  const spec = { keyColumn: surrogateKeyOf(table, cfg), naturalKey: cfg.natural_key, attributes: cfg.attributes, history: cfg.history, tracked: cfg.tracked };
+  const dim = emptyDimension(spec, kindsFrom(source));
+  const columns = dim.columns;
   const snapshots = await committedSnapshots(lake, table);
   const previous = mostRecentlyCommitted(snapshots);
   if (previous) {
@@ -81,34 +93,77 @@ async function buildDimension(ctx: StepContext, table: string, cfg: DimensionCon
   // running beside this run may have given keys to members the loaded snapshot lacks. Snapshots
   // committed before max_key existed count through the loaded members' keys. Two runs at the very
   // same moment (one reading these manifests before the other commits) can still hand out the same
-  // key to different members; dimensions are committed as soon as written, before the fact is
+  // key to different members; dimensions are committed as soon as merged, before the fact is
   // built, to keep that window to seconds.
   const keysGivenUpTo = highestMaxKey(snapshots);
-  const changes = { ...mergeSourceRows(dim, rows, keysGivenUpTo), null_natural_keys: nullKeys, previous_snapshot: previous?.ds ?? null };
+  const day = epochDay(Date.parse(`${ds}T00:00:00Z`));
+  const changes = { ...mergeSourceRows(dim, rows, day, keysGivenUpTo), null_natural_keys: nullKeys, previous_snapshot: previous?.ds ?? null };
+  return { table, cfg, dim, source, changes, keysGivenUpTo };
+}
+
+async function writeDimension(ctx: StepContext, m: MergedDimension, log: Logger): Promise<{ input: DatasetRef; output: DatasetRef }> {
+  const { lake, ds } = ctx;
   // The high-water mark, not just this snapshot's highest key, so it survives old partitions expiring.
-  const maxKey = Math.max(keysGivenUpTo, highestKey(dim));
-  const writer = lake.openPartition({ dataset: datasets.curated(table), ds, step: STEP, runId: ctx.runId, schema: schemaOf(columns) });
-  let m: Manifest;
+  const maxKey = Math.max(m.keysGivenUpTo, highestKey(m.dim));
+  const writer = lake.openPartition({ dataset: datasets.curated(m.table), ds, step: STEP, runId: ctx.runId, schema: schemaOf(m.dim.columns) });
+  let manifest: Manifest;
   try {
-    await writer.writeAll(dimensionBatches(dim, ctx.config.lake.row_group_size));
-    m = await writer.commit({ table, natural_key: cfg.natural_key, changes, [MAX_KEY_META]: maxKey });
+    await writer.writeAll(dimensionBatches(m.dim, ctx.config.lake.row_group_size));
+    manifest = await writer.commit({ table: m.table, natural_key: m.cfg.natural_key, history: m.cfg.history, changes: m.changes, [MAX_KEY_META]: maxKey });
   } catch (e) {
     await abortAll([writer], e, log);
     throw e;
   }
-  log.info(`${table}: ${m.rows} rows`, changes);
+  log.info(`${m.table}: ${manifest.rows} rows`, { ...m.changes });
   return {
-    dim,
-    changes,
-    input: { uri: lake.partitionUri(datasets.masked(cfg.source), ds), rows: source.rows },
-    output: { uri: lake.partitionUri(datasets.curated(table), ds), rows: m.rows },
+    input: { uri: lake.partitionUri(datasets.masked(m.cfg.source), ds), rows: m.source.rows },
+    output: { uri: lake.partitionUri(datasets.curated(m.table), ds), rows: manifest.rows },
   };
 }
 
 /**
- * Builds the curated star schema for ds: every configured dimension as a whole snapshot with
- * stable surrogate keys, fact rows of ds's batch with keys looked up (-1 and counted when
- * unknown), and dim_date covering every date the facts need.
+ * Natural keys the fact batch refers to that a dimension with late_arriving: inferred does not
+ * know, per dimension table. Reads only the lookup columns.
+ */
+async function unknownNaturalKeys(lake: Lake, source: Manifest, lookups: readonly { column: string; dim: Dimension; table: string }[]): Promise<Map<string, Set<string>>> {
+  const out = new Map(lookups.map((l) => [l.table, new Set<string>()]));
+  if (!lookups.length) return out;
+  const columns = [...new Set(lookups.map((l) => l.column))];
+  for await (const b of lake.readManifestBatches(source, { columns })) {
+    for (const l of lookups) {
+      const [read] = columnReaders(b, [l.column]);
+      const missing = out.get(l.table)!;
+      for (let r = 0; r < b.numRows; r++) {
+        const v = read!(r);
+        if (v === null || v === undefined) continue;
+        const nk = String(v);
+        if (!l.dim.members.has(nk)) missing.add(nk);
+      }
+    }
+  }
+  return out;
+}
+
+/** Derived measures compiled against the fact source's declared column scales. */
+function derivedMeasures(config: PipelineConfig): DerivedMeasure[] {
+  const fact = config.star_schema.fact;
+  const declared = config.standardize.entities[fact.source]?.columns ?? {};
+  const scaleOf = (col: string) => {
+    const spec = declared[col];
+    return spec?.type === 'decimal' ? spec.scale : spec?.type === 'int' || spec?.type === 'bigint' ? 0 : undefined;
+  };
+  return fact.derived_measures.map((d) => {
+    const expr = parseMeasureExpression(d.expression);
+    return { name: d.name, compile: (read) => compileMeasure(expr, d.scale, read, scaleOf) };
+  });
+}
+
+/**
+ * Builds the curated star schema for ds: every configured dimension as a whole snapshot (type 1,
+ * or type 2 with every version) with stable surrogate keys, inferred members for facts whose
+ * member has not arrived (when the dimension says so), fact rows of ds's batch with the key of
+ * the version valid at each fact's date (-1 and counted when unknown) and derived measures, and
+ * dim_date covering every date the facts need.
  */
 export async function runBuildStarSchema(ctx: StepContext): Promise<StepResult> {
   const { lake, ds, config } = ctx;
@@ -117,20 +172,38 @@ export async function runBuildStarSchema(ctx: StepContext): Promise<StepResult> 
   const outputs: DatasetRef[] = [];
   const dims = new Map<string, Dimension>();
   const dimChanges: Record<string, object> = {};
+  const merged: MergedDimension[] = [];
   for (const [table, cfg] of Object.entries(star.dimensions)) {
-    const r = await buildDimension(ctx, table, cfg, ctx.log.child({ table }));
-    dims.set(table, r.dim);
-    dimChanges[table] = r.changes;
-    inputs.push(r.input);
-    outputs.push(r.output);
+    const m = await mergeDimension(ctx, table, cfg);
+    merged.push(m);
+    dims.set(table, m.dim);
+    dimChanges[table] = m.changes;
   }
 
   const fact = star.fact;
   const source = await lake.requireManifest(datasets.masked(fact.source), ds, 'mask');
+  // Late-arriving members: facts naming a member a dimension does not know yet get an inferred one
+  // (when the dimension says so), made before the dimension is written so the fact can point to it.
+  const inferredLookups = fact.lookups
+    .filter((l) => star.dimensions[l.dimension]!.late_arriving === 'inferred')
+    .map((l) => ({ column: l.column, table: l.dimension, dim: dims.get(l.dimension)! }));
+  const inferred: Record<string, number> = {};
+  for (const [table, keys] of await unknownNaturalKeys(lake, source, inferredLookups)) {
+    const m = merged.find((x) => x.table === table)!;
+    inferred[table] = addInferredMembers(m.dim, keys, m.keysGivenUpTo);
+    m.changes.inferred_added += inferred[table]!;
+  }
+  for (const m of merged) {
+    const r = await writeDimension(ctx, m, ctx.log.child({ table: m.table }));
+    inputs.push(r.input);
+    outputs.push(r.output);
+  }
+
   const plan = {
     grain: fact.grain,
     dateColumn: fact.date_column,
     measures: fact.measures,
+    derived: derivedMeasures(config),
     batchDs: ds,
     lookups: fact.lookups.map((l) => ({
       column: l.column,
@@ -138,7 +211,7 @@ export async function runBuildStarSchema(ctx: StepContext): Promise<StepResult> 
       keys: keyLookup(dims.get(l.dimension)!),
     })),
   };
-  const stats: FactBatchStats = { unknown: {} };
+  const stats: FactBatchStats = { unknown: {}, mismatches: {} };
   let minDay: number | undefined;
   let maxDay: number | undefined;
   let dateManifest: Manifest;
@@ -149,7 +222,9 @@ export async function runBuildStarSchema(ctx: StepContext): Promise<StepResult> 
   // Every writer opened here is aborted on any failure until its commit (commit order: dim_date, then the fact last).
   try {
     let factRows = 0;
-    const columns = [...new Set([...fact.grain, fact.date_column, ...fact.measures, ...fact.lookups.map((l) => l.column)])];
+    const sourceColumns = new Set(source.schema.map((c) => c.name));
+    const derivedInputs = fact.derived_measures.flatMap((d) => [...columnsOfExpression(parseMeasureExpression(d.expression)), ...(sourceColumns.has(d.name) ? [d.name] : [])]);
+    const columns = [...new Set([...fact.grain, fact.date_column, ...fact.measures, ...derivedInputs, ...fact.lookups.map((l) => l.column)])];
     for await (const b of lake.readManifestBatches(source, { columns })) {
       const out = buildFactBatch(b, plan, stats);
       await factWriter.write(out);
@@ -181,17 +256,20 @@ export async function runBuildStarSchema(ctx: StepContext): Promise<StepResult> 
     }
     dateWriter = lake.openPartition({ dataset: datasets.curated('dim_date'), ds, step: STEP, runId: ctx.runId, schema: schemaOf(DIM_DATE_COLUMNS) });
     const dates = new BatchBuilder(DIM_DATE_COLUMNS);
+    const dateRow = calendar({ holidays: star.dim_date.holidays, fiscalYearStartMonth: star.dim_date.fiscal_year_start_month });
     dates.appendRow(unknownDateRow());
     if (minDay !== undefined && maxDay !== undefined) for (let d = minDay; d <= maxDay; d++) dates.appendRow(dateRow(d));
     await dateWriter.write(dates.finish());
     dateManifest = await dateWriter.commit({ from: minDay, to: maxDay });
-    factManifest = await factWriter.commit({ table: fact.table, unknown_members: stats.unknown });
+    factManifest = await factWriter.commit({ table: fact.table, unknown_members: stats.unknown, inferred_members: inferred, derived_mismatches: stats.mismatches });
   } catch (e) {
     await abortAll([dateWriter, factWriter], e, ctx.log);
     throw e;
   }
   const unknownTotal = Object.values(stats.unknown).reduce((a, b) => a + b, 0);
   if (unknownTotal) ctx.log.warn(`${unknownTotal} fact lookups missed and point to the unknown member -1`, { unknown: stats.unknown });
+  const mismatchTotal = Object.values(stats.mismatches ?? {}).reduce((a, b) => a + b, 0);
+  if (mismatchTotal) ctx.log.warn(`${mismatchTotal} fact rows carry a source value that differs from the derived measure; the derived value is kept`, { derived_mismatches: stats.mismatches });
 
   inputs.push({ uri: lake.partitionUri(datasets.masked(fact.source), ds), rows: source.rows });
   outputs.push({ uri: lake.partitionUri(datasets.curated(fact.table), ds), rows: factManifest.rows });
@@ -201,13 +279,13 @@ export async function runBuildStarSchema(ctx: StepContext): Promise<StepResult> 
     rowsOut: factManifest.rows,
     inputs,
     outputs,
-    metrics: { unknown_members: stats.unknown, dimensions: dimChanges, date_range: [minDay, maxDay] },
+    metrics: { unknown_members: stats.unknown, inferred_members: inferred, derived_mismatches: stats.mismatches, dimensions: dimChanges, date_range: [minDay, maxDay] },
   };
 }
 
 export const buildStarSchemaStep: StepDefinition = {
   name: STEP,
-  description: 'Builds the curated star schema (dimensions with stable surrogate keys, dim_date, the fact rows of ds).',
+  description: 'Builds the curated star schema (type 1 and type 2 dimensions with stable surrogate keys, inferred members, dim_date, the fact rows of ds).',
   run: runBuildStarSchema,
 };
 

@@ -1,21 +1,56 @@
 import { BatchBuilder, batchToObjects, type ColumnDef } from '@salesflow/batches';
+import { parseMeasureExpression } from '@salesflow/config';
 import type { Manifest } from '@salesflow/lake';
-import { dimensionBatches, dimensionColumns, emptyDimension, keyLookup, loadSnapshotBatch, mergeSourceRows } from './build-dimension';
+import {
+  BEGINNING_OF_TIME,
+  END_OF_TIME,
+  addInferredMembers,
+  dimensionBatches,
+  emptyDimension,
+  hashAttributes,
+  keyLookup,
+  loadSnapshotBatch,
+  mergeSourceRows,
+  type Dimension,
+  type DimensionSpec,
+} from './build-dimension';
 import { buildFactBatch, type FactBatchStats } from './build-fact-batch';
 import { highestMaxKey, mostRecentlyCommitted } from './choose-snapshot';
+import { compileMeasure } from './derive-measure';
 
-const cols = dimensionColumns('customer_key', 'customer_id', ['city', 'score'], (c) => (c === 'score' ? 'float64' : 'string'));
+const type1: DimensionSpec = { keyColumn: 'customer_key', naturalKey: 'customer_id', attributes: ['city', 'score'], history: 'type1' };
+const type2: DimensionSpec = { ...type1, attributes: ['city', 'name'], history: 'type2', tracked: ['city'] };
+const kinds = (c: string) => (c === 'score' ? 'float64' : 'string') as 'float64' | 'string';
+const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / 86_400_000;
+const D1 = day('2026-11-24');
+const D2 = day('2026-11-25');
+const D3 = day('2026-11-26');
 
-function snapshot(rows: unknown[][]) {
-  const dim = emptyDimension(cols);
-  mergeSourceRows(dim, rows);
-  const stored = [...dimensionBatches(dim, 1000)];
-  const reloaded = emptyDimension(cols);
-  stored.forEach((b) => loadSnapshotBatch(reloaded, b));
-  return { dim, stored, reloaded };
+/** The dimension written as a snapshot and read back, as the next run sees it. */
+function roundTrip(dim: Dimension, spec: DimensionSpec): Dimension {
+  const reloaded = emptyDimension(spec, kinds);
+  for (const b of dimensionBatches(dim, 1000)) loadSnapshotBatch(reloaded, b);
+  return reloaded;
 }
 
-describe('dimensions', () => {
+function snapshot(rows: unknown[][], spec = type1) {
+  const dim = emptyDimension(spec, kinds);
+  mergeSourceRows(dim, rows, D1);
+  const stored = [...dimensionBatches(dim, 1000)];
+  return { dim, stored, reloaded: roundTrip(dim, spec) };
+}
+
+/** customer_id -> [[key, valid_from, valid_to, city, is_current]] of a type 2 dimension. */
+function history(dim: Dimension) {
+  const rows = [...dimensionBatches(dim, 1000)].flatMap(batchToObjects).filter((r) => r.customer_key !== -1);
+  const out: Record<string, unknown[][]> = {};
+  const iso = (ms: unknown) => (ms === undefined || ms === null ? null : new Date(ms as number).toISOString().slice(0, 10));
+  for (const r of rows.sort((a, b) => (a.valid_from as number) - (b.valid_from as number)))
+    (out[r.customer_id as string] ??= []).push([r.customer_key, iso(r.valid_from), iso(r.valid_to), r.city, r.is_current]);
+  return out;
+}
+
+describe('type 1 dimensions', () => {
   it('gives new members keys in natural-key order after the highest key, and writes the unknown member first', () => {
     const { stored } = snapshot([
       ['C3', 'Boston', 1],
@@ -23,11 +58,11 @@ describe('dimensions', () => {
       ['C2', 'Denver', 2],
     ]);
     const rows = stored.flatMap(batchToObjects);
-    expect(rows.map((r) => [r.customer_key, r.customer_id, r.city, r.score])).toEqual([
-      [-1, 'UNKNOWN', 'Unknown', null],
-      [1, 'C1', 'Austin', null],
-      [2, 'C2', 'Denver', 2],
-      [3, 'C3', 'Boston', 1],
+    expect(rows.map((r) => [r.customer_key, r.customer_id, r.city, r.score, r.is_inferred])).toEqual([
+      [-1, 'UNKNOWN', 'Unknown', null, false],
+      [1, 'C1', 'Austin', null, false],
+      [2, 'C2', 'Denver', 2, false],
+      [3, 'C3', 'Boston', 1, false],
     ]);
   });
 
@@ -36,26 +71,23 @@ describe('dimensions', () => {
       ['C1', 'Austin', 1],
       ['C2', 'Denver', 2],
     ]);
-    const changes = mergeSourceRows(reloaded, [
-      ['C2', 'Dallas', 2],
-      ['C0', 'Albany', 3],
-      ['C1', 'Austin', 1],
-    ]);
-    expect(changes).toEqual({ added: 1, updated: 1, unchanged: 1 });
-    expect(Object.fromEntries(keyLookup(reloaded))).toEqual({ C1: 1, C2: 2, C0: 3 });
-    expect(reloaded.members.get('C2')!.attrs).toEqual(['Dallas', 2]);
+    const changes = mergeSourceRows(reloaded, [['C2', 'Dallas', 2], ['C0', 'Albany', 3], ['C1', 'Austin', 1]], D2);
+    expect(changes).toMatchObject({ added: 1, updated: 1, unchanged: 1, versioned: 0 });
+    const keys = keyLookup(reloaded);
+    expect(['C1', 'C2', 'C0'].map((c) => keys.keyAt(c, D2))).toEqual([1, 2, 3]);
+    expect(reloaded.members.get('C2')![0]!.attrs).toEqual(['Dallas', 2]);
   });
 
   it('the same input twice yields the same keys', () => {
     const a = snapshot([['B'], ['A']].map((r) => [...r, 'x', 1])).dim;
     const b = snapshot([['A'], ['B']].map((r) => [...r, 'x', 1])).dim;
-    expect(Object.fromEntries(keyLookup(a))).toEqual(Object.fromEntries(keyLookup(b)));
+    expect(history(a)).toEqual(history(b));
   });
 
   it('gives new members keys above keysGivenUpTo when other snapshots handed out higher keys', () => {
     const { reloaded } = snapshot([['C1', 'Austin', 1]]);
-    mergeSourceRows(reloaded, [['C9', 'Boston', 2], ['C1', 'Austin', 1]], 7);
-    expect(Object.fromEntries(keyLookup(reloaded))).toEqual({ C1: 1, C9: 8 });
+    mergeSourceRows(reloaded, [['C9', 'Boston', 2], ['C1', 'Austin', 1]], D2, 7);
+    expect(keyLookup(reloaded).keyAt('C9', D2)).toBe(8);
   });
 
   it('merges new members into a dimension of 200k members', () => {
@@ -63,10 +95,132 @@ describe('dimensions', () => {
     const n = 200_000;
     const rows: unknown[][] = new Array(n);
     for (let i = 0; i < n; i++) rows[i] = [`C${String(i).padStart(6, '0')}`, 'x', i];
-    const dim = emptyDimension(cols);
-    mergeSourceRows(dim, rows);
-    expect(mergeSourceRows(dim, [['NEW', 'y', 1]])).toEqual({ added: 1, updated: 0, unchanged: 0 });
-    expect(dim.members.get('NEW')!.key).toBe(n + 1);
+    const dim = emptyDimension(type1, kinds);
+    mergeSourceRows(dim, rows, D1);
+    expect(mergeSourceRows(dim, [['NEW', 'y', 1]], D2)).toMatchObject({ added: 1, updated: 0, unchanged: 0 });
+    expect(dim.members.get('NEW')![0]!.key).toBe(n + 1);
+  });
+});
+
+describe('type 2 dimensions', () => {
+  it('opens a new version on a tracked change, overwrites untracked ones in place, and a re-run changes nothing', () => {
+    let dim = emptyDimension(type2, kinds);
+    mergeSourceRows(dim, [['C1', 'Austin', 'Ann'], ['C2', 'Boston', 'Bob']], D1);
+    dim = roundTrip(dim, type2);
+    expect(mergeSourceRows(dim, [['C1', 'Dallas', 'Ann'], ['C2', 'Boston', 'Robert']], D2)).toMatchObject({ versioned: 1, updated: 1 });
+    dim = roundTrip(dim, type2);
+    const before = history(dim);
+    expect(before).toEqual({
+      C1: [
+        [1, '2026-11-24', '2026-11-24', 'Austin', false],
+        [3, '2026-11-25', '9999-12-31', 'Dallas', true],
+      ],
+      C2: [[2, '2026-11-24', '9999-12-31', 'Boston', true]],
+    });
+    expect(dim.members.get('C2')![0]!.attrs).toEqual(['Boston', 'Robert']);
+    expect(mergeSourceRows(dim, [['C1', 'Dallas', 'Ann'], ['C2', 'Boston', 'Robert']], D2)).toMatchObject({ versioned: 0, updated: 0, unchanged: 2 });
+    expect(history(dim)).toEqual(before);
+    const keys = keyLookup(dim);
+    expect([keys.keyAt('C1', D1), keys.keyAt('C1', D2), keys.keyAt('C1', D3), keys.keyAt('C1', D1 - 30)]).toEqual([1, 3, 3, 1]);
+  });
+
+  it('built out of order (day 3, then day 2) splits the right version and keeps every existing key', () => {
+    let dim = emptyDimension(type2, kinds);
+    mergeSourceRows(dim, [['C1', 'Austin', 'Ann']], D1);
+    dim = roundTrip(dim, type2);
+    mergeSourceRows(dim, [['C1', 'Chicago', 'Ann']], D3);
+    dim = roundTrip(dim, type2);
+    mergeSourceRows(dim, [['C1', 'Boston', 'Ann'], ['C2', 'Denver', 'Dee']], D2);
+    dim = roundTrip(dim, type2);
+    expect(history(dim)).toEqual({
+      C1: [
+        [1, '2026-11-24', '2026-11-24', 'Austin', false],
+        [3, '2026-11-25', '2026-11-25', 'Boston', false],
+        [2, '2026-11-26', '9999-12-31', 'Chicago', true],
+      ],
+      C2: [[4, '2026-11-25', '9999-12-31', 'Denver', true]],
+    });
+    // A backfill before the first version: the same attributes move valid_from back, others go in front.
+    mergeSourceRows(dim, [['C1', 'Austin', 'Ann'], ['C2', 'Elgin', 'Dee']], D1 - 1);
+    expect(history(dim).C1![0]).toEqual([1, '2026-11-23', '2026-11-24', 'Austin', false]);
+    expect(history(dim).C2).toEqual([
+      [5, '2026-11-23', '2026-11-24', 'Elgin', false],
+      [4, '2026-11-25', '9999-12-31', 'Denver', true],
+    ]);
+  });
+
+  it('a backfill of the day a change happened moves the later version back instead of opening another', () => {
+    let dim = emptyDimension(type2, kinds);
+    mergeSourceRows(dim, [['C1', 'Austin', 'Ann']], D1);
+    mergeSourceRows(dim, [['C1', 'Boston', 'Ann']], D3);
+    dim = roundTrip(dim, type2);
+    expect(mergeSourceRows(dim, [['C1', 'Boston', 'Ann']], D2)).toMatchObject({ versioned: 0, updated: 1 });
+    expect(history(dim).C1).toEqual([
+      [1, '2026-11-24', '2026-11-24', 'Austin', false],
+      [2, '2026-11-25', '9999-12-31', 'Boston', true],
+    ]);
+  });
+
+  it('compares attributes null-safely: null, "" and "null" are three values', () => {
+    expect(new Set([hashAttributes([null]), hashAttributes(['']), hashAttributes(['null']), hashAttributes([undefined])]).size).toBe(3);
+    const dim = emptyDimension(type2, kinds);
+    mergeSourceRows(dim, [['C1', null, 'Ann']], D1);
+    expect(mergeSourceRows(dim, [['C1', '', 'Ann']], D2)).toMatchObject({ versioned: 1 });
+    expect(mergeSourceRows(dim, [['C1', '', 'Ann']], D3)).toMatchObject({ unchanged: 1 });
+  });
+
+  it('adds inferred members for facts that come first and fills them in place when the member arrives', () => {
+    let dim = emptyDimension(type2, kinds);
+    mergeSourceRows(dim, [['C1', 'Austin', 'Ann']], D1);
+    expect(addInferredMembers(dim, ['C9', 'C1', 'C5'], 0)).toBe(2);
+    dim = roundTrip(dim, type2);
+    const rows = [...dimensionBatches(dim, 10)].flatMap(batchToObjects);
+    expect(rows.filter((r) => r.is_inferred).map((r) => [r.customer_key, r.customer_id, r.city, r.valid_from, r.valid_to, r.is_current])).toEqual([
+      [2, 'C5', null, BEGINNING_OF_TIME * 86_400_000, END_OF_TIME * 86_400_000, true],
+      [3, 'C9', null, BEGINNING_OF_TIME * 86_400_000, END_OF_TIME * 86_400_000, true],
+    ]);
+    expect(mergeSourceRows(dim, [['C9', 'Boston', 'Ivy']], D2)).toMatchObject({ inferred_filled: 1, added: 0, versioned: 0 });
+    expect(dim.members.get('C9')).toEqual([{ key: 3, validFrom: BEGINNING_OF_TIME, validTo: END_OF_TIME, attrs: ['Boston', 'Ivy'], inferred: false }]);
+  });
+});
+
+describe('derived measures', () => {
+  const TOTAL = 'round(quantity * unit_price * (1 - coalesce(discount, 0)) + coalesce(tax_amount, 0), 2)';
+  const scales: Record<string, number> = { quantity: 0, unit_price: 2, discount: 4, tax_amount: 2 };
+  const evaluate = (expr: string, row: Record<string, unknown>, scale = 2) =>
+    compileMeasure(parseMeasureExpression(expr), scale, (c) => () => row[c], (c) => scales[c])(0);
+
+  it('computes in exact decimal, half away from zero, as SQL DECIMAL does', () => {
+    // In binary floating point 1.15 * 3 = 3.4499999999999997, which rounds to 3.44.
+    expect(evaluate('round(quantity * unit_price, 2)', { quantity: 3, unit_price: 1.15 })).toBe(3.45);
+    expect(evaluate('round(quantity * unit_price, 1)', { quantity: -1, unit_price: 0.25 })).toBe(-0.3);
+    expect(evaluate(TOTAL, { quantity: 2, unit_price: 19.99, discount: 0.15, tax_amount: 2.72 })).toBe(36.7);
+    expect(evaluate(TOTAL, { quantity: 1, unit_price: 10, discount: null, tax_amount: null })).toBe(10);
+    expect(evaluate('quantity * unit_price', { quantity: null, unit_price: 2 })).toBeNull();
+    expect(evaluate('unit_price / quantity', { quantity: 3, unit_price: 1 }, 4)).toBe(0.3333);
+    expect(evaluate('unit_price / quantity', { quantity: 0, unit_price: 1 })).toBeNull();
+  });
+
+  it('agrees with the sample generator on every quantity, discount and many prices', () => {
+    // Imported by path: tasks never import each other's packages; this test only checks the formula.
+    const { computeTransactionAmounts } = require('../../sample-data/src/compute-amounts') as typeof import('../../sample-data/src/compute-amounts');
+    let checked = 0;
+    for (let cents = 1; cents < 20_000; cents += 7)
+      for (const q of [1, 3, 7, 10])
+        for (const pct of [0, 5, 10, 15, 20]) {
+          const { taxCents, totalCents } = computeTransactionAmounts(q, cents, pct);
+          const got = evaluate(TOTAL, { quantity: q, unit_price: cents / 100, discount: pct / 100, tax_amount: taxCents / 100 });
+          if (got !== totalCents / 100) throw new Error(`q=${q} price=${cents / 100} discount=${pct}%: derived ${got}, sample ${totalCents / 100}`);
+          checked++;
+        }
+    expect(checked).toBeGreaterThan(50_000);
+  });
+
+  it('rejects bad expressions with the place of the problem', () => {
+    expect(() => parseMeasureExpression('quantity * ')).toThrow('the expression ends too early');
+    expect(() => parseMeasureExpression('quantity ^ 2')).toThrow('unexpected "^" at character 10');
+    expect(() => parseMeasureExpression('sqrt(quantity)')).toThrow('unknown function sqrt');
+    expect(() => parseMeasureExpression('round(quantity)')).toThrow('round takes (expression, digits 0-9)');
   });
 });
 
@@ -109,7 +263,7 @@ describe('buildFactBatch', () => {
       grain: ['transaction_id'],
       dateColumn: 'transaction_timestamp',
       measures: ['quantity', 'total_amount'],
-      lookups: [{ column: 'customer_id', keyColumn: 'customer_key', keys: new Map([['C1', 7]]) }],
+      lookups: [{ column: 'customer_id', keyColumn: 'customer_key', keys: { keyAt: (nk: string) => (nk === 'C1' ? 7 : undefined) } }],
       batchDs: '2026-11-26',
     }, stats);
     expect(out.schema.fields.map((f) => f.name)).toEqual(['transaction_id', 'date_key', 'customer_key', 'quantity', 'total_amount', 'transaction_timestamp', 'batch_ds']);

@@ -18,6 +18,7 @@ const TABLES: Record<string, ColumnDef[]> = {
     { name: 'customer_key', kind: 'int32' },
     { name: 'customer_id', kind: 'string' },
     { name: 'city', kind: 'string' },
+    { name: 'valid_from', kind: 'date' },
   ],
   dim_product: [
     { name: 'product_key', kind: 'int32' },
@@ -54,7 +55,7 @@ function goodData(): Record<string, Row[]> {
     ...Array.from({ length: n }, (_, i) => ({ [key]: i + 1, [id]: `${prefix}${i + 1}`, ...extra(i) })),
   ];
   return {
-    dim_customer: dim('customer_key', 'customer_id', 5, 'CUST', (i) => ({ city: `City${i}` })),
+    dim_customer: dim('customer_key', 'customer_id', 5, 'CUST', (i) => ({ city: `City${i}`, valid_from: Date.UTC(2026, 10, 1) })),
     dim_product: dim('product_key', 'product_id', 3, 'PROD', (i) => ({ unit_price: 10 + i })),
     dim_location: dim('location_key', 'location_id', 2, 'LOC', (i) => ({ region: ['West', 'Midwest'][i] })),
     dim_date: [{ date_key: -1 }, { date_key: 20261126, full_date: Date.UTC(2026, 10, 26) }],
@@ -166,7 +167,7 @@ describe('check-quality step', () => {
       'fact_sales.relationships(location_key->dim_location.location_key)',
       'fact_sales.relationships(date_key->dim_date.date_key)',
       'fact_sales.row_count(min=1)',
-      'dim_customer.unique(customer_id)',
+      'dim_customer.unique(customer_id,valid_from)',
       'dim_customer.unique(customer_key)',
       'dim_product.unique(product_key)',
       'dim_location.unique(location_key)',
@@ -293,7 +294,7 @@ describe('check-quality step', () => {
     expect(result.metrics).toEqual({ passed: 19, failed: 0, warned: 0 });
     // Dimensions first: their keys are collected in the same pass as their own checks.
     expect(reads).toEqual([
-      ['curated/dim_customer', ['customer_id', 'customer_key']],
+      ['curated/dim_customer', ['customer_id', 'valid_from', 'customer_key']],
       ['curated/dim_product', ['product_key', 'product_id']],
       ['curated/dim_location', ['location_key', 'region', 'location_id']],
       ['curated/dim_date', ['date_key']],

@@ -6,10 +6,10 @@ describe('buildInsertSql', () => {
   });
 
   it('builds an upsert that overwrites every column but the key', () => {
-    expect(buildInsertSql('sqlite', 'dim_x', ['x_key', 'year', 'name'], 1, { conflictKey: 'x_key' })).toBe(
+    expect(buildInsertSql('sqlite', 'dim_x', ['x_key', 'year', 'name'], 1, { conflictKey: ['x_key'] })).toBe(
       'INSERT INTO "dim_x" ("x_key", "year", "name") VALUES (?, ?, ?) ON CONFLICT ("x_key") DO UPDATE SET "year" = excluded."year", "name" = excluded."name"',
     );
-    expect(buildInsertSql('mysql', 'dim_x', ['x_key', 'name'], 1, { conflictKey: 'x_key' })).toBe(
+    expect(buildInsertSql('mysql', 'dim_x', ['x_key', 'name'], 1, { conflictKey: ['x_key'] })).toBe(
       'INSERT INTO `dim_x` (`x_key`, `name`) VALUES (?, ?) ON DUPLICATE KEY UPDATE `name` = VALUES(`name`)',
     );
   });

@@ -26,18 +26,18 @@ export function buildInsertSql(
   table: string,
   columns: readonly string[],
   rows: number,
-  upsert?: { readonly conflictKey: string },
+  upsert?: { readonly conflictKey: readonly string[] },
 ): string {
   const q = (n: string) => quoteIdentifier(n, dialect);
   const tuple = `(${columns.map(() => '?').join(', ')})`;
   let sql = `INSERT INTO ${q(table)} (${columns.map(q).join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}`;
   if (upsert) {
-    const updated = columns.filter((c) => c !== upsert.conflictKey);
+    const updated = columns.filter((c) => !upsert.conflictKey.includes(c));
     if (dialect === 'mysql') {
       // VALUES(col) is deprecated from MySQL 8.0.20 (a warning) but is the one form MariaDB also accepts.
       sql += ` ON DUPLICATE KEY UPDATE ${updated.map((c) => `${q(c)} = VALUES(${q(c)})`).join(', ')}`;
     } else {
-      sql += ` ON CONFLICT (${q(upsert.conflictKey)}) DO UPDATE SET ${updated.map((c) => `${q(c)} = excluded.${q(c)}`).join(', ')}`;
+      sql += ` ON CONFLICT (${upsert.conflictKey.map(q).join(', ')}) DO UPDATE SET ${updated.map((c) => `${q(c)} = excluded.${q(c)}`).join(', ')}`;
     }
   }
   return sql;

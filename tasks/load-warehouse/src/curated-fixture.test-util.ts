@@ -2,13 +2,17 @@
  * Test helpers (not built into dist): small curated partitions written into a lake, and a
  * dialect-neutral snapshot of the warehouse tables to compare loads and dialects.
  */
+import path from 'node:path';
 import { BatchBuilder, type ColumnDef } from '@salesflow/batches';
-import type { PipelineConfig, WarehouseConfig } from '@salesflow/config';
+import { readConfig, type PipelineConfig, type WarehouseConfig } from '@salesflow/config';
 import { datasets, type Lake } from '@salesflow/lake';
 import { silentLogger } from '@salesflow/logging';
 import type { Knex } from 'knex';
 import type { LoadStarSchemaContext } from './load-star-schema';
-import { WAREHOUSE_TABLES } from './warehouse-tables';
+import { warehouseTablesOf } from './warehouse-tables';
+
+/** The demo config (the default star schema), read once. */
+export const DEMO_CONFIG: PipelineConfig = readConfig(path.resolve(__dirname, '../../../config/demo_config.yaml'), () => undefined).config;
 
 type Row = Record<string, unknown>;
 
@@ -26,20 +30,29 @@ export const CURATED_COLUMNS: Readonly<Record<string, readonly ColumnDef[]>> = {
     { name: 'quarter', kind: 'int32' },
     { name: 'year', kind: 'int32' },
     { name: 'is_weekend', kind: 'bool' },
+    { name: 'is_holiday', kind: 'bool' },
+    { name: 'fiscal_year', kind: 'int32' },
+    { name: 'fiscal_quarter', kind: 'int32' },
   ],
   dim_customer: [
     { name: 'customer_key', kind: 'int32', nullable: false },
-    ...['customer_id', 'first_name', 'last_name', 'email', 'phone', 'city', 'state', 'zip_code', 'country'].map((name) => ({ name, kind: 'string' as const })),
+    ...['customer_id', 'first_name', 'last_name', 'email', 'phone', 'address', 'city', 'state', 'zip_code', 'country'].map((name) => ({ name, kind: 'string' as const })),
+    { name: 'valid_from', kind: 'date' },
+    { name: 'valid_to', kind: 'date' },
+    { name: 'is_current', kind: 'bool' },
+    { name: 'is_inferred', kind: 'bool' },
   ],
   dim_product: [
     { name: 'product_key', kind: 'int32', nullable: false },
     ...['product_id', 'product_name', 'category', 'subcategory', 'brand'].map((name) => ({ name, kind: 'string' as const })),
     { name: 'unit_cost', kind: 'float64' },
     { name: 'unit_price', kind: 'float64' },
+    { name: 'is_inferred', kind: 'bool' },
   ],
   dim_location: [
     { name: 'location_key', kind: 'int32', nullable: false },
     ...['location_id', 'store_name', 'city', 'state', 'zip_code', 'country', 'region'].map((name) => ({ name, kind: 'string' as const })),
+    { name: 'is_inferred', kind: 'bool' },
   ],
   fact_sales: [
     { name: 'transaction_id', kind: 'string', nullable: false },
@@ -85,37 +98,44 @@ function dateRow(iso: string): Row {
     quarter: Math.ceil(month / 3),
     year: d.getUTCFullYear(),
     is_weekend: dow >= 6,
+    is_holiday: iso.endsWith('-12-25'),
+    fiscal_year: d.getUTCFullYear(),
+    fiscal_quarter: Math.ceil(month / 3),
   };
 }
 
 const unknownText = (cols: readonly string[]) => Object.fromEntries(cols.map((c) => [c, 'Unknown']));
+const BEGINNING = '1900-01-01';
+/** The history columns of a current, not inferred, version starting on `from`. */
+const current = (from: string): Row => ({ valid_from: Date.parse(from), valid_to: Date.parse('9999-12-31'), is_current: true, is_inferred: false });
 
 /** The dimensions as of any ds: three customers, three products, two stores, four dates, each with its unknown member. */
 export function sampleDimensions(): Omit<CuratedData, 'fact_sales'> {
   return {
     dim_date: [
       { date_key: -1, full_date: null, day_name: 'Unknown', month_name: 'Unknown' },
+      dateRow('2026-12-25'),
       dateRow('2026-11-25'),
       dateRow('2026-11-26'),
       dateRow('2026-11-28'),
       dateRow('2026-12-01'),
     ],
     dim_customer: [
-      { customer_key: -1, customer_id: 'UNKNOWN', ...unknownText(['first_name', 'last_name', 'email', 'phone', 'city', 'state', 'zip_code', 'country']) },
-      { customer_key: 1, customer_id: 'C001', first_name: 'tok_a1', last_name: 'tok_b1', email: 'x1@example.com', phone: 'XXX-XXX-0001', city: 'Austin', state: 'TX', zip_code: '73301', country: 'US' },
-      { customer_key: 2, customer_id: 'C002', first_name: 'tok_a2', last_name: 'tok_b2', email: 'x2@example.com', phone: 'XXX-XXX-0002', city: 'Boston', state: 'MA', zip_code: '02101', country: 'US' },
-      { customer_key: 3, customer_id: 'c002', first_name: 'tok_a3', last_name: 'tok_b3', email: null, phone: null, city: 'Chicago', state: 'IL', zip_code: '60601', country: 'US' },
+      { customer_key: -1, customer_id: 'UNKNOWN', ...unknownText(['first_name', 'last_name', 'email', 'phone', 'address', 'city', 'state', 'zip_code', 'country']), ...current(BEGINNING) },
+      { customer_key: 1, customer_id: 'C001', first_name: 'tok_a1', last_name: 'tok_b1', email: 'x1@example.com', phone: 'XXX-XXX-0001', address: 'h1', city: 'Austin', state: 'TX', zip_code: '73301', country: 'US', ...current('2026-11-01') },
+      { customer_key: 2, customer_id: 'C002', first_name: 'tok_a2', last_name: 'tok_b2', email: 'x2@example.com', phone: 'XXX-XXX-0002', address: 'h2', city: 'Boston', state: 'MA', zip_code: '02101', country: 'US', ...current('2026-11-01') },
+      { customer_key: 3, customer_id: 'c002', first_name: 'tok_a3', last_name: 'tok_b3', email: null, phone: null, address: null, city: 'Chicago', state: 'IL', zip_code: '60601', country: 'US', ...current('2026-11-01') },
     ],
     dim_product: [
-      { product_key: -1, product_id: 'UNKNOWN', ...unknownText(['product_name', 'category', 'subcategory', 'brand']), unit_cost: null, unit_price: null },
-      { product_key: 1, product_id: 'P001', product_name: 'Laptop', category: 'Electronics', subcategory: 'Computers', brand: 'Acme', unit_cost: 700, unit_price: 999.99 },
-      { product_key: 2, product_id: 'P002', product_name: 'T-Shirt; "crew"', category: 'Clothing', subcategory: 'Tops', brand: "O'Neil", unit_cost: 4.5, unit_price: 19.99 },
-      { product_key: 3, product_id: 'P003', product_name: 'Headphones', category: 'Electronics', subcategory: 'Audio', brand: 'Acme', unit_cost: 20.004999, unit_price: 49.5 },
+      { product_key: -1, product_id: 'UNKNOWN', ...unknownText(['product_name', 'category', 'subcategory', 'brand']), unit_cost: null, unit_price: null, is_inferred: false },
+      { product_key: 1, product_id: 'P001', product_name: 'Laptop', category: 'Electronics', subcategory: 'Computers', brand: 'Acme', unit_cost: 700, unit_price: 999.99, is_inferred: false },
+      { product_key: 2, product_id: 'P002', product_name: 'T-Shirt; "crew"', category: 'Clothing', subcategory: 'Tops', brand: "O'Neil", unit_cost: 4.5, unit_price: 19.99, is_inferred: false },
+      { product_key: 3, product_id: 'P003', product_name: 'Headphones', category: 'Electronics', subcategory: 'Audio', brand: 'Acme', unit_cost: 20.004999, unit_price: 49.5, is_inferred: true },
     ],
     dim_location: [
-      { location_key: -1, location_id: 'UNKNOWN', ...unknownText(['store_name', 'city', 'state', 'zip_code', 'country', 'region']) },
-      { location_key: 1, location_id: 'L001', store_name: 'Downtown', city: 'Austin', state: 'TX', zip_code: '73301', country: 'US', region: 'South' },
-      { location_key: 2, location_id: 'L002', store_name: 'Harbor', city: 'Boston', state: 'MA', zip_code: '02101', country: 'US', region: 'Northeast' },
+      { location_key: -1, location_id: 'UNKNOWN', ...unknownText(['store_name', 'city', 'state', 'zip_code', 'country', 'region']), is_inferred: false },
+      { location_key: 1, location_id: 'L001', store_name: 'Downtown', city: 'Austin', state: 'TX', zip_code: '73301', country: 'US', region: 'South', is_inferred: false },
+      { location_key: 2, location_id: 'L002', store_name: 'Harbor', city: 'Boston', state: 'MA', zip_code: '02101', country: 'US', region: 'Northeast', is_inferred: false },
     ],
   };
 }
@@ -173,7 +193,7 @@ export async function writeCurated(lake: Lake, ds: string, data: Partial<Curated
 
 /** A step context loading into the given warehouse. */
 export function loadContext(lake: Lake, ds: string, warehouse: Partial<WarehouseConfig> & Pick<WarehouseConfig, 'client'>): LoadStarSchemaContext {
-  const config = { warehouse: { batch_size: 500, ...warehouse } } as unknown as PipelineConfig;
+  const config = { ...DEMO_CONFIG, warehouse: { batch_size: 500, mysql_bulk: 'load_data', ...warehouse } } as PipelineConfig;
   return { ds, lake, log: silentLogger, config };
 }
 
@@ -181,9 +201,9 @@ export function loadContext(lake: Lake, ds: string, warehouse: Partial<Warehouse
  * Every warehouse table's rows ordered by key, with values normalized so dialects compare:
  * decimals and ints as numbers, booleans as booleans, dates 'YYYY-MM-DD', timestamps ISO UTC.
  */
-export async function snapshotWarehouse(db: Knex): Promise<Record<string, Row[]>> {
+export async function snapshotWarehouse(db: Knex, config: PipelineConfig = DEMO_CONFIG): Promise<Record<string, Row[]>> {
   const out: Record<string, Row[]> = {};
-  for (const t of WAREHOUSE_TABLES) {
+  for (const t of warehouseTablesOf(config)) {
     const rows = (await db(t.name).select(t.columns.map((c) => c.name)).orderBy(t.key)) as Row[];
     out[t.name] = rows.map((r) =>
       Object.fromEntries(
@@ -192,6 +212,7 @@ export async function snapshotWarehouse(db: Knex): Promise<Record<string, Row[]>
           if (v === null || v === undefined) return [c.name, null];
           switch (c.type) {
             case 'int':
+            case 'float':
             case 'decimal':
               return [c.name, Number(v)];
             case 'bool':

@@ -46,7 +46,7 @@ describe('loadStarSchema into SQLite', () => {
   it('loads every table, converting values, and reports counts and outputs', async () => {
     const result = await load(B, {}, 2); // 2 rows per INSERT: several statements per table
     const snap = await snapshot();
-    expect(snap.dim_date).toHaveLength(5);
+    expect(snap.dim_date).toHaveLength(6);
     expect(snap.dim_customer!.map((r) => r.customer_id)).toEqual(['UNKNOWN', 'C001', 'C002', 'c002']);
     expect(snap.fact_sales!.map((r) => r.transaction_id)).toEqual(['T0003', 'T0004', 'T0005', 'T0006', 'T0007']);
     expect(snap.dim_product!.find((r) => r.product_key === 3)).toMatchObject({ unit_cost: 20, unit_price: 49.5 });
@@ -54,6 +54,9 @@ describe('loadStarSchema into SQLite', () => {
     expect(snap.fact_sales!.find((r) => r.transaction_id === 'T0006')).toMatchObject({ total_amount: 40, discount: 0.1, batch_ds: B });
     expect(snap.dim_date!.find((r) => r.date_key === 20261128)).toMatchObject({ full_date: '2026-11-28', is_weekend: true, day_of_week: 6 });
     expect(snap.dim_date!.find((r) => r.date_key === -1)).toMatchObject({ full_date: null, year: null, month_name: 'Unknown' });
+    expect(snap.dim_date!.find((r) => r.date_key === 20261225)).toMatchObject({ is_holiday: true, fiscal_year: 2026, fiscal_quarter: 4 });
+    expect(snap.dim_customer!.find((r) => r.customer_key === 1)).toMatchObject({ valid_from: '2026-11-01', valid_to: '9999-12-31', is_current: true, is_inferred: false });
+    expect(snap.dim_product!.find((r) => r.product_key === 3)).toMatchObject({ is_inferred: true });
 
     // Raw storage: dates and timestamps as UTC text, booleans as 0/1.
     const db = open();
@@ -66,7 +69,7 @@ describe('loadStarSchema into SQLite', () => {
       await db.destroy();
     }
 
-    expect(result.rowsIn).toBe(5 + 4 + 4 + 3 + 5);
+    expect(result.rowsIn).toBe(6 + 4 + 4 + 3 + 5);
     expect(result.rowsOut).toBe(result.rowsIn);
     expect(result.outputs).toContainEqual({ uri: `sqlite://${filename}/fact_sales`, rows: 5 });
     expect(result.inputs.map((i) => i.uri)).toContainEqual(path.join(dir, 'lake', 'curated', 'fact_sales', `dt=${B}`) + '/');
@@ -87,7 +90,7 @@ describe('loadStarSchema into SQLite', () => {
     await load(B);
     const dims = sampleDimensions();
     const customers = dims.dim_customer.map((c) => (c.customer_key === 2 ? { ...c, city: 'Cambridge', zip_code: '02139' } : c));
-    const products = [...dims.dim_product, { product_key: 4, product_id: 'P004', product_name: 'Mouse', category: 'Electronics', subcategory: 'Computers', brand: 'Acme', unit_cost: 5, unit_price: 9.99 }];
+    const products = [...dims.dim_product, { product_key: 4, product_id: 'P004', product_name: 'Mouse', category: 'Electronics', subcategory: 'Computers', brand: 'Acme', unit_cost: 5, unit_price: 9.99, is_inferred: false }];
     await writeCurated(lake, B, { dim_customer: customers, dim_product: products });
     await load(B);
     const snap = await snapshot();
@@ -187,27 +190,44 @@ describe('loadStarSchema into SQLite', () => {
       await load(B);
       db = open();
       const results = await runAnalyticalQueries(db);
-      expect(results.map((r) => r.name)).toEqual(['revenue_by_category', 'monthly_trend', 'top_customers', 'revenue_by_region']);
+      expect(results.map((r) => r.name)).toEqual(['revenue_by_category', 'revenue_by_period', 'top_customers', 'revenue_by_region', 'top_products', 'monthly_trend', 'customer_segments']);
       const byName = Object.fromEntries(results.map((r) => [r.name, r.rows]));
       expect(byName.revenue_by_category).toEqual([
-        { category: 'Electronics', transactions: 4, units: 5, revenue: 2148.48 },
-        { category: 'Clothing', transactions: 2, units: 4, revenue: 79.96 },
-        { category: 'Unknown', transactions: 1, units: 4, revenue: 40 },
+        { category: 'Electronics', subcategory: 'Computers', transactions: 2, units: 2, revenue: 1999.98 },
+        { category: 'Electronics', subcategory: 'Audio', transactions: 2, units: 3, revenue: 148.5 },
+        { category: 'Clothing', subcategory: 'Tops', transactions: 2, units: 4, revenue: 79.96 },
+        { category: 'Unknown', subcategory: 'Unknown', transactions: 1, units: 4, revenue: 40 },
       ]);
-      expect(byName.monthly_trend).toEqual([
-        { year: 2026, month: 11, month_name: 'November', transactions: 6, revenue: 2218.94 },
-        { year: null, month: null, month_name: 'Unknown', transactions: 1, revenue: 49.5 },
+      expect(byName.revenue_by_period).toEqual([
+        { year: 2026, quarter: 4, month: 11, month_name: 'November', transactions: 6, units: 12, revenue: 2218.94 },
+        { year: null, quarter: null, month: null, month_name: 'Unknown', transactions: 1, units: 1, revenue: 49.5 },
       ]);
       expect(byName.top_customers).toEqual([
-        { customer_key: 1, customer_id: 'C001', city: 'Austin', state: 'TX', transactions: 2, revenue: 1098.99 },
-        { customer_key: -1, customer_id: 'UNKNOWN', city: 'Unknown', state: 'Unknown', transactions: 1, revenue: 999.99 },
-        { customer_key: 2, customer_id: 'C002', city: 'Boston', state: 'MA', transactions: 3, revenue: 149.47 },
-        { customer_key: 3, customer_id: 'c002', city: 'Chicago', state: 'IL', transactions: 1, revenue: 19.99 },
+        { customer_id: 'C001', city: 'Austin', state: 'TX', transactions: 2, revenue: 1098.99 },
+        { customer_id: 'UNKNOWN', city: 'Unknown', state: 'Unknown', transactions: 1, revenue: 999.99 },
+        { customer_id: 'C002', city: 'Boston', state: 'MA', transactions: 3, revenue: 149.47 },
+        { customer_id: 'c002', city: 'Chicago', state: 'IL', transactions: 1, revenue: 19.99 },
       ]);
       expect(byName.revenue_by_region).toEqual([
-        { region: 'South', stores: 1, transactions: 3, revenue: 1148.49 },
-        { region: 'Northeast', stores: 1, transactions: 3, revenue: 1079.95 },
-        { region: 'Unknown', stores: 1, transactions: 1, revenue: 40 },
+        { region: 'South', state: 'TX', stores: 1, transactions: 3, revenue: 1148.49 },
+        { region: 'Northeast', state: 'MA', stores: 1, transactions: 3, revenue: 1079.95 },
+        { region: 'Unknown', state: 'Unknown', stores: 1, transactions: 1, revenue: 40 },
+      ]);
+      // Profit: revenue without tax less units x unit_cost; the Laptop: 2 x (999.99 - 80.00) - 2 x 700.
+      expect(byName.top_products!.map((r) => [r.product_id, r.revenue, r.estimated_profit])).toEqual([
+        ['P001', 1999.98, 439.98],
+        ['P003', 148.5, 76.62],
+        ['P002', 79.96, 55.56],
+        ['UNKNOWN', 40, 36.8],
+      ]);
+      expect(byName.monthly_trend).toEqual([
+        { year: 2026, month: 11, transactions: 6, unique_customers: 4, revenue: 2218.94 },
+        { year: null, month: null, transactions: 1, unique_customers: 1, revenue: 49.5 },
+      ]);
+      expect(byName.customer_segments).toEqual([
+        { segment: 'High', customers: 1, transactions: 2, revenue: 1098.99 },
+        { segment: 'Medium', customers: 1, transactions: 1, revenue: 999.99 },
+        { segment: 'Low', customers: 2, transactions: 4, revenue: 169.46 },
       ]);
     });
   });

@@ -1,15 +1,18 @@
 import type { Knex } from 'knex';
 import { columnReaders } from '@salesflow/batches';
-import { BadInputError, PipelineError } from '@salesflow/errors';
+import { BadInputError, ExitCode, PipelineError } from '@salesflow/errors';
 import { datasets, type Lake, type Manifest } from '@salesflow/lake';
 import { startProgress, type Logger } from '@salesflow/logging';
 import type { DatasetRef, StepContext, StepResult } from '@salesflow/step';
 import { applySchema } from './apply-schema';
-import { buildInsertSql, rowsPerInsert } from './build-insert-sql';
+import { buildInsertSql, quoteIdentifier, rowsPerInsert } from './build-insert-sql';
+import { copyIntoPostgres } from './copy-into-postgres';
+import { copyTextRow } from './copy-text';
+import { isLocalInfileRefused, loadDataIntoMysql } from './load-data-into-mysql';
 import { openWarehouse, warehouseTableUri } from './open-warehouse';
 import { toSqlValue, type SqlValue } from './to-sql-value';
 import { WarehouseLoadError } from './warehouse-load-error';
-import { WAREHOUSE_TABLES, type WarehouseDialect, type WarehouseTable } from './warehouse-tables';
+import { warehouseTablesOf, type WarehouseDialect, type WarehouseTable } from './warehouse-tables';
 
 /** The step whose curated partitions this step loads (named in "run it first" errors). */
 const PRODUCER = 'build-star-schema';
@@ -34,23 +37,35 @@ export interface TableLoadCount {
   readonly rowsOut: number;
   /** Fact rows of this ds that were in the warehouse before and were replaced. */
   readonly rowsReplaced?: number;
+  /** Wall time of this table's load. */
+  readonly seconds: number;
+  /** How the rows went in: copy (PostgreSQL COPY), load_data (MySQL LOAD DATA LOCAL INFILE) or insert. */
+  readonly method: 'copy' | 'load_data' | 'insert';
+  /** A dimension not loaded because the warehouse already holds a snapshot committed later. */
+  readonly skipped?: boolean;
 }
 
 /**
  * Loads the curated star schema of ctx.ds into the warehouse in ONE transaction: every dimension
- * (the whole snapshot as of ds) is upserted by its surrogate key, then the fact rows of ds's batch
- * replace those already loaded for that batch_ds (other batches are untouched). Dimensions go
- * first so the fact's foreign keys hold. Any failure rolls everything back, so the warehouse is
- * either fully at this ds's state or as before; re-running a ds gives the same rows.
- * Fact rows stream through in INSERTs of warehouse.batch_size rows; only one lake batch and one
- * INSERT are held in memory.
+ * (the whole snapshot as of ds, every version of a type 2 one) is upserted by its surrogate key,
+ * then the fact rows of ds's batch replace those already loaded for that batch_ds (other batches
+ * are untouched). Dimensions go first so the fact's foreign keys hold. Any failure, or the process
+ * being killed, rolls everything back, so the warehouse is either fully at this ds's state or as
+ * before; re-running a ds gives the same rows. The tables and columns come from the star_schema
+ * config (warehouseTablesOf).
+ * PostgreSQL gets the rows through COPY FROM STDIN (dimensions into a temporary table, then one
+ * INSERT ... ON CONFLICT); MySQL's fact through LOAD DATA LOCAL INFILE (warehouse.mysql_bulk;
+ * INSERTs when the server refuses it) and its dimensions, like SQLite's tables, through
+ * multi-row INSERTs of warehouse.batch_size rows. Only one lake batch and one chunk of rows are
+ * held in memory.
  */
 export async function loadStarSchema(ctx: LoadStarSchemaContext, opts: LoadStarSchemaOptions = {}): Promise<StepResult> {
   const cfg = ctx.config.warehouse;
   const dialect: WarehouseDialect = cfg.client;
+  const tables = warehouseTablesOf(ctx.config);
   // Every input is checked before the warehouse is touched: a missing partition changes nothing.
   const manifests = new Map<string, Manifest>();
-  for (const table of WAREHOUSE_TABLES) {
+  for (const table of tables) {
     const manifest = await ctx.lake.requireManifest(datasets.curated(table.name), ctx.ds, PRODUCER);
     assertColumns(table, manifest, ctx.lake);
     const extra = manifest.schema.map((c) => c.name).filter((n) => !table.columns.some((c) => c.name === n));
@@ -63,9 +78,10 @@ export async function loadStarSchema(ctx: LoadStarSchemaContext, opts: LoadStarS
   try {
     const statements = await applySchema(db, dialect, { sqlDir: opts.sqlDir });
     ctx.log.info(`warehouse schema checked`, { client: dialect, statements });
+    await assertWarehouseColumns(db, dialect, tables);
     await db.transaction(async (trx) => {
-      for (const table of WAREHOUSE_TABLES) {
-        const loader = { trx, dialect, ds: ctx.ds, lake: ctx.lake, log: ctx.log, batchSize: cfg.batch_size, readBatchSize: opts.readBatchSize };
+      for (const table of tables) {
+        const loader = { trx, dialect, ds: ctx.ds, lake: ctx.lake, log: ctx.log, batchSize: cfg.batch_size, readBatchSize: opts.readBatchSize, mysqlBulk: cfg.mysql_bulk };
         counts.set(table.name, await loadTable(loader, table, manifests.get(table.name)!));
         await opts.afterTable?.(table.name, trx);
       }
@@ -74,11 +90,11 @@ export async function loadStarSchema(ctx: LoadStarSchemaContext, opts: LoadStarS
     if (!opts.db) await db.destroy();
   }
 
-  const inputs: DatasetRef[] = WAREHOUSE_TABLES.map((t) => ({
+  const inputs: DatasetRef[] = tables.map((t) => ({
     uri: ctx.lake.partitionUri(datasets.curated(t.name), ctx.ds),
     rows: manifests.get(t.name)!.rows,
   }));
-  const outputs: DatasetRef[] = WAREHOUSE_TABLES.map((t) => ({ uri: warehouseTableUri(cfg, t.name), rows: counts.get(t.name)!.rowsOut }));
+  const outputs: DatasetRef[] = tables.map((t) => ({ uri: warehouseTableUri(cfg, t.name), rows: counts.get(t.name)!.rowsOut }));
   const total = (k: 'rowsIn' | 'rowsOut') => [...counts.values()].reduce((n, c) => n + c[k], 0);
   return Object.freeze({
     rowsIn: total('rowsIn'),
@@ -97,66 +113,185 @@ interface TableLoader {
   readonly log: Logger;
   readonly batchSize: number;
   readonly readBatchSize?: number;
+  readonly mysqlBulk: 'load_data' | 'insert';
 }
 
 async function loadTable(l: TableLoader, table: WarehouseTable, manifest: Manifest): Promise<TableLoadCount> {
+  const started = Date.now();
+  const progress = startProgress(l.log, `load ${table.name}`);
+  let state = { rowsIn: 0 };
+  let rowsOut: number;
+  let rowsReplaced: number | undefined;
+  let method: TableLoadCount['method'] = l.dialect === 'postgres' ? 'copy' : 'insert';
+  const onRows = (n: number) => progress.add(n);
+  try {
+    if (table.kind === 'dimension' && !(await claimDimensionLoad(l, table, manifest))) {
+      l.log.warn(`${table.name}: the warehouse holds a newer snapshot than ds ${l.ds}'s; its rows are kept`, { table: table.name });
+      return Object.freeze({ rowsIn: 0, rowsOut: 0, seconds: 0, method, skipped: true });
+    }
+    if (table.kind === 'fact') {
+      rowsReplaced = Number(await l.trx(table.name).where('batch_ds', l.ds).del());
+    }
+    if (l.dialect === 'postgres') rowsOut = await copyTable(l, table, sqlRows(l, table, manifest, state), onRows);
+    else if (l.dialect === 'mysql' && table.kind === 'fact' && l.mysqlBulk !== 'insert') {
+      try {
+        rowsOut = await loadDataIntoMysql(l.trx, table.name, table.columns.map((c) => c.name), textChunks(sqlRows(l, table, manifest, state), onRows));
+        method = 'load_data';
+      } catch (e) {
+        if (!isLocalInfileRefused(e)) throw e;
+        l.log.warn('the MySQL server refuses LOAD DATA LOCAL INFILE (local_infile=OFF): loading with INSERTs; set local_infile=ON for speed, or warehouse.mysql_bulk: insert to stop this warning', { table: table.name });
+        state = { rowsIn: 0 };
+        rowsOut = await insertTable(l, table, sqlRows(l, table, manifest, state), onRows);
+      }
+    } else rowsOut = await insertTable(l, table, sqlRows(l, table, manifest, state), onRows);
+  } catch (e) {
+    throw e instanceof PipelineError ? e : new WarehouseLoadError(table.name, l.ds, l.dialect, e);
+  }
+  progress.done();
+  const seconds = Math.round((Date.now() - started) / 10) / 100;
+  return Object.freeze({ rowsIn: state.rowsIn, rowsOut, ...(rowsReplaced === undefined ? {} : { rowsReplaced }), seconds, method });
+}
+
+/** Where the loader records which dimension snapshot each warehouse dimension holds (see sql/<dialect>). */
+const DIMENSION_STATE = 'etl_dimension_state';
+
+/**
+ * Dimension snapshots are cumulative (every version known when built), so the newest one loaded
+ * wins: re-loading an old ds after newer ones (an Airflow clear, a backfill) must not put back
+ * the valid_to and is_current of an older history. Records this snapshot as loaded and returns
+ * true when it is at least as new as the one the warehouse holds; false otherwise. Runs in the
+ * load's transaction, so the record commits or rolls back with the rows.
+ */
+async function claimDimensionLoad(l: TableLoader, table: WarehouseTable, manifest: Manifest): Promise<boolean> {
+  const held = (await l.trx(DIMENSION_STATE).where({ table_name: table.name }).first()) as { committed_at?: string } | undefined;
+  if (held?.committed_at && Date.parse(held.committed_at) > Date.parse(manifest.committed_at)) return false;
+  const row = [table.name, l.ds, manifest.committed_at];
+  await l.trx.raw(buildInsertSql(l.dialect, DIMENSION_STATE, ['table_name', 'ds', 'committed_at'], 1, { conflictKey: ['table_name'] }), row);
+  return true;
+}
+
+/** The curated rows of a table as driver values in the table's column order; counts rows read in state. */
+async function* sqlRows(l: TableLoader, table: WarehouseTable, manifest: Manifest, state: { rowsIn: number }): AsyncGenerator<SqlValue[]> {
+  const names = table.columns.map((c) => c.name);
+  const batchDs = table.kind === 'fact' ? names.indexOf('batch_ds') : -1;
+  for await (const batch of l.lake.readManifestBatches(manifest, { columns: names, batchSize: l.readBatchSize })) {
+    const readers = columnReaders(batch, names);
+    for (let r = 0; r < batch.numRows; r++, state.rowsIn++) {
+      const values: SqlValue[] = new Array(names.length);
+      for (let c = 0; c < names.length; c++) {
+        const column = table.columns[c]!;
+        try {
+          values[c] = toSqlValue(readers[c]!(r), column, l.dialect);
+        } catch (e) {
+          throw new BadInputError(`${table.name}.${column.name} of row ${state.rowsIn}: ${(e as Error).message}`, {
+            context: { table: table.name, ds: l.ds, row: state.rowsIn, column: column.name },
+            fix: `re-run build-star-schema for --ds ${l.ds}`,
+          });
+        }
+      }
+      if (batchDs >= 0 && values[batchDs] !== l.ds) {
+        // A row of another batch here would survive the DELETE of its own ds and duplicate on re-runs.
+        throw new BadInputError(`fact row ${state.rowsIn} of curated/${table.name} dt=${l.ds} has batch_ds ${String(values[batchDs])}`, {
+          context: { table: table.name, ds: l.ds, row: state.rowsIn },
+          fix: `a fact partition holds only its own ds's batch: re-run build-star-schema for --ds ${l.ds}`,
+        });
+      }
+      yield values;
+    }
+  }
+}
+
+/** Rows per chunk handed to COPY or LOAD DATA: large enough that stream overhead vanishes, small enough to stay a few MB. */
+const CHUNK_ROWS = 2048;
+
+/** Rows as chunks of COPY text lines (also what MySQL's LOAD DATA reads with its default escapes). */
+async function* textChunks(rows: AsyncIterable<SqlValue[]>, onRows: (n: number) => void): AsyncGenerator<string> {
+  let text = '';
+  let n = 0;
+  for await (const values of rows) {
+    text += copyTextRow(values);
+    if (++n === CHUNK_ROWS) {
+      yield text;
+      onRows(n);
+      text = '';
+      n = 0;
+    }
+  }
+  if (n) {
+    yield text;
+    onRows(n);
+  }
+}
+
+/**
+ * PostgreSQL: the fact straight into its table by COPY (its ds's rows were deleted just before);
+ * a dimension into a temporary table by COPY, then upserted with one INSERT ... ON CONFLICT.
+ */
+async function copyTable(l: TableLoader, table: WarehouseTable, rows: AsyncIterable<SqlValue[]>, onRows: (n: number) => void): Promise<number> {
+  const q = (n: string) => quoteIdentifier(n, 'postgres');
+  const names = table.columns.map((c) => q(c.name)).join(', ');
+  const chunks = () => textChunks(rows, onRows);
+  if (table.kind === 'fact') return copyIntoPostgres(l.trx, `COPY ${q(table.name)} (${names}) FROM STDIN`, chunks());
+  const stage = q(`_stage_${table.name}`);
+  await l.trx.raw(`CREATE TEMPORARY TABLE ${stage} (LIKE ${q(table.name)} INCLUDING DEFAULTS) ON COMMIT DROP`);
+  const copied = await copyIntoPostgres(l.trx, `COPY ${stage} (${names}) FROM STDIN`, chunks());
+  const updates = table.columns.filter((c) => !table.key.includes(c.name)).map((c) => `${q(c.name)} = excluded.${q(c.name)}`);
+  await l.trx.raw(
+    `INSERT INTO ${q(table.name)} (${names}) SELECT ${names} FROM ${stage} ` +
+      `ON CONFLICT (${table.key.map(q).join(', ')}) DO UPDATE SET ${updates.join(', ')}`,
+  );
+  return copied;
+}
+
+/** SQLite and MySQL: multi-row INSERTs (dimensions as upserts) of warehouse.batch_size rows. */
+async function insertTable(l: TableLoader, table: WarehouseTable, rows: AsyncIterable<SqlValue[]>, onRows: (n: number) => void): Promise<number> {
   const names = table.columns.map((c) => c.name);
   const perInsert = rowsPerInsert(l.dialect, names.length, l.batchSize);
   const upsert = table.kind === 'dimension' ? { conflictKey: table.key } : undefined;
   const fullSql = buildInsertSql(l.dialect, table.name, names, perInsert, upsert);
-  const progress = startProgress(l.log, `load ${table.name}`);
   let pending: SqlValue[] = [];
   let pendingRows = 0;
-  let rowsIn = 0;
   let rowsOut = 0;
-  let rowsReplaced: number | undefined;
-
   const flush = async () => {
     if (pendingRows === 0) return;
     const sql = pendingRows === perInsert ? fullSql : buildInsertSql(l.dialect, table.name, names, pendingRows, upsert);
     await l.trx.raw(sql, pending);
     rowsOut += pendingRows;
-    progress.add(pendingRows);
+    onRows(pendingRows);
     pending = [];
     pendingRows = 0;
   };
-
-  try {
-    if (table.kind === 'fact') {
-      rowsReplaced = Number(await l.trx(table.name).where('batch_ds', l.ds).del());
-    }
-    for await (const batch of l.lake.readManifestBatches(manifest, { columns: names, batchSize: l.readBatchSize })) {
-      const readers = columnReaders(batch, names);
-      for (let r = 0; r < batch.numRows; r++, rowsIn++) {
-        for (let c = 0; c < names.length; c++) {
-          const column = table.columns[c]!;
-          let value: SqlValue;
-          try {
-            value = toSqlValue(readers[c]!(r), column, l.dialect);
-          } catch (e) {
-            throw new BadInputError(`${table.name}.${column.name} of row ${rowsIn}: ${(e as Error).message}`, {
-              context: { table: table.name, ds: l.ds, row: rowsIn, column: column.name },
-              fix: `re-run build-star-schema for --ds ${l.ds}`,
-            });
-          }
-          if (column.name === 'batch_ds' && value !== l.ds) {
-            // A row of another batch here would survive the DELETE of its own ds and duplicate on re-runs.
-            throw new BadInputError(`fact row ${rowsIn} of curated/${table.name} dt=${l.ds} has batch_ds ${String(value)}`, {
-              context: { table: table.name, ds: l.ds, row: rowsIn },
-              fix: `a fact partition holds only its own ds's batch: re-run build-star-schema for --ds ${l.ds}`,
-            });
-          }
-          pending.push(value);
-        }
-        if (++pendingRows === perInsert) await flush();
-      }
-    }
-    await flush();
-  } catch (e) {
-    throw e instanceof PipelineError ? e : new WarehouseLoadError(table.name, l.ds, l.dialect, e);
+  for await (const values of rows) {
+    for (let c = 0; c < values.length; c++) pending.push(values[c]!);
+    if (++pendingRows === perInsert) await flush();
   }
-  progress.done();
-  return Object.freeze({ rowsIn, rowsOut, ...(rowsReplaced === undefined ? {} : { rowsReplaced }) });
+  await flush();
+  return rowsOut;
+}
+
+/**
+ * Throws a usage error (exit 2) naming every column the config maps that the warehouse tables
+ * lack: the DDL in sql/<dialect>/ and star_schema must agree, and CREATE TABLE IF NOT EXISTS
+ * never alters an existing table.
+ */
+async function assertWarehouseColumns(db: Knex, dialect: WarehouseDialect, tables: readonly WarehouseTable[]): Promise<void> {
+  const problems: string[] = [];
+  for (const t of tables) {
+    const info = (await db(t.name).columnInfo()) as Record<string, unknown>;
+    const have = new Set(Object.keys(info).map((k) => k.toLowerCase()));
+    if (!have.size) problems.push(`${t.name}: no such table`);
+    else {
+      const missing = t.columns.filter((c) => !have.has(c.name.toLowerCase())).map((c) => c.name);
+      if (missing.length) problems.push(`${t.name}: no column ${missing.join(', ')}`);
+    }
+  }
+  if (problems.length) {
+    throw new PipelineError(`The ${dialect} warehouse does not have what star_schema maps: ${problems.join('; ')}`, {
+      exitCode: ExitCode.usage,
+      context: { dialect },
+      fix: `declare these tables and columns in sql/${dialect}/create_star_schema.sql (and ALTER the existing tables), or change star_schema in the config`,
+    });
+  }
 }
 
 /** Throws BadInputError unless the curated partition has every column the warehouse table needs. */

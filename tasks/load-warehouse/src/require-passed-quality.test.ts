@@ -6,6 +6,7 @@ import { sampleCurated, writeCurated } from './curated-fixture.test-util';
 import { requirePassedQuality } from './require-passed-quality';
 
 const DS = '2026-11-26';
+const TABLES = ['dim_date', 'dim_customer', 'dim_product', 'dim_location', 'fact_sales'];
 
 describe('requirePassedQuality', () => {
   let root: string;
@@ -22,11 +23,11 @@ describe('requirePassedQuality', () => {
 
   it('lets a checked, passed ds through', async () => {
     await report('passed', new Date(Date.now() + 1000));
-    await expect(requirePassedQuality(lake, DS)).resolves.toBeUndefined();
+    await expect(requirePassedQuality(lake, DS, TABLES)).resolves.toBeUndefined();
   });
 
   it('refuses a ds without a report (exit 4) and names the step to run', async () => {
-    await expect(requirePassedQuality(lake, DS)).rejects.toMatchObject({ exitCode: 4, fix: expect.stringContaining('run the check-quality step') });
+    await expect(requirePassedQuality(lake, DS, TABLES)).rejects.toMatchObject({ exitCode: 4, fix: expect.stringContaining('run the check-quality step') });
   });
 
   it('refuses a failed report with exit 3, naming the failed error checks', async () => {
@@ -34,11 +35,11 @@ describe('requirePassedQuality', () => {
       { name: 'fact_sales.unique(transaction_id)', status: 'failed', severity: 'error' },
       { name: 'fact_sales.not_null(x)', status: 'failed', severity: 'warn' },
     ]);
-    await expect(requirePassedQuality(lake, DS)).rejects.toMatchObject({ exitCode: 3, failedChecks: ['fact_sales.unique(transaction_id)'] });
+    await expect(requirePassedQuality(lake, DS, TABLES)).rejects.toMatchObject({ exitCode: 3, failedChecks: ['fact_sales.unique(transaction_id)'] });
   });
 
   it('refuses a report older than the curated partitions', async () => {
     await report('passed', new Date(Date.now() - 60_000));
-    await expect(requirePassedQuality(lake, DS)).rejects.toMatchObject({ exitCode: 4, message: expect.stringContaining('rebuilt after the quality checks ran') });
+    await expect(requirePassedQuality(lake, DS, TABLES)).rejects.toMatchObject({ exitCode: 4, message: expect.stringContaining('rebuilt after the quality checks ran') });
   });
 });

@@ -1,6 +1,6 @@
 import { BadInputError, DataQualityFailedError } from '@salesflow/errors';
 import { datasets, type Lake } from '@salesflow/lake';
-import { WAREHOUSE_TABLES } from './warehouse-tables';
+
 
 interface QualityReportSummary {
   readonly status: 'passed' | 'failed';
@@ -14,7 +14,7 @@ interface QualityReportSummary {
  * curated partition (a rebuild after the checks needs checking again). Throws otherwise; the
  * warehouse keeps its previous state.
  */
-export async function requirePassedQuality(lake: Lake, ds: string): Promise<void> {
+export async function requirePassedQuality(lake: Lake, ds: string, tables: readonly string[]): Promise<void> {
   const key = datasets.qualityPrefix(ds) + 'report.json';
   const report = await lake.readJson<QualityReportSummary>(key);
   if (!report) {
@@ -28,11 +28,11 @@ export async function requirePassedQuality(lake: Lake, ds: string): Promise<void
     throw new DataQualityFailedError(failed.length ? failed : ['(see the report)'], { context: { ds } });
   }
   const checkedAt = Date.parse(report.generated_at);
-  for (const table of WAREHOUSE_TABLES) {
-    const manifest = await lake.readManifest(datasets.curated(table.name), ds);
+  for (const table of tables) {
+    const manifest = await lake.readManifest(datasets.curated(table), ds);
     if (manifest && Date.parse(manifest.committed_at) > checkedAt) {
-      throw new BadInputError(`curated/${table.name} for ds ${ds} was rebuilt after the quality checks ran`, {
-        context: { ds, table: table.name },
+      throw new BadInputError(`curated/${table} for ds ${ds} was rebuilt after the quality checks ran`, {
+        context: { ds, table },
         fix: `run check-quality for --ds ${ds} again, then load`,
       });
     }

@@ -14,9 +14,9 @@ describe('parseNamedQueries', () => {
     expect(() => parseNamedQueries('-- name: a\nSELECT 1;\n-- name: a\nSELECT 2;')).toThrow(/named twice/);
   });
 
-  it('reads the four demo queries from sql/analytical_queries.sql', async () => {
+  it('reads the seven queries from sql/analytical_queries.sql', async () => {
     const queries = await readAnalyticalQueries();
-    expect(queries.map((q) => q.name)).toEqual(['revenue_by_category', 'monthly_trend', 'top_customers', 'revenue_by_region']);
+    expect(queries.map((q) => q.name)).toEqual(['revenue_by_category', 'revenue_by_period', 'top_customers', 'revenue_by_region', 'top_products', 'monthly_trend', 'customer_segments']);
     // A "?" would become a bind placeholder in some drivers.
     expect(queries.every((q) => !q.sql.includes('?'))).toBe(true);
   });

@@ -18,6 +18,8 @@ export function toSqlValue(value: unknown, column: WarehouseColumn, dialect: War
       return toInteger(value);
     case 'decimal':
       return roundDecimal(toFiniteNumber(value), column.scale ?? 2);
+    case 'float':
+      return toFiniteNumber(value);
     case 'date':
       return toSqlDate(value);
     case 'timestamp':

@@ -1,20 +1,55 @@
 import { z } from 'zod';
-import { identifier } from './primitives';
+import { identifier, num } from './primitives';
 
 export const dimensionSchema = z.strictObject({
   source: identifier().describe('Masked entity the dimension is built from'),
   natural_key: identifier().describe('Column identifying a member'),
   surrogate_key: identifier().optional().describe('Surrogate key column; default <name without dim_>_key, e.g. customer_key'),
   attributes: z.array(identifier()).min(1).describe('Columns copied into the dimension'),
+  history: z
+    .enum(['type1', 'type2'])
+    .default('type1')
+    .describe('type1: attributes overwritten, one row per member; type2: a change of a tracked attribute opens a new version (valid_from, valid_to, is_current)'),
+  tracked: z
+    .array(identifier())
+    .optional()
+    .describe('For type2: attributes whose change opens a new version (default: all); the others are overwritten on the version valid at ds'),
+  late_arriving: z
+    .enum(['unknown', 'inferred'])
+    .default('unknown')
+    .describe('A fact whose member is not known yet: unknown points it at the unknown member -1; inferred adds the member (natural key only, is_inferred) and fills it in when it arrives'),
 });
 
 export const factLookupSchema = z.strictObject({
   column: identifier().describe('Fact source column holding the natural key'),
-  dimension: identifier().describe("Dimension to look the key up in; the fact gets that dimension's surrogate key column"),
+  dimension: identifier().describe("Dimension to look the key up in; the fact gets that dimension's surrogate key column (type2: the version valid at the fact's date)"),
+});
+
+export const derivedMeasureSchema = z.strictObject({
+  name: identifier().describe('Fact column receiving the value; when the source has a column of that name, rows that disagree are counted (derived_mismatches)'),
+  expression: z
+    .string()
+    .min(1)
+    .describe('Arithmetic over fact source columns: + - * / ( ), numbers, round(x, digits), coalesce(a, b, ...); + - * and round are exact decimal (as SQL DECIMAL), / keeps 12 more places; a null operand, or a division by zero, gives null'),
+  scale: num().int().min(0).max(9).default(2).describe('Digits after the point of the result (rounded half away from zero)'),
+});
+
+/** A day of the year every year ("12-25") or one date ("2026-11-26"). */
+const holidaySchema = z.string().regex(/^(\d{4}-)?\d{2}-\d{2}$/, 'must be MM-DD (every year) or YYYY-MM-DD');
+
+export const dimDateSchema = z.strictObject({
+  holidays: z.array(holidaySchema).default([]).describe('Dates flagged is_holiday: MM-DD for every year, YYYY-MM-DD for one date'),
+  fiscal_year_start_month: num()
+    .int()
+    .min(1)
+    .max(12)
+    .default(1)
+    .describe('Month the fiscal year starts in; the fiscal year is named after the calendar year it ends in (start 7: July 2026 is FY2027 Q1)'),
 });
 
 export const starSchemaSchema = z.strictObject({
   dimensions: z.record(identifier(), dimensionSchema).describe('Dimensions by table name (dim_date is generated)'),
+  dim_date: dimDateSchema.default({ holidays: [], fiscal_year_start_month: 1 }).describe('The generated date dimension'),
   fact: z
     .strictObject({
       table: identifier().default('fact_sales').describe('Fact table name'),
@@ -22,6 +57,7 @@ export const starSchemaSchema = z.strictObject({
       grain: z.array(identifier()).min(1).describe('Columns that identify one fact row'),
       date_column: identifier().describe('Timestamp column giving date_key (YYYYMMDD)'),
       measures: z.array(identifier()).min(1).describe('Numeric columns copied into the fact'),
+      derived_measures: z.array(derivedMeasureSchema).default([]).describe('Measures computed from the source columns'),
       lookups: z.array(factLookupSchema).describe('Fact column to dimension natural key'),
     })
     .describe('The fact table'),

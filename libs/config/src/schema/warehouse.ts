@@ -14,5 +14,13 @@ export const warehouseSchema = z.strictObject({
     })
     .optional()
     .describe('For client postgres or mysql'),
-  batch_size: num().int().min(1).default(500).describe('Rows per INSERT statement'),
+  batch_size: num()
+    .int()
+    .min(1)
+    .default(500)
+    .describe('Rows per multi-row INSERT (SQLite, MySQL dimensions); capped by the driver parameter limit. PostgreSQL loads through COPY and ignores it'),
+  mysql_bulk: z
+    .enum(['load_data', 'insert'])
+    .default('load_data')
+    .describe('How MySQL gets the fact rows: load_data (LOAD DATA LOCAL INFILE, streamed; falls back to INSERTs when the server has local_infile=OFF) or insert (multi-row INSERTs)'),
 });
