@@ -97,6 +97,8 @@ class StepSettings:
     image_tag: str = "latest"
     docker_url: str = "unix://var/run/docker.sock"
     docker_network: str = "salesflow"
+    # Volumes for the step containers, "source:target[:ro]" (a named volume, or an absolute host path).
+    docker_mounts: Sequence[str] = ()
     step_env: Sequence[str] = DEFAULT_STEP_ENV
     k8s_namespace: str = "salesflow"
     k8s_service_account: str = "salesflow-steps"
@@ -129,6 +131,7 @@ class StepSettings:
             image_tag=env.get("SALESFLOW_IMAGE_TAG") or "latest",
             docker_url=env.get("SALESFLOW_DOCKER_URL") or "unix://var/run/docker.sock",
             docker_network=env.get("SALESFLOW_DOCKER_NETWORK") or "salesflow",
+            docker_mounts=_names(env.get("SALESFLOW_DOCKER_MOUNTS"), ()),
             step_env=_names(env.get("SALESFLOW_STEP_ENV"), DEFAULT_STEP_ENV),
             k8s_namespace=env.get("SALESFLOW_K8S_NAMESPACE") or "salesflow",
             k8s_service_account=env.get("SALESFLOW_K8S_SERVICE_ACCOUNT") or "salesflow-steps",
@@ -305,6 +308,16 @@ def _last_json_line(out: str) -> Any:
         return lines[-1]
 
 
+def _docker_mount(spec: str) -> Any:
+    from docker.types import Mount
+
+    parts = spec.split(":")
+    if len(parts) not in (2, 3) or not parts[0] or not parts[1].startswith("/") or (len(parts) == 3 and parts[2] != "ro"):
+        raise StepSettingsError(f"SALESFLOW_DOCKER_MOUNTS entry {spec!r} is not source:/target[:ro] (e.g. salesflow_landing:/landing:ro)")
+    kind = "bind" if parts[0].startswith("/") else "volume"
+    return Mount(target=parts[1], source=parts[0], type=kind, read_only=len(parts) == 3)
+
+
 def pipeline_step(step: str, settings: StepSettings, *, source: str | None = None, execution_timeout: timedelta, **task_args: Any) -> BaseOperator:
     """One Airflow task for one step run, made by the runner ``settings.runner`` names."""
     task_id = task_id_for(step, source)
@@ -317,6 +330,7 @@ def pipeline_step(step: str, settings: StepSettings, *, source: str | None = Non
         from airflow.providers.docker.operators.docker import DockerOperator
 
         return DockerOperator(
+            mounts=[_docker_mount(spec) for spec in settings.docker_mounts],
             image=image,
             # The image's entrypoint is `node tasks/<step>/dist/main.js`; the command is its arguments.
             command=arguments,

@@ -54,6 +54,8 @@ os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_AIRFLOW_HOME}/
 os.environ["AIRFLOW__CORE__EXECUTOR"] = "LocalExecutor" if AIRFLOW_MAJOR >= 3 else "SequentialExecutor"
 
 AIRFLOW_BIN = str(Path(sys.executable).parent / "airflow")
+# Executors start `airflow tasks run ...` by name: this venv's airflow must come first on PATH.
+os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 # As the DAG processor does for the bundle: modules beside the DAG file are importable.
 if str(DAGS_FOLDER) not in sys.path:
     sys.path.append(str(DAGS_FOLDER))

@@ -103,6 +103,7 @@ def test_rendered_docker_arguments(monkeypatch):
     monkeypatch.setenv("SALESFLOW_DOCKER_NETWORK", "salesflow_net")
     monkeypatch.setenv("WAREHOUSE_PASSWORD", "s3cr3t-for-test")
     monkeypatch.setenv("SALESFLOW_STEP_ENV", "WAREHOUSE_PASSWORD,NOT_SET_ANYWHERE")
+    monkeypatch.setenv("SALESFLOW_DOCKER_MOUNTS", "salesflow_landing:/landing:ro, /srv/lake:/data")
     dag = load_dag()
     ingest = dag.get_task("ingest_landing")
     render(ingest)
@@ -112,6 +113,7 @@ def test_rendered_docker_arguments(monkeypatch):
     assert ingest.auto_remove == "success"
     assert ingest.mount_tmp_dir is False
     assert ingest.do_xcom_push is True
+    assert [(m["Type"], m["Source"], m["Target"], m["ReadOnly"]) for m in ingest.mounts] == [("volume", "salesflow_landing", "/landing", True), ("bind", "/srv/lake", "/data", False)]
     # Secrets go through private_environment: not templated, not rendered into the UI.
     assert ingest._private_environment == {"WAREHOUSE_PASSWORD": "s3cr3t-for-test"}
     assert "WAREHOUSE_PASSWORD" not in ingest.environment
