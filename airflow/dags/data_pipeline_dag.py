@@ -14,6 +14,7 @@ with exponential backoff. `build_star_schema` waits for the previous day's run o
 (customer history, SCD type 2, needs ds-1 first); every other step of a date is independent of
 other dates, so backfill dates run in parallel up to `max_active_runs`.
 
+Trigger with the conf `{"full_refresh": true}` to make the ingest tasks ignore incremental state.
 The DAG reads the pipeline YAML (`SALESFLOW_CONFIG`) only for the source names.
 """
 
@@ -24,9 +25,10 @@ from datetime import timedelta
 from salesflow_steps import StepSettings, pipeline_step, read_source_names
 
 try:  # Airflow 3
-    from airflow.sdk import DAG, CronDataIntervalTimetable
+    from airflow.sdk import DAG, CronDataIntervalTimetable, Param
 except ImportError:  # Airflow 2.9+
     from airflow import DAG
+    from airflow.models.param import Param
     from airflow.timetables.interval import CronDataIntervalTimetable
 
 DAG_ID = "data_pipeline_dag"
@@ -69,6 +71,7 @@ with DAG(
     max_active_runs=SETTINGS.max_active_runs,
     default_args=default_args,
     tags=TAGS,
+    params={"full_refresh": Param(False, type="boolean", description="Ingest ignores incremental state (watermarks, files already ingested) and re-reads everything")},
 ) as dag:
 
     def step(name: str, **kwargs):

@@ -8,7 +8,7 @@
   for machines without Docker (and the tests).
 
 Every runner passes the step contract's arguments (``--config``, ``--ds {{ ds }}``,
-``--run-id {{ run_id }}``, ``--source NAME`` for ingest) and reads the exit code the same way:
+``--run-id {{ run_id }}``, ``--source NAME`` and ``--[no-]full-refresh`` for ingest) and reads the exit code the same way:
 99 marks the task skipped, 2 (usage or config error) fails it without retries, any other
 non-zero code fails it and Airflow retries. Provider modules are imported only for the runner in
 use, so parsing the DAG stays cheap.
@@ -40,6 +40,9 @@ RUNNERS = ("docker", "kubernetes", "local")
 # Exit codes of the step contract (DESIGN.md, libs/errors/src/exit-codes.ts).
 EXIT_USAGE = 2
 EXIT_NOTHING_TO_DO = 99
+
+# The DAG param full_refresh (a run's conf) as the ingest step's flag.
+FULL_REFRESH_ARGUMENT = "{{ '--full-refresh' if params.full_refresh else '--no-full-refresh' }}"
 
 # The repository this file lives in (airflow/dags/ -> repository root): the local runner's home.
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -216,7 +219,9 @@ def step_arguments(step: str, settings: StepSettings, source: str | None = None)
     """The step contract's arguments (templated): what follows ``node tasks/<step>/dist/main.js``."""
     arguments = ["--config", settings.step_config, "--ds", "{{ ds }}", "--run-id", "{{ run_id }}"]
     if source is not None:
-        arguments += ["--source", source]
+        # Incremental state belongs to the sources: a run triggered with {"full_refresh": true}
+        # makes each ingest re-read everything. Always one argument, so lists stay lists.
+        arguments += ["--source", source, FULL_REFRESH_ARGUMENT]
     return arguments
 
 

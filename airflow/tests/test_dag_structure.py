@@ -28,8 +28,9 @@ def three_sources(tmp_path: Path) -> Path:
     return config
 
 
-def render(task) -> None:
-    task.render_template_fields({"ds": DS, "run_id": RUN_ID, "params": {}}, jinja_env=task.dag.get_template_env())
+def render(task, full_refresh: bool = False) -> None:
+    context = {"ds": DS, "run_id": RUN_ID, "params": {"full_refresh": full_refresh}}
+    task.render_template_fields(context, jinja_env=task.dag.get_template_env())
 
 
 @pytest.mark.parametrize("runner", ["docker", "kubernetes", "local"])
@@ -55,7 +56,7 @@ def test_graph_has_one_parallel_ingest_per_source(monkeypatch, three_sources):
         assert dag.get_task(upstream).downstream_task_ids == {downstream}
     assert dag.get_task("load_warehouse").downstream_task_ids == set()
     # The source name reaches the step; no other field of the config matters to the DAG.
-    assert dag.get_task("ingest_crm-api").command[-2:] == ["--source", "crm-api"]
+    assert dag.get_task("ingest_crm-api").command[-3:-1] == ["--source", "crm-api"]
 
 
 def test_schedule_catchup_retries_and_timeouts(monkeypatch):
@@ -108,7 +109,7 @@ def test_rendered_docker_arguments(monkeypatch):
     ingest = dag.get_task("ingest_landing")
     render(ingest)
     assert ingest.image == "salesflow-ingest:1.2.3"
-    assert ingest.command == ["--config", "/app/config/pipeline_config.yaml", "--ds", DS, "--run-id", RUN_ID, "--source", "landing"]
+    assert ingest.command == ["--config", "/app/config/pipeline_config.yaml", "--ds", DS, "--run-id", RUN_ID, "--source", "landing", "--no-full-refresh"]
     assert ingest.network_mode == "salesflow_net"
     assert ingest.auto_remove == "success"
     assert ingest.mount_tmp_dir is False
@@ -141,7 +142,7 @@ def test_rendered_kubernetes_pod(monkeypatch, airflow_db, tmp_path):
     dag = load_dag()
     task = dag.get_task("ingest_landing")
     render(task)
-    assert task.arguments == ["--config", "/etc/salesflow/pipeline_config.yaml", "--ds", DS, "--run-id", RUN_ID, "--source", "landing"]
+    assert task.arguments == ["--config", "/etc/salesflow/pipeline_config.yaml", "--ds", DS, "--run-id", RUN_ID, "--source", "landing", "--no-full-refresh"]
     assert task.on_finish_action.value == "delete_succeeded_pod"
     task.config_file = str(kubeconfig)
     pod = task.build_pod_request_obj(None)
@@ -170,8 +171,19 @@ def test_every_runner_passes_the_same_step_arguments(monkeypatch, runner):
         args = {"docker": lambda t: t.command, "kubernetes": lambda t: t.arguments, "local": lambda t: t.arguments}[runner](task)
         expected = ["--config", "/cfg/p.yaml", "--ds", DS, "--run-id", RUN_ID]
         if task.task_id.startswith("ingest_"):
-            expected += ["--source", task.task_id.removeprefix("ingest_")]
+            expected += ["--source", task.task_id.removeprefix("ingest_"), "--no-full-refresh"]
         assert args == expected, task.task_id
+
+
+@pytest.mark.parametrize("runner", ["docker", "kubernetes", "local"])
+def test_full_refresh_param_reaches_the_ingest_steps(monkeypatch, runner):
+    monkeypatch.setenv("SALESFLOW_RUNNER", runner)
+    dag = load_dag()
+    assert dag.params["full_refresh"] is False
+    ingest = dag.get_task("ingest_landing")
+    render(ingest, full_refresh=True)
+    args = ingest.command if runner == "docker" else ingest.arguments
+    assert args[-3:] == ["--source", "landing", "--full-refresh"]
 
 
 def test_local_runner_defaults_to_the_embedded_config(monkeypatch):
