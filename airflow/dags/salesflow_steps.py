@@ -62,6 +62,22 @@ DEFAULT_STEP_ENV = (
     "LANDING_URI",
     "MASK_HMAC_KEY",
     "MASK_KEY_ID",
+    "VAULT_KEY",
+    "VAULT_KEY_ID",
+    "SALES_DB_HOST",
+    "SALES_DB_PORT",
+    "SALES_DB_USER",
+    "SALES_DB_PASSWORD",
+    "SALES_DB_NAME",
+    "STORES_DB_HOST",
+    "STORES_DB_PORT",
+    "STORES_DB_USER",
+    "STORES_DB_PASSWORD",
+    "STORES_DB_NAME",
+    "INVENTORY_API_URL",
+    "INVENTORY_API_TOKEN",
+    "OPENLINEAGE_URL",
+    "OPENLINEAGE_API_KEY",
     "WAREHOUSE_HOST",
     "WAREHOUSE_PORT",
     "WAREHOUSE_USER",
@@ -105,7 +121,7 @@ class StepSettings:
     step_env: Sequence[str] = DEFAULT_STEP_ENV
     k8s_namespace: str = "salesflow"
     k8s_service_account: str = "salesflow-steps"
-    k8s_secrets: Sequence[str] = ("salesflow-s3", "salesflow-warehouse", "salesflow-mask")
+    k8s_secrets: Sequence[str] = ("salesflow-s3", "salesflow-warehouse", "salesflow-mask", "salesflow-sources")
     k8s_config_map: str = ""
     node: str = "node"
     home: Path = REPO_ROOT
@@ -138,7 +154,7 @@ class StepSettings:
             step_env=_names(env.get("SALESFLOW_STEP_ENV"), DEFAULT_STEP_ENV),
             k8s_namespace=env.get("SALESFLOW_K8S_NAMESPACE") or "salesflow",
             k8s_service_account=env.get("SALESFLOW_K8S_SERVICE_ACCOUNT") or "salesflow-steps",
-            k8s_secrets=_names(env.get("SALESFLOW_K8S_SECRETS"), ("salesflow-s3", "salesflow-warehouse", "salesflow-mask")),
+            k8s_secrets=_names(env.get("SALESFLOW_K8S_SECRETS"), ("salesflow-s3", "salesflow-warehouse", "salesflow-mask", "salesflow-sources")),
             k8s_config_map=env.get("SALESFLOW_K8S_CONFIG_MAP") or "",
             node=env.get("SALESFLOW_NODE") or "node",
             home=home,

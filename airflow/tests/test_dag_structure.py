@@ -152,7 +152,7 @@ def test_rendered_kubernetes_pod(monkeypatch, airflow_db, tmp_path):
     assert base.image == "registry.example.com/data/salesflow-ingest:1.2.3"
     assert base.args == task.arguments
     assert base.command in (None, [])  # the image's entrypoint (node tasks/ingest/dist/main.js) runs
-    assert sorted(e.secret_ref.name for e in base.env_from) == ["salesflow-mask", "salesflow-s3", "salesflow-warehouse"]
+    assert sorted(e.secret_ref.name for e in base.env_from) == ["salesflow-mask", "salesflow-s3", "salesflow-sources", "salesflow-warehouse"]
     assert base.resources.requests == {"cpu": "500m", "memory": "512Mi"} and base.resources.limits == {"memory": "1Gi"}
     assert [(m.name, m.mount_path) for m in base.volume_mounts if m.name == "pipeline-config"] == [("pipeline-config", "/etc/salesflow")]
     assert [v.config_map.name for v in pod.spec.volumes if v.name == "pipeline-config"] == ["salesflow-config"]

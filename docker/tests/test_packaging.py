@@ -163,7 +163,7 @@ def test_compose_wiring():
     assert services["seed-postgres"]["command"][:3] == ["tasks/sample-data/dist/seed-main.js", "--client", "postgres"]
     assert services["seed-mysql"]["command"][:3] == ["tasks/sample-data/dist/seed-main.js", "--client", "mysql"]
     assert services["sample-api"]["command"] == ["tasks/sample-api/dist/main.js"]
-    assert set(services["sample-api"]["environment"]) == {"PORT", "SAMPLE_API_TOKEN"}
+    assert set(services["sample-api"]["environment"]) == {"PORT", "HOST", "SAMPLE_API_TOKEN"}
     for name in ("seed-postgres", "seed-mysql", "sample-api", "demo", "landing-files"):
         assert services[name]["build"]["target"] == "tools"  # entrypoint node: `node <command>`
     assert (REPO / services["demo"]["command"][0]).exists()
@@ -195,7 +195,7 @@ MANIFESTS = ["namespace.yaml", "rbac.yaml", "limits.yaml", "secrets.example.yaml
 def test_kubernetes_manifests_validate_against_the_kubernetes_schemas():
     result = run([str(BIN / "kubernetes-validate"), "--strict", *MANIFESTS], cwd=REPO / "k8s")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.count("passed") == 9
+    assert result.stdout.count("passed") == 10
 
 
 def test_kubernetes_validation_rejects_a_wrong_manifest(tmp_path):
