@@ -11,6 +11,10 @@ describe('castValue', () => {
     expect(cast('', 'string', { required: true })).toEqual({ ok: false, reason: 'required value is missing' });
   });
 
+  it('rejects text holding undecodable bytes instead of storing it mangled', () => {
+    expect(cast('Jos\uFFFD@x.com', 'string')).toMatchObject({ ok: false, reason: expect.stringContaining('csv.encoding') });
+  });
+
   it('casts integers and rejects text, fractions and overflow', () => {
     expect(cast(' 42 ', 'int')).toEqual({ ok: true, value: 42 });
     expect(cast('two', 'int')).toMatchObject({ ok: false, reason: '"two" is not an integer' });

@@ -112,6 +112,11 @@ export function makeCaster(spec: CastSpec): (raw: unknown) => CastResult {
   const cast = (raw: unknown, v: unknown): CastResult => {
     switch (spec.type) {
       case 'string':
+        // U+FFFD is what a decoder leaves for bytes that are not valid in the file's encoding:
+        // keeping the row would silently store mangled text.
+        if (typeof v === 'string' && v.includes('\uFFFD')) {
+          return fail('holds bytes that are not valid in the source encoding (decoded as U+FFFD); set the entity csv.encoding (e.g. latin1) to the file\'s real encoding');
+        }
         return ok(typeof v === 'string' ? v : typeof v === 'bigint' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v));
       case 'int': {
         const n = typeof v === 'number' || typeof v === 'bigint' ? Number(v) : INT.test(String(v)) ? Number(v) : NaN;
