@@ -17,7 +17,7 @@ export interface ValidationResult {
 export function validateConfig(raw: unknown): ValidationResult {
   const parsed = pipelineConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    const errors = parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`);
+    const errors = parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${issueMessage(i)}`);
     return { errors: [...new Set(errors)], warnings: [] };
   }
   const c = parsed.data;
@@ -226,4 +226,13 @@ function deepFreeze<T>(o: T): T {
     for (const v of Object.values(o)) deepFreeze(v);
   }
   return o;
+}
+
+/**
+ * A record key that fails its schema comes back as "Invalid key in record" with the reason
+ * nested; the reason (e.g. "must be a plain identifier") is what the user needs to read.
+ */
+function issueMessage(issue: { code?: string; message: string; issues?: readonly { message: string }[] }): string {
+  if (issue.code === 'invalid_key' && issue.issues?.length) return `invalid name: ${issue.issues[0]!.message}`;
+  return issue.message;
 }

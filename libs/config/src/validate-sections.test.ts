@@ -85,3 +85,24 @@ describe('standardize and mask sections', () => {
     expect(validateConfig(raw2).errors).toEqual(['mask.previous_keys.demo: the current key_id cannot also be a previous key']);
   });
 });
+
+describe('hostile names and paths', () => {
+  it('refuses file patterns that climb out of the source path', () => {
+    for (const pattern of ['../../etc/passwd', '/etc/passwd', 'in/../../x.csv', 'C:\\Windows\\x.csv']) {
+      const raw = demo();
+      raw.sources[0].entities[0].pattern = pattern;
+      expect(validateConfig(raw).errors).toEqual([expect.stringMatching(/^sources\.0\.entities\.0\.pattern: must stay below the source path/)]);
+    }
+    const raw = demo();
+    raw.sources[0].entities[0].pattern = 'sub/dir/*.csv';
+    expect(validateConfig(raw).errors).toEqual([]);
+  });
+
+  it('says why a map key is refused, not only that it is', () => {
+    const raw = demo();
+    raw.standardize.entities.customers.columns['x); drop table users; --'] = { type: 'string' };
+    expect(validateConfig(raw).errors).toEqual([
+      'standardize.entities.customers.columns.x); drop table users; --: invalid name: must be a plain identifier (letters, digits, underscore; not starting with a digit)',
+    ]);
+  });
+});

@@ -10,6 +10,7 @@ export function openLake(lake: LakeConfig, log?: Logger): Lake {
     forcePathStyle: lake.s3.force_path_style,
     serverSideEncryption: lake.s3.server_side_encryption,
     kmsKeyId: lake.s3.kms_key_id,
+    maxAttempts: lake.s3.max_attempts,
   });
   return new Lake(storage, { rowGroupSize: lake.row_group_size, log });
 }

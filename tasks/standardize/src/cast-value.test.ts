@@ -11,6 +11,18 @@ describe('castValue', () => {
     expect(cast('', 'string', { required: true })).toEqual({ ok: false, reason: 'required value is missing' });
   });
 
+  it('rejects dates and timestamps outside the years a warehouse stores', () => {
+    expect(cast('0000-01-01', 'date')).toMatchObject({ ok: false, reason: expect.stringContaining('outside the years 1000 to 9999') });
+    expect(cast('9999-12-31', 'date')).toMatchObject({ ok: true });
+    expect(cast('0999-12-31T23:00:00Z', 'timestamp')).toMatchObject({ ok: false });
+    expect(cast(Date.UTC(12000, 0, 1), 'timestamp')).toMatchObject({ ok: false });
+    expect(cast(Date.UTC(2026, 10, 26), 'date')).toEqual({ ok: true, value: Date.UTC(2026, 10, 26) });
+  });
+
+  it('rejects text holding undecodable bytes instead of storing it mangled', () => {
+    expect(cast('Jos\uFFFD@x.com', 'string')).toMatchObject({ ok: false, reason: expect.stringContaining('csv.encoding') });
+  });
+
   it('casts integers and rejects text, fractions and overflow', () => {
     expect(cast(' 42 ', 'int')).toEqual({ ok: true, value: 42 });
     expect(cast('two', 'int')).toMatchObject({ ok: false, reason: '"two" is not an integer' });
@@ -40,7 +52,8 @@ describe('castValue', () => {
     expect(cast('2023-02-29', 'date')).toMatchObject({ ok: false });
     expect(cast('11/26/2026', 'date')).toMatchObject({ ok: false, reason: expect.stringContaining('YYYY-MM-DD') });
     expect(cast('2026-11-26T99:99:99', 'date')).toMatchObject({ ok: false });
-    expect(cast('0024-03-01', 'date')).toEqual({ ok: true, value: new Date('0024-03-01T00:00:00Z').getTime() });
+    // Year 24 stays year 24 (not 1924), and is then refused: no warehouse we load stores it.
+    expect(cast('0024-03-01', 'date')).toMatchObject({ ok: false, reason: '"0024-03-01" is outside the years 1000 to 9999 that the warehouse can store' });
   });
 
   it('casts timestamps with Z, offsets or none (UTC), and rejects garbage', () => {
@@ -51,7 +64,8 @@ describe('castValue', () => {
     expect(cast('2026-13-45 25:61', 'timestamp')).toMatchObject({ ok: false });
     expect(cast('2026-11-26 25:00', 'timestamp')).toMatchObject({ ok: false, reason: expect.stringContaining('time of day') });
     expect(cast('2026-11-26T10:00:00+99:99', 'timestamp')).toMatchObject({ ok: false, reason: expect.stringContaining('UTC offset') });
-    expect(cast('0099-12-31T23:59:59Z', 'timestamp')).toEqual({ ok: true, value: new Date('0099-12-31T23:59:59Z').getTime() });
+    expect(cast('0099-12-31T23:59:59Z', 'timestamp')).toMatchObject({ ok: false, reason: expect.stringContaining('outside the years 1000 to 9999') });
+    expect(cast('1000-01-01T00:00:00Z', 'timestamp')).toEqual({ ok: true, value: new Date('1000-01-01T00:00:00Z').getTime() });
   });
 });
 

@@ -33,6 +33,15 @@ const CURRENCY = /^(?:[$€£¥]|USD|EUR|GBP)\s*|\s*(?:[$€£¥]|USD|EUR|GBP)$/
 const ok = (value: unknown): CastResult => ({ ok: true, value });
 const fail = (reason: string): CastResult => ({ ok: false, reason });
 
+/**
+ * Years every warehouse we load can store: MySQL's DATE starts at 1000 and all stop at 9999, so a
+ * year 0000 or 20261 would pass here and break the load (or be silently zeroed) later.
+ */
+const MIN_YEAR = 1000;
+const MAX_YEAR = 9999;
+const storable = (ms: number) => Number.isFinite(ms) && ms >= Date.UTC(MIN_YEAR, 0, 1) && ms < Date.UTC(MAX_YEAR + 1, 0, 1);
+const OUT_OF_WAREHOUSE_RANGE = (text: string) => `"${text}" is outside the years ${MIN_YEAR} to ${MAX_YEAR} that the warehouse can store`;
+
 /** Days in a month of a year, for validating dates without trusting Date's rollover. */
 function validYmd(y: number, m: number, d: number): boolean {
   return m >= 1 && m <= 12 && d >= 1 && d <= new Date(utc(y, m + 1, 0)).getUTCDate();
@@ -112,6 +121,11 @@ export function makeCaster(spec: CastSpec): (raw: unknown) => CastResult {
   const cast = (raw: unknown, v: unknown): CastResult => {
     switch (spec.type) {
       case 'string':
+        // U+FFFD is what a decoder leaves for bytes that are not valid in the file's encoding:
+        // keeping the row would silently store mangled text.
+        if (typeof v === 'string' && v.includes('\uFFFD')) {
+          return fail('holds bytes that are not valid in the source encoding (decoded as U+FFFD); set the entity csv.encoding (e.g. latin1) to the file\'s real encoding');
+        }
         return ok(typeof v === 'string' ? v : typeof v === 'bigint' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v));
       case 'int': {
         const n = typeof v === 'number' || typeof v === 'bigint' ? Number(v) : INT.test(String(v)) ? Number(v) : NaN;
@@ -147,17 +161,19 @@ export function makeCaster(spec: CastSpec): (raw: unknown) => CastResult {
         return fail(`"${String(raw)}" is not a boolean (${[...trueSet].join('/')} or ${[...falseSet].join('/')})`);
       }
       case 'date': {
-        if (typeof v === 'number') return ok(Math.floor(v / 86_400_000) * 86_400_000);
+        if (typeof v === 'number') return storable(v) ? ok(Math.floor(v / 86_400_000) * 86_400_000) : fail(OUT_OF_WAREHOUSE_RANGE(new Date(v).toISOString()));
         const p = datePartsOf(String(v));
         if (!p || !validYmd(p.y, p.m, p.d) || timeError(p)) return fail(`"${String(raw)}" is not a date (${formatHint ?? 'YYYY-MM-DD'})`);
+        if (p.y < MIN_YEAR || p.y > MAX_YEAR) return fail(OUT_OF_WAREHOUSE_RANGE(String(raw)));
         return ok(utc(p.y, p.m, p.d));
       }
       case 'timestamp': {
-        if (typeof v === 'number') return ok(v);
-        if (v instanceof Date) return ok(v.getTime());
+        if (typeof v === 'number') return storable(v) ? ok(v) : fail(OUT_OF_WAREHOUSE_RANGE(String(v)));
+        if (v instanceof Date) return storable(v.getTime()) ? ok(v.getTime()) : fail(OUT_OF_WAREHOUSE_RANGE(String(v)));
         const s = String(v);
         const p = datePartsOf(s);
         if (!p || !validYmd(p.y, p.m, p.d)) return fail(`"${s}" is not a timestamp (${formatHint ?? 'ISO 8601, e.g. 2026-11-26T13:45:00Z'})`);
+        if (p.y < MIN_YEAR || p.y > MAX_YEAR) return fail(OUT_OF_WAREHOUSE_RANGE(s));
         const bad = timeError(p);
         if (bad) return fail(`"${s}" ${bad}`);
         let t = utc(p.y, p.m, p.d, p.h, p.mi, p.s, p.ms);

@@ -72,6 +72,16 @@ describe('EntityStandardizer', () => {
     const schema = new BatchBuilder(RAW_WITH_LINEAGE.filter((c) => c.name !== 'Quantity')).schema;
     expect(() => planEntity('sales', CFG, schema)).toThrow(/Entity sales: the required column "quantity" is not in the raw data/);
   });
+
+  it('names the delimiter when the whole CSV header landed in one column', () => {
+    const schema = new BatchBuilder([{ name: 'transaction_id;quantity;store', kind: 'string' }, ...RAW_WITH_LINEAGE.filter((c) => c.name.startsWith('_'))]).schema;
+    try {
+      planEntity('sales', CFG, schema);
+      throw new Error('planEntity accepted a header without the declared columns');
+    } catch (e) {
+      expect((e as { fix?: string }).fix).toMatch(/looks delimited by ";": set the entity's csv.delimiter/);
+    }
+  });
 });
 
 describe('keys and column names', () => {

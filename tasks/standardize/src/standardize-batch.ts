@@ -78,7 +78,7 @@ export function planEntity(entity: string, cfg: EntitySpec, rawSchema: arrow.Sch
     else if (spec.required && !opts.empty) {
       throw new BadInputError(`Entity ${entity}: the required column "${spec.from ?? target}" is not in the raw data (columns: ${rawColumns.join(', ')})`, {
         context: { entity, column: target },
-        fix: `set standardize.entities.${entity}.columns.${target}.from to the source column name, or fix the source`,
+        fix: delimiterHint(rawColumns) ?? `set standardize.entities.${entity}.columns.${target}.from to the source column name, or fix the source`,
       });
     } else missing.push(target);
     return { target, raw, spec, kind: KIND_OF_TYPE[spec.type] };
@@ -285,4 +285,13 @@ function rowHash(values: readonly unknown[], n: number): string {
     text += (v === null || v === undefined ? '\u0000' : String(v)) + '\u001f';
   }
   return hash('sha256', text, 'hex').slice(0, 32);
+}
+
+/** When the whole CSV header landed in one column, the file uses another delimiter: say which. */
+function delimiterHint(rawColumns: readonly string[]): string | undefined {
+  for (const d of [';', '\t', '|']) {
+    const col = rawColumns.find((c) => c.split(d).length > 2);
+    if (col) return `the header "${col}" looks delimited by ${JSON.stringify(d)}: set the entity's csv.delimiter to ${JSON.stringify(d)} in sources and ingest again`;
+  }
+  return undefined;
 }

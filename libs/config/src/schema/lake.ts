@@ -10,6 +10,12 @@ export const lakeSchema = z.strictObject({
       force_path_style: bool().optional().describe('Path-style addressing; defaults to true when an endpoint is set'),
       server_side_encryption: z.enum(['AES256', 'aws:kms', 'none']).default('AES256').describe('Encryption asked for on every write'),
       kms_key_id: z.string().optional().describe('KMS key id when server_side_encryption is aws:kms'),
+      max_attempts: num()
+        .int()
+        .min(1)
+        .max(20)
+        .optional()
+        .describe('Tries per S3 request (the first plus retries with backoff) on 5xx, throttling and dropped connections before the step fails with exit 1; default AWS_MAX_ATTEMPTS, else 6'),
     })
     .default({ region: 'us-east-1', server_side_encryption: 'AES256' })
     .describe('S3 settings; credentials come from the standard AWS environment variables or an instance role'),

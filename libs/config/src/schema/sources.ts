@@ -10,7 +10,14 @@ const csvOptionsSchema = z.strictObject({
 
 export const fileEntitySchema = z.strictObject({
   name: identifier().describe('Entity name; the raw partition is raw/files/<source>/<entity>/dt=<ds>/'),
-  pattern: z.string().min(1).describe('Glob of the files below the source path, e.g. "sales_*.csv" or "sales_{ds_nodash}*.csv"'),
+  pattern: z
+    .string()
+    .min(1)
+    .refine((p) => !p.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(p) && !p.split(/[\\/]/).includes('..'), {
+      // A pattern that climbs out of the source path could read any file the step can (../../etc/passwd).
+      message: 'must stay below the source path: no absolute path and no ".." segment; point the source path at the folder instead',
+    })
+    .describe('Glob of the files below the source path, e.g. "sales_*.csv" or "sales_{ds_nodash}*.csv"'),
   format: z.enum(['csv', 'json', 'ndjson', 'parquet']).optional().describe('File format; guessed from the extension when absent'),
   csv: csvOptionsSchema.default({ delimiter: ',', quote: '"', header: true, encoding: 'utf8' }).describe('CSV parsing options'),
   required: bool().default(true).describe('Fail (exit 4) when no file matches; otherwise the entity is skipped'),

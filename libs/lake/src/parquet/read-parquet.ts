@@ -1,4 +1,5 @@
 import { assembleBatch } from '@salesflow/batches';
+import { BadInputError } from '@salesflow/errors';
 import { openAsBlob } from 'node:fs';
 import * as arrow from 'apache-arrow';
 import { ParquetFile } from 'parquet-wasm';
@@ -78,7 +79,12 @@ async function openParquetFile(path: string): Promise<ParquetFile> {
   try {
     return await ParquetFile.fromFile(blob as unknown as Parameters<typeof ParquetFile.fromFile>[0]);
   } catch (err) {
-    throw new Error(`${path} is not a readable Parquet file: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    // A broken footer will not mend on a retry: bad input (exit 4), not a transient failure.
+    throw new BadInputError(`${path} is not a readable Parquet file: ${err instanceof Error ? err.message : String(err)}`, {
+      context: { file: path },
+      fix: 'the file is truncated or not Parquet: export it again from the source, or set the entity format to what the file really is',
+      cause: err,
+    });
   }
 }
 

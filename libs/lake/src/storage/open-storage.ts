@@ -17,6 +17,8 @@ export interface OpenStorageS3Options {
   readonly serverSideEncryption?: 'AES256' | 'aws:kms' | 'none';
   /** KMS key id or ARN when serverSideEncryption is 'aws:kms'. */
   readonly kmsKeyId?: string;
+  /** Tries per request before failing; default AWS_MAX_ATTEMPTS, then DEFAULT_S3_MAX_ATTEMPTS. */
+  readonly maxAttempts?: number;
 }
 
 /** The rules S3 puts on bucket names: 3-63 characters of lower-case letters, digits, dots and hyphens. */
@@ -69,6 +71,7 @@ function openS3(root: string, s3: OpenStorageS3Options, env: NodeJS.ProcessEnv):
     forcePathStyle: s3.forcePathStyle ?? endpoint !== undefined,
     serverSideEncryption: s3.serverSideEncryption === 'none' ? undefined : s3.serverSideEncryption,
     kmsKeyId: s3.kmsKeyId,
+    maxAttempts: s3.maxAttempts ?? (Number(env.AWS_MAX_ATTEMPTS) || undefined),
   });
 }
 

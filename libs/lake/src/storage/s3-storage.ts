@@ -29,6 +29,12 @@ import type { ObjectInfo, Storage } from '../storage';
 const PART_SIZE = 8 * 1024 * 1024;
 /** Parts uploaded at once; 2 keeps a step's memory flat on the 2-core machines we run on. */
 const QUEUE_SIZE = 2;
+/**
+ * Tries per request when the caller sets none. With 10% of requests failing, the SDK's default of 3
+ * loses one request in a thousand for good (a step makes hundreds); 6 loses one in a million. The
+ * SDK's retry quota still stops a storm of retries against a server that is down.
+ */
+export const DEFAULT_S3_MAX_ATTEMPTS = 6;
 /** DeleteObjects accepts at most 1000 keys per request. */
 const DELETE_BATCH = 1000;
 
@@ -50,6 +56,8 @@ export interface S3StorageOptions {
   readonly kmsKeyId?: string;
   /** Explicit credentials; unset uses the SDK's default chain (env, profile, role). */
   readonly credentials?: S3ClientConfig['credentials'];
+  /** Tries per request (first try plus retries with backoff) on 5xx, throttling and network errors; default DEFAULT_S3_MAX_ATTEMPTS. */
+  readonly maxAttempts?: number;
 }
 
 /** One lifecycle rule: objects under `prefix` (relative to the lake root) expire after `days`. */
@@ -82,6 +90,7 @@ export class S3Storage implements Storage {
       endpoint: options.endpoint,
       forcePathStyle: options.forcePathStyle,
       credentials: options.credentials,
+      maxAttempts: options.maxAttempts ?? DEFAULT_S3_MAX_ATTEMPTS,
       // The SDK's default aws-chunked checksum framing was stored verbatim inside objects by an
       // S3-compatible server, silently corrupting them (FINDINGS.md); AWS itself needs no change.
       ...(options.endpoint
@@ -361,7 +370,9 @@ export class S3Storage implements Storage {
     const config = auth.includes(name) || name === 'NoSuchBucket' || status === 403;
     const cause = new Error(message);
     cause.name = name;
-    return new PipelineError(`S3 ${op} failed for ${uri}: ${name}${status ? ` (HTTP ${status})` : ''}: ${message}`, {
+    const attempts = (err as { $metadata?: { attempts?: number } } | undefined)?.$metadata?.attempts;
+    const tries = attempts && attempts > 1 ? ` after ${attempts} tries` : '';
+    return new PipelineError(`S3 ${op} failed for ${uri}${tries}: ${name}${status ? ` (HTTP ${status})` : ''}: ${message}`, {
       // Access and missing-bucket problems need a person; anything else may be transient.
       exitCode: config ? ExitCode.usage : ExitCode.failed,
       context: { uri, op },
@@ -370,7 +381,7 @@ export class S3Storage implements Storage {
           ? `create the bucket ${this.bucket} (the setup step does) or correct the lake root`
           : config
             ? 'check the AWS credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, profile or role), the region and the bucket policy; without s3:ListBucket, S3 answers 403 for missing objects too'
-            : undefined,
+            : 'S3 or the network kept failing through the retries (lake.s3.max_attempts); nothing partial was committed, so retry the step once the endpoint answers',
       cause,
     });
   }
