@@ -82,7 +82,7 @@ export async function runIngest(ctx: StepContext): Promise<StepResult> {
     // File entities are all matched before anything is written, so a missing required file fails
     // the run without landing some entities of the source and not others. Database and API
     // entities are opened one at a time: each holds a connection or a spool while it is read.
-    const planned = source.kind === 'files' ? await Promise.all(source.entities.map((e) => plan(e))) : undefined;
+    const planned = source.kind === 'files' ? await planAll(source.entities, plan) : undefined;
     for (let i = 0; i < source.entities.length; i++) {
       const { entity, extraction, start } = planned ? planned[i]! : await plan(source.entities[i]!);
       const log = ctx.log.child({ entity: entity.name });
@@ -149,6 +149,17 @@ export async function runIngest(ctx: StepContext): Promise<StepResult> {
     outputs,
     metrics: { entities: outputs.length, skipped, watermarks, schema_changes: schemaChanges, full_refresh: ctx.fullRefresh === true },
   };
+}
+
+/**
+ * Plans every entity at once and, when some fail, throws the failure of the first in config
+ * order: the error a run reports must not depend on which listing answered first.
+ */
+async function planAll<E, P>(entities: readonly E[], plan: (e: E) => Promise<P>): Promise<P[]> {
+  const settled = await Promise.allSettled(entities.map((e) => plan(e)));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<P>).value);
 }
 
 /** Column changes against the latest committed partition before ds, for the run report. */
