@@ -53,6 +53,52 @@ function timeError(p: DateParts): string | undefined {
   return undefined;
 }
 
+/** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
+}
+
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** The number written in s[at, at + n) when every character is a digit, else -1. */
+function digitsAt(s: string, at: number, n: number): number {
+  let v = 0;
+  for (let i = at; i < at + n; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+/**
+ * Milliseconds of "YYYY-MM-DDTHH:MM:SSZ", the commonest timestamp text, read without a regex or
+ * a Date (the general path cost ~1.5 us per value, a fifth of a 10 M-row standardize). Undefined
+ * when the text is not exactly that shape or not a valid time: the general path then decides and
+ * gives the reason.
+ */
+function fastIsoUtc(s: string): number | undefined {
+  if (s.length !== 20) return undefined;
+  const t = s.charCodeAt(10);
+  const z = s.charCodeAt(19);
+  if ((t !== 84 && t !== 116 && t !== 32) || (z !== 90 && z !== 122)) return undefined;
+  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return undefined;
+  const y = digitsAt(s, 0, 4);
+  const m = digitsAt(s, 5, 2);
+  const d = digitsAt(s, 8, 2);
+  const h = digitsAt(s, 11, 2);
+  const mi = digitsAt(s, 14, 2);
+  const sec = digitsAt(s, 17, 2);
+  if (y < 0 || m < 1 || m > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59) return undefined;
+  const leap = m === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  if (d > MONTH_DAYS[m - 1]! + (leap ? 1 : 0)) return undefined;
+  return daysFromCivil(y, m, d) * 86_400_000 + ((h * 60 + mi) * 60 + sec) * 1000;
+}
+
 function isoParts(s: string): DateParts | undefined {
   const m = TIMESTAMP.exec(s) ?? DATE.exec(s);
   if (!m) return undefined;
@@ -156,6 +202,10 @@ export function makeCaster(spec: CastSpec): (raw: unknown) => CastResult {
         if (typeof v === 'number') return ok(v);
         if (v instanceof Date) return ok(v.getTime());
         const s = String(v);
+        if (!parseFormat) {
+          const fast = fastIsoUtc(s);
+          if (fast !== undefined) return ok(fast);
+        }
         const p = datePartsOf(s);
         if (!p || !validYmd(p.y, p.m, p.d)) return fail(`"${s}" is not a timestamp (${formatHint ?? 'ISO 8601, e.g. 2026-11-26T13:45:00Z'})`);
         const bad = timeError(p);
