@@ -125,6 +125,7 @@ async function checkTable(
   const runners = checks.map((c) =>
     createCheck(c, {
       tableColumns,
+      expectedRows: manifest.rows,
       sampleColumns,
       sampleLimit: config.quality.sample_size,
       context,
