@@ -105,6 +105,22 @@ function isoParts(s: string): DateParts | undefined {
   return { y: +m[1]!, m: +m[2]!, d: +m[3]!, h: +(m[4] ?? 0), mi: +(m[5] ?? 0), s: +(m[6] ?? 0), ms: Math.round(Number(m[7] ?? 0) * 1000), zone: m[8] };
 }
 
+/** Digits after the point of plain number text ([+-]digits[.digits]), or -1 when it is not that shape. */
+function plainDecimals(text: string): number {
+  let i = 0;
+  const n = text.length;
+  const first = text.charCodeAt(0);
+  if (first === 43 || first === 45) i = 1;
+  const intStart = i;
+  while (i < n && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
+  if (i === intStart) return -1;
+  if (i === n) return 0;
+  if (text.charCodeAt(i) !== 46) return -1;
+  const fracStart = ++i;
+  while (i < n && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
+  return i === n ? n - fracStart : -1;
+}
+
 const PLAIN_DECIMAL = /^[+-]?\d+(?:\.(\d*))?$/;
 
 /** Whether the text is a plain number with at most `scale` digits after its point: already exact at that scale. */
@@ -177,6 +193,15 @@ export function makeCaster(spec: CastSpec): (raw: unknown) => CastResult {
       }
       case 'float':
       case 'decimal': {
+        // Plain "123.45" text (most values) skips the money handling and both regexes.
+        const decimals = typeof v === 'string' && !spec.decimal_comma ? plainDecimals(v) : -1;
+        if (decimals >= 0) {
+          const n = Number(v);
+          if (spec.type === 'float') return ok(n);
+          const d = decimals <= scale ? n : roundDecimal(n, scale);
+          if (maxAbs !== undefined && Math.abs(d) >= maxAbs) return fail(`${String(raw)} is out of range for decimal(${spec.precision},${scale})`);
+          return ok(d);
+        }
         const n = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : numberOfText(String(v), spec.decimal_comma ?? false);
         if (!Number.isFinite(n)) return fail(`"${String(raw)}" is not a number`);
         if (spec.type === 'float') return ok(n);
