@@ -274,6 +274,9 @@ def markdown(result):
     for size, s in result["sizes"].items():
         ours = s["engines"].get("ours")
         for engine, e in s["engines"].items():
+            if "error" in e:
+                lines.append(f"| {size} | {engine} | failed: {e['error'][-120:]!r} |||||||")
+                continue
             ratio = "" if engine == "ours" or not ours else f"{ours['seconds'] / e['seconds']:.2f}"
             match = "-" if engine == "ours" else ("yes" if not e["mismatches"] else f"NO ({len(e['mismatches'])})")
             lines.append(f"| {size} | {engine} | {e['seconds']:.1f} | {e['rows_per_s']:,} | {e['peak_rss_mb']} | {ratio} | {match} | {e['load1']} |")
@@ -326,10 +329,22 @@ def main():
         for repeat in range(args.repeats):
             for engine in engines:
                 log(f"{size}: {engine} run {repeat + 1}/{args.repeats} (load {load1()})")
-                runs[engine].append(run_ours(work, size, landing, repeat) if engine == "ours" else run_peer(work, size, landing, engine, repeat, sys.executable))
+                if engine == "ours":
+                    runs[engine].append(run_ours(work, size, landing, repeat))
+                    continue
+                try:
+                    runs[engine].append(run_peer(work, size, landing, engine, repeat, sys.executable))
+                except SystemExit as e:
+                    # A peer that fails is reported as such; the others still run.
+                    log(str(e)[-2000:])
+                    runs[engine].append({"error": str(e)[-2000:]})
         entry = {"transactions_lines": rows, "generated": gen["counts"], "engines": {}}
         reference = output_figures("ours", runs["ours"][-1]["out"]) if "ours" in runs else None
         for engine, rs in runs.items():
+            failed = [r["error"] for r in rs if "error" in r]
+            if failed:
+                entry["engines"][engine] = {"error": failed[0]}
+                continue
             seconds = median_of(rs, "seconds")
             e = {"seconds": round(seconds, 3), "rows_per_s": round(rows / seconds), "peak_rss_mb": round(median_of(rs, "peak_rss_mb")),
                  "runs": [{"seconds": r["seconds"], "peak_rss_mb": r["peak_rss_mb"]} for r in rs]}
@@ -349,7 +364,8 @@ def main():
             entry["postgres"] = pg_section(work, size, runs["ours"][-1], sys.executable)
         for engine, rs in runs.items():
             for r in rs:
-                shutil.rmtree(r["out"], ignore_errors=True)
+                if "out" in r:
+                    shutil.rmtree(r["out"], ignore_errors=True)
         result["sizes"][size] = entry
     result["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
     os.makedirs(os.path.join(work, "results"), exist_ok=True)

@@ -119,7 +119,8 @@ def main():
                      (((F.dayofweek("d") + 5) % 7) + 1).alias("day_of_week"), F.date_format("d", "EEEE").alias("day_name"),
                      F.weekofyear("d").alias("week_of_year"), F.month("d").alias("month"), F.date_format("d", "MMMM").alias("month_name"),
                      F.quarter("d").alias("quarter"), F.year("d").alias("year"), F.dayofweek("d").isin(1, 7).alias("is_weekend"))
-    unknown = spark.createDataFrame([(-1, None, None, None, "Unknown", None, None, "Unknown", None, None, None)], dd.schema)
+    nullable = T.StructType([T.StructField(f.name, f.dataType, True) for f in dd.schema.fields])
+    unknown = spark.createDataFrame([(-1, None, None, None, "Unknown", None, None, "Unknown", None, None, None)], nullable)
     write(unknown.unionByName(dd), f"{p['curated']}/dim_date")
     dd = spark.read.parquet(f"{p['curated']}/dim_date")
 
