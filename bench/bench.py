@@ -367,6 +367,12 @@ def main():
                 if "out" in r:
                     shutil.rmtree(r["out"], ignore_errors=True)
         result["sizes"][size] = entry
+        # Written after every size, so a long run that is stopped still leaves the sizes it finished.
+        md, stem = write_results(work, result)
+    sys.stdout.write(md + f"\n(written to {stem}.md and .json)\n")
+
+
+def write_results(work, result):
     result["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
     os.makedirs(os.path.join(work, "results"), exist_ok=True)
     stem = os.path.join(work, "results", "bench-" + result["started"].replace(":", ""))
@@ -375,7 +381,7 @@ def main():
     md = markdown(result)
     with open(stem + ".md", "w") as f:
         f.write(md)
-    sys.stdout.write(md + f"\n(written to {stem}.md and .json)\n")
+    return md, stem
 
 
 if __name__ == "__main__":
