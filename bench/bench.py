@@ -89,15 +89,19 @@ def measure(cmd, env=None, cwd=ROOT, stdout_path=None):
         with open(stdout_path) as f:
             stdout = f.read()
     maxrss_kb = 0
+    cpu = 0.0
     try:
         with open(timing) as f:
             for line in f:
                 if "Maximum resident set size" in line:
                     maxrss_kb = int(line.rsplit(":", 1)[1])
+                elif "User time (seconds)" in line or "System time (seconds)" in line:
+                    cpu += float(line.rsplit(":", 1)[1])
         os.remove(timing)
     except OSError:
         pass
-    return {"seconds": round(seconds, 3), "peak_rss_mb": round(max(maxrss_kb * 1024, peak[0]) / 2**20), "exit": proc.returncode,
+    # CPU seconds (user + system, waited-for children included) say more than wall time on a busy machine.
+    return {"seconds": round(seconds, 3), "cpu_seconds": round(cpu, 2), "peak_rss_mb": round(max(maxrss_kb * 1024, peak[0]) / 2**20), "exit": proc.returncode,
             "stdout": stdout, "stderr": stderr[-3000:] if stderr else ""}
 
 
@@ -132,8 +136,8 @@ def run_ours(work, size, landing, repeat):
         steps.append(r)
         if r["exit"] != 0:
             raise SystemExit(f"our {step[0]} failed (exit {r['exit']}) at {size}: {r['stderr']}")
-    return {"seconds": round(sum(s["seconds"] for s in steps), 3), "peak_rss_mb": max(s["peak_rss_mb"] for s in steps),
-            "steps": [{k: s[k] for k in ("step", "seconds", "peak_rss_mb", "load1")} for s in steps], "out": lake, "env": env}
+    return {"seconds": round(sum(s["seconds"] for s in steps), 3), "cpu_seconds": round(sum(s["cpu_seconds"] for s in steps), 2), "peak_rss_mb": max(s["peak_rss_mb"] for s in steps),
+            "steps": [{k: s[k] for k in ("step", "seconds", "cpu_seconds", "peak_rss_mb", "load1")} for s in steps], "out": lake, "env": env}
 
 
 def run_peer(work, size, landing, engine, repeat, python):
@@ -143,7 +147,7 @@ def run_peer(work, size, landing, engine, repeat, python):
     if r["exit"] != 0:
         raise SystemExit(f"{engine} failed (exit {r['exit']}) at {size}: {r['stderr']}")
     summary = json.loads(r["stdout"].strip().splitlines()[-1])
-    return {"seconds": r["seconds"], "peak_rss_mb": r["peak_rss_mb"], "load1": load1(), "out": out, "summary": summary}
+    return {"seconds": r["seconds"], "cpu_seconds": r["cpu_seconds"], "peak_rss_mb": r["peak_rss_mb"], "load1": load1(), "out": out, "summary": summary}
 
 
 def parquet_of(engine, out, zone, table):
@@ -270,21 +274,21 @@ def markdown(result):
              f"at end {result['load_avg_end']} (shared machine: other work ran at the same time). Node {result['machine']['node']}, "
              f"Python {result['machine']['python']}, {result['machine']['java']}. Median of {result['repeats']} runs; raw -> curated "
              "(ingest, standardize, mask, star schema, checks), landing files generated once per size.", "",
-             "| size | engine | seconds | rows/s | peak RSS MB | ours/peer time | outputs match ours | load1 during |", "|---|---|---:|---:|---:|---:|---|---|"]
+             "| size | engine | seconds | CPU s | rows/s | peak RSS MB | ours/peer time | outputs match ours | load1 during |", "|---|---|---:|---:|---:|---:|---:|---|---|"]
     for size, s in result["sizes"].items():
         ours = s["engines"].get("ours")
         for engine, e in s["engines"].items():
             if "error" in e:
-                lines.append(f"| {size} | {engine} | failed: {e['error'][-120:]!r} |||||||")
+                lines.append(f"| {size} | {engine} | failed: {e['error'][-120:]!r} ||||||||")
                 continue
             ratio = "" if engine == "ours" or not ours else f"{ours['seconds'] / e['seconds']:.2f}"
             match = "-" if engine == "ours" else ("yes" if not e["mismatches"] else f"NO ({len(e['mismatches'])})")
-            lines.append(f"| {size} | {engine} | {e['seconds']:.1f} | {e['rows_per_s']:,} | {e['peak_rss_mb']} | {ratio} | {match} | {e['load1']} |")
-    lines += ["", "Our steps (median seconds / peak RSS MB):", "", "| size | " + " | ".join(s[0] for s in OUR_STEPS) + " |", "|---|" + "---:|" * len(OUR_STEPS)]
+            lines.append(f"| {size} | {engine} | {e['seconds']:.1f} | {e.get('cpu_seconds', '')} | {e['rows_per_s']:,} | {e['peak_rss_mb']} | {ratio} | {match} | {e['load1']} |")
+    lines += ["", "Our steps (median wall seconds, CPU seconds / peak RSS MB):", "", "| size | " + " | ".join(s[0] for s in OUR_STEPS) + " |", "|---|" + "---:|" * len(OUR_STEPS)]
     for size, s in result["sizes"].items():
         if "ours" in s["engines"]:
             st = s["engines"]["ours"]["steps"]
-            lines.append(f"| {size} | " + " | ".join(f"{st[n[0]]['seconds']:.1f} s / {st[n[0]]['peak_rss_mb']}" for n in OUR_STEPS) + " |")
+            lines.append(f"| {size} | " + " | ".join(f"{st[n[0]]['seconds']:.1f} s, {st[n[0]].get('cpu_seconds', '?')} CPU s / {st[n[0]]['peak_rss_mb']}" for n in OUR_STEPS) + " |")
     pgs = [(size, s["postgres"]) for size, s in result["sizes"].items() if s.get("postgres")]
     if pgs:
         lines += ["", "PostgreSQL warehouse load (the curated star schema) next to COPY of the same rows:", "",
@@ -346,11 +350,12 @@ def main():
                 entry["engines"][engine] = {"error": failed[0]}
                 continue
             seconds = median_of(rs, "seconds")
-            e = {"seconds": round(seconds, 3), "rows_per_s": round(rows / seconds), "peak_rss_mb": round(median_of(rs, "peak_rss_mb")),
+            e = {"seconds": round(seconds, 3), "cpu_seconds": round(median_of(rs, "cpu_seconds"), 2), "rows_per_s": round(rows / seconds), "peak_rss_mb": round(median_of(rs, "peak_rss_mb")),
                  "runs": [{"seconds": r["seconds"], "peak_rss_mb": r["peak_rss_mb"]} for r in rs]}
             if engine == "ours":
                 e["load1"] = [s["load1"] for s in rs[-1]["steps"]][-1]
                 e["steps"] = {n: {"seconds": round(statistics.median(r["steps"][i]["seconds"] for r in rs), 3),
+                                  "cpu_seconds": round(statistics.median(r["steps"][i]["cpu_seconds"] for r in rs), 2),
                                   "peak_rss_mb": round(statistics.median(r["steps"][i]["peak_rss_mb"] for r in rs))} for i, (n, *_rest) in enumerate(OUR_STEPS)}
                 e["figures"] = reference
             else:
