@@ -33,4 +33,15 @@ describe('KeySet', () => {
     expect(set.size).toBe(oracle.size);
     for (const key of [...oracle].slice(0, 1000)) expect(set.has(bytes(key), 0, Buffer.byteLength(key))).toBe(true);
   });
+
+  it('never grows when sized for its keys and their bytes', () => {
+    const set = new KeySet(5000, 5000 * 11);
+    const before = set.byteLength;
+    for (let i = 0; i < 5000; i++) {
+      const b = bytes(`TXN${String(i).padStart(8, '0')}`);
+      expect(set.add(b, 0, b.length)).toBe(true);
+    }
+    expect(set.size).toBe(5000);
+    expect(set.byteLength).toBe(before);
+  });
 });

@@ -1,4 +1,5 @@
 import type * as arrow from 'apache-arrow';
+import { Type } from 'apache-arrow';
 
 /** Reads one value; Arrow vectors expose get(i). */
 export type ColumnReader = (row: number) => unknown;
@@ -10,8 +11,24 @@ export type ColumnReader = (row: number) => unknown;
 export function columnReaders(batch: arrow.RecordBatch, names: readonly string[]): ColumnReader[] {
   return names.map((n) => {
     const v = batch.getChild(n);
-    return v ? (r: number) => v.get(r) : () => null;
+    if (!v) return () => null;
+    return utf8Reader(v) ?? ((r: number) => v.get(r));
   });
+}
+
+/**
+ * A Utf8 column of one chunk read straight from its buffers: Buffer#toString per value instead
+ * of Arrow's get() (a visitor, then a TextDecoder call), about 3x faster on short strings.
+ * Same strings, invalid bytes included (both give U+FFFD). Undefined for other columns.
+ */
+function utf8Reader(v: arrow.Vector): ColumnReader | undefined {
+  if (v.data.length !== 1 || v.type.typeId !== Type.Utf8) return undefined;
+  const d = v.data[0]! as arrow.Data<arrow.Utf8>;
+  const offsets = d.valueOffsets;
+  const values = d.values;
+  const buf = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+  if (d.nullCount === 0) return (r) => buf.toString('utf8', offsets[r]!, offsets[r + 1]!);
+  return (r) => (d.getValid(r) ? buf.toString('utf8', offsets[r]!, offsets[r + 1]!) : null);
 }
 
 /** Rows of a batch as plain objects; for small batches and tests, not hot paths. */

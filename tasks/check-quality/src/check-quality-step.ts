@@ -126,12 +126,12 @@ async function checkTable(
   const runners = checks.map((c) =>
     createCheck(c, {
       tableColumns,
+      expectedRows: manifest.rows,
       sampleColumns,
       sampleLimit: config.quality.sample_size,
       context,
       reference: c.references && references.get(refKey(c.references.table, c.references.column)),
       piiPolicy: c.check === 'pii_scan' ? piiPolicyFromConfig(config.mask, sourceEntityOf(config, plan.table), tableColumns) : undefined,
-      expectedRows: manifest.rows,
     }),
   );
   const collectors: ReferenceKeyCollector[] = [];

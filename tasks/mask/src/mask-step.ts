@@ -48,6 +48,12 @@ interface EntityPlan {
  * Every entity's input and rules are checked before anything is written, so a config mistake
  * (exit 2) leaves no entity half done. Logs name columns and methods, never a key or a value.
  */
+/**
+ * Rows per batch read. The writer still gathers row groups of lake.row_group_size; reading in
+ * smaller batches keeps less of the input decoded at once (the WASM heap never shrinks).
+ */
+const READ_BATCH_ROWS = 32_768;
+
 export async function runMask(ctx: StepContext): Promise<StepResult> {
   const { config, lake, ds } = ctx;
   const mask = config.mask;
@@ -122,7 +128,7 @@ export async function runMask(ctx: StepContext): Promise<StepResult> {
     try {
       // The batches of exactly the manifest the rules were checked against (readPartition would
       // read the manifest again, and a standardize re-run in between could change it).
-      for await (const batch of lake.readManifestBatches(input, { batchSize })) {
+      for await (const batch of lake.readManifestBatches(input, { batchSize: READ_BATCH_ROWS })) {
         const out = masked ? maskBatchColumns(batch, rules, { hmac: keys.current }, { counts, tokens: vault }) : batch;
         scanner?.scan(out);
         await writer.write(out);

@@ -67,6 +67,19 @@ describe('castValue', () => {
     expect(cast('0099-12-31T23:59:59Z', 'timestamp')).toMatchObject({ ok: false, reason: expect.stringContaining('outside the years 1000 to 9999') });
     expect(cast('1000-01-01T00:00:00Z', 'timestamp')).toEqual({ ok: true, value: new Date('1000-01-01T00:00:00Z').getTime() });
   });
+
+  it('reads YYYY-MM-DDTHH:MM:SSZ on its fast path exactly as Date does, and leaves invalid ones to the general path', () => {
+    // Every day over 8 years (leap days included) at a varying time of day.
+    for (let day = 0; day < 8 * 366; day++) {
+      const iso = new Date(Date.UTC(2022, 0, 1) + day * 86_400_000 + ((day * 7919) % 86_400) * 1000).toISOString().replace('.000Z', 'Z');
+      expect(cast(iso, 'timestamp')).toEqual({ ok: true, value: Date.parse(iso) });
+      expect(cast(iso.replace('T', ' ').replace('Z', 'z'), 'timestamp')).toEqual({ ok: true, value: Date.parse(iso) });
+    }
+    expect(cast('2024-02-29T10:00:00Z', 'timestamp')).toEqual({ ok: true, value: Date.UTC(2024, 1, 29, 10) });
+    expect(cast('2026-02-29T10:00:00Z', 'timestamp')).toMatchObject({ ok: false, reason: expect.stringContaining('is not a timestamp') });
+    expect(cast('2026-11-26T24:00:00Z', 'timestamp')).toMatchObject({ ok: false, reason: expect.stringContaining('time of day') });
+    expect(cast('2026-1a-26T10:00:00Z', 'timestamp')).toMatchObject({ ok: false });
+  });
 });
 
 describe('snakeCase', () => {

@@ -62,10 +62,72 @@ function timeError(p: DateParts): string | undefined {
   return undefined;
 }
 
+/** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
+}
+
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** The number written in s[at, at + n) when every character is a digit, else -1. */
+function digitsAt(s: string, at: number, n: number): number {
+  let v = 0;
+  for (let i = at; i < at + n; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+/**
+ * Milliseconds of "YYYY-MM-DDTHH:MM:SSZ", the commonest timestamp text, read without a regex or
+ * a Date (the general path cost ~1.5 us per value, a fifth of a 10 M-row standardize). Undefined
+ * when the text is not exactly that shape or not a valid time: the general path then decides and
+ * gives the reason.
+ */
+function fastIsoUtc(s: string): number | undefined {
+  if (s.length !== 20) return undefined;
+  const t = s.charCodeAt(10);
+  const z = s.charCodeAt(19);
+  if ((t !== 84 && t !== 116 && t !== 32) || (z !== 90 && z !== 122)) return undefined;
+  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return undefined;
+  const y = digitsAt(s, 0, 4);
+  const m = digitsAt(s, 5, 2);
+  const d = digitsAt(s, 8, 2);
+  const h = digitsAt(s, 11, 2);
+  const mi = digitsAt(s, 14, 2);
+  const sec = digitsAt(s, 17, 2);
+  if (y < 0 || m < 1 || m > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59) return undefined;
+  const leap = m === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  if (d > MONTH_DAYS[m - 1]! + (leap ? 1 : 0)) return undefined;
+  return daysFromCivil(y, m, d) * 86_400_000 + ((h * 60 + mi) * 60 + sec) * 1000;
+}
+
 function isoParts(s: string): DateParts | undefined {
   const m = TIMESTAMP.exec(s) ?? DATE.exec(s);
   if (!m) return undefined;
   return { y: +m[1]!, m: +m[2]!, d: +m[3]!, h: +(m[4] ?? 0), mi: +(m[5] ?? 0), s: +(m[6] ?? 0), ms: Math.round(Number(m[7] ?? 0) * 1000), zone: m[8] };
+}
+
+/** Digits after the point of plain number text ([+-]digits[.digits]), or -1 when it is not that shape. */
+function plainDecimals(text: string): number {
+  let i = 0;
+  const n = text.length;
+  const first = text.charCodeAt(0);
+  if (first === 43 || first === 45) i = 1;
+  const intStart = i;
+  while (i < n && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
+  if (i === intStart) return -1;
+  if (i === n) return 0;
+  if (text.charCodeAt(i) !== 46) return -1;
+  const fracStart = ++i;
+  while (i < n && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
+  return i === n ? n - fracStart : -1;
 }
 
 const PLAIN_DECIMAL = /^[+-]?\d+(?:\.(\d*))?$/;
@@ -145,6 +207,15 @@ export function makeCaster(spec: CastSpec): (raw: unknown) => CastResult {
       }
       case 'float':
       case 'decimal': {
+        // Plain "123.45" text (most values) skips the money handling and both regexes.
+        const decimals = typeof v === 'string' && !spec.decimal_comma ? plainDecimals(v) : -1;
+        if (decimals >= 0) {
+          const n = Number(v);
+          if (spec.type === 'float') return ok(n);
+          const d = decimals <= scale ? n : roundDecimal(n, scale);
+          if (maxAbs !== undefined && Math.abs(d) >= maxAbs) return fail(`${String(raw)} is out of range for decimal(${spec.precision},${scale})`);
+          return ok(d);
+        }
         const n = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : numberOfText(String(v), spec.decimal_comma ?? false);
         if (!Number.isFinite(n)) return fail(`"${String(raw)}" is not a number`);
         if (spec.type === 'float') return ok(n);
@@ -171,6 +242,10 @@ export function makeCaster(spec: CastSpec): (raw: unknown) => CastResult {
         if (typeof v === 'number') return storable(v) ? ok(v) : fail(OUT_OF_WAREHOUSE_RANGE(String(v)));
         if (v instanceof Date) return storable(v.getTime()) ? ok(v.getTime()) : fail(OUT_OF_WAREHOUSE_RANGE(String(v)));
         const s = String(v);
+        if (!parseFormat) {
+          const fast = fastIsoUtc(s);
+          if (fast !== undefined) return ok(fast);
+        }
         const p = datePartsOf(s);
         if (!p || !validYmd(p.y, p.m, p.d)) return fail(`"${s}" is not a timestamp (${formatHint ?? 'ISO 8601, e.g. 2026-11-26T13:45:00Z'})`);
         if (p.y < MIN_YEAR || p.y > MAX_YEAR) return fail(OUT_OF_WAREHOUSE_RANGE(s));

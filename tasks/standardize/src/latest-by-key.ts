@@ -1,50 +1,154 @@
-import { KeySet } from '@salesflow/batches';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hashBytes, KeySet } from '@salesflow/batches';
+
+/** Keys resolved in memory at once: the input's keys are split into buckets of about this many. */
+export const KEYS_PER_BUCKET = 1 << 20;
+/** Bytes gathered per bucket before they go to its spill file. */
+const CHUNK_BYTES = 1 << 20;
+/** A record: key length (u32), key bytes, ordering value (f64), row number (u32). */
+const RECORD_OVERHEAD = 16;
 
 /**
  * For each key, which row wins deduplication: the one with the highest ordering value, ties going
- * to the later row. Filled in a first pass over the input (offer), then read in a second pass
- * (isWinner) that sees the rows in the same order. Holds the keys' bytes and two numbers per key,
- * never the rows: 12 bytes per key in these arrays, plus the key set's own cost.
+ * to the later row. Filled in a first pass over the input (offer), settled once (resolve), then
+ * read in a second pass (isWinner) by row number.
+ *
+ * Memory stays flat whatever the input's size: offered (key, order, row) records go to one of
+ * `ceil(expectedRows / KEYS_PER_BUCKET)` buckets by key hash, spilled to temp files when there is
+ * more than one, and resolve() settles one bucket at a time (a KeySet of at most ~1 M keys), then
+ * keeps only one bit per row: whether it won. 10 M rows hold 1.25 MB of bits plus one bucket's
+ * keys (~60 MB) at the peak, and spill about 25 bytes per row plus the key's length to disk.
  */
 export class LatestByKey {
-  private readonly keys = new KeySet(1 << 16);
-  private order = new Float64Array(1 << 16);
-  /** Row numbers fit 32 bits: a partition holds far fewer than 4 billion rows. */
-  private row = new Uint32Array(1 << 16);
+  private readonly buckets: number;
+  private readonly dir?: string;
+  private readonly files: (number | undefined)[];
+  /** Per bucket: the chunk being filled, and (one bucket, no spilling) the full chunks. */
+  private readonly chunks: Buffer[];
+  private readonly used: number[];
+  private readonly held: Buffer[][];
+  private readonly records: number[];
+  private winners?: Uint8Array;
+  private maxRow = -1;
 
-  get size(): number {
-    return this.keys.size;
+  /** expectedRows sizes the buckets (the input partition's row count); tmpDir defaults to the OS temp folder. */
+  constructor(expectedRows: number, opts: { readonly tmpDir?: string } = {}) {
+    this.buckets = Math.max(1, Math.ceil(expectedRows / KEYS_PER_BUCKET));
+    if (this.buckets > 1) this.dir = mkdtempSync(join(opts.tmpDir ?? tmpdir(), 'salesflow-latest-'));
+    this.files = new Array<number | undefined>(this.buckets).fill(undefined);
+    this.chunks = Array.from({ length: this.buckets }, () => Buffer.allocUnsafe(0));
+    this.used = new Array<number>(this.buckets).fill(0);
+    this.held = Array.from({ length: this.buckets }, () => []);
+    this.records = new Array<number>(this.buckets).fill(0);
   }
 
   /** Records row number `row` (counted over the whole input) with its ordering value (null: lowest). */
   offer(key: Uint8Array, start: number, end: number, order: number | null, row: number): void {
-    const o = order ?? -Infinity;
-    if (this.keys.add(key, start, end)) {
-      const k = this.keys.size - 1;
-      if (k >= this.order.length) this.grow();
-      this.order[k] = o;
-      this.row[k] = row;
-      return;
+    if (this.winners) throw new Error('offer() after resolve()');
+    const len = end - start;
+    // Multiplying spreads the hash's high bits, so a bucket's keys still differ in the low bits the KeySet probes with.
+    const b = this.buckets === 1 ? 0 : Math.floor(((Math.imul(hashBytes(key, start, end), 0x9e3779b1) >>> 0) / 2 ** 32) * this.buckets);
+    let chunk = this.chunks[b]!;
+    let at = this.used[b]!;
+    if (at + len + RECORD_OVERHEAD > chunk.length) {
+      this.flush(b);
+      // A spilled chunk is on disk and can be refilled; a held one is kept, so a new one is needed.
+      if (!this.dir || chunk.length < len + RECORD_OVERHEAD) chunk = this.chunks[b] = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, len + RECORD_OVERHEAD));
+      at = 0;
     }
-    const k = this.keys.keyNumberOf(key, start, end);
-    if (o >= this.order[k]!) {
-      this.order[k] = o;
-      this.row[k] = row;
-    }
+    chunk.writeUInt32LE(len, at);
+    for (let i = 0; i < len; i++) chunk[at + 4 + i] = key[start + i]!;
+    chunk.writeDoubleLE(order ?? -Infinity, at + 4 + len);
+    chunk.writeUInt32LE(row, at + 12 + len);
+    this.used[b] = at + len + RECORD_OVERHEAD;
+    this.records[b]!++;
+    if (row > this.maxRow) this.maxRow = row;
   }
 
-  /** Whether row number `row` is the one kept for its key. */
-  isWinner(key: Uint8Array, start: number, end: number, row: number): boolean {
-    const k = this.keys.keyNumberOf(key, start, end);
-    return k >= 0 && this.row[k] === row;
+  /** Settles the winner of every key, one bucket at a time; the spill files are removed. */
+  resolve(): void {
+    const winners = new Uint8Array((this.maxRow >> 3) + 1);
+    try {
+      for (let b = 0; b < this.buckets; b++) {
+        this.flush(b);
+        this.chunks[b] = Buffer.allocUnsafe(0);
+        const fd = this.files[b];
+        const parts = fd === undefined ? this.held[b]! : [readFileSync(this.pathOf(b))];
+        this.held[b] = [];
+        settleBucket(parts, this.records[b]!, winners);
+        if (fd !== undefined) {
+          closeSync(fd);
+          this.files[b] = undefined;
+          rmSync(this.pathOf(b), { force: true });
+        }
+      }
+    } finally {
+      this.dispose();
+    }
+    this.winners = winners;
   }
 
-  private grow(): void {
-    const order = new Float64Array(this.order.length * 2);
-    order.set(this.order);
-    const row = new Uint32Array(this.row.length * 2);
-    row.set(this.row);
-    this.order = order;
-    this.row = row;
+  /** Whether row number `row` is the one kept for its key (after resolve()). */
+  isWinner(row: number): boolean {
+    const w = this.winners;
+    if (!w) throw new Error('isWinner() before resolve()');
+    return row <= this.maxRow && (w[row >> 3]! & (1 << (row & 7))) !== 0;
   }
+
+  /** Removes the spill files; safe to call more than once (the step calls it when it fails). */
+  dispose(): void {
+    for (let b = 0; b < this.buckets; b++) {
+      const fd = this.files[b];
+      if (fd !== undefined) closeSync(fd);
+      this.files[b] = undefined;
+    }
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private flush(b: number): void {
+    const n = this.used[b]!;
+    if (n === 0) return;
+    if (this.dir) {
+      this.files[b] ??= openSync(this.pathOf(b), 'w');
+      writeSync(this.files[b]!, this.chunks[b]!, 0, n);
+    } else {
+      this.held[b]!.push(this.chunks[b]!.subarray(0, n));
+    }
+    this.used[b] = 0;
+  }
+
+  private pathOf(b: number): string {
+    return join(this.dir!, `bucket-${b}`);
+  }
+}
+
+/** Finds the latest row of each key among one bucket's records and sets its bit in `winners`. */
+function settleBucket(parts: readonly Buffer[], records: number, winners: Uint8Array): void {
+  const keys = new KeySet(records);
+  const order = new Float64Array(records);
+  const rows = new Uint32Array(records);
+  for (const buf of parts) {
+    let at = 0;
+    while (at < buf.length) {
+      const len = buf.readUInt32LE(at);
+      const start = at + 4;
+      const o = buf.readDoubleLE(start + len);
+      const row = buf.readUInt32LE(start + len + 8);
+      at = start + len + 12;
+      if (keys.add(buf, start, start + len)) {
+        const k = keys.size - 1;
+        order[k] = o;
+        rows[k] = row;
+      } else {
+        const k = keys.keyNumberOf(buf, start, start + len);
+        if (o > order[k]! || (o === order[k] && row > rows[k]!)) {
+          order[k] = o;
+          rows[k] = row;
+        }
+      }
+    }
+  }
+  for (let k = 0; k < keys.size; k++) winners[rows[k]! >> 3]! |= 1 << (rows[k]! & 7);
 }

@@ -153,17 +153,23 @@ export class EntityStandardizer {
   private readonly out: unknown[];
   private readonly reasons: string[] = [];
   private prepassRows = 0;
+  private settled = false;
   private pushRows = 0;
 
+  /**
+   * opts.expectedRows (the raw partition's row count) sizes the latest-row bookkeeping, which
+   * spills to opts.tmpDir (default: the OS temp folder) beyond about a million rows.
+   */
   constructor(
     private readonly plan: EntityPlan,
     private readonly lineage: { readonly source: string; readonly ingestedAt: number; readonly runId: string },
+    opts: { readonly expectedRows?: number; readonly tmpDir?: string } = {},
   ) {
     this.processed = new BatchBuilder(processedColumns(plan));
     this.rejected = new BatchBuilder(rejectedColumns(plan));
     this.keyIdx = plan.key.map((k) => plan.columns.findIndex((c) => c.target === k));
     this.orderIdx = plan.orderBy ? plan.columns.findIndex((c) => c.target === plan.orderBy) : -1;
-    if (this.orderIdx >= 0) this.latest = new LatestByKey();
+    if (this.orderIdx >= 0) this.latest = new LatestByKey(opts.expectedRows ?? 0, { tmpDir: opts.tmpDir });
     this.casters = plan.columns.map((c) => makeCaster(c.spec));
     this.out = new Array<unknown>(plan.columns.length + LINEAGE_COLUMNS.length);
   }
@@ -196,8 +202,17 @@ export class EntityStandardizer {
     }
   }
 
+  /** Removes the latest-row bookkeeping's spill files (for a step that stops early; push() settles and removes them). */
+  dispose(): void {
+    this.latest?.dispose();
+  }
+
   /** Processes one raw batch. */
   push(batch: arrow.RecordBatch): void {
+    if (this.latest && !this.settled) {
+      this.latest.resolve();
+      this.settled = true;
+    }
     const readers = this.readersOf(batch);
     const rawReaders = columnReaders(batch, this.plan.rawColumns);
     const n = this.plan.columns.length;
@@ -210,10 +225,12 @@ export class EntityStandardizer {
         this.rejectRow(rawReaders, r, failedColumn, this.reasons.join('; '));
         continue;
       }
-      this.encodeKey();
-      const keep = this.latest
-        ? this.latest.isWinner(this.keyBytes, 0, this.keyLength, row)
-        : this.seen.add(this.keyBytes, 0, this.keyLength);
+      let keep: boolean;
+      if (this.latest) keep = this.latest.isWinner(row);
+      else {
+        this.encodeKey();
+        keep = this.seen.add(this.keyBytes, 0, this.keyLength);
+      }
       if (!keep) {
         this.counts.duplicates++;
         continue;

@@ -11,7 +11,8 @@ export async function digestSqliteWarehouse(file: string): Promise<Record<string
       const rows = (await db(name).select('*')) as Record<string, unknown>[];
       const hashes = rows.map((r) => {
         const kept = Object.keys(r)
-          .filter((k) => !/loaded_at|_run_id|updated_at/.test(k))
+          // Load times and run ids differ between equal runs; committed_at is when the lake partition was written.
+          .filter((k) => !/loaded_at|_run_id|updated_at|committed_at/.test(k))
           .sort()
           .map((k) => [k, r[k]]);
         return createHash('sha1').update(JSON.stringify(kept)).digest('hex');

@@ -20,8 +20,6 @@ export interface CreateCheckOptions extends CheckOptions {
   readonly reference?: ReferenceKeys;
   /** For pii_scan: the PII contract of the table's source entity (from the mask section). */
   readonly piiPolicy?: PiiScanPolicy;
-  /** Rows of the partition (from its manifest), so a sampling check spreads over all of it. */
-  readonly expectedRows?: number;
 }
 
 /** What the step must gather before the pass for a kind of check (checks themselves never read the lake). */

@@ -88,6 +88,13 @@ describe('unique', () => {
     expect(r.message).toBe('3 of 6 rows repeat a transaction_id already seen (3 distinct)');
   });
 
+  it('gives the same answer when sized from the table row count, keys longer than the first ones included', async () => {
+    const ids = rows(3000, (i) => ({ transaction_id: i < 10 ? `t${i}` : `transaction-with-a-longer-id-${i % 2500}` }));
+    const r = await run(cfg({ check: 'unique', columns: ['transaction_id'] }), batchesOf(ids, 700), { expectedRows: ids.length });
+    expect(r).toMatchObject({ status: 'failed', failing_rows: 490, rows_checked: 3000 });
+    expect(r.message).toBe('490 of 3,000 rows repeat a transaction_id already seen (2,510 distinct)');
+  });
+
   it('checks composite keys as a whole, without confusing ("ab","c") and ("a","bc")', async () => {
     const check = cfg({ check: 'unique', columns: ['transaction_id', 'store'] });
     const ok = await run(check, [

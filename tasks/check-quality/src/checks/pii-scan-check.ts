@@ -19,7 +19,7 @@ export class PiiScanCheck implements CheckRunner {
   constructor(
     readonly config: QualityCheckConfig,
     policy: PiiScanPolicy,
-    opts: CheckOptions & { readonly expectedRows?: number } = {},
+    opts: CheckOptions = {},
   ) {
     this.name = nameCheck(config);
     // No columns configured: every column of the table except lineage columns (the scanner reads text ones only).

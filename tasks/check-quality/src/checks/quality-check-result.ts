@@ -52,6 +52,8 @@ export interface CheckOptions {
    * missing column fail even when the partition has no rows.
    */
   readonly tableColumns?: readonly string[];
+  /** The table's row count, when known before any batch (from the manifest): sizes what a check holds per row. */
+  readonly expectedRows?: number;
   /** What checks beyond one partition need (previous ds, run reports); gathered by the step before the pass. */
   readonly context?: CheckContext;
 }
