@@ -102,7 +102,7 @@ function fastIsoUtc(s: string): number | undefined {
   const h = digitsAt(s, 11, 2);
   const mi = digitsAt(s, 14, 2);
   const sec = digitsAt(s, 17, 2);
-  if (y < 0 || m < 1 || m > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59) return undefined;
+  if (y < MIN_YEAR || m < 1 || m > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59) return undefined;
   const leap = m === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
   if (d > MONTH_DAYS[m - 1]! + (leap ? 1 : 0)) return undefined;
   return daysFromCivil(y, m, d) * 86_400_000 + ((h * 60 + mi) * 60 + sec) * 1000;
