@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import uuid
+from datetime import date
 from pathlib import Path
 from typing import Iterator, Mapping
 
@@ -184,8 +185,9 @@ def land_sample_data(landing: Path, ds: str) -> Path:
     """The day's landing files, made by tasks/sample-data as `npm run demo` makes them (smaller).
 
     The generator numbers transactions from TXN00000001 whatever the date, and the warehouse keys
-    fact_sales by transaction_id, so days after the first get the date in their transaction ids,
-    as a real source's would differ from day to day."""
+    fact_sales by transaction_id, so each day's ids are moved into a range of their own
+    (day of year x 100,000 + n), as a real source's would differ from day to day. They keep the
+    8 digits the demo config's regex check expects."""
     folder = landing / f"dt={ds}"
     subprocess.run(
         ["node", "tasks/sample-data/dist/main.js", "--out", str(folder), "--ds", ds, "--seed", "42", "--scale", "0.2"],
@@ -195,7 +197,8 @@ def land_sample_data(landing: Path, ds: str) -> Path:
         stdin=subprocess.DEVNULL,
     )
     for csv in folder.glob("sales_transactions*.csv"):
-        csv.write_text(re.sub(r"\bTXN(\d+)", lambda m: f"TXN{ds.replace('-', '')}{m.group(1)}", csv.read_text()))
+        day = date.fromisoformat(ds).timetuple().tm_yday
+        csv.write_text(re.sub(r"\bTXN(\d+)", lambda m: f"TXN{day * 100_000 + int(m.group(1)):08d}", csv.read_text()))
     return folder
 
 
