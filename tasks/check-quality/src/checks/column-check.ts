@@ -2,7 +2,7 @@ import type * as arrow from 'apache-arrow';
 import type { QualityCheckConfig } from '@salesflow/config';
 import { nameCheck } from './check-name';
 import { columnData, sampleRowOf } from './column-values';
-import { DEFAULT_SAMPLE_LIMIT, type CheckOptions, type CheckRunner, type QualityCheckResult, type SampleRow } from './quality-check-result';
+import { checkResult, DEFAULT_SAMPLE_LIMIT, type CheckOptions, type CheckRunner, type QualityCheckResult, type SampleRow } from './quality-check-result';
 
 /**
  * What every check shares: it counts rows, keeps the first failing rows as a sample, and turns a
@@ -48,16 +48,11 @@ export abstract class ColumnCheck implements CheckRunner {
 
   finish(): QualityCheckResult {
     const failed = this.problem !== undefined || this.failing > 0;
-    return Object.freeze({
-      name: this.name,
-      table: this.config.table,
-      check: this.config.check,
-      columns: Object.freeze([...this.config.columns]),
-      severity: this.config.severity,
+    return checkResult(this.config, this.name, {
       status: failed ? 'failed' : 'passed',
       failing_rows: this.failing,
       rows_checked: this.problem ? 0 : this.rows,
-      sample: Object.freeze([...this.sample]),
+      sample: this.sample,
       message: this.problem ?? this.describe(),
     });
   }

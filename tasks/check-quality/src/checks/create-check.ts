@@ -1,7 +1,7 @@
 import type { QualityCheckConfig } from '@salesflow/config';
 import { nameCheck } from './check-name';
 import { CHECK_KINDS, type CreateCheckOptions } from './check-kinds';
-import type { CheckRunner, QualityCheckResult } from './quality-check-result';
+import { checkResult, type CheckRunner, type QualityCheckResult } from './quality-check-result';
 
 export type { CreateCheckOptions } from './check-kinds';
 
@@ -17,16 +17,5 @@ export function createCheck(config: QualityCheckConfig, opts: CreateCheckOptions
  * ds): reported like any failure, with the reason as message, rather than crashing the step.
  */
 export function unrunnableCheckResult(config: QualityCheckConfig, message: string): QualityCheckResult {
-  return Object.freeze({
-    name: nameCheck(config),
-    table: config.table,
-    check: config.check,
-    columns: Object.freeze([...config.columns]),
-    severity: config.severity,
-    status: 'failed',
-    failing_rows: 0,
-    rows_checked: 0,
-    sample: Object.freeze([]),
-    message,
-  });
+  return checkResult(config, nameCheck(config), { status: 'failed', failing_rows: 0, rows_checked: 0, sample: [], message });
 }

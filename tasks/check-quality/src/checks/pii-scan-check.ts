@@ -3,7 +3,7 @@ import type { QualityCheckConfig } from '@salesflow/config';
 import { PiiScanner, type PiiScanPolicy } from '@salesflow/pii-scan';
 import { nameCheck } from './check-name';
 import { formatCount } from './column-check';
-import type { CheckOptions, CheckRunner, QualityCheckResult } from './quality-check-result';
+import { checkResult, type CheckOptions, type CheckRunner, type QualityCheckResult } from './quality-check-result';
 
 /**
  * The PII contract on a curated table: a sensitive column name that no mask rule covers, or
@@ -44,16 +44,11 @@ export class PiiScanCheck implements CheckRunner {
           )
           .join('; ')
       : `no PII found in ${formatCount(r.valuesScanned)} values of ${formatCount(r.rowsSampled)} sampled rows`;
-    return Object.freeze({
-      name: this.name,
-      table: this.config.table,
-      check: this.config.check,
-      columns: Object.freeze([...this.config.columns]),
-      severity: this.config.severity,
+    return checkResult(this.config, this.name, {
       status: r.findings.length ? 'failed' : 'passed',
       failing_rows: failing,
       rows_checked: r.rowsSampled,
-      sample: Object.freeze([]),
+      sample: [],
       message,
     });
   }

@@ -85,3 +85,19 @@ export interface CheckContext {
 
 /** The number of failing rows kept as a sample unless told otherwise. */
 export const DEFAULT_SAMPLE_LIMIT = 10;
+
+/** What a check found; checkResult adds the check's identity from its config. */
+export type CheckOutcome = Pick<QualityCheckResult, 'status' | 'failing_rows' | 'rows_checked' | 'sample' | 'message'>;
+
+/** The frozen result of a check named `name` (nameCheck of its config) with this outcome. */
+export function checkResult(config: QualityCheckConfig, name: string, outcome: CheckOutcome): QualityCheckResult {
+  return Object.freeze({
+    name,
+    table: config.table,
+    check: config.check,
+    columns: Object.freeze([...config.columns]),
+    severity: config.severity,
+    ...outcome,
+    sample: Object.freeze([...outcome.sample]),
+  });
+}
