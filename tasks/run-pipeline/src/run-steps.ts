@@ -20,7 +20,9 @@ export function runStep(step: PlannedStep, common: readonly string[], opts: { en
   const started = Date.now();
   const args = [path.join(REPO_ROOT, 'tasks', step.task, 'dist', 'main.js'), ...common, ...step.args];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: opts.cwd ?? REPO_ROOT, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'inherit'] });
+    // A fixed malloc mmap threshold keeps the steps' peak RSS down (see STEP_PROCESS_ENV in @salesflow/lake).
+    const env = { MALLOC_MMAP_THRESHOLD_: '131072', ...(opts.env ?? process.env) };
+    const child = spawn(process.execPath, args, { cwd: opts.cwd ?? REPO_ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
     child.on('error', reject);

@@ -45,130 +45,137 @@ async function readAll(path: string): Promise<arrow.Table> {
   return new arrow.Table(batches);
 }
 
-describe('encodeParquet', () => {
-  let dir: string;
-  beforeEach(async () => (dir = await mkdtemp(join(tmpdir(), 'encode-parquet-'))));
-  afterEach(() => rm(dir, { recursive: true, force: true }));
+// Parquet is encoded and decoded on the worker thread by default; both modes must behave the same.
+describe.each(['worker', 'inline'] as const)('on the %s thread', (mode) => {
+  const before = process.env.LAKE_PARQUET_THREAD;
+  beforeAll(() => (process.env.LAKE_PARQUET_THREAD = mode));
+  afterAll(() => (before === undefined ? delete process.env.LAKE_PARQUET_THREAD : (process.env.LAKE_PARQUET_THREAD = before)));
 
-  it('round-trips every supported type with nulls, keeping types and nullability', async () => {
-    const path = join(dir, 'types.parquet');
-    await writeFile(path, await collect(encodeParquet(iterate([batchOf(SCHEMA, ROWS), batchOf(SCHEMA, ROWS.slice(0, 1))]), { compression: 'snappy' })));
+  describe('encodeParquet', () => {
+    let dir: string;
+    beforeEach(async () => (dir = await mkdtemp(join(tmpdir(), 'encode-parquet-'))));
+    afterEach(() => rm(dir, { recursive: true, force: true }));
 
-    const table = await readAll(path);
-    expect(table.schema.fields.map((f) => [f.name, String(f.type), f.nullable])).toEqual([
-      ['name', 'Utf8', true],
-      ['qty', 'Int32', true],
-      ['id', 'Int64', true],
-      ['amount', 'Float64', true],
-      ['paid', 'Bool', true],
-      ['day', 'Date32<DAY>', true],
-      ['at', 'Timestamp<MILLISECOND, UTC>', true],
-      ['store', 'Int32', false],
-    ]);
-    expect(table.toArray().map((r) => r.toJSON())).toEqual([...ROWS, ROWS[0]]);
-    // Dates and timestamps come back as epoch milliseconds, not Date objects.
-    expect(typeof table.getChild('at')!.get(0)).toBe('number');
-    expect(typeof table.getChild('id')!.get(0)).toBe('bigint');
-    expect(table.getChild('day')!.data[0]!.values[0]).toBe(20_418);
-  });
+    it('round-trips every supported type with nulls, keeping types and nullability', async () => {
+      const path = join(dir, 'types.parquet');
+      await writeFile(path, await collect(encodeParquet(iterate([batchOf(SCHEMA, ROWS), batchOf(SCHEMA, ROWS.slice(0, 1))]), { compression: 'snappy' })));
 
-  it('decodes dictionary strings to plain Utf8 when read back, even with a different dictionary per batch', async () => {
-    const path = join(dir, 'dict.parquet');
-    const first = arrow.tableFromArrays({ k: ['a', 'b', 'a'] }).batches[0]!;
-    const second = new arrow.RecordBatch(first.schema, arrow.tableFromArrays({ k: ['zz', 'a'] }).batches[0]!.data);
-    expect(arrow.DataType.isDictionary(first.schema.fields[0]!.type)).toBe(true);
-    await writeFile(path, await collect(encodeParquet(iterate([first, second]))));
+      const table = await readAll(path);
+      expect(table.schema.fields.map((f) => [f.name, String(f.type), f.nullable])).toEqual([
+        ['name', 'Utf8', true],
+        ['qty', 'Int32', true],
+        ['id', 'Int64', true],
+        ['amount', 'Float64', true],
+        ['paid', 'Bool', true],
+        ['day', 'Date32<DAY>', true],
+        ['at', 'Timestamp<MILLISECOND, UTC>', true],
+        ['store', 'Int32', false],
+      ]);
+      expect(table.toArray().map((r) => r.toJSON())).toEqual([...ROWS, ROWS[0]]);
+      // Dates and timestamps come back as epoch milliseconds, not Date objects.
+      expect(typeof table.getChild('at')!.get(0)).toBe('number');
+      expect(typeof table.getChild('id')!.get(0)).toBe('bigint');
+      expect(table.getChild('day')!.data[0]!.values[0]).toBe(20_418);
+    });
 
-    const table = await readAll(path);
-    expect(String(table.schema.fields[0]!.type)).toBe('Utf8');
-    expect(String((await readParquetSchema(path)).fields[0]!.type)).toBe('Utf8');
-    expect(table.getChild('k')!.toArray()).toEqual(['a', 'b', 'a', 'zz', 'a']);
-  });
+    it('decodes dictionary strings to plain Utf8 when read back, even with a different dictionary per batch', async () => {
+      const path = join(dir, 'dict.parquet');
+      const first = arrow.tableFromArrays({ k: ['a', 'b', 'a'] }).batches[0]!;
+      const second = new arrow.RecordBatch(first.schema, arrow.tableFromArrays({ k: ['zz', 'a'] }).batches[0]!.data);
+      expect(arrow.DataType.isDictionary(first.schema.fields[0]!.type)).toBe(true);
+      await writeFile(path, await collect(encodeParquet(iterate([first, second]))));
 
-  it('writes a readable empty file with the given schema when there are no batches', async () => {
-    const path = join(dir, 'empty.parquet');
-    await writeFile(path, await collect(encodeParquet(iterate([]), { schema: SCHEMA })));
+      const table = await readAll(path);
+      expect(String(table.schema.fields[0]!.type)).toBe('Utf8');
+      expect(String((await readParquetSchema(path)).fields[0]!.type)).toBe('Utf8');
+      expect(table.getChild('k')!.toArray()).toEqual(['a', 'b', 'a', 'zz', 'a']);
+    });
 
-    expect(await countParquetRows(path)).toBe(0);
-    expect((await readParquetSchema(path)).fields.map((f) => `${f.name}:${f.type}:${f.nullable}`)).toEqual(
-      SCHEMA.fields.map((f) => `${f.name}:${f.type}:${f.nullable}`),
-    );
-    expect((await readAll(path)).numRows).toBe(0);
-  });
+    it('writes a readable empty file with the given schema when there are no batches', async () => {
+      const path = join(dir, 'empty.parquet');
+      await writeFile(path, await collect(encodeParquet(iterate([]), { schema: SCHEMA })));
 
-  it('writes an empty file with the schema of empty batches', async () => {
-    const path = join(dir, 'empty-batches.parquet');
-    await writeFile(path, await collect(encodeParquet(iterate([batchOf(SCHEMA, [])]))));
-    expect(await countParquetRows(path)).toBe(0);
-    expect((await readParquetSchema(path)).fields.map((f) => f.name)).toEqual(SCHEMA.fields.map((f) => f.name));
-  });
+      expect(await countParquetRows(path)).toBe(0);
+      expect((await readParquetSchema(path)).fields.map((f) => `${f.name}:${f.type}:${f.nullable}`)).toEqual(
+        SCHEMA.fields.map((f) => `${f.name}:${f.type}:${f.nullable}`),
+      );
+      expect((await readAll(path)).numRows).toBe(0);
+    });
 
-  it('throws without batches and without a schema', async () => {
-    await expect(collect(encodeParquet(iterate([])))).rejects.toThrow(/no batches and no schema/);
-  });
+    it('writes an empty file with the schema of empty batches', async () => {
+      const path = join(dir, 'empty-batches.parquet');
+      await writeFile(path, await collect(encodeParquet(iterate([batchOf(SCHEMA, [])]))));
+      expect(await countParquetRows(path)).toBe(0);
+      expect((await readParquetSchema(path)).fields.map((f) => f.name)).toEqual(SCHEMA.fields.map((f) => f.name));
+    });
 
-  it('rejects a batch whose field type differs, naming the field', async () => {
-    const other = new arrow.Schema(SCHEMA.fields.map((f) => (f.name === 'amount' ? f.clone({ type: new arrow.Float32() }) : f)));
-    const bytes = encodeParquet(iterate([batchOf(SCHEMA, ROWS), batchOf(other, ROWS)]));
-    const err: unknown = await collect(bytes).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(BadInputError);
-    expect((err as Error).message).toMatch(/batch 1 .*field "amount" is Float32 where the schema has Float64/);
-    expect((err as BadInputError).context).toMatchObject({ batch: 1, field: 'amount' });
-  });
+    it('throws without batches and without a schema', async () => {
+      await expect(collect(encodeParquet(iterate([])))).rejects.toThrow(/no batches and no schema/);
+    });
 
-  it('rejects a batch with a renamed or missing field, naming it', async () => {
-    const renamed = new arrow.Schema(SCHEMA.fields.map((f) => (f.name === 'qty' ? f.clone({ name: 'quantity' }) : f)));
-    await expect(collect(encodeParquet(iterate([batchOf(SCHEMA, ROWS), batchOf(renamed, ROWS)])))).rejects.toThrow(
-      /field 1 is "quantity" where the schema has "qty"/,
-    );
-    const fewer = new arrow.Schema(SCHEMA.fields.slice(0, -1));
-    await expect(collect(encodeParquet(iterate([batchOf(fewer, ROWS)]), { schema: SCHEMA }))).rejects.toThrow(/field "store" is missing/);
-  });
+    it('rejects a batch whose field type differs, naming the field', async () => {
+      const other = new arrow.Schema(SCHEMA.fields.map((f) => (f.name === 'amount' ? f.clone({ type: new arrow.Float32() }) : f)));
+      const bytes = encodeParquet(iterate([batchOf(SCHEMA, ROWS), batchOf(other, ROWS)]));
+      const err: unknown = await collect(bytes).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BadInputError);
+      expect((err as Error).message).toMatch(/batch 1 .*field "amount" is Float32 where the schema has Float64/);
+      expect((err as BadInputError).context).toMatchObject({ batch: 1, field: 'amount' });
+    });
 
-  it('rejects nulls in a non-nullable field but accepts a nullable-labelled batch without nulls', async () => {
-    const loose = new arrow.Schema(SCHEMA.fields.map((f) => f.clone({ nullable: true })));
-    const path = join(dir, 'loose.parquet');
-    await writeFile(path, await collect(encodeParquet(iterate([batchOf(loose, ROWS)]), { schema: SCHEMA })));
-    expect((await readParquetSchema(path)).fields.find((f) => f.name === 'store')!.nullable).toBe(false);
+    it('rejects a batch with a renamed or missing field, naming it', async () => {
+      const renamed = new arrow.Schema(SCHEMA.fields.map((f) => (f.name === 'qty' ? f.clone({ name: 'quantity' }) : f)));
+      await expect(collect(encodeParquet(iterate([batchOf(SCHEMA, ROWS), batchOf(renamed, ROWS)])))).rejects.toThrow(
+        /field 1 is "quantity" where the schema has "qty"/,
+      );
+      const fewer = new arrow.Schema(SCHEMA.fields.slice(0, -1));
+      await expect(collect(encodeParquet(iterate([batchOf(fewer, ROWS)]), { schema: SCHEMA }))).rejects.toThrow(/field "store" is missing/);
+    });
 
-    const withNull = batchOf(loose, [{ ...ROWS[0], store: null }]);
-    await expect(collect(encodeParquet(iterate([withNull]), { schema: SCHEMA }))).rejects.toThrow(/null\(s\) in field "store"/);
-  });
+    it('rejects nulls in a non-nullable field but accepts a nullable-labelled batch without nulls', async () => {
+      const loose = new arrow.Schema(SCHEMA.fields.map((f) => f.clone({ nullable: true })));
+      const path = join(dir, 'loose.parquet');
+      await writeFile(path, await collect(encodeParquet(iterate([batchOf(loose, ROWS)]), { schema: SCHEMA })));
+      expect((await readParquetSchema(path)).fields.find((f) => f.name === 'store')!.nullable).toBe(false);
 
-  it('fails the byte stream when the input fails, instead of ending a valid but truncated file', async () => {
-    async function* failing(): AsyncGenerator<arrow.RecordBatch> {
-      yield batchOf(SCHEMA, ROWS);
-      throw new Error('source connection lost');
-    }
-    // rowGroupSize 1 makes the first batch reach the encoder before the input fails.
-    await expect(collect(encodeParquet(failing(), { rowGroupSize: 1 }))).rejects.toThrow('source connection lost');
-  });
+      const withNull = batchOf(loose, [{ ...ROWS[0], store: null }]);
+      await expect(collect(encodeParquet(iterate([withNull]), { schema: SCHEMA }))).rejects.toThrow(/null\(s\) in field "store"/);
+    });
 
-  it('stops pulling the input when the consumer stops early', async () => {
-    let pulled = 0;
-    let finalized = false;
-    async function* endless(): AsyncGenerator<arrow.RecordBatch> {
-      try {
-        for (;;) {
-          pulled++;
-          yield batchOf(SCHEMA, ROWS);
-        }
-      } finally {
-        finalized = true;
+    it('fails the byte stream when the input fails, instead of ending a valid but truncated file', async () => {
+      async function* failing(): AsyncGenerator<arrow.RecordBatch> {
+        yield batchOf(SCHEMA, ROWS);
+        throw new Error('source connection lost');
       }
-    }
-    for await (const chunk of encodeParquet(endless(), { rowGroupSize: 3 })) {
-      expect(chunk.byteLength).toBeGreaterThan(0);
-      break;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-    expect(finalized).toBe(true);
-    const after = pulled;
-    await new Promise((r) => setTimeout(r, 50));
-    expect(pulled).toBe(after);
-  });
+      // rowGroupSize 1 makes the first batch reach the encoder before the input fails.
+      await expect(collect(encodeParquet(failing(), { rowGroupSize: 1 }))).rejects.toThrow('source connection lost');
+    });
 
-  it('rejects a bad rowGroupSize', async () => {
-    await expect(collect(encodeParquet(iterate([batchOf(SCHEMA, ROWS)]), { rowGroupSize: 0 }))).rejects.toThrow(RangeError);
+    it('stops pulling the input when the consumer stops early', async () => {
+      let pulled = 0;
+      let finalized = false;
+      async function* endless(): AsyncGenerator<arrow.RecordBatch> {
+        try {
+          for (;;) {
+            pulled++;
+            yield batchOf(SCHEMA, ROWS);
+          }
+        } finally {
+          finalized = true;
+        }
+      }
+      for await (const chunk of encodeParquet(endless(), { rowGroupSize: 3 })) {
+        expect(chunk.byteLength).toBeGreaterThan(0);
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+      expect(finalized).toBe(true);
+      const after = pulled;
+      await new Promise((r) => setTimeout(r, 50));
+      expect(pulled).toBe(after);
+    });
+
+    it('rejects a bad rowGroupSize', async () => {
+      await expect(collect(encodeParquet(iterate([batchOf(SCHEMA, ROWS)]), { rowGroupSize: 0 }))).rejects.toThrow(RangeError);
+    });
   });
 });

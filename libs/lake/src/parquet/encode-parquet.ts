@@ -2,6 +2,7 @@ import * as arrow from 'apache-arrow';
 import { Compression, Table as WasmTable, WriterPropertiesBuilder, transformParquetStream, writeParquet } from 'parquet-wasm';
 import type { RecordBatch as WasmRecordBatch, WriterProperties } from 'parquet-wasm';
 import { BadInputError } from '@salesflow/errors';
+import { ParquetThread } from './parquet-thread';
 
 /** Page compression codec of a Parquet file. */
 export type ParquetCompression = 'zstd' | 'snappy' | 'uncompressed';
@@ -16,16 +17,36 @@ export interface EncodeParquetOptions {
   /** Page compression codec. Default 'zstd'. */
   readonly compression?: ParquetCompression;
   /**
+   * Where parquet-wasm encodes: 'worker' (default) on the process's Parquet worker thread, so
+   * compression runs on the second core while the caller builds the next batches; 'inline' on the
+   * calling thread. LAKE_PARQUET_THREAD=inline in the environment makes 'inline' the default.
+   */
+  readonly thread?: ParquetThreadMode;
+  /**
    * The file's schema. Needed when there may be no batches (an empty file is then written with
    * it); when given, every batch must match it instead of the first batch's schema.
    */
   readonly schema?: arrow.Schema;
 }
 
-const CODECS: Readonly<Record<ParquetCompression, Compression>> = Object.freeze({
-  zstd: Compression.ZSTD,
-  snappy: Compression.SNAPPY,
-  uncompressed: Compression.UNCOMPRESSED,
+/**
+ * Rows handed to the Parquet worker at a time. The encoder still fills row groups of rowGroupSize
+ * rows; smaller handoffs keep fewer rows waiting in front of it (one handoff is prepared ahead).
+ */
+const THREAD_HANDOFF_ROWS = 32_768;
+
+/** Where Parquet is encoded and decoded: on the process's Parquet worker thread, or on the calling thread. */
+export type ParquetThreadMode = 'worker' | 'inline';
+
+/** The default thread mode: LAKE_PARQUET_THREAD=inline turns the worker off (to compare, or to debug). */
+export function defaultThreadMode(): ParquetThreadMode {
+  return process.env.LAKE_PARQUET_THREAD === 'inline' ? 'inline' : 'worker';
+}
+
+const CODECS: Readonly<Record<ParquetCompression, 'ZSTD' | 'SNAPPY' | 'UNCOMPRESSED'>> = Object.freeze({
+  zstd: 'ZSTD',
+  snappy: 'SNAPPY',
+  uncompressed: 'UNCOMPRESSED',
 });
 
 /**
@@ -46,10 +67,10 @@ export async function* encodeParquet(
   if (!Number.isInteger(rowGroupSize) || rowGroupSize < 1) {
     throw new RangeError(`rowGroupSize must be a positive integer, got ${rowGroupSize}`);
   }
-  const compression = CODECS[opts.compression ?? 'zstd'];
-  if (compression === undefined) throw new RangeError(`unknown Parquet compression "${opts.compression}"`);
+  const codec = CODECS[opts.compression ?? 'zstd'];
+  if (codec === undefined) throw new RangeError(`unknown Parquet compression "${opts.compression}"`);
   const properties = (): WriterProperties =>
-    new WriterPropertiesBuilder().setCompression(compression).setMaxRowGroupSize(rowGroupSize).build();
+    new WriterPropertiesBuilder().setCompression(Compression[codec]).setMaxRowGroupSize(rowGroupSize).build();
 
   const input = batches[Symbol.asyncIterator]();
   let schema = opts.schema;
@@ -58,10 +79,10 @@ export async function* encodeParquet(
 
   // Coalescing happens here rather than in the callers: converting each batch to WASM costs an
   // IPC round trip, so many tiny batches are much slower than a few row-group-sized ones.
-  const nextGroup = async (): Promise<arrow.RecordBatch[]> => {
+  const nextGroup = async (limit = rowGroupSize): Promise<arrow.RecordBatch[]> => {
     const group: arrow.RecordBatch[] = [];
     let rows = 0;
-    while (rows < rowGroupSize && !inputDone) {
+    while (rows < limit && !inputDone) {
       const next = await input.next();
       if (next.done) {
         inputDone = true;
@@ -80,12 +101,18 @@ export async function* encodeParquet(
   let finished = false;
   let stopped = false;
   try {
-    const first = await nextGroup();
+    const onThread = (opts.thread ?? defaultThreadMode()) === 'worker';
+    const first = await nextGroup(onThread ? Math.min(rowGroupSize, THREAD_HANDOFF_ROWS) : rowGroupSize);
     if (first.length === 0) {
       // transformParquetStream fails on a stream without batches, so an empty file is written whole.
       if (!schema) throw new Error('encodeParquet got no batches and no schema; pass opts.schema to write an empty file');
       const empty = WasmTable.fromIPCStream(arrow.tableToIPC(new arrow.Table(schema), 'stream'));
       yield writeParquet(empty, properties());
+      finished = true;
+      return;
+    }
+    if (onThread) {
+      yield* encodeOnThread(first, () => nextGroup(Math.min(rowGroupSize, THREAD_HANDOFF_ROWS)), codec, rowGroupSize);
       finished = true;
       return;
     }
@@ -134,6 +161,44 @@ export async function* encodeParquet(
       // return() waits for that, which never ends if the input is a stalled push channel.
       if (!inputDone) void Promise.resolve(input.return?.()).catch(() => undefined);
     }
+  }
+}
+
+/**
+ * The encoding loop on the Parquet worker: answers the worker's requests for rows with the next
+ * group as Arrow IPC (prepared while the worker compresses the previous one) and yields its
+ * Parquet chunks, acknowledging each once the consumer asks for more. An input failure ends the
+ * stream without a footer, so the sink never keeps a truncated file that looks complete.
+ */
+async function* encodeOnThread(
+  first: arrow.RecordBatch[],
+  nextGroup: () => Promise<arrow.RecordBatch[]>,
+  codec: 'ZSTD' | 'SNAPPY' | 'UNCOMPRESSED',
+  rowGroupSize: number,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  const stream = ParquetThread.get().open();
+  let pending: arrow.RecordBatch[] | undefined = first;
+  try {
+    stream.send({ op: 'encode', id: stream.id, compression: codec, rowGroupSize });
+    for (;;) {
+      const msg = await stream.next().catch((err: Error) => ({ op: 'error' as const, id: stream.id, message: err.message }));
+      if (msg.op === 'need') {
+        const group = pending ?? (await nextGroup());
+        pending = undefined;
+        if (group.length === 0) stream.send({ op: 'end', id: stream.id });
+        else {
+          const ipc = arrow.tableToIPC(new arrow.Table(group), 'stream');
+          const own = ipc.byteOffset === 0 && ipc.byteLength === ipc.buffer.byteLength ? ipc : ipc.slice();
+          stream.send({ op: 'batch', id: stream.id, ipc: own }, [own.buffer as ArrayBuffer]);
+        }
+      } else if (msg.op === 'chunk') {
+        yield msg.bytes;
+        stream.send({ op: 'ack', id: stream.id });
+      } else if (msg.op === 'done') return;
+      else throw new Error(`parquet-wasm could not encode the file: ${msg.message}`);
+    }
+  } finally {
+    stream.close();
   }
 }
 

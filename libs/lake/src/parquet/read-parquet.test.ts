@@ -26,57 +26,64 @@ async function readAll(path: string, opts?: Parameters<typeof readParquetFile>[1
   return out;
 }
 
-describe('readParquetFile', () => {
-  let dir: string;
-  let path: string;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'read-parquet-'));
-    path = join(dir, 'sales.parquet');
-    const chunks: Uint8Array[] = [];
-    for await (const c of encodeParquet(twoBatches(), { rowGroupSize: 4_000 })) chunks.push(c);
-    await writeFile(path, Buffer.concat(chunks));
-  });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
+// Parquet is encoded and decoded on the worker thread by default; both modes must behave the same.
+describe.each(['worker', 'inline'] as const)('on the %s thread', (mode) => {
+  const before = process.env.LAKE_PARQUET_THREAD;
+  beforeAll(() => (process.env.LAKE_PARQUET_THREAD = mode));
+  afterAll(() => (before === undefined ? delete process.env.LAKE_PARQUET_THREAD : (process.env.LAKE_PARQUET_THREAD = before)));
 
-  it('reads only the requested columns, in the requested order', async () => {
-    const batches = await readAll(path, { columns: ['region', 'id'] });
-    const table = new arrow.Table(batches);
-    expect(table.schema.fields.map((f) => f.name)).toEqual(['region', 'id']);
-    expect(table.numRows).toBe(ROWS);
-    expect(table.getChild('id')!.get(7_777)).toBe(7_777);
-    expect(table.getChild('region')!.get(7_777)).toBe('south');
-    expect(table.getChild('region')!.get(7_778)).toBeNull();
-  });
+  describe('readParquetFile', () => {
+    let dir: string;
+    let path: string;
+    beforeAll(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'read-parquet-'));
+      path = join(dir, 'sales.parquet');
+      const chunks: Uint8Array[] = [];
+      for await (const c of encodeParquet(twoBatches(), { rowGroupSize: 4_000 })) chunks.push(c);
+      await writeFile(path, Buffer.concat(chunks));
+    });
+    afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it('throws on an unknown column, naming it', async () => {
-    await expect(readAll(path, { columns: ['id', 'price'] })).rejects.toThrow(/no column\(s\) "price"/);
-  });
+    it('reads only the requested columns, in the requested order', async () => {
+      const batches = await readAll(path, { columns: ['region', 'id'] });
+      const table = new arrow.Table(batches);
+      expect(table.schema.fields.map((f) => f.name)).toEqual(['region', 'id']);
+      expect(table.numRows).toBe(ROWS);
+      expect(table.getChild('id')!.get(7_777)).toBe(7_777);
+      expect(table.getChild('region')!.get(7_777)).toBe('south');
+      expect(table.getChild('region')!.get(7_778)).toBeNull();
+    });
 
-  it('returns batches of at most batchSize rows and never crosses a row group', async () => {
-    const sizes = (await readAll(path, { batchSize: 3_000 })).map((b) => b.numRows);
-    expect(sizes).toEqual([3_000, 1_000, 3_000, 1_000, 2_000]);
-    const values = new arrow.Table(await readAll(path)).getChild('amount')!;
-    expect(values.get(9_999)).toBe(9_999 / 4);
-  });
+    it('throws on an unknown column, naming it', async () => {
+      await expect(readAll(path, { columns: ['id', 'price'] })).rejects.toThrow(/no column\(s\) "price"/);
+    });
 
-  it('counts rows and reads the schema from the footer', async () => {
-    expect(await countParquetRows(path)).toBe(ROWS);
-    expect((await readParquetSchema(path)).fields.map((f) => `${f.name}: ${f.type}`)).toEqual(['id: Int32', 'amount: Float64', 'region: Utf8']);
-  });
+    it('returns batches of at most batchSize rows and never crosses a row group', async () => {
+      const sizes = (await readAll(path, { batchSize: 3_000 })).map((b) => b.numRows);
+      expect(sizes).toEqual([3_000, 1_000, 3_000, 1_000, 2_000]);
+      const values = new arrow.Table(await readAll(path)).getChild('amount')!;
+      expect(values.get(9_999)).toBe(9_999 / 4);
+    });
 
-  it('stops cleanly when the caller stops early', async () => {
-    let n = 0;
-    for await (const b of readParquetFile(path, { batchSize: 1_000 })) {
-      n += b.numRows;
-      if (n >= 2_000) break;
-    }
-    expect(n).toBe(2_000);
-    expect(await countParquetRows(path)).toBe(ROWS);
-  });
+    it('counts rows and reads the schema from the footer', async () => {
+      expect(await countParquetRows(path)).toBe(ROWS);
+      expect((await readParquetSchema(path)).fields.map((f) => `${f.name}: ${f.type}`)).toEqual(['id: Int32', 'amount: Float64', 'region: Utf8']);
+    });
 
-  it('names the file when it is not Parquet', async () => {
-    const bogus = join(dir, 'bogus.parquet');
-    await writeFile(bogus, 'not parquet at all');
-    await expect(countParquetRows(bogus)).rejects.toThrow(/bogus\.parquet is not a readable Parquet file/);
+    it('stops cleanly when the caller stops early', async () => {
+      let n = 0;
+      for await (const b of readParquetFile(path, { batchSize: 1_000 })) {
+        n += b.numRows;
+        if (n >= 2_000) break;
+      }
+      expect(n).toBe(2_000);
+      expect(await countParquetRows(path)).toBe(ROWS);
+    });
+
+    it('names the file when it is not Parquet', async () => {
+      const bogus = join(dir, 'bogus.parquet');
+      await writeFile(bogus, 'not parquet at all');
+      await expect(countParquetRows(bogus)).rejects.toThrow(/bogus\.parquet is not a readable Parquet file/);
+    });
   });
 });

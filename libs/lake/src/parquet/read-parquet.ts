@@ -4,6 +4,8 @@ import { openAsBlob } from 'node:fs';
 import * as arrow from 'apache-arrow';
 import { ParquetFile } from 'parquet-wasm';
 import type { RecordBatch as WasmRecordBatch } from 'parquet-wasm';
+import { defaultThreadMode, type ParquetThreadMode } from './encode-parquet';
+import { ParquetThread } from './parquet-thread';
 
 /** Rows per batch unless told otherwise; parquet-wasm's own default (1024) makes far too many batches. */
 export const DEFAULT_READ_BATCH_SIZE = 65_536;
@@ -14,6 +16,12 @@ export interface ReadParquetOptions {
   readonly batchSize?: number;
   /** Read only these columns, in this order; unknown names throw. Default: all columns. */
   readonly columns?: readonly string[];
+  /**
+   * Where parquet-wasm decodes: 'worker' (default) on the process's Parquet worker thread, which
+   * decodes the next batches while the caller works on this one; 'inline' on the calling thread.
+   * LAKE_PARQUET_THREAD=inline in the environment makes 'inline' the default.
+   */
+  readonly thread?: ParquetThreadMode;
 }
 
 /**
@@ -28,12 +36,24 @@ export interface ReadParquetOptions {
  * - nulls as null; field types, nullability and timezones are those that were written.
  */
 export async function* readParquetFile(path: string, opts: ReadParquetOptions = {}): AsyncGenerator<arrow.RecordBatch, void, undefined> {
+  const columns = opts.columns ? [...opts.columns] : undefined;
+  const batchSize = opts.batchSize ?? DEFAULT_READ_BATCH_SIZE;
+  if ((opts.thread ?? defaultThreadMode()) === 'worker') {
+    // The footer is read here too, so a broken file or an unknown column fails the same way.
+    const file = await openParquetFile(path);
+    try {
+      if (columns) checkColumns(path, schemaOf(file), columns);
+    } finally {
+      file.free();
+    }
+    yield* decodeOnThread(path, batchSize, columns);
+    return;
+  }
   const file = await openParquetFile(path);
   let reader: ReadableStreamDefaultReader<WasmRecordBatch> | undefined;
   try {
-    const columns = opts.columns ? [...opts.columns] : undefined;
     if (columns) checkColumns(path, schemaOf(file), columns);
-    const stream = await file.stream({ batchSize: opts.batchSize ?? DEFAULT_READ_BATCH_SIZE, columns });
+    const stream = await file.stream({ batchSize, columns });
     reader = stream.getReader() as ReadableStreamDefaultReader<WasmRecordBatch>;
     for (;;) {
       const next = await reader.read();
@@ -50,6 +70,28 @@ export async function* readParquetFile(path: string, opts: ReadParquetOptions = 
   } finally {
     if (reader) await reader.cancel().catch(() => undefined);
     file.free();
+  }
+}
+
+/** readParquetFile's loop on the Parquet worker, which keeps a bounded number of decoded batches ahead. */
+async function* decodeOnThread(path: string, batchSize: number, columns: string[] | undefined): AsyncGenerator<arrow.RecordBatch, void, undefined> {
+  const stream = ParquetThread.get().open();
+  try {
+    stream.send({ op: 'decode', id: stream.id, path, batchSize, columns });
+    for (;;) {
+      const msg = await stream.next().catch((err: Error) => ({ op: 'error' as const, id: stream.id, message: err.message }));
+      if (msg.op === 'done') return;
+      if (msg.op === 'error') throw new Error(`${path} could not be read: ${msg.message}`);
+      if (msg.op !== 'chunk') continue;
+      stream.send({ op: 'ack', id: stream.id });
+      for (const batch of arrow.tableFromIPC(msg.bytes).batches) {
+        if (batch.numRows === 0) continue;
+        // parquet-wasm returns columns in file order whatever order `columns` asks for.
+        yield decodeDictionaries(columns ? inOrder(batch, columns) : batch);
+      }
+    }
+  } finally {
+    stream.close();
   }
 }
 

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { BatchBuilder, schemaOf, type ColumnDef } from '@salesflow/batches';
-import { Lake, LocalStorage, datasets } from '@salesflow/lake';
+import { Lake, LocalStorage, STEP_PROCESS_ENV, datasets } from '@salesflow/lake';
 import type { Knex } from 'knex';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { openWarehouse } from '../open-warehouse';
@@ -90,7 +90,7 @@ interface RunReport {
 function runStep(step: string, configFile: string, lakeRoot: string): RunReport {
   const r = spawnSync(process.execPath, [path.join(REPO, `tasks/${step}/dist/main.js`), '--config', configFile, '--ds', DS], {
     cwd: REPO,
-    env: { ...process.env, LOG_LEVEL: 'warn' },
+    env: { ...STEP_PROCESS_ENV, ...process.env, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   if (r.status !== 0) throw new Error(`${step} exited ${r.status}`);

@@ -15,7 +15,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as arrow from 'apache-arrow';
-import { Lake, LocalStorage, datasets } from '@salesflow/lake';
+import { Lake, LocalStorage, STEP_PROCESS_ENV, datasets } from '@salesflow/lake';
 
 const ROOT = resolve(__dirname, '../../../..');
 const DS = '2026-11-26';
@@ -108,7 +108,7 @@ async function landRaw(lake: Lake): Promise<number> {
 function runStep(step: string, lakeRoot: string): Record<string, unknown> {
   const r = spawnSync(process.execPath, [join(ROOT, `tasks/${step}/dist/main.js`), '--config', join(ROOT, 'config/demo_config.yaml'), '--ds', DS, '--run-id', `bench-${step}`], {
     cwd: ROOT,
-    env: { ...process.env, LAKE_ROOT: lakeRoot, LOG_LEVEL: 'warn', LOG_FORMAT: 'json' },
+    env: { ...STEP_PROCESS_ENV, ...process.env, LAKE_ROOT: lakeRoot, LOG_LEVEL: 'warn', LOG_FORMAT: 'json' },
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });
