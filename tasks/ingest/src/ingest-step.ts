@@ -23,6 +23,7 @@ function filesExtractor(config: PipelineConfig, source: FilesSourceConfig, path:
     forcePathStyle: s3.force_path_style,
     serverSideEncryption: s3.server_side_encryption,
     kmsKeyId: s3.kms_key_id,
+    maxAttempts: s3.max_attempts,
   });
   return new FilesExtractor(storage, `sources.${config.sources.indexOf(source)}`);
 }
