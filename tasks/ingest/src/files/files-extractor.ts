@@ -94,11 +94,12 @@ export class FilesExtractor implements Extractor<FileEntityConfig> {
     const builder = new BatchBuilder(columns);
     const storage = this.storage;
     const csvHeader = entity.csv.header;
+    const configPath = this.configPath;
     const warnings: string[] = [];
     const records = (f: MatchedFile): AsyncGenerator<TextRecord> => {
       if (f.info.size === 0) return (async function* () {})();
       const open = () => storage.getStream(f.info.key);
-      if (f.format === 'csv') return readCsvRecords(open, f.info.key, f.uri, entity.csv, names);
+      if (f.format === 'csv') return readCsvRecords(open, f.info.key, f.uri, entity.csv, names, (w) => warnings.push(w), `${configPath}.entities[${entity.name}]`);
       return alignJson(f.format === 'ndjson' ? readNdjsonRecords(open, f.info.key, f.uri) : readJsonArrayRecords(open, f.info.key, f.uri), names);
     };
     async function* batches(): AsyncGenerator<arrow.RecordBatch> {
