@@ -30,6 +30,8 @@ interface Ends {
   readonly rows: { readonly in: number; readonly out: number; readonly rejected: number; readonly dropped: number };
   /** Each must match the reason of at least one quarantined row. */
   readonly reasons?: readonly RegExp[];
+  /** A warning ingest must log and put in its run report (metrics.warnings). */
+  readonly warns?: RegExp;
 }
 interface BadInputCase {
   readonly name: string;
@@ -58,8 +60,8 @@ const CASES: readonly BadInputCase[] = [
   { name: 'csv: byte order mark', file: 'bom.csv', expect: { rows: { in: 2, out: 2, rejected: 0, dropped: 0 } } },
   { name: 'csv: CRLF line ends', file: 'crlf.csv', expect: { rows: { in: 2, out: 2, rejected: 0, dropped: 0 } } },
   { name: 'csv: bytes that are not UTF-8', file: 'latin1-bytes.csv', expect: { rows: { in: 2, out: 1, rejected: 1, dropped: 0 }, reasons: [/^email: holds bytes that are not valid in the source encoding.*csv\.encoding/] } },
-  { name: 'csv: empty file', file: 'empty.csv', expect: { rows: { in: 0, out: 0, rejected: 0, dropped: 0 } } },
-  { name: 'csv: header only', file: 'header-only.csv', expect: { rows: { in: 0, out: 0, rejected: 0, dropped: 0 } } },
+  { name: 'csv: empty file', file: 'empty.csv', expect: { rows: { in: 0, out: 0, rejected: 0, dropped: 0 }, warns: /\S+orders\.csv is empty \(0 bytes\): 0 rows landed from it\. Check that the export/ } },
+  { name: 'csv: header only', file: 'header-only.csv', expect: { rows: { in: 0, out: 0, rejected: 0, dropped: 0 }, warns: /\S+orders\.csv has a header but no data rows: 0 rows landed from it\. Check that the export/ } },
   {
     name: 'csv: a 2 MB field',
     make: (landing) => writeFileSync(path.join(landing, 'orders.csv'), `order_id,email,amount,qty,order_date\nO1,${'x'.repeat(2_000_000)}@x.com,10.00,1,2026-11-26\nO2,b@x.com,20.50,2,2026-11-26\n`),
@@ -69,7 +71,7 @@ const CASES: readonly BadInputCase[] = [
   { name: 'json: truncated', file: 'truncated.json', expect: { fails: 'ingest', exit: 4, message: /Cannot read JSON \S+orders\.json: .*Fix: make the file one JSON array of objects/ } },
   { name: 'json: an object, not an array', file: 'object-not-array.json', expect: { fails: 'ingest', exit: 4, message: /Cannot read JSON \S+orders\.json: Top-level object should be an array/ } },
   { name: 'ndjson: an invalid line', file: 'bad-line.ndjson', expect: { fails: 'ingest', exit: 4, message: /Cannot read NDJSON \S+orders\.ndjson: .*Fix: write one JSON object per line/ } },
-  { name: 'ndjson: empty file', file: 'empty.ndjson', expect: { rows: { in: 0, out: 0, rejected: 0, dropped: 0 } } },
+  { name: 'ndjson: empty file', file: 'empty.ndjson', expect: { rows: { in: 0, out: 0, rejected: 0, dropped: 0 }, warns: /\S+orders\.ndjson is empty \(0 bytes\): 0 rows landed from it\. Check that the export/ } },
   {
     name: 'ndjson: nested objects and arrays as values',
     file: 'nested-values.ndjson',
@@ -83,6 +85,38 @@ const CASES: readonly BadInputCase[] = [
   },
   { name: 'parquet: a list column', file: 'list-column.parquet', expect: { fails: 'ingest', exit: 4, message: /Column "qty" has Arrow type List<Int32> which the pipeline does not handle.*Fix: cast the column/ } },
   { name: 'parquet: not a Parquet file', file: 'not-parquet.parquet', expect: { fails: 'ingest', exit: 4, message: /\S+orders\.parquet is not a readable Parquet file.*Fix: the file is truncated or not Parquet/ } },
+  { name: 'json: empty file (0 bytes)', file: 'empty.json', expect: { rows: { in: 0, out: 0, rejected: 0, dropped: 0 }, warns: /\S+orders\.json is empty \(0 bytes\): 0 rows landed from it\. Check that the export/ } },
+  { name: 'json: an empty array', file: 'empty-array.json', expect: { rows: { in: 0, out: 0, rejected: 0, dropped: 0 }, warns: /\S+orders\.json holds an empty array: 0 rows landed from it\. Check that the export/ } },
+  {
+    name: 'ndjson: an invalid line after a blank one, named by line and column',
+    file: 'bad-line-deep.ndjson',
+    expect: { fails: 'ingest', exit: 4, message: /Cannot read NDJSON \S+orders\.ndjson: line 5, column 52 \(character 313 of the file\): Parser cannot parse input: expected ','.*Fix: write one JSON object per line; repair the file at line 5, column 52/ },
+  },
+  {
+    name: 'json: a missing comma in a pretty-printed array, named by line and column',
+    file: 'bad-syntax.json',
+    expect: { fails: 'ingest', exit: 4, message: /Cannot read JSON \S+orders\.json: line 12, column 5 \(character 179 of the file\): Parser cannot parse input: expected ','.*Fix: make the file one JSON array of objects.*repair the file at line 12, column 5/ },
+  },
+  {
+    name: 'parquet: a struct column, named with the landing file',
+    file: 'struct-column.parquet',
+    expect: {
+      fails: 'ingest',
+      exit: 4,
+      message: /^Parquet file \S+landing\/orders\.parquet: Column "shipping_address" has Arrow type Struct<\{city:.*\}> which the pipeline does not handle.*Fix: cast the column .*flatten a list or struct/,
+    },
+  },
+  {
+    name: 'csv: a Latin-1 export declared UTF-8, named at ingest and quarantined by row',
+    file: 'latin1-export.csv',
+    edits: [tolerance(0.9)],
+    expect: {
+      // O2's bad bytes are in "city", which the config does not keep: that row stays.
+      rows: { in: 4, out: 2, rejected: 2, dropped: 0 },
+      reasons: [/^email: holds bytes that are not valid in the source encoding.*csv\.encoding/],
+      warns: /\S+orders\.csv is not valid UTF-8 as csv\.encoding says: .*first at data row 1 .*column "email"; 3 row\(s\) hold them.*Fix: set sources\.0\.entities\[orders\]\.csv\.encoding .*latin1/,
+    },
+  },
   // Schema drift
   { name: 'drift: an extra column (dropped by default)', file: 'drift-extra-column.csv', expect: { rows: { in: 2, out: 2, rejected: 0, dropped: 0 } } },
   {
@@ -238,5 +272,20 @@ describe.each(CASES.map((c) => [c.name, c] as const))('%s', (_name, c) => {
     }
     for (const r of c.expect.reasons ?? []) expect({ reason: r.source, found: reasons.some((x) => r.test(x)) }).toEqual({ reason: r.source, found: true });
     if (counts.rejected > 0) expect(c.expect.reasons?.length ?? 0).toBeGreaterThan(0);
+    if (c.expect.warns) {
+      const warns = c.expect.warns;
+      const logged = ingest.stderr
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { level?: string; msg?: string })
+        .filter((l) => l.level === 'warn')
+        .map((l) => String(l.msg));
+      const ingestReport = await lake.readJson<{ metrics?: { warnings?: string[] } }>(`_runs/dt=${DS}/ingest-drop.json`);
+      expect({ warns: warns.source, logged: logged.some((m) => warns.test(m)), reported: (ingestReport?.metrics?.warnings ?? []).some((m) => warns.test(m)) }).toEqual({
+        warns: warns.source,
+        logged: true,
+        reported: true,
+      });
+    }
   });
 });

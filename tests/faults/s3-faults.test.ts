@@ -109,3 +109,62 @@ it('fails with exit 1 and a clear error after bounded retries when every S3 requ
     detail: { requests: proxy.stats.requests, seconds: results.map((r) => r.seconds) },
   });
 });
+
+it('completes with identical results when 20% of object downloads lose their connection mid-body', async () => {
+  // The clean run of the first test, or one of our own when this test runs alone.
+  // (The bucket itself exists only once a setup step has run.)
+  if ((await digest('clean').catch(() => [])).length === 0) {
+    const clean = await runPipeline({ config: CONFIG, env: envFor('clean', endpoint) });
+    expect(clean.map((r) => r.status)).toEqual([0, 0, 0, 0, 0, 0, 0]);
+  }
+  const proxy = await startS3FaultProxy({ target: endpoint, failureRate: 0.2, seed: faultSeed(), kinds: ['DropMidDownload'] });
+  let runs: StepRun[];
+  try {
+    runs = await runPipeline({ config: CONFIG, env: envFor('cut', proxy.endpoint) });
+  } finally {
+    await proxy.close();
+  }
+  const failed = runs.find((r) => r.status !== 0);
+  if (failed) throw new Error(`a step failed with 20% of downloads cut (exit ${failed.status}):\n${failed.stderr.slice(-3000)}`);
+  expect(runs).toHaveLength(7);
+  expect(proxy.stats.faults.DropMidDownload).toBeGreaterThan(10);
+
+  const expected = await digest('clean');
+  const actual = await digest('cut');
+  expect(actual.flatMap((d) => d.problems)).toEqual([]);
+  expect(compareDigests(expected, actual)).toEqual([]);
+  expect(await digestSqliteWarehouse(path.join(work, 'cut.sqlite'))).toEqual(await digestSqliteWarehouse(path.join(work, 'clean.sqlite')));
+
+  const rowsLost = expected.reduce((n, d) => n + d.rows, 0) - actual.reduce((n, d) => n + d.rows, 0);
+  recordFigures({ suite: 's3 downloads cut mid-body at 20%', trials: 1, faults_injected: proxy.stats.faults.DropMidDownload, runs_completed: 1, rows_lost: rowsLost, detail: { requests: proxy.stats.requests } });
+});
+
+it('fails with exit 1 and a clear error after bounded tries when every object download is cut mid-body', async () => {
+  // A committed lake to read from, written around the proxy.
+  const prefix = 'cut-always';
+  const ready = await runPipeline({ config: CONFIG, env: envFor(prefix, endpoint), to: 'ingest' });
+  expect(ready.map((r) => r.status)).toEqual([0, 0]);
+  const proxy = await startS3FaultProxy({ target: endpoint, failureRate: 1, seed: faultSeed(), kinds: ['DropMidDownload'] });
+  let run: StepRun;
+  try {
+    run = await startStep('standardize', [], { config: CONFIG, env: envFor(prefix, proxy.endpoint) });
+  } finally {
+    await proxy.close();
+  }
+  expect(run.status).toBe(1);
+  const summary = summaryOf(run);
+  expect(summary.status).toBe('failed');
+  expect(summary.error).toMatch(new RegExp(`S3 GetObject failed for s3://${bucket}/${prefix}/\\S+ after 6 tries: the connection dropped mid-body, last after \\d+ of \\d+ bytes`));
+  expect(summary.error).toMatch(/Fix: .*retry the step/);
+  expect(run.seconds).toBeLessThan(90);
+  // The first download was cut six times and nothing was read after it.
+  expect(proxy.stats.faults.DropMidDownload).toBe(6);
+  expect((await digest(prefix)).filter((d) => d.dataset.startsWith('processed/'))).toEqual([]);
+  recordFigures({
+    suite: 's3 downloads cut mid-body at 100%',
+    trials: 1,
+    faults_injected: proxy.stats.faults.DropMidDownload,
+    runs_failed_cleanly: run.status === 1 ? 1 : 0,
+    detail: { requests: proxy.stats.requests, seconds: run.seconds },
+  });
+});

@@ -26,6 +26,8 @@ export interface Extraction {
   readonly found?: number;
   /** Filled while batches are drained. */
   readonly inputs: ExtractedInput[];
+  /** Things a person should look at that do not stop the run (a file without rows); filled while batches are drained. */
+  readonly warnings?: string[];
   /** Called after draining, for incremental entities; undefined for full loads. */
   readonly outcome?: () => ExtractionOutcome;
 }

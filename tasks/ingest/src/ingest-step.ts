@@ -23,6 +23,7 @@ function filesExtractor(config: PipelineConfig, source: FilesSourceConfig, path:
     forcePathStyle: s3.force_path_style,
     serverSideEncryption: s3.server_side_encryption,
     kmsKeyId: s3.kms_key_id,
+    maxAttempts: s3.max_attempts,
   });
   return new FilesExtractor(storage, `sources.${config.sources.indexOf(source)}`);
 }
@@ -63,6 +64,7 @@ export async function runIngest(ctx: StepContext): Promise<StepResult> {
   const skipped: string[] = [];
   const watermarks: Record<string, { before: string | null; after: string | null }> = {};
   const schemaChanges: Record<string, SchemaChanges> = {};
+  const warnings: string[] = [];
   let rows = 0;
   let dropped = 0;
   try {
@@ -102,6 +104,10 @@ export async function runIngest(ctx: StepContext): Promise<StepResult> {
         for await (const batch of extraction.batches) {
           await writer.write(masking ? await masking.mask(batch, batchSize) : batch);
           progress.add(batch.numRows);
+        }
+        for (const w of extraction.warnings ?? []) {
+          log.warn(w);
+          warnings.push(w);
         }
         const maskedAtIngest = await masking?.commit();
         if (extraction.planned === 0) {
@@ -147,7 +153,7 @@ export async function runIngest(ctx: StepContext): Promise<StepResult> {
     rowsDropped: dropped,
     inputs,
     outputs,
-    metrics: { entities: outputs.length, skipped, watermarks, schema_changes: schemaChanges, full_refresh: ctx.fullRefresh === true },
+    metrics: { entities: outputs.length, skipped, watermarks, schema_changes: schemaChanges, full_refresh: ctx.fullRefresh === true, warnings },
   };
 }
 

@@ -24,6 +24,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { ExitCode, LakeObjectNotFoundError, PipelineError } from '@salesflow/errors';
 import type { ObjectInfo, Storage } from '../storage';
+import { resumeObjectBody } from './resume-object-body';
 
 /** Multipart part size: 8 MiB parts keep memory at queueSize × 8 MiB while allowing objects up to 80 GB (10,000 parts). */
 const PART_SIZE = 8 * 1024 * 1024;
@@ -78,6 +79,7 @@ export class S3Storage implements Storage {
   readonly prefix: string;
   private readonly client: S3Client;
   private readonly region: string;
+  private readonly maxAttempts: number;
   private readonly encryption: { ServerSideEncryption?: ServerSideEncryption; SSEKMSKeyId?: string };
 
   constructor(options: S3StorageOptions) {
@@ -85,12 +87,13 @@ export class S3Storage implements Storage {
     this.prefix = options.prefix.replace(/^\/+|\/+$/g, '');
     this.rootUri = `s3://${this.bucket}${this.prefix ? `/${this.prefix}` : ''}`;
     this.region = options.region ?? 'us-east-1';
+    this.maxAttempts = options.maxAttempts ?? DEFAULT_S3_MAX_ATTEMPTS;
     this.client = new S3Client({
       region: this.region,
       endpoint: options.endpoint,
       forcePathStyle: options.forcePathStyle,
       credentials: options.credentials,
-      maxAttempts: options.maxAttempts ?? DEFAULT_S3_MAX_ATTEMPTS,
+      maxAttempts: this.maxAttempts,
       // The SDK's default aws-chunked checksum framing was stored verbatim inside objects by an
       // S3-compatible server, silently corrupting them (FINDINGS.md); AWS itself needs no change.
       ...(options.endpoint
@@ -163,6 +166,12 @@ export class S3Storage implements Storage {
     }
   }
 
+  /**
+   * The object's bytes. The SDK retries a GET only until its headers arrive; a connection dropped
+   * mid-body is resumed here with a ranged GET from the bytes already received, pinned to the
+   * first answer's ETag (If-Match) so a replaced object fails instead of mixing two versions.
+   * Resumes share the lake.s3.max_attempts budget with the first GET.
+   */
   async getStream(key: string): Promise<Readable> {
     const out = await this.call(
       'GetObject',
@@ -170,10 +179,47 @@ export class S3Storage implements Storage {
       () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) })),
       true,
     );
-    if (!(out.Body instanceof Readable)) {
+    const body = this.readableBody(key, out.Body);
+    const etag = out.ETag;
+    const uri = this.uriOf(key);
+    const fetchFrom = async (offset: number): Promise<Readable> => {
+      const range = await this.call(
+        'GetObject',
+        key,
+        () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key), Range: `bytes=${offset}-`, IfMatch: etag })),
+        true,
+      ).catch((err: unknown) => {
+        if (err instanceof LakeObjectNotFoundError || /PreconditionFailed|HTTP 412/.test((err as Error).message)) throw this.changedWhileRead(uri, etag, offset);
+        throw err;
+      });
+      const rangeBody = this.readableBody(key, range.Body);
+      // A server that ignores Range sends the whole object again; appending it would corrupt the file.
+      if (!range.ContentRange?.startsWith(`bytes ${offset}-`)) {
+        rangeBody.destroy();
+        throw new PipelineError(`S3 GetObject for ${uri} from byte ${offset} answered "${range.ContentRange ?? 'no Content-Range'}" instead of that range`, {
+          context: { uri, op: 'GetObject' },
+          fix: 'the S3 endpoint does not honour Range requests; use one that does (AWS, MinIO, moto) or retry the step',
+        });
+      }
+      return rangeBody;
+    };
+    return Readable.from(resumeObjectBody({ uri, body, size: out.ContentLength, maxAttempts: this.maxAttempts, fetchFrom }), { objectMode: false });
+  }
+
+  private readableBody(key: string, body: unknown): Readable {
+    if (!(body instanceof Readable)) {
       throw new PipelineError(`GetObject returned no readable body for ${this.uriOf(key)}`, { context: { uri: this.uriOf(key) } });
     }
-    return out.Body;
+    return body;
+  }
+
+  private changedWhileRead(uri: string, etag: string | undefined, offset: number): PipelineError {
+    return new PipelineError(`S3 object ${uri} changed while it was being read: after ${offset} bytes of version ${etag ?? '(no ETag)'}, S3 no longer has that version`, {
+      // A writer replaced it (a re-run of the same ds, most likely); reading again reads the new one whole.
+      exitCode: ExitCode.failed,
+      context: { uri, op: 'GetObject' },
+      fix: 'retry the step; if it keeps happening, make sure no other run writes the same partition at the same time',
+    });
   }
 
   async openLocal(key: string): Promise<{ readonly path: string; release(): Promise<void> }> {

@@ -1,12 +1,13 @@
 import * as arrow from 'apache-arrow';
 import picomatch from 'picomatch';
-import { assembleBatch, BatchBuilder, type ColumnDef } from '@salesflow/batches';
+import { assembleBatch, BatchBuilder, kindOf, type ColumnDef } from '@salesflow/batches';
 import type { FileEntityConfig } from '@salesflow/config';
 import { BadInputError } from '@salesflow/errors';
 import { readParquetFile, readParquetSchema, type ObjectInfo, type Storage } from '@salesflow/lake';
 import type { Extraction, ExtractedInput, ExtractOptions, Extractor } from '../extractor';
 import { detectFormat, type FileFormat } from './detect-format';
 import { readCsvHeader, readCsvRecords, readJsonArrayRecords, readNdjsonRecords, type JsonRecord, type TextRecord } from './read-text-records';
+import { noRowsWarning } from './no-rows-warning';
 import { toRawText } from './raw-value';
 
 /** Lineage columns every raw row carries: the file it came from and its 1-based data row (CSV), line (NDJSON) or element (JSON). */
@@ -80,7 +81,9 @@ export class FilesExtractor implements Extractor<FileEntityConfig> {
     const names: string[] = [];
     const headers = new Map<string, string[]>();
     for (const f of files) {
-      const cols = f.format === 'csv' ? await readCsvHeader(() => this.storage.getStream(f.info.key), f.info.key, f.uri, entity.csv) : await this.scanJsonKeys(f);
+      // A file of 0 bytes is an export with nothing in it, whatever its format: no rows, and a warning.
+      const cols =
+        f.info.size === 0 ? [] : f.format === 'csv' ? await readCsvHeader(() => this.storage.getStream(f.info.key), f.info.key, f.uri, entity.csv) : await this.scanJsonKeys(f);
       headers.set(f.info.key, cols);
       for (const c of cols) if (!names.includes(c)) names.push(c);
     }
@@ -90,9 +93,13 @@ export class FilesExtractor implements Extractor<FileEntityConfig> {
     const columns: ColumnDef[] = [...names.map((name): ColumnDef => ({ name, kind: 'string' })), ...this.lineageColumns()];
     const builder = new BatchBuilder(columns);
     const storage = this.storage;
+    const csvHeader = entity.csv.header;
+    const configPath = this.configPath;
+    const warnings: string[] = [];
     const records = (f: MatchedFile): AsyncGenerator<TextRecord> => {
+      if (f.info.size === 0) return (async function* () {})();
       const open = () => storage.getStream(f.info.key);
-      if (f.format === 'csv') return readCsvRecords(open, f.info.key, f.uri, entity.csv, names);
+      if (f.format === 'csv') return readCsvRecords(open, f.info.key, f.uri, entity.csv, names, (w) => warnings.push(w), `${configPath}.entities[${entity.name}]`);
       return alignJson(f.format === 'ndjson' ? readNdjsonRecords(open, f.info.key, f.uri) : readJsonArrayRecords(open, f.info.key, f.uri), names);
     };
     async function* batches(): AsyncGenerator<arrow.RecordBatch> {
@@ -107,11 +114,12 @@ export class FilesExtractor implements Extractor<FileEntityConfig> {
           rows++;
           if (builder.length >= batchSize) yield builder.finish();
         }
+        if (rows === 0) warnings.push(noRowsWarning(f.uri, f.format, f.info.size, csvHeader ? headers.get(f.info.key)!.length : 0));
         inputs.push({ uri: f.uri, rows, bytes: f.info.size, modified: f.info.modified.toISOString() });
       }
       if (builder.length > 0) yield builder.finish();
     }
-    return { schema: builder.schema, batches: batches(), inputs, planned: files.length };
+    return { schema: builder.schema, batches: batches(), inputs, planned: files.length, warnings };
   }
 
   private async scanJsonKeys(f: MatchedFile): Promise<string[]> {
@@ -126,8 +134,17 @@ export class FilesExtractor implements Extractor<FileEntityConfig> {
     const storage = this.storage;
     const first = await storage.openLocal(files[0]!.info.key);
     const fileSchema = await readParquetSchema(first.path).finally(() => first.release());
+    // Checked here, not when the raw partition is opened, so the error names the landing file.
+    const unsupported = fileSchema.fields.find((fld) => !kindOf(fld.type));
+    if (unsupported) {
+      throw new BadInputError(`Parquet file ${files[0]!.uri}: Column "${unsupported.name}" has Arrow type ${unsupported.type} which the pipeline does not handle`, {
+        context: { file: files[0]!.uri, column: unsupported.name },
+        fix: `cast the column to string, integer, float, boolean, date or timestamp where the file is written (flatten a list or struct into columns or rows, or write it as a JSON string), or land the file without "${unsupported.name}"`,
+      });
+    }
     const lineage = new BatchBuilder(this.lineageColumns());
     const schema = new arrow.Schema([...fileSchema.fields, ...lineage.schema.fields]);
+    const warnings: string[] = [];
     async function* batches(): AsyncGenerator<arrow.RecordBatch> {
       for (const f of files) {
         const local = await storage.openLocal(f.info.key);
@@ -149,10 +166,11 @@ export class FilesExtractor implements Extractor<FileEntityConfig> {
         } finally {
           await local.release();
         }
+        if (rows === 0) warnings.push(noRowsWarning(f.uri, f.format, f.info.size, fileSchema.fields.length));
         inputs.push({ uri: f.uri, rows, bytes: f.info.size, modified: f.info.modified.toISOString() });
       }
     }
-    return { schema, batches: batches(), inputs, planned: files.length };
+    return { schema, batches: batches(), inputs, planned: files.length, warnings };
   }
 }
 

@@ -4,6 +4,8 @@ import { parse, CsvError } from 'csv-parse';
 import type { FileEntityConfig } from '@salesflow/config';
 import { BadInputError } from '@salesflow/errors';
 import { exactArrayElements, exactValues, RawNumber } from './exact-json';
+import { locateJsonSyntaxError } from './locate-json-syntax-error';
+import { Utf8Checker } from './utf8-checker';
 
 /**
  * One record of a text file: its values in the order of the column list the reader was given
@@ -95,22 +97,41 @@ export async function readCsvHeader(open: OpenStream, key: string, uri: string, 
   }
 }
 
-/** Streams the records of a CSV file, values ordered as `columns` (columns the file lacks read undefined). */
-export async function* readCsvRecords(open: OpenStream, key: string, uri: string, csv: FileEntityConfig['csv'], columns: readonly string[]): AsyncGenerator<TextRecord> {
+/**
+ * Streams the records of a CSV file, values ordered as `columns` (columns the file lacks read
+ * undefined). For a file declared UTF-8 that holds bytes which are not, `warn` is told once at the
+ * end: the decoder has turned them into U+FFFD, and standardize quarantines the rows they are in.
+ */
+export async function* readCsvRecords(
+  open: OpenStream,
+  key: string,
+  uri: string,
+  csv: FileEntityConfig['csv'],
+  columns: readonly string[],
+  warn: (message: string) => void = () => undefined,
+  configPath = 'the entity',
+): AsyncGenerator<TextRecord> {
   const src = decompressed(await open(), key);
   const parser = csvParser(csv);
+  // Registered before pipe(), so a chunk is checked before the parser sees it.
+  const utf8 = csv.encoding === 'utf8' || csv.encoding === 'utf-8' ? new Utf8Checker() : undefined;
+  if (utf8) src.on('data', (chunk: Buffer) => utf8.check(chunk));
   src.on('error', (e) => parser.destroy(e));
   src.pipe(parser);
   let fields = -1;
   let index: number[] = [];
+  let names: string[] = [];
   const values = new Array<unknown>(columns.length);
   let row = 0;
+  // Rows holding U+FFFD once invalid bytes were seen, and the first of them; only then is a record scanned.
+  let mangled = 0;
+  let first: { row: number; column: string } | undefined;
   try {
     for await (const record of parser as AsyncIterable<string[]>) {
       if (fields < 0) {
         // The first record fixes the field count, and the header (when there is one) the mapping.
         fields = record.length;
-        const names = csv.header ? record.map((n, i) => n.trim() || `column_${i + 1}`) : record.map((_, i) => `column_${i + 1}`);
+        names = csv.header ? record.map((n, i) => n.trim() || `column_${i + 1}`) : record.map((_, i) => `column_${i + 1}`);
         index = columns.map((c) => names.indexOf(c));
         if (csv.header) continue;
       }
@@ -121,8 +142,22 @@ export async function* readCsvRecords(open: OpenStream, key: string, uri: string
           fix: 'repair that row (quote fields that contain the delimiter), or remove it from the file',
         });
       }
+      if (utf8?.invalid) {
+        const at = record.findIndex((v) => v.includes('\uFFFD'));
+        if (at >= 0) {
+          mangled++;
+          first ??= { row, column: names[at]! };
+        }
+      }
       for (let i = 0; i < index.length; i++) values[i] = index[i]! >= 0 ? record[index[i]!] : undefined;
       yield { values, row };
+    }
+    if (utf8 && (utf8.end() || mangled > 0)) {
+      const where = first ? `first at data row ${first.row} (line ${first.row + (csv.header ? 1 : 0)} if no field spans lines), column "${first.column}"` : 'in no data row (a cut-off character at the end)';
+      warn(
+        `${uri} is not valid UTF-8 as csv.encoding says: bytes were decoded as U+FFFD, ${where}; ${mangled} row(s) hold them, and standardize quarantines those whose configured columns do. ` +
+          `Fix: set ${configPath}.csv.encoding to the file's real encoding (latin1 for most Windows and Excel exports) and run ingest again, or have the file written as UTF-8`,
+      );
     }
   } catch (e) {
     throw csvError(e, uri);
@@ -168,7 +203,14 @@ async function* readJsonObjects(
   } catch (e) {
     if (e instanceof BadInputError) throw e;
     if (isZlibError(e)) throw badArchive(uri, e);
-    throw new BadInputError(`Cannot read ${what} ${uri}: ${(e as Error).message}`, { context: { file: uri }, fix });
+    const message = String((e as Error).message);
+    // stream-json says what it expected but not where; the file is read again to find out.
+    const at = message.startsWith('Parser') ? await locateJsonSyntaxError(async () => decompressed(await open(), key), what === 'NDJSON') : undefined;
+    const where = at ? `line ${at.line}, column ${at.column} (character ${at.offset + 1} of the file)` : undefined;
+    throw new BadInputError(`Cannot read ${what} ${uri}: ${where ? `${where}: ` : ''}${message}`, {
+      context: { file: uri, ...(at ? { line: at.line, column: at.column } : {}) },
+      fix: at ? `${fix}; repair the file at line ${at.line}, column ${at.column}` : fix,
+    });
   } finally {
     elements.destroy();
     tokens.destroy();
