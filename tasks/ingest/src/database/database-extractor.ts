@@ -300,7 +300,7 @@ export class DatabaseExtractor implements Extractor<DatabaseEntityConfig> {
  * (57P01, KILL CONNECTION), the server shut down or restarted, or the network dropped. Node core
  * errors fail instanceof Error across realms, so they are read by their fields only.
  */
-const LOST_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'PROTOCOL_CONNECTION_LOST', 'ER_CONNECTION_KILLED', 'ER_SERVER_SHUTDOWN', 'ER_QUERY_INTERRUPTED']);
+const LOST_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'PROTOCOL_CONNECTION_LOST', 'ER_CONNECTION_KILLED', 'ER_SERVER_SHUTDOWN', 'ER_QUERY_INTERRUPTED']);
 
 function isConnectionLost(err: { code?: string; message?: string }): boolean {
   return (err.code !== undefined && LOST_CODES.has(err.code)) || /connection terminated|connection lost|server has gone away|closed the connection/i.test(err.message ?? '');
