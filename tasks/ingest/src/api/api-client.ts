@@ -15,6 +15,11 @@ export interface ApiResponse {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
 }
 
+/** Whether a body that failed to parse was meant to be JSON: a JSON content type, or text opening like JSON. */
+function looksLikeJson(body: string, contentType: string | undefined): boolean {
+  return /\bjson\b/i.test(contentType ?? '') || /^\s*[[{]/.test(body);
+}
+
 /** Spaces requests at most `perSecond` a second (0: no limit), retries included. */
 export class RateLimiter {
   private next = 0;
@@ -88,23 +93,41 @@ export class ApiClient {
     for (const [k, v] of Object.entries(params)) url.searchParams.set(k, String(v));
     const a = this.source.auth;
     if (a.type === 'api_key' && a.in === 'query') url.searchParams.set(a.name, a.value);
-    for (let refreshed = false; ; refreshed = true) {
+    let refreshed = false;
+    for (let attempt = 1; ; attempt++) {
+      let res: Response<string>;
       try {
-        const res: Response<string> = await this.http.get(url, { headers: await this.authHeaders(), responseType: 'text', ...(a.type === 'basic' ? { username: a.username, password: a.password } : {}) });
-        const safe = this.safeUrl(res.url);
-        // Parsed keeping every number's digits: JSON.parse would turn 12345678901234567891 into 12345678901234567000.
-        const body = await parseExactJson(res.body).catch((e: Error) => {
-          throw new ApiRequestFailedError(safe, res.statusCode, `the body is not JSON: ${e.message}`, { retryable: false, fix: 'check the entity path: it must return JSON', source: this.source.name, entity: this.entity });
-        });
-        return { url: safe, body, headers: res.headers };
+        res = await this.http.get(url, { headers: await this.authHeaders(), responseType: 'text', ...(a.type === 'basic' ? { username: a.username, password: a.password } : {}) });
       } catch (e) {
-        if (e instanceof ApiRequestFailedError) throw e;
         // An OAuth2 token can be revoked or expire early: fetch a new one once before giving up.
         if (a.type === 'oauth2_client_credentials' && !refreshed && e instanceof HTTPError && e.response.statusCode === 401) {
+          refreshed = true;
           this.token = undefined;
           continue;
         }
         throw this.failure(e, url);
+      }
+      const safe = this.safeUrl(res.url);
+      try {
+        // Parsed keeping every number's digits: JSON.parse would turn 12345678901234567891 into 12345678901234567000.
+        return { url: safe, body: await parseExactJson(res.body), headers: res.headers };
+      } catch (e) {
+        // A JSON body that does not parse was most likely cut short (a proxy or the server gave up
+        // mid-body): asked again like a 5xx. A body that is not JSON at all is the wrong endpoint.
+        const cutShort = looksLikeJson(res.body, res.headers['content-type']);
+        if (cutShort && attempt <= this.source.retries) {
+          await new Promise((r) => setTimeout(r, backoffDelay(attempt, this.source.backoff_ms)));
+          continue;
+        }
+        const ids = { source: this.source.name, entity: this.entity };
+        if (cutShort) {
+          throw new ApiRequestFailedError(safe, res.statusCode, `the JSON body does not parse (${(e as Error).message}, ${res.body.length} characters) after ${attempt} tries`, {
+            retryable: true,
+            fix: 'the API kept sending incomplete JSON; retry the run later, or raise retries',
+            ...ids,
+          });
+        }
+        throw new ApiRequestFailedError(safe, res.statusCode, `the body is not JSON: ${(e as Error).message}`, { retryable: false, fix: 'check the entity path: it must return JSON', ...ids });
       }
     }
   }

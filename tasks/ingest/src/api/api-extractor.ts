@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -13,6 +14,7 @@ import { RawNumber } from '../files/exact-json';
 import { toRawText } from '../files/raw-value';
 import { BoundaryFilter, formatCursor, keyOf, lowerBound, parseCursor } from '../incremental/boundary-filter';
 import { ApiClient, type ApiResponse } from './api-client';
+import { ApiPaginationLoopError } from './api-pagination-loop-error';
 import { flattenRecord, nextLinkOf, valueAt } from './flatten-record';
 
 /** The records of one page and the response they came from. */
@@ -50,12 +52,28 @@ export class ApiExtractor implements Extractor<ApiEntityConfig> {
     const known = new Set<string>();
     let rows = 0;
     let pages = 0;
+    /** Digest of each page's records -> its page number, to catch a page served twice. */
+    const pageDigests = new Map<string, number>();
     const key = `${this.configPath}.entities.${this.source.entities.indexOf(entity)}`;
     try {
       const out = createWriteStream(spool);
       try {
         for await (const page of this.pages(client, entity, params, key)) {
           pages++;
+          if (page.records.length > 0) {
+            // A page with the records of an earlier one means the paging is not consistent: its
+            // records would land twice, and the page that should have come is never read.
+            const digest = createHash('sha256').update(JSON.stringify(page.records)).digest('base64');
+            const first = pageDigests.get(digest);
+            if (first !== undefined) {
+              throw new ApiPaginationLoopError(page.response.url, `page ${pages} returned the same ${page.records.length} record(s) as page ${first} (a pagination loop or a stale page)`, {
+                source: this.source.name,
+                entity: entity.name,
+                configKey: key,
+              });
+            }
+            pageDigests.set(digest, pages);
+          }
           for (const record of page.records) {
             const flat = flattenRecord(record, entity.flatten_depth);
             if (inc && filter) {
@@ -165,7 +183,7 @@ export class ApiExtractor implements Extractor<ApiEntityConfig> {
           const next = valueAt(response.body, p.cursor_path);
           if (next === undefined || next === null || next === '' || next === false) return;
           cursor = String(next);
-          if (seen.has(cursor)) throw this.loop(response.url, key);
+          if (seen.has(cursor)) throw this.loop(response.url, key, entity.name, `the next cursor "${cursor}" was already followed`);
           seen.add(cursor);
         }
       }
@@ -177,7 +195,7 @@ export class ApiExtractor implements Extractor<ApiEntityConfig> {
           const next = p.next_path ? valueAt(response.body, p.next_path) : nextLinkOf(response.headers.link);
           if (typeof next !== 'string' || next === '') return;
           const url = new URL(next, response.url).toString();
-          if (seen.has(url)) throw this.loop(response.url, key);
+          if (seen.has(url)) throw this.loop(response.url, key, entity.name, `the next link ${url} was already followed`);
           seen.add(url);
           response = await client.get(url, {});
         }
@@ -185,10 +203,7 @@ export class ApiExtractor implements Extractor<ApiEntityConfig> {
     }
   }
 
-  private loop(url: string, key: string): BadInputError {
-    return new BadInputError(`${url}: the API returned a next page it already returned (a pagination loop)`, {
-      context: { source: this.source.name },
-      fix: `check ${key}.pagination`,
-    });
+  private loop(url: string, key: string, entity: string, what: string): ApiPaginationLoopError {
+    return new ApiPaginationLoopError(url, `${what} (a pagination loop)`, { source: this.source.name, entity, configKey: key });
   }
 }

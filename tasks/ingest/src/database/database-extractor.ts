@@ -7,6 +7,7 @@ import { BadInputError, PipelineError, UsageError } from '@salesflow/errors';
 import type { Extraction, ExtractedInput, ExtractOptions, Extractor } from '../extractor';
 import { BoundaryFilter, formatCursor, keyOf, lowerBound, parseCursor, type CursorType } from '../incremental/boundary-filter';
 import { buildSelect, type SourceDialect } from './build-select';
+import { ConnectionLostError } from './connection-lost-error';
 import { mysqlColumn, type MysqlField } from './mysql-types';
 import { openSourceDatabase } from './open-source-database';
 import { pgColumn, pgTypeParsers, type SourceColumn } from './pg-types';
@@ -33,6 +34,8 @@ interface MysqlConn {
   pause(): void;
   resume(): void;
   destroy(): void;
+  on(event: 'error' | 'end', cb: (err?: Error) => void): unknown;
+  removeListener(event: 'error' | 'end', cb: (err?: Error) => void): unknown;
 }
 
 /** SQL errors that mean the config names something the database does not have: retrying will not help. */
@@ -127,8 +130,10 @@ export class DatabaseExtractor implements Extractor<DatabaseEntityConfig> {
       };
       async function* batches(): AsyncGenerator<arrow.RecordBatch> {
         let rows = 0;
+        let received = 0;
         try {
           for await (const chunk of chunks) {
+            received += chunk.length;
             for (const raw of chunk) {
               if (hasConverters) convert(raw, rows + 1);
               if (filter && !filter.accept(raw[cursorAt] as number | bigint | null, () => keyOf(keyAt.map((i) => raw[i])))) continue;
@@ -140,7 +145,7 @@ export class DatabaseExtractor implements Extractor<DatabaseEntityConfig> {
           if (builder.length > 0) yield builder.finish();
           inputs.push({ uri, rows });
         } catch (e) {
-          throw self.wrap(e, `reading ${uri}`, context);
+          throw self.wrap(e, `reading ${uri}`, context, received);
         } finally {
           // Ends the read (closes the cursor, or drops a MySQL connection mid-result) when the consumer stops early.
           await chunks.return(undefined).catch(() => undefined);
@@ -194,10 +199,14 @@ export class DatabaseExtractor implements Extractor<DatabaseEntityConfig> {
     const size = this.source.fetch_size;
     if (this.dialect === 'postgres') {
       const cursor = (conn as PgConn).query(new Cursor(sql, binds, { rowMode: 'array', types: pgTypeParsers }));
+      let failed = false;
       try {
         let next = cursor.read(size);
         for (;;) {
-          const rows = await next;
+          const rows = await next.catch((e: unknown) => {
+            failed = true;
+            throw e;
+          });
           if (rows.length === 0) return;
           next = rows.length < size ? Promise.resolve([]) : cursor.read(size);
           // A failure of the read ahead surfaces when it is awaited, not as an unhandled rejection.
@@ -205,7 +214,9 @@ export class DatabaseExtractor implements Extractor<DatabaseEntityConfig> {
           yield rows;
         }
       } finally {
-        await cursor.close().catch(() => undefined);
+        // After a failed read the connection may be gone (backend terminated, network cut): closing
+        // the portal would wait forever for an answer that never comes, and hang the step.
+        if (!failed) await cursor.close().catch(() => undefined);
       }
     }
     const c = conn as MysqlConn;
@@ -217,6 +228,16 @@ export class DatabaseExtractor implements Extractor<DatabaseEntityConfig> {
       wake?.();
       wake = undefined;
     };
+    // A connection killed mid-result (KILL CONNECTION, a server restart, a dropped network) ends
+    // the connection but not always the query: mysql2 then emits neither 'error' nor 'end' on the
+    // query, and waiting for them would hang the step. The connection's own events end the read.
+    const lost = (e?: Error) => {
+      if (done || failure) return;
+      failure = e ?? Object.assign(new Error('the connection closed before the end of the result'), { code: 'PROTOCOL_CONNECTION_LOST' });
+      signal();
+    };
+    c.on('error', lost);
+    c.on('end', lost);
     c.query({ sql, values: binds, rowsAsArray: true })
       .on('result', (row) => {
         chunk.push(row);
@@ -249,17 +270,40 @@ export class DatabaseExtractor implements Extractor<DatabaseEntityConfig> {
         }
       }
     } finally {
+      c.removeListener('error', lost);
+      c.removeListener('end', lost);
       // Stopped before the end of the result: the only way to stop MySQL sending it is to drop the connection.
       if (!finished && !failure) c.destroy();
     }
   }
 
-  private wrap(e: unknown, what: string, context: Record<string, string>): unknown {
+  /** A driver error as a PipelineError naming the read, and how many rows had arrived when it failed. */
+  private wrap(e: unknown, what: string, context: Record<string, string>, received?: number): unknown {
     if (e instanceof PipelineError) return e;
     const err = e as Error & { code?: string };
+    const after = received === undefined ? '' : ` after ${received} row(s)`;
+    const code = err.code ? ` (${err.code})` : '';
+    if (isConnectionLost(err)) {
+      return new ConnectionLostError(`${what} failed${after}: the connection to the database was lost: ${err.message}${code}`, {
+        context,
+        cause: e,
+        fix: `nothing of entity ${context.entity} was committed and its watermark is unchanged; retry the step once the database accepts connections (Airflow retries exit 1 on its own)`,
+      });
+    }
     // Conversion errors name the value; driver errors are transient unless proven otherwise (exit 1, retried).
-    return new PipelineError(`${what} failed: ${err.message}`, { context, cause: e, fix: err.code ? `database error ${err.code}` : undefined });
+    return new PipelineError(`${what} failed${after}: ${err.message}${code}`, { context, cause: e, fix: 'nothing of this entity was committed; retry the step, and if it fails again check the database log for this error' });
   }
+}
+
+/**
+ * Errors that mean the session went away, not that the SQL is wrong: the backend was terminated
+ * (57P01, KILL CONNECTION), the server shut down or restarted, or the network dropped. Node core
+ * errors fail instanceof Error across realms, so they are read by their fields only.
+ */
+const LOST_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'PROTOCOL_CONNECTION_LOST', 'ER_CONNECTION_KILLED', 'ER_SERVER_SHUTDOWN', 'ER_QUERY_INTERRUPTED']);
+
+function isConnectionLost(err: { code?: string; message?: string }): boolean {
+  return (err.code !== undefined && LOST_CODES.has(err.code)) || /connection terminated|connection lost|server has gone away|closed the connection/i.test(err.message ?? '');
 }
 
 /** The cursor type of a column, or a UsageError naming the key when the column cannot be a cursor. */
