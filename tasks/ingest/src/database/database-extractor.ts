@@ -9,6 +9,8 @@ import { BoundaryFilter, formatCursor, keyOf, lowerBound, parseCursor, type Curs
 import { buildSelect, type SourceDialect } from './build-select';
 import { mysqlColumn, type MysqlField } from './mysql-types';
 import { openSourceDatabase } from './open-source-database';
+import { PgValueNotStorableError } from './pg-binary-decoder';
+import { copySelect, PgBinaryDecoder, readPgCopy, type PgCopySource } from './pg-copy-reader';
 import { pgColumn, pgTypeParsers, type SourceColumn } from './pg-types';
 
 /** pg-cursor (no type declarations of its own): a server-side portal read n rows at a time. */
@@ -103,9 +105,38 @@ export class DatabaseExtractor implements Extractor<DatabaseEntityConfig> {
         filter = new BoundaryFilter(type, entity.lookback, prev);
         if (prev) binds = [bindOf(type, lowerBound(type, parseCursor(type, prev.watermark), entity.lookback))];
       }
-      const builder = new BatchBuilder(columns.map((c) => ({ name: c.name, kind: c.kind })));
       const inputs: ExtractedInput[] = [];
       const uri = this.uriOf(entity);
+      if (this.dialect === 'postgres') {
+        const copy = copySelect(select.sql, columns as PgCopySource[], binds.length ? String(binds[0]) : undefined);
+        const rowFilter = filter && { cursorAt, keyAt, accept: (cursor: number | bigint | null, key: () => readonly unknown[]) => filter!.accept(cursor, () => keyOf(key())) };
+        const decoder = new PgBinaryDecoder(copy.columns, opts.batchSize, rowFilter);
+        const self = this;
+        // About fetch_size rows of read-ahead buffered in front of the decoder (the cursor path's round trip).
+        const highWaterMark = Math.min(16 << 20, Math.max(64 << 10, this.source.fetch_size * 128));
+        const batches = async function* (): AsyncGenerator<arrow.RecordBatch> {
+          let rows = 0;
+          try {
+            for await (const batch of readPgCopy(conn, copy.sql, decoder, highWaterMark)) {
+              rows += batch.numRows;
+              yield batch;
+            }
+            inputs.push({ uri, rows });
+          } catch (e) {
+            if (e instanceof PgValueNotStorableError) {
+              throw new BadInputError(`${uri}: column ${e.column}, row ${e.row} of the read: ${e.message}`, {
+                context: { ...context, column: e.column },
+                fix: `correct the value at the source, or read the column through a query that casts it (${key}.query)`,
+              });
+            }
+            throw self.wrap(e, `reading ${uri}`, context);
+          } finally {
+            await release();
+          }
+        };
+        return { schema: decoder.schema, batches: batches(), planned: 1, inputs, outcome: filter ? () => ({ position: { watermark: filter!.next(entity.cursor_column!) ?? prev }, dropped: filter!.dropped }) : undefined };
+      }
+      const builder = new BatchBuilder(columns.map((c) => ({ name: c.name, kind: c.kind })));
       const chunks = this.readChunks(conn, select.sql, binds);
       const converters = columns.map((c) => c.convert);
       const hasConverters = converters.some(Boolean);
@@ -169,7 +200,7 @@ export class DatabaseExtractor implements Extractor<DatabaseEntityConfig> {
     try {
       if (this.dialect === 'postgres') {
         const r = await (conn as PgConn).query({ text: sql, rowMode: 'array', types: pgTypeParsers });
-        return r.fields.map((f) => pgColumn(f.name, f.dataTypeID));
+        return r.fields.map((f): PgCopySource => ({ ...pgColumn(f.name, f.dataTypeID), oid: f.dataTypeID }));
       }
       const fields = await new Promise<MysqlField[]>((resolve, reject) =>
         (conn as MysqlConn).query({ sql, rowsAsArray: true }, (err, _rows, f) => (err ? reject(err) : resolve(f ?? []))),
