@@ -22,6 +22,15 @@ export interface EncodeParquetOptions {
   readonly schema?: arrow.Schema;
 }
 
+/**
+ * Largest dictionary page per column chunk. A column of few distinct values (a status, a product
+ * code) stays dictionary-encoded; one of mostly distinct values (ids, timestamps, names) falls
+ * back to plain encoding after 64 KiB instead of the 1 MiB default. With the default, writing
+ * 1 M sales rows spent about two thirds of its time building dictionaries it then dropped, and
+ * the file came out twice as large.
+ */
+const DICTIONARY_PAGE_LIMIT = 64 * 1024;
+
 const CODECS: Readonly<Record<ParquetCompression, Compression>> = Object.freeze({
   zstd: Compression.ZSTD,
   snappy: Compression.SNAPPY,
@@ -49,7 +58,7 @@ export async function* encodeParquet(
   const compression = CODECS[opts.compression ?? 'zstd'];
   if (compression === undefined) throw new RangeError(`unknown Parquet compression "${opts.compression}"`);
   const properties = (): WriterProperties =>
-    new WriterPropertiesBuilder().setCompression(compression).setMaxRowGroupSize(rowGroupSize).build();
+    new WriterPropertiesBuilder().setCompression(compression).setMaxRowGroupSize(rowGroupSize).setDictionaryPageSizeLimit(DICTIONARY_PAGE_LIMIT).build();
 
   const input = batches[Symbol.asyncIterator]();
   let schema = opts.schema;
