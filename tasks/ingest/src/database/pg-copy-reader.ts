@@ -8,6 +8,8 @@ import type { SourceColumn } from './pg-types';
 interface PgCopyConn {
   query<T extends Readable>(stream: T): T;
   connection?: { stream?: { destroy(): void } };
+  /** knex's mark of a dead connection: the pool destroys it instead of handing it out again. */
+  __knex__disposed?: unknown;
 }
 
 /** What a COPY read needs from the described columns: lake kind, and the type OID for the decoding. */
@@ -58,6 +60,8 @@ export async function* readPgCopy(conn: unknown, sql: string, decoder: PgBinaryD
     finished = true;
   } finally {
     if (!finished) {
+      // Marked before the socket's close event arrives, so the very next acquire cannot get this connection.
+      c.__knex__disposed ??= 'the COPY stopped before its end';
       stream.destroy();
       c.connection?.stream?.destroy();
     }
