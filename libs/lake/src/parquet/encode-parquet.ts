@@ -2,6 +2,7 @@ import * as arrow from 'apache-arrow';
 import { Compression, Table as WasmTable, WriterPropertiesBuilder, transformParquetStream, writeParquet } from 'parquet-wasm';
 import type { RecordBatch as WasmRecordBatch, WriterProperties } from 'parquet-wasm';
 import { BadInputError } from '@salesflow/errors';
+import { defaultEncoderThreadScript, encodeGroupsInThread } from './encode-in-thread';
 
 /** Page compression codec of a Parquet file. */
 export type ParquetCompression = 'zstd' | 'snappy' | 'uncompressed';
@@ -20,6 +21,12 @@ export interface EncodeParquetOptions {
    * it); when given, every batch must match it instead of the first batch's schema.
    */
   readonly schema?: arrow.Schema;
+  /**
+   * Worker thread script that encodes files of more than one row group while this thread goes
+   * on producing batches; false encodes here. Default: the compiled parquet-encoder-thread.js
+   * beside this module when it exists (not when running from TypeScript sources).
+   */
+  readonly threadScript?: string | false;
 }
 
 /**
@@ -95,6 +102,13 @@ export async function* encodeParquet(
       if (!schema) throw new Error('encodeParquet got no batches and no schema; pass opts.schema to write an empty file');
       const empty = WasmTable.fromIPCStream(arrow.tableToIPC(new arrow.Table(schema), 'stream'));
       yield writeParquet(empty, properties());
+      finished = true;
+      return;
+    }
+    const script = opts.threadScript === undefined ? defaultEncoderThreadScript() : opts.threadScript || undefined;
+    // A file of one row group gains nothing from a thread and would pay for starting one.
+    if (script && first.reduce((n, b) => n + b.numRows, 0) >= rowGroupSize) {
+      yield* encodeGroupsInThread(script, { compression, rowGroupSize, dictionaryPageLimit: DICTIONARY_PAGE_LIMIT }, first, nextGroup);
       finished = true;
       return;
     }

@@ -99,6 +99,19 @@ interface ColumnBuffers {
   used: number;
 }
 
+/** Decodings as small integers for the per-value switch; text-like ones last (they have offsets). */
+const BOOL = 0;
+const INT2 = 1;
+const INT4 = 2;
+const INT8 = 3;
+const OID = 4;
+const FLOAT8 = 5;
+const FLOAT_TEXT = 6;
+const DATE = 7;
+const TIMESTAMP = 8;
+const TEXT = 9;
+const CODES: Readonly<Record<PgDecoding, number>> = { bool: BOOL, int2: INT2, int4: INT4, int8: INT8, oid: OID, float8: FLOAT8, 'float-text': FLOAT_TEXT, date: DATE, timestamp: TIMESTAMP, text: TEXT, numeric: TEXT + 1, uuid: TEXT + 2, jsonb: TEXT + 3 };
+
 const be32 = (b: Uint8Array, p: number) => (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
 const be16 = (b: Uint8Array, p: number) => ((b[p]! << 24) | (b[p + 1]! << 16)) >> 16;
 
@@ -113,6 +126,7 @@ const be16 = (b: Uint8Array, p: number) => ((b[p]! << 24) | (b[p + 1]! << 16)) >
 export class PgBinaryDecoder {
   readonly schema: arrow.Schema;
   private readonly n: number;
+  private readonly codes: Uint8Array;
   private readonly starts: Int32Array;
   private readonly lengths: Int32Array;
   private cols: ColumnBuffers[] = [];
@@ -132,6 +146,7 @@ export class PgBinaryDecoder {
     private readonly filter?: RowFilter,
   ) {
     this.n = columns.length;
+    this.codes = Uint8Array.from(columns.map((c) => CODES[c.decoding]));
     this.schema = schemaOf(columns.map((c) => ({ name: c.name, kind: c.kind })));
     this.starts = new Int32Array(this.n);
     this.lengths = new Int32Array(this.n);
@@ -275,48 +290,65 @@ export class PgBinaryDecoder {
 
   private appendRow(b: Buffer): void {
     const row = this.rows++;
-    for (let i = 0; i < this.n; i++) {
-      const col = this.cols[i]!;
-      const len = this.lengths[i]!;
-      const s = this.starts[i]!;
-      const c = this.columns[i]!;
+    const bit = 1 << (row & 7);
+    const byte = row >> 3;
+    const { starts, lengths, cols, codes, n } = this;
+    for (let i = 0; i < n; i++) {
+      const col = cols[i]!;
+      const len = lengths[i]!;
+      const s = starts[i]!;
+      const code = codes[i]!;
       if (len < 0) {
         col.nulls++;
-        if (col.offsets) col.offsets[row + 1] = col.used;
+        if (code >= TEXT) col.offsets![row + 1] = col.used;
         continue;
       }
-      col.validity[row >> 3]! |= 1 << (row & 7);
-      switch (c.decoding) {
-        case 'bool':
-          if (b[s] !== 0) (col.values as Uint8Array)[row >> 3]! |= 1 << (row & 7);
+      col.validity[byte]! |= bit;
+      switch (code) {
+        case BOOL:
+          if (b[s] !== 0) (col.values as Uint8Array)[byte]! |= bit;
           break;
-        case 'int2':
+        case INT2:
           (col.values as Int32Array)[row] = be16(b, s);
           break;
-        case 'int4':
+        case INT4:
           (col.values as Int32Array)[row] = be32(b, s);
           break;
-        case 'int8':
+        case INT8:
           (col.values as Int32Array)[2 * row] = be32(b, s + 4);
           (col.values as Int32Array)[2 * row + 1] = be32(b, s);
           break;
-        case 'oid':
+        case OID:
           (col.values as Int32Array)[2 * row] = be32(b, s);
           break;
-        case 'float8':
+        case FLOAT8:
           (col.values as Float64Array)[row] = b.readDoubleBE(s);
           break;
-        case 'float-text':
+        case FLOAT_TEXT:
           (col.values as Float64Array)[row] = parseFloat(b.toString('latin1', s, s + len));
           break;
-        case 'date':
+        case DATE:
           (col.values as Int32Array)[row] = this.days(b, s, i);
           break;
-        case 'timestamp': {
+        case TIMESTAMP: {
           const ms = this.millis(b, s, i);
           const hi = Math.floor(ms / TWO_32);
           (col.values as Int32Array)[2 * row] = ms - hi * TWO_32;
           (col.values as Int32Array)[2 * row + 1] = hi;
+          break;
+        }
+        case TEXT: {
+          // Plain text, the common case, copied here rather than through appendText.
+          let used = col.used;
+          if (used + len > col.bytes!.length) this.grow(col, len);
+          const out = col.bytes!;
+          if (len < 48) for (let k = 0; k < len; k++) out[used++] = b[s + k]!;
+          else {
+            out.set(b.subarray(s, s + len), used);
+            used += len;
+          }
+          col.used = used;
+          col.offsets![row + 1] = used;
           break;
         }
         default:
@@ -324,6 +356,12 @@ export class PgBinaryDecoder {
           col.offsets![row + 1] = col.used;
       }
     }
+  }
+
+  private grow(col: { bytes?: Uint8Array; used: number }, room: number): void {
+    const grown = new Uint8Array(Math.max(col.bytes!.length * 2, col.used + room + 1024));
+    grown.set(col.bytes!.subarray(0, col.used));
+    col.bytes = grown;
   }
 
   /** Days since 1970 of a binary date; rejects infinity and BC dates as the text path does. */
@@ -461,7 +499,6 @@ function writeNumeric(b: Uint8Array, s: number, out: Uint8Array, used: number): 
   const weight = be16(b, s + 2);
   const sign = (b[s + 4]! << 8) | b[s + 5]!;
   const dscale = be16(b, s + 6);
-  const digit = (d: number) => (d >= 0 && d < ndigits ? ((b[s + 8 + 2 * d]! << 8) | b[s + 9 + 2 * d]!) : 0);
   if (sign === 0xc000 || sign === 0xd000 || sign === 0xf000) {
     const text = sign === 0xc000 ? 'NaN' : sign === 0xd000 ? 'Infinity' : '-Infinity';
     for (let k = 0; k < text.length; k++) out[used++] = text.charCodeAt(k);
@@ -474,7 +511,7 @@ function writeNumeric(b: Uint8Array, s: number, out: Uint8Array, used: number): 
     out[used++] = 48;
   } else {
     for (d = 0; d <= weight; d++) {
-      let dig = digit(d);
+      let dig = d < ndigits ? (b[s + 8 + 2 * d]! << 8) | b[s + 9 + 2 * d]! : 0;
       let put = d > 0;
       const d1 = (dig / 1000) | 0;
       dig -= d1 * 1000;
@@ -495,7 +532,7 @@ function writeNumeric(b: Uint8Array, s: number, out: Uint8Array, used: number): 
     out[used++] = 46; // '.'
     const end = used + dscale;
     for (let i = 0; i < dscale; d++, i += 4) {
-      let dig = digit(d);
+      let dig = d >= 0 && d < ndigits ? (b[s + 8 + 2 * d]! << 8) | b[s + 9 + 2 * d]! : 0;
       const d1 = (dig / 1000) | 0;
       dig -= d1 * 1000;
       const d2 = (dig / 100) | 0;
