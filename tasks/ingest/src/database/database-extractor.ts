@@ -112,12 +112,10 @@ export class DatabaseExtractor implements Extractor<DatabaseEntityConfig> {
         const rowFilter = filter && { cursorAt, keyAt, accept: (cursor: number | bigint | null, key: () => readonly unknown[]) => filter!.accept(cursor, () => keyOf(key())) };
         const decoder = new PgBinaryDecoder(copy.columns, opts.batchSize, rowFilter);
         const self = this;
-        // About fetch_size rows of read-ahead buffered in front of the decoder (the cursor path's round trip).
-        const highWaterMark = Math.min(16 << 20, Math.max(64 << 10, this.source.fetch_size * 128));
         const batches = async function* (): AsyncGenerator<arrow.RecordBatch> {
           let rows = 0;
           try {
-            for await (const batch of readPgCopy(conn, copy.sql, decoder, highWaterMark)) {
+            for await (const batch of readPgCopy(conn, copy.sql, decoder)) {
               rows += batch.numRows;
               yield batch;
             }

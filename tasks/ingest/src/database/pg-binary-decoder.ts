@@ -158,23 +158,26 @@ export class PgBinaryDecoder {
     return this.read;
   }
 
-  /** Decodes a chunk; returns the batches it completed (usually none or one). */
-  push(chunk: Buffer): arrow.RecordBatch[] {
+  /** Decodes bytes start..end of a chunk; returns the batches they completed (usually none or one). */
+  push(chunk: Buffer, start = 0, end = chunk.length): arrow.RecordBatch[] {
     if (this.pending.length > 0) {
-      this.pending.push(chunk);
-      this.pendingBytes += chunk.length;
+      const part = chunk.subarray(start, end);
+      this.pending.push(part);
+      this.pendingBytes += part.length;
       if (this.pendingBytes < this.need) return [];
       chunk = Buffer.concat(this.pending, this.pendingBytes);
+      start = 0;
+      end = chunk.length;
       this.pending = [];
       this.pendingBytes = 0;
     }
     const out: arrow.RecordBatch[] = [];
-    let pos = 0;
+    let pos = start;
     if (!this.headerDone) {
-      pos = this.header(chunk);
-      if (pos < 0) return this.keep(chunk, 0, -pos), out;
+      const after = this.header(chunk, start, end);
+      if (after < 0) return this.keep(chunk, start, end, -after - start), out;
+      pos = after;
     }
-    const end = chunk.length;
     while (pos < end) {
       if (this.ended) throw new PgCopyFormatError('data after the end of the COPY stream');
       const next = this.scanRow(chunk, pos, end);
@@ -184,7 +187,7 @@ export class PgBinaryDecoder {
         continue;
       }
       if (next < 0) {
-        this.keep(chunk, pos, -next - pos);
+        this.keep(chunk, pos, end, -next - pos);
         break;
       }
       this.read++;
@@ -203,19 +206,19 @@ export class PgBinaryDecoder {
     return this.rows > 0 ? [this.finish()] : [];
   }
 
-  /** Parses the header; returns the position after it, or minus the bytes needed. */
-  private header(b: Buffer): number {
-    if (b.length < 19) return -19;
-    if (!b.subarray(0, 11).equals(SIGNATURE)) throw new PgCopyFormatError('not a binary COPY stream (bad signature)');
-    const ext = be32(b, 15);
-    if (b.length < 19 + ext) return -(19 + ext);
+  /** Parses the header at start; returns the position after it, or minus the absolute end needed. */
+  private header(b: Buffer, start: number, end: number): number {
+    if (end - start < 19) return -(start + 19);
+    if (!b.subarray(start, start + 11).equals(SIGNATURE)) throw new PgCopyFormatError('not a binary COPY stream (bad signature)');
+    const ext = be32(b, start + 15);
+    if (end - start < 19 + ext) return -(start + 19 + ext);
     this.headerDone = true;
-    return 19 + ext;
+    return start + 19 + ext;
   }
 
-  private keep(b: Buffer, from: number, need: number): void {
+  private keep(b: Buffer, from: number, end: number, need: number): void {
     // A copy: the chunk's memory may be reused by the socket once this returns.
-    const rest = Buffer.from(b.subarray(from));
+    const rest = Buffer.from(b.subarray(from, end));
     this.pending = [rest];
     this.pendingBytes = rest.length;
     this.need = need;

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type * as arrow from 'apache-arrow';
-import { to as copyTo } from 'pg-copy-streams';
 import { binaryDecodingOf, PgBinaryDecoder, type PgCopyColumn, type RowFilter } from './pg-binary-decoder';
+import { PgCopyOut } from './pg-copy-out';
 import type { SourceColumn } from './pg-types';
 
 /** The pg client knex hands out: enough of it to run a COPY and to drop the connection. */
@@ -42,21 +42,18 @@ export function copySelect(sql: string, columns: readonly PgCopySource[], lowerB
 }
 
 /**
- * Streams a binary COPY through the decoder as record batches of batchSize rows. The stream is
- * read only while the consumer asks for batches, so a slow lake pauses the socket (TCP
- * backpressure) and memory holds about two batches plus the stream's buffer. A consumer that
+ * Streams a binary COPY through the decoder as record batches of batchSize rows. The socket is
+ * read only while the consumer asks for batches, so a slow lake pauses it (TCP backpressure)
+ * and memory holds about two batches plus one socket read. A consumer that
  * stops early gets the connection dropped, the only way to stop a COPY mid-stream; knex then
  * discards it instead of reusing it.
  */
-export async function* readPgCopy(conn: unknown, sql: string, decoder: PgBinaryDecoder, highWaterMark: number): AsyncGenerator<arrow.RecordBatch> {
+export async function* readPgCopy(conn: unknown, sql: string, decoder: PgBinaryDecoder): AsyncGenerator<arrow.RecordBatch> {
   const c = conn as PgCopyConn;
-  const stream = c.query(copyTo(sql, { highWaterMark }));
+  const stream = c.query(new PgCopyOut(sql, decoder));
   let finished = false;
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      for (const batch of decoder.push(chunk)) yield batch;
-    }
-    for (const batch of decoder.end()) yield batch;
+    for await (const batch of stream as AsyncIterable<arrow.RecordBatch>) yield batch;
     finished = true;
   } finally {
     if (!finished) {
