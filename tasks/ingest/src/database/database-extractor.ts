@@ -13,17 +13,8 @@ import { PgValueNotStorableError } from './pg-binary-decoder';
 import { copySelect, PgBinaryDecoder, readPgCopy, type PgCopySource } from './pg-copy-reader';
 import { pgColumn, pgTypeParsers, type SourceColumn } from './pg-types';
 
-/** pg-cursor (no type declarations of its own): a server-side portal read n rows at a time. */
-interface PgCursor {
-  read(n: number): Promise<unknown[][]>;
-  close(): Promise<void>;
-}
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const Cursor = require('pg-cursor') as new (text: string, values: unknown[], config: { rowMode: 'array'; types: typeof pgTypeParsers }) => PgCursor;
-
 interface PgConn {
   query(q: { text: string; rowMode: 'array'; types: typeof pgTypeParsers }): Promise<{ fields: { name: string; dataTypeID: number }[] }>;
-  query(q: PgCursor): PgCursor;
 }
 interface MysqlQuery {
   on(event: 'result', cb: (row: unknown[]) => void): MysqlQuery;
@@ -41,9 +32,9 @@ interface MysqlConn {
 const NOT_FOUND = new Set(['42P01', '42703', '3F000', '42601', 'ER_NO_SUCH_TABLE', 'ER_BAD_FIELD_ERROR', 'ER_BAD_DB_ERROR', 'ER_PARSE_ERROR']);
 
 /**
- * Reads tables and named queries from PostgreSQL (a server-side cursor, fetch_size rows per round
- * trip) or MySQL/MariaDB (a streamed result set, paused when the lake falls behind) into record
- * batches, so memory stays flat whatever the table size. Incremental entities read
+ * Reads tables and named queries from PostgreSQL (binary COPY decoded straight into Arrow
+ * buffers, the socket paused when the lake falls behind) or MySQL/MariaDB (a streamed result
+ * set, paused likewise) into record batches, so memory stays flat whatever the table size. Incremental entities read
  * `cursor >= watermark - lookback` and drop rows already loaded at the boundary.
  */
 export class DatabaseExtractor implements Extractor<DatabaseEntityConfig> {
@@ -214,29 +205,12 @@ export class DatabaseExtractor implements Extractor<DatabaseEntityConfig> {
   }
 
   /**
-   * The rows of a SELECT in chunks of about fetch_size, as arrays in column order. PostgreSQL:
-   * a server-side cursor, the next chunk asked for while this one is processed. MySQL: the
+   * The rows of a MySQL SELECT in chunks of about fetch_size, as arrays in column order: the
    * streamed result set, the connection paused while a chunk is processed, so memory holds one
-   * or two chunks whatever the table size.
+   * or two chunks whatever the table size. (PostgreSQL reads through readPgCopy.)
    */
   private async *readChunks(conn: unknown, sql: string, binds: unknown[]): AsyncGenerator<unknown[][]> {
     const size = this.source.fetch_size;
-    if (this.dialect === 'postgres') {
-      const cursor = (conn as PgConn).query(new Cursor(sql, binds, { rowMode: 'array', types: pgTypeParsers }));
-      try {
-        let next = cursor.read(size);
-        for (;;) {
-          const rows = await next;
-          if (rows.length === 0) return;
-          next = rows.length < size ? Promise.resolve([]) : cursor.read(size);
-          // A failure of the read ahead surfaces when it is awaited, not as an unhandled rejection.
-          next.catch(() => undefined);
-          yield rows;
-        }
-      } finally {
-        await cursor.close().catch(() => undefined);
-      }
-    }
     const c = conn as MysqlConn;
     let chunk: unknown[][] = [];
     let done = false;

@@ -75,6 +75,7 @@ export interface RowFilter {
   accept(cursor: number | bigint | null, key: () => readonly unknown[]): boolean;
 }
 
+const NONE: readonly arrow.RecordBatch[] = Object.freeze([]);
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 /** Days and milliseconds from 1970-01-01 to PostgreSQL's epoch, 2000-01-01. */
 const PG_EPOCH_DAYS = 10_957;
@@ -159,23 +160,24 @@ export class PgBinaryDecoder {
   }
 
   /** Decodes bytes start..end of a chunk; returns the batches they completed (usually none or one). */
-  push(chunk: Buffer, start = 0, end = chunk.length): arrow.RecordBatch[] {
+  push(chunk: Buffer, start = 0, end = chunk.length): readonly arrow.RecordBatch[] {
     if (this.pending.length > 0) {
       const part = chunk.subarray(start, end);
       this.pending.push(part);
       this.pendingBytes += part.length;
-      if (this.pendingBytes < this.need) return [];
+      if (this.pendingBytes < this.need) return NONE;
       chunk = Buffer.concat(this.pending, this.pendingBytes);
       start = 0;
       end = chunk.length;
       this.pending = [];
       this.pendingBytes = 0;
     }
-    const out: arrow.RecordBatch[] = [];
+    // Called once per row message by PgCopyOut: no array unless a batch completes.
+    let out: arrow.RecordBatch[] | undefined;
     let pos = start;
     if (!this.headerDone) {
       const after = this.header(chunk, start, end);
-      if (after < 0) return this.keep(chunk, start, end, -after - start), out;
+      if (after < 0) return this.keep(chunk, start, end, -after - start), NONE;
       pos = after;
     }
     while (pos < end) {
@@ -193,11 +195,11 @@ export class PgBinaryDecoder {
       this.read++;
       if (this.accepts(chunk)) {
         this.appendRow(chunk);
-        if (this.rows === this.batchSize) out.push(this.finish());
+        if (this.rows === this.batchSize) (out ??= []).push(this.finish());
       }
       pos = next;
     }
-    return out;
+    return out ?? NONE;
   }
 
   /** Ends the stream: the last partial batch, if any. Throws when the stream stopped inside a row or before its trailer. */
