@@ -1,5 +1,5 @@
 import * as arrow from 'apache-arrow';
-import { Compression, Table as WasmTable, WriterPropertiesBuilder, transformParquetStream, writeParquet } from 'parquet-wasm';
+import { Compression, EnabledStatistics, Table as WasmTable, WriterPropertiesBuilder, transformParquetStream, writeParquet } from 'parquet-wasm';
 import type { RecordBatch as WasmRecordBatch, WriterProperties } from 'parquet-wasm';
 import { BadInputError } from '@salesflow/errors';
 import { defaultEncoderThreadScript, encodeGroupsInThread } from './encode-in-thread';
@@ -35,6 +35,9 @@ export interface EncodeParquetOptions {
  * back to plain encoding after 64 KiB instead of the 1 MiB default. With the default, writing
  * 1 M sales rows spent about two thirds of its time building dictionaries it then dropped, and
  * the file came out twice as large.
+ *
+ * Statistics (min, max, nulls) are kept per column chunk, which is what row-group pruning
+ * reads; the per-page ones the default also writes cost about 15% of the encoding time.
  */
 const DICTIONARY_PAGE_LIMIT = 64 * 1024;
 
@@ -65,7 +68,12 @@ export async function* encodeParquet(
   const compression = CODECS[opts.compression ?? 'zstd'];
   if (compression === undefined) throw new RangeError(`unknown Parquet compression "${opts.compression}"`);
   const properties = (): WriterProperties =>
-    new WriterPropertiesBuilder().setCompression(compression).setMaxRowGroupSize(rowGroupSize).setDictionaryPageSizeLimit(DICTIONARY_PAGE_LIMIT).build();
+    new WriterPropertiesBuilder()
+      .setCompression(compression)
+      .setMaxRowGroupSize(rowGroupSize)
+      .setDictionaryPageSizeLimit(DICTIONARY_PAGE_LIMIT)
+      .setStatisticsEnabled(EnabledStatistics.Chunk)
+      .build();
 
   const input = batches[Symbol.asyncIterator]();
   let schema = opts.schema;

@@ -7,7 +7,7 @@
  * is taken into the encoder, { chunk: Uint8Array }, then { done: true } or { error: string }.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Table as WasmTable, WriterPropertiesBuilder, transformParquetStream } from 'parquet-wasm';
+import { EnabledStatistics, Table as WasmTable, WriterPropertiesBuilder, transformParquetStream } from 'parquet-wasm';
 import type { RecordBatch as WasmRecordBatch } from 'parquet-wasm';
 
 export interface EncoderThreadData {
@@ -63,6 +63,7 @@ async function run(): Promise<void> {
     .setCompression(settings.compression)
     .setMaxRowGroupSize(settings.rowGroupSize)
     .setDictionaryPageSizeLimit(settings.dictionaryPageLimit)
+    .setStatisticsEnabled(EnabledStatistics.Chunk)
     .build();
   const reader = (await transformParquetStream(source, properties)).getReader() as ReadableStreamDefaultReader<Uint8Array>;
   for (;;) {
