@@ -4,7 +4,8 @@
  * own (ingest_<random>, dropped after):
  *   - every type, over thousands of varied rows, gives the values of the text protocol path
  *     (pg's text results through pgTypeParsers into a BatchBuilder), nulls included;
- *   - a backend killed mid-COPY fails the read with a retryable error naming the table;
+ *   - a backend killed mid-COPY, or an error raised mid-COPY, fails the read with a retryable
+ *     error naming the table or query;
  *   - a consumer stopping early leaves the extractor usable.
  */
 import type * as arrow from 'apache-arrow';
@@ -75,7 +76,7 @@ describe('PostgreSQL binary COPY read', () => {
     const names = Object.keys(COLUMNS);
     await t.db.raw(`CREATE TABLE all_types AS SELECT i AS id, ${names.map((n) => `CASE WHEN i % 10 = 0 THEN NULL ELSE ${COLUMNS[n]} END AS ${n}`).join(', ')} FROM generate_series(1, ${ROWS}) i`);
     await t.db.raw('CREATE TABLE big AS SELECT i AS id, md5(i::text) AS txt FROM generate_series(1, 400000) i');
-    const config = configWith([{ name: 'db', kind: 'database', client: 'postgres', connection: t.connection, entities: [{ name: 'all_types', table: 'all_types' }, { name: 'big', table: 'big' }] }]);
+    const config = configWith([{ name: 'db', kind: 'database', client: 'postgres', connection: t.connection, entities: [{ name: 'all_types', table: 'all_types' }, { name: 'big', table: 'big' }, { name: 'fails_late', query: 'SELECT id, 1 / (id - 300000) AS x FROM big' }] }]);
     source = config.sources.find((s) => s.name === 'db') as DatabaseSourceConfig;
   });
   afterAll(async () => {
@@ -147,6 +148,22 @@ describe('PostgreSQL binary COPY read', () => {
       expect((await drain(again.batches)).reduce((n, b) => n + b.numRows, 0)).toBe(400000);
     } finally {
       await admin.end();
+      await extractor.close();
+    }
+  });
+
+  it('fails naming the query and the database error when PostgreSQL raises one mid-COPY, and reads again after', async () => {
+    const extractor = new DatabaseExtractor(source, 'sources.1');
+    try {
+      const x = await extractor.extract(source.entities[2]!, { batchSize: 1000 });
+      const err = await drain(x.batches).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PipelineError);
+      expect((err as PipelineError).retryable).toBe(true);
+      expect((err as Error).message).toMatch(/^reading postgres:\/\/.*\/query\/fails_late failed: division by zero/);
+      expect((err as PipelineError).fix).toBe('database error 22012');
+      const again = await extractor.extract(source.entities[1]!, { batchSize: 100_000 });
+      expect((await drain(again.batches)).reduce((n, b) => n + b.numRows, 0)).toBe(400000);
+    } finally {
       await extractor.close();
     }
   });
