@@ -9,8 +9,8 @@ import { BoundaryFilter, formatCursor, keyOf, lowerBound, parseCursor, type Curs
 import { buildSelect, type SourceDialect } from './build-select';
 import { mysqlColumn, type MysqlField } from './mysql-types';
 import { openSourceDatabase } from './open-source-database';
-import { PgValueNotStorableError } from './pg-binary-decoder';
-import { copySelect, PgBinaryDecoder, readPgCopy, type PgCopySource } from './pg-copy-reader';
+import { PgBinaryDecoder, PgValueNotStorableError } from './pg-binary-decoder';
+import { copySelect, readPgCopy, type PgCopySource } from './pg-copy-reader';
 import { pgColumn, pgTypeParsers, type SourceColumn } from './pg-types';
 
 interface PgConn {
@@ -34,8 +34,9 @@ const NOT_FOUND = new Set(['42P01', '42703', '3F000', '42601', 'ER_NO_SUCH_TABLE
 /**
  * Reads tables and named queries from PostgreSQL (binary COPY decoded straight into Arrow
  * buffers, the socket paused when the lake falls behind) or MySQL/MariaDB (a streamed result
- * set, paused likewise) into record batches, so memory stays flat whatever the table size. Incremental entities read
- * `cursor >= watermark - lookback` and drop rows already loaded at the boundary.
+ * set, paused likewise) into record batches, so memory stays flat whatever the table size.
+ * Incremental entities read `cursor >= watermark - lookback` and drop rows already loaded at
+ * the boundary.
  */
 export class DatabaseExtractor implements Extractor<DatabaseEntityConfig> {
   readonly kind = 'database' as const;

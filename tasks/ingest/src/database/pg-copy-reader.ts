@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type * as arrow from 'apache-arrow';
-import { binaryDecodingOf, PgBinaryDecoder, type PgCopyColumn, type RowFilter } from './pg-binary-decoder';
+import { binaryDecodingOf, type PgBinaryDecoder, type PgCopyColumn } from './pg-binary-decoder';
 import { PgCopyOut } from './pg-copy-out';
 import type { SourceColumn } from './pg-types';
 
@@ -64,5 +64,3 @@ export async function* readPgCopy(conn: unknown, sql: string, decoder: PgBinaryD
     }
   }
 }
-
-export { PgBinaryDecoder, type RowFilter };
