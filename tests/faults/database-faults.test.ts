@@ -44,7 +44,11 @@ const D2 = '2026-11-26';
 const TRIALS = trialsPerStep(1);
 /** Tries per trial to land the kill mid-stream, each with a shorter delay. */
 const ATTEMPTS = 5;
-const TRANSACTIONS = 10_000;
+/**
+ * Seeded rows per source. PostgreSQL streams through binary COPY, which sends 10,000 rows in a few
+ * milliseconds: its table is larger so that a kill can land while the read is still going.
+ */
+const TRANSACTIONS_OF = { postgres: 50_000, mysql: 10_000 } as const;
 const COLUMNS = ['transaction_id', 'customer_id', 'product_id', 'location_id', 'quantity', 'unit_price', 'discount', 'tax_amount', 'total_amount', 'transaction_timestamp', 'updated_at'];
 const work = mkdtempSync(path.join(os.tmpdir(), 'database-faults-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -87,7 +91,7 @@ async function createSourceDb(client: Client): Promise<SourceDb> {
   }
   const seedUrl = new URL(SERVERS[client]);
   seedUrl.pathname = `/${name}`;
-  const seeded = spawnSync(process.execPath, [path.join(ROOT, 'tasks/sample-data/dist/seed-main.js'), '--client', client, '--url', seedUrl.toString(), '--scale', String(TRANSACTIONS / 10_000), '--ds', D1, '--tables', 'sales_transactions'], { cwd: ROOT, encoding: 'utf8' });
+  const seeded = spawnSync(process.execPath, [path.join(ROOT, 'tasks/sample-data/dist/seed-main.js'), '--client', client, '--url', seedUrl.toString(), '--scale', String(TRANSACTIONS_OF[client] / 10_000), '--ds', D1, '--tables', 'sales_transactions'], { cwd: ROOT, encoding: 'utf8' });
   if (seeded.status !== 0) throw new Error(`seed-main failed: ${seeded.stderr}`);
   const db = knex({ client: driver, connection: { ...conn, database: name }, pool: { min: 0, max: 1 } });
   return { name, user, password, host: conn.host, port: conn.port, admin, db, changed: 0 };
@@ -132,7 +136,9 @@ type Target = 'txn_full' | 'txn_inc';
 async function killWhenStreaming(client: Client, s: SourceDb, target: Target, delayMs: number, stop: () => boolean): Promise<boolean> {
   // txn_full lists its columns; txn_inc selects *. The describe query (LIMIT 0) is not the stream.
   const q = (c: string) => (client === 'postgres' ? `"${c}"` : `\`${c}\``);
-  const pattern = target === 'txn_full' ? `SELECT ${q('transaction_id')}, %` : `SELECT * FROM ${q('sales_transactions')}%`;
+  // PostgreSQL's stream is a binary COPY of the SELECT: "COPY (SELECT ...) TO STDOUT".
+  const copy = client === 'postgres' ? 'COPY (' : '';
+  const pattern = target === 'txn_full' ? `${copy}SELECT ${q('transaction_id')}, %` : `${copy}SELECT * FROM ${q('sales_transactions')}%`;
   while (!stop()) {
     const found =
       client === 'postgres'
@@ -190,7 +196,7 @@ describe.each(['postgres', 'mysql'] as const)('%s source: backend killed mid-str
     // A day of changes: half of the rows are updated on D2, so D2's incremental read is big enough to kill mid-stream.
     const updated = await s.db.raw(`UPDATE sales_transactions SET updated_at = '2026-11-26 01:00:00' WHERE RIGHT(transaction_id, 1) IN ('0', '2', '4', '6', '8')`);
     s.changed = client === 'postgres' ? updated.rowCount : updated[0].affectedRows;
-    expect(s.changed).toBeGreaterThan(TRANSACTIONS / 3);
+    expect(s.changed).toBeGreaterThan(TRANSACTIONS_OF[client] / 3);
     for (const k of needed) {
       const dir = path.join(work, `${client}-clean-${k}`);
       if (k === 'base') cpSync(start.base, dir, { recursive: true });
@@ -201,8 +207,8 @@ describe.each(['postgres', 'mysql'] as const)('%s source: backend killed mid-str
     // What the clean runs landed: the whole table in full, the changed half (and the lookback) incrementally.
     const rowsOf = (d: PartitionDigest[], dataset: string) => d.find((x) => x.dataset === dataset && x.ds === D2)?.rows;
     for (const k of needed) {
-      expect(rowsOf(clean[k].digest, datasets.raw('database', 'db', 'txn_full'))).toBe(TRANSACTIONS);
-      expect(rowsOf(clean[k].digest, datasets.raw('database', 'db', 'txn_inc'))).toBe(k === 'base' ? s.changed : TRANSACTIONS);
+      expect(rowsOf(clean[k].digest, datasets.raw('database', 'db', 'txn_full'))).toBe(TRANSACTIONS_OF[client]);
+      expect(rowsOf(clean[k].digest, datasets.raw('database', 'db', 'txn_inc'))).toBe(k === 'base' ? s.changed : TRANSACTIONS_OF[client]);
       expect(watermarkOf(clean[k].state)).toBe('2026-11-26T01:00:00.000Z');
     }
   }, 120_000);
@@ -220,8 +226,8 @@ describe.each(['postgres', 'mysql'] as const)('%s source: backend killed mid-str
         const allowed = target === 'txn_inc' ? [...before.digest, ...fullD2] : before.digest;
         const dir = path.join(work, `${client}-trial-${t}`);
         let landed: StepRun | undefined;
-        // PostgreSQL streams a round trip at a time; MariaDB's result arrives faster than the step reads it, so its kill comes sooner.
-        let maxDelay = client === 'postgres' ? 120 : 4;
+        // Both results arrive faster than the step writes them (PostgreSQL's 50,000 rows in a fraction of a second), so the kills come soon.
+        let maxDelay = client === 'postgres' ? 16 : 4;
         for (let attempt = 0; attempt < ATTEMPTS && !landed; attempt++, maxDelay /= 2) {
           rmSync(dir, { recursive: true, force: true });
           if (from === 'base') cpSync(start.base, dir, { recursive: true });
@@ -285,11 +291,11 @@ describe.each(['postgres', 'mysql'] as const)('%s source: backend killed mid-str
         partial_partitions_seen: figures.partial,
         rows_lost: figures.rowsLost,
         leaks: figures.leaks,
-        detail: { attempts: figures.attempts, mid_stream_kills: figures.midStream, rows_read_at_kill: figures.rowsAtKill, of_rows: TRANSACTIONS },
+        detail: { attempts: figures.attempts, mid_stream_kills: figures.midStream, rows_read_at_kill: figures.rowsAtKill, of_rows: TRANSACTIONS_OF[client] },
       });
     }
     expect(figures.midStream).toBe(TRIALS);
-  }, TRIALS * 90_000);
+  }, TRIALS * 180_000);
 });
 
 /** Every non-Parquet object of a trial's lake (run report, manifests, state, lineage) as text. */

@@ -62,7 +62,7 @@ export const databaseSourceSchema = z.strictObject({
       ssl: bool().default(false).describe('Connect with TLS'),
     })
     .describe('Where the database is'),
-  fetch_size: num().int().min(1).default(10_000).describe('Rows fetched from the server per round trip (PostgreSQL cursor batch)'),
+  fetch_size: num().int().min(1).default(10_000).describe('Rows read from a MySQL result set per chunk; PostgreSQL streams a binary COPY instead, paused while the lake catches up'),
   entities: z.array(databaseEntitySchema).min(1).describe('Tables or named queries to ingest'),
 });
 

@@ -1,5 +1,5 @@
 import * as arrow from 'apache-arrow';
-import { Compression, Table as WasmTable, WriterPropertiesBuilder, transformParquetStream, writeParquet } from 'parquet-wasm';
+import { Compression, EnabledStatistics, Table as WasmTable, WriterPropertiesBuilder, transformParquetStream, writeParquet } from 'parquet-wasm';
 import type { RecordBatch as WasmRecordBatch, WriterProperties } from 'parquet-wasm';
 import { BadInputError } from '@salesflow/errors';
 import { ParquetThread } from './parquet-thread';
@@ -34,6 +34,18 @@ export interface EncodeParquetOptions {
  * rows; smaller handoffs keep fewer rows waiting in front of it (one handoff is prepared ahead).
  */
 const THREAD_HANDOFF_ROWS = 32_768;
+
+/**
+ * Largest dictionary page per column chunk. A column of few distinct values (a status, a product
+ * code) stays dictionary-encoded; one of mostly distinct values (ids, timestamps, names) falls
+ * back to plain encoding after 64 KiB instead of the 1 MiB default. With the default, writing
+ * 1 M sales rows spent about two thirds of its time building dictionaries it then dropped, and
+ * the file came out twice as large.
+ *
+ * Statistics (min, max, nulls) are kept per column chunk, which is what row-group pruning
+ * reads; the per-page ones the default also writes cost about 15% of the encoding time.
+ */
+const DICTIONARY_PAGE_LIMIT = 64 * 1024;
 
 /** Where Parquet is encoded and decoded: on the process's Parquet worker thread, or on the calling thread. */
 export type ParquetThreadMode = 'worker' | 'inline';
@@ -70,7 +82,12 @@ export async function* encodeParquet(
   const codec = CODECS[opts.compression ?? 'zstd'];
   if (codec === undefined) throw new RangeError(`unknown Parquet compression "${opts.compression}"`);
   const properties = (): WriterProperties =>
-    new WriterPropertiesBuilder().setCompression(Compression[codec]).setMaxRowGroupSize(rowGroupSize).build();
+    new WriterPropertiesBuilder()
+      .setCompression(Compression[codec])
+      .setMaxRowGroupSize(rowGroupSize)
+      .setDictionaryPageSizeLimit(DICTIONARY_PAGE_LIMIT)
+      .setStatisticsEnabled(EnabledStatistics.Chunk)
+      .build();
 
   const input = batches[Symbol.asyncIterator]();
   let schema = opts.schema;
@@ -179,7 +196,7 @@ async function* encodeOnThread(
   const stream = ParquetThread.get().open();
   let pending: arrow.RecordBatch[] | undefined = first;
   try {
-    stream.send({ op: 'encode', id: stream.id, compression: codec, rowGroupSize });
+    stream.send({ op: 'encode', id: stream.id, compression: codec, rowGroupSize, dictionaryPageLimit: DICTIONARY_PAGE_LIMIT });
     for (;;) {
       const msg = await stream.next().catch((err: Error) => ({ op: 'error' as const, id: stream.id, message: err.message }));
       if (msg.op === 'need') {

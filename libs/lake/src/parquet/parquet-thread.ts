@@ -18,7 +18,13 @@ import { Worker } from 'node:worker_threads';
 
 /** Messages from the main thread. */
 export type ToWorker =
-  | { readonly op: 'encode'; readonly id: number; readonly compression: 'ZSTD' | 'SNAPPY' | 'UNCOMPRESSED'; readonly rowGroupSize: number }
+  | {
+      readonly op: 'encode';
+      readonly id: number;
+      readonly compression: 'ZSTD' | 'SNAPPY' | 'UNCOMPRESSED';
+      readonly rowGroupSize: number;
+      readonly dictionaryPageLimit: number;
+    }
   | { readonly op: 'batch'; readonly id: number; readonly ipc: Uint8Array }
   | { readonly op: 'end'; readonly id: number }
   | { readonly op: 'decode'; readonly id: number; readonly path: string; readonly batchSize: number; readonly columns?: readonly string[] }
@@ -76,7 +82,13 @@ function startEncode(msg) {
       controller.close();
     },
   }, { highWaterMark: 1 });
-  const props = new pw.WriterPropertiesBuilder().setCompression(pw.Compression[msg.compression]).setMaxRowGroupSize(msg.rowGroupSize).build();
+  // The same properties as encodeParquet's inline path.
+  const props = new pw.WriterPropertiesBuilder()
+    .setCompression(pw.Compression[msg.compression])
+    .setMaxRowGroupSize(msg.rowGroupSize)
+    .setDictionaryPageSizeLimit(msg.dictionaryPageLimit)
+    .setStatisticsEnabled(pw.EnabledStatistics.Chunk)
+    .build();
   (async () => {
     const reader = (await pw.transformParquetStream(source, props)).getReader();
     s.reader = reader;

@@ -10,19 +10,12 @@ import { buildSelect, type SourceDialect } from './build-select';
 import { ConnectionLostError } from './connection-lost-error';
 import { mysqlColumn, type MysqlField } from './mysql-types';
 import { openSourceDatabase } from './open-source-database';
+import { PgBinaryDecoder, PgValueNotStorableError } from './pg-binary-decoder';
+import { copySelect, readPgCopy, type PgCopySource } from './pg-copy-reader';
 import { pgColumn, pgTypeParsers, type SourceColumn } from './pg-types';
-
-/** pg-cursor (no type declarations of its own): a server-side portal read n rows at a time. */
-interface PgCursor {
-  read(n: number): Promise<unknown[][]>;
-  close(): Promise<void>;
-}
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const Cursor = require('pg-cursor') as new (text: string, values: unknown[], config: { rowMode: 'array'; types: typeof pgTypeParsers }) => PgCursor;
 
 interface PgConn {
   query(q: { text: string; rowMode: 'array'; types: typeof pgTypeParsers }): Promise<{ fields: { name: string; dataTypeID: number }[] }>;
-  query(q: PgCursor): PgCursor;
 }
 interface MysqlQuery {
   on(event: 'result', cb: (row: unknown[]) => void): MysqlQuery;
@@ -42,10 +35,11 @@ interface MysqlConn {
 const NOT_FOUND = new Set(['42P01', '42703', '3F000', '42601', 'ER_NO_SUCH_TABLE', 'ER_BAD_FIELD_ERROR', 'ER_BAD_DB_ERROR', 'ER_PARSE_ERROR']);
 
 /**
- * Reads tables and named queries from PostgreSQL (a server-side cursor, fetch_size rows per round
- * trip) or MySQL/MariaDB (a streamed result set, paused when the lake falls behind) into record
- * batches, so memory stays flat whatever the table size. Incremental entities read
- * `cursor >= watermark - lookback` and drop rows already loaded at the boundary.
+ * Reads tables and named queries from PostgreSQL (binary COPY decoded straight into Arrow
+ * buffers, the socket paused when the lake falls behind) or MySQL/MariaDB (a streamed result
+ * set, paused likewise) into record batches, so memory stays flat whatever the table size.
+ * Incremental entities read `cursor >= watermark - lookback` and drop rows already loaded at
+ * the boundary.
  */
 export class DatabaseExtractor implements Extractor<DatabaseEntityConfig> {
   readonly kind = 'database' as const;
@@ -106,9 +100,36 @@ export class DatabaseExtractor implements Extractor<DatabaseEntityConfig> {
         filter = new BoundaryFilter(type, entity.lookback, prev);
         if (prev) binds = [bindOf(type, lowerBound(type, parseCursor(type, prev.watermark), entity.lookback))];
       }
-      const builder = new BatchBuilder(columns.map((c) => ({ name: c.name, kind: c.kind })));
       const inputs: ExtractedInput[] = [];
       const uri = this.uriOf(entity);
+      if (this.dialect === 'postgres') {
+        const copy = copySelect(select.sql, columns as PgCopySource[], binds.length ? String(binds[0]) : undefined);
+        const rowFilter = filter && { cursorAt, keyAt, accept: (cursor: number | bigint | null, key: () => readonly unknown[]) => filter!.accept(cursor, () => keyOf(key())) };
+        const decoder = new PgBinaryDecoder(copy.columns, opts.batchSize, rowFilter);
+        const self = this;
+        const batches = async function* (): AsyncGenerator<arrow.RecordBatch> {
+          let rows = 0;
+          try {
+            for await (const batch of readPgCopy(conn, copy.sql, decoder)) {
+              rows += batch.numRows;
+              yield batch;
+            }
+            inputs.push({ uri, rows });
+          } catch (e) {
+            if (e instanceof PgValueNotStorableError) {
+              throw new BadInputError(`${uri}: column ${e.column}, row ${e.row} of the read: ${e.message}`, {
+                context: { ...context, column: e.column },
+                fix: `correct the value at the source, or read the column through a query that casts it (${key}.query)`,
+              });
+            }
+            throw self.wrap(e, `reading ${uri}`, context, decoder.rowsRead);
+          } finally {
+            await release();
+          }
+        };
+        return { schema: decoder.schema, batches: batches(), planned: 1, inputs, outcome: filter ? () => ({ position: { watermark: filter!.next(entity.cursor_column!) ?? prev }, dropped: filter!.dropped }) : undefined };
+      }
+      const builder = new BatchBuilder(columns.map((c) => ({ name: c.name, kind: c.kind })));
       const chunks = this.readChunks(conn, select.sql, binds);
       const converters = columns.map((c) => c.convert);
       const hasConverters = converters.some(Boolean);
@@ -174,7 +195,7 @@ export class DatabaseExtractor implements Extractor<DatabaseEntityConfig> {
     try {
       if (this.dialect === 'postgres') {
         const r = await (conn as PgConn).query({ text: sql, rowMode: 'array', types: pgTypeParsers });
-        return r.fields.map((f) => pgColumn(f.name, f.dataTypeID));
+        return r.fields.map((f): PgCopySource => ({ ...pgColumn(f.name, f.dataTypeID), oid: f.dataTypeID }));
       }
       const fields = await new Promise<MysqlField[]>((resolve, reject) =>
         (conn as MysqlConn).query({ sql, rowsAsArray: true }, (err, _rows, f) => (err ? reject(err) : resolve(f ?? []))),
@@ -190,35 +211,12 @@ export class DatabaseExtractor implements Extractor<DatabaseEntityConfig> {
   }
 
   /**
-   * The rows of a SELECT in chunks of about fetch_size, as arrays in column order. PostgreSQL:
-   * a server-side cursor, the next chunk asked for while this one is processed. MySQL: the
+   * The rows of a MySQL SELECT in chunks of about fetch_size, as arrays in column order: the
    * streamed result set, the connection paused while a chunk is processed, so memory holds one
-   * or two chunks whatever the table size.
+   * or two chunks whatever the table size. (PostgreSQL reads through readPgCopy.)
    */
   private async *readChunks(conn: unknown, sql: string, binds: unknown[]): AsyncGenerator<unknown[][]> {
     const size = this.source.fetch_size;
-    if (this.dialect === 'postgres') {
-      const cursor = (conn as PgConn).query(new Cursor(sql, binds, { rowMode: 'array', types: pgTypeParsers }));
-      let failed = false;
-      try {
-        let next = cursor.read(size);
-        for (;;) {
-          const rows = await next.catch((e: unknown) => {
-            failed = true;
-            throw e;
-          });
-          if (rows.length === 0) return;
-          next = rows.length < size ? Promise.resolve([]) : cursor.read(size);
-          // A failure of the read ahead surfaces when it is awaited, not as an unhandled rejection.
-          next.catch(() => undefined);
-          yield rows;
-        }
-      } finally {
-        // After a failed read the connection may be gone (backend terminated, network cut): closing
-        // the portal would wait forever for an answer that never comes, and hang the step.
-        if (!failed) await cursor.close().catch(() => undefined);
-      }
-    }
     const c = conn as MysqlConn;
     let chunk: unknown[][] = [];
     let done = false;
