@@ -32,7 +32,8 @@ import { openWarehouse } from '../open-warehouse';
  * (default mysql://root@127.0.0.1:3306/mysql); BENCH_TARGETS=postgres,mysql picks them. Each run
  * makes a database bench_star_<random> and drops it. The quality step is not run: the bench
  * writes a passed report so load-warehouse's gate lets the ds through. BENCH_DIR for a roomier disk,
- * BENCH_KEEP=1 keeps the lake.
+ * BENCH_KEEP=1 keeps the lake. BENCH_LOAD_FROM=<another checkout, built> runs that checkout's
+ * load-warehouse instead of this one's (a before/after comparison on the same rows).
  */
 
 const REPO = path.resolve(__dirname, '../../../..');
@@ -99,7 +100,8 @@ interface RunReport {
 /** Runs a step's program to its exit; wall_s is the whole process, from spawn to exit. */
 function runStep(step: string, configFile: string, lakeRoot: string): RunReport & { readonly wall_s: number } {
   const started = Date.now();
-  const r = spawnSync(process.execPath, [path.join(REPO, `tasks/${step}/dist/main.js`), '--config', configFile, '--ds', DS], {
+  const root = step === 'load-warehouse' && process.env.BENCH_LOAD_FROM ? path.resolve(process.env.BENCH_LOAD_FROM) : REPO;
+  const r = spawnSync(process.execPath, [path.join(root, `tasks/${step}/dist/main.js`), '--config', configFile, '--ds', DS], {
     cwd: REPO,
     env: { ...process.env, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
