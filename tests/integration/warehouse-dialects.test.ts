@@ -207,6 +207,23 @@ describe('the PostgreSQL fact table with its indexes and foreign keys rebuilt fo
       await rebuilt.drop();
     }
   });
+  it('keeps the indexes instead when a query holds the tables for longer than the rebuild may wait', async () => {
+    const target = await createTestDatabase(server, 'fact_busy');
+    const reader = openWarehouse(target.warehouse);
+    try {
+      await loadStarSchema(loadContext(lake, A, target.warehouse), { factIndexes: 'keep' });
+      await reader.transaction(async (busy) => {
+        await busy('fact_sales').count(); // holds its lock until this transaction ends
+        const started = Date.now();
+        await loadStarSchema(loadContext(lake, B, target.warehouse), { factIndexes: 'rebuild', rebuildLockWaitMs: 300 });
+        expect(Date.now() - started).toBeLessThan(20_000);
+      });
+      expect(await snapshotWarehouse(target.db)).toEqual(reference.snapshot);
+    } finally {
+      await reader.destroy();
+      await target.drop();
+    }
+  });
 });
 
 describe('the deterministic sample through the whole pipeline', () => {

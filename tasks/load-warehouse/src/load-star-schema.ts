@@ -37,7 +37,12 @@ export interface LoadStarSchemaOptions {
    * (auto, the default: rebuild when the other batches hold at most REBUILD_FACTOR times the new rows).
    */
   readonly factIndexes?: 'auto' | 'rebuild' | 'keep';
+  /** How long a rebuild waits for queries to release the tables before keeping the indexes instead; default REBUILD_LOCK_WAIT_MS. */
+  readonly rebuildLockWaitMs?: number;
 }
+
+/** A rebuild locks out readers, so it never queues behind a long query for more than this. */
+const REBUILD_LOCK_WAIT_MS = 30_000;
 
 /**
  * auto rebuilds the fact's indexes when the rows of other batches are at most this many times
@@ -105,15 +110,7 @@ export async function loadStarSchema(ctx: LoadStarSchemaContext, opts: LoadStarS
     const rebuild = dialect === 'postgres' && factTable ? await chooseFactRebuild(db, ctx, factTable, manifests.get(factTable.name)!, opts.factIndexes ?? 'auto') : false;
     await db.transaction(async (trx) => {
       let factIndexes: PostgresIndexSet | undefined;
-      if (rebuild) {
-        factIndexes = await readPostgresIndexSet(trx, factTable!.name);
-        // Dropping a foreign key locks the tables it references: every table is locked up front,
-        // in one order, so two loads wait for each other instead of deadlocking.
-        const q = (n: string) => quoteIdentifier(n, 'postgres');
-        const ours = [DIMENSION_STATE, ...tables.map((t) => t.name)];
-        const locked = [...ours.map(q), ...factIndexes.referenced.filter((r) => !ours.includes(r))];
-        await trx.raw(`LOCK TABLE ${locked.join(', ')} IN ACCESS EXCLUSIVE MODE`);
-      }
+      if (rebuild) factIndexes = await lockForRebuild(trx, ctx.log, tables, opts.rebuildLockWaitMs ?? REBUILD_LOCK_WAIT_MS);
       for (const table of tables) {
         const loader = { trx, dialect, ds: ctx.ds, lake: ctx.lake, log: ctx.log, batchSize: cfg.batch_size, readBatchSize: opts.readBatchSize, mysqlBulk: cfg.mysql_bulk, factIndexes };
         counts.set(table.name, await loadTable(loader, table, manifests.get(table.name)!));
@@ -151,6 +148,36 @@ interface TableLoader {
   /** PostgreSQL: the fact's indexes and foreign keys, to drop before its rows go in and build after. */
   readonly factIndexes?: PostgresIndexSet;
 }
+
+/**
+ * Locks every table of the load for a rebuild of the fact's indexes and returns them, or returns
+ * undefined (indexes kept) when queries hold a table for longer than waitMs. Dropping a foreign
+ * key locks the tables it references: all are locked up front, in one order, so two loads wait
+ * for each other instead of deadlocking.
+ */
+async function lockForRebuild(trx: Knex.Transaction, log: Logger, tables: readonly WarehouseTable[], waitMs: number): Promise<PostgresIndexSet | undefined> {
+  const fact = tables.find((t) => t.kind === 'fact')!;
+  const set = await readPostgresIndexSet(trx, fact.name);
+  const q = (n: string) => quoteIdentifier(n, 'postgres');
+  const ours = [DIMENSION_STATE, ...tables.map((t) => t.name)];
+  const locked = [...ours.map(q), ...set.referenced.filter((r) => !ours.includes(r))];
+  await trx.raw('SAVEPOINT lock_for_rebuild');
+  try {
+    await trx.raw(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(waitMs))}`);
+    await trx.raw(`LOCK TABLE ${locked.join(', ')} IN ACCESS EXCLUSIVE MODE`);
+    await trx.raw('SET LOCAL lock_timeout = DEFAULT');
+    await trx.raw('RELEASE SAVEPOINT lock_for_rebuild');
+    return set;
+  } catch (e) {
+    if ((e as { code?: unknown }).code !== LOCK_NOT_AVAILABLE) throw e;
+    await trx.raw('ROLLBACK TO SAVEPOINT lock_for_rebuild');
+    log.warn(`${fact.name}: queries held the star schema's tables for over ${waitMs} ms: its indexes and foreign keys are kept and maintained row by row`, { table: fact.name });
+    return undefined;
+  }
+}
+
+/** SQLSTATE of a lock_timeout expiring. */
+const LOCK_NOT_AVAILABLE = '55P03';
 
 /**
  * Decides whether the PostgreSQL fact table's indexes are rebuilt for this load (see
