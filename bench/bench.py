@@ -8,7 +8,7 @@ tasks/sample-data), it runs, REPEATS times each:
 timing each process and sampling its peak RSS (the whole process tree: Spark's JVM included).
 It then checks that every peer's outputs match ours (row counts, rejected and duplicate rows,
 surrogate keys, masked values and the analytical totals), and, when PostgreSQL answers, times
-our warehouse load next to COPY FROM / COPY TO of the same rows. One markdown and one JSON
+our warehouse load next to COPY FROM / COPY TO of the same fact rows. One markdown and one JSON
 table of medians land in .bench/results/.
 """
 import argparse
