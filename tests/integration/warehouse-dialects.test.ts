@@ -171,6 +171,61 @@ describe.each(SERVERS)('load-warehouse on $client', ({ client, url, envVar }) =>
   });
 });
 
+describe('the PostgreSQL fact table with its indexes and foreign keys rebuilt for the load, or kept', () => {
+  const server = SERVERS.find((s) => s.client === 'postgres')!;
+  /** fact_sales's constraints and indexes as the catalog declares them. */
+  const declared = async (db: Knex) => ({
+    constraints: (await db.raw(`SELECT conname, contype, convalidated, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'fact_sales'::regclass ORDER BY conname`)).rows,
+    indexes: (await db.raw(`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'fact_sales' ORDER BY indexname`)).rows,
+  });
+
+  it('gives the same rows and the same declared keys and indexes either way, and rolls a broken foreign key back either way', async () => {
+    const broken = new Lake(new LocalStorage(path.join(dir, 'lake-broken-key')));
+    await writeCurated(broken, C, { ...sampleDimensions(), fact_sales: [fact('T0100', C, [20261128, 1, 1, 1], 1, 5, '2026-11-28T10:00:00Z'), fact('T0101', C, [20261128, 1, 999, 1], 1, 5, '2026-11-28T10:00:00Z')] });
+    const kept = await createTestDatabase(server, 'fact_keep');
+    const rebuilt = await createTestDatabase(server, 'fact_rebuild');
+    try {
+      for (const [target, factIndexes] of [[kept, 'keep'], [rebuilt, 'rebuild']] as const) {
+        await loadStarSchema(loadContext(lake, A, target.warehouse), { factIndexes });
+        await loadStarSchema(loadContext(lake, B, target.warehouse), { factIndexes });
+        await loadStarSchema(loadContext(lake, B, target.warehouse), { factIndexes }); // a re-run replaces B's rows
+        expect(await snapshotWarehouse(target.db)).toEqual(reference.snapshot);
+        const err = await loadStarSchema(loadContext(broken, C, target.warehouse), { factIndexes }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect([factIndexes, (err as WarehouseLoadError).exitCode, (err as Error).message]).toEqual([factIndexes, ExitCode.badInput, expect.stringMatching(/foreign key/i)]);
+        expect(await snapshotWarehouse(target.db)).toEqual(reference.snapshot);
+      }
+      // kept's table is as the DDL made it: the rebuilt one must be declared the same, every key validated.
+      const asDeclared = await declared(kept.db);
+      expect(asDeclared.constraints.filter((c: { contype: string; convalidated: boolean }) => c.contype === 'f' && c.convalidated)).toHaveLength(4);
+      expect(asDeclared.indexes).toHaveLength(6);
+      expect(await declared(rebuilt.db)).toEqual(asDeclared);
+    } finally {
+      await kept.drop();
+      await rebuilt.drop();
+    }
+  });
+  it('keeps the indexes instead when a query holds the tables for longer than the rebuild may wait', async () => {
+    const target = await createTestDatabase(server, 'fact_busy');
+    const reader = openWarehouse(target.warehouse);
+    try {
+      await loadStarSchema(loadContext(lake, A, target.warehouse), { factIndexes: 'keep' });
+      await reader.transaction(async (busy) => {
+        await busy('fact_sales').count(); // holds its lock until this transaction ends
+        const started = Date.now();
+        await loadStarSchema(loadContext(lake, B, target.warehouse), { factIndexes: 'rebuild', rebuildLockWaitMs: 300 });
+        expect(Date.now() - started).toBeLessThan(20_000);
+      });
+      expect(await snapshotWarehouse(target.db)).toEqual(reference.snapshot);
+    } finally {
+      await reader.destroy();
+      await target.drop();
+    }
+  });
+});
+
 describe('the deterministic sample through the whole pipeline', () => {
   const DS = '2026-11-26';
   let work: string;
