@@ -5,6 +5,7 @@ import * as arrow from 'apache-arrow';
 import { BadInputError } from '@salesflow/errors';
 import { encodeParquet } from './encode-parquet';
 import { countParquetRows, readParquetFile, readParquetSchema } from './read-parquet';
+import { describeOnEachThread } from './thread-modes.test-util';
 
 const SCHEMA = new arrow.Schema([
   new arrow.Field('name', new arrow.Utf8(), true),
@@ -45,12 +46,7 @@ async function readAll(path: string): Promise<arrow.Table> {
   return new arrow.Table(batches);
 }
 
-// Parquet is encoded and decoded on the worker thread by default; both modes must behave the same.
-describe.each(['worker', 'inline'] as const)('on the %s thread', (mode) => {
-  const before = process.env.LAKE_PARQUET_THREAD;
-  beforeAll(() => (process.env.LAKE_PARQUET_THREAD = mode));
-  afterAll(() => (before === undefined ? delete process.env.LAKE_PARQUET_THREAD : (process.env.LAKE_PARQUET_THREAD = before)));
-
+describeOnEachThread(() => {
   describe('encodeParquet', () => {
     let dir: string;
     beforeEach(async () => (dir = await mkdtemp(join(tmpdir(), 'encode-parquet-'))));

@@ -6,6 +6,7 @@ import * as arrow from 'apache-arrow';
 import { ParquetFile } from 'parquet-wasm';
 import { openParquetWriter, type ParquetSink } from './parquet-writer';
 import { readParquetFile } from './read-parquet';
+import { describeOnEachThread } from './thread-modes.test-util';
 
 const SCHEMA = new arrow.Schema([new arrow.Field('id', new arrow.Int64(), false), new arrow.Field('sku', new arrow.Utf8(), true)]);
 
@@ -57,12 +58,7 @@ async function idsOf(path: string): Promise<bigint[]> {
 
 const tick = () => new Promise((r) => setTimeout(r, 20));
 
-// Parquet is encoded and decoded on the worker thread by default; both modes must behave the same.
-describe.each(['worker', 'inline'] as const)('on the %s thread', (mode) => {
-  const before = process.env.LAKE_PARQUET_THREAD;
-  beforeAll(() => (process.env.LAKE_PARQUET_THREAD = mode));
-  afterAll(() => (before === undefined ? delete process.env.LAKE_PARQUET_THREAD : (process.env.LAKE_PARQUET_THREAD = before)));
-
+describeOnEachThread(() => {
   describe('openParquetWriter', () => {
     let dir: string;
     beforeEach(async () => (dir = await mkdtemp(join(tmpdir(), 'parquet-writer-'))));

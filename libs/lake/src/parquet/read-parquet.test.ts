@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
 import { encodeParquet } from './encode-parquet';
 import { countParquetRows, readParquetFile, readParquetSchema } from './read-parquet';
+import { describeOnEachThread } from './thread-modes.test-util';
 
 const ROWS = 10_000;
 
@@ -26,12 +27,7 @@ async function readAll(path: string, opts?: Parameters<typeof readParquetFile>[1
   return out;
 }
 
-// Parquet is encoded and decoded on the worker thread by default; both modes must behave the same.
-describe.each(['worker', 'inline'] as const)('on the %s thread', (mode) => {
-  const before = process.env.LAKE_PARQUET_THREAD;
-  beforeAll(() => (process.env.LAKE_PARQUET_THREAD = mode));
-  afterAll(() => (before === undefined ? delete process.env.LAKE_PARQUET_THREAD : (process.env.LAKE_PARQUET_THREAD = before)));
-
+describeOnEachThread(() => {
   describe('readParquetFile', () => {
     let dir: string;
     let path: string;
