@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -84,6 +85,27 @@ describe('loadStarSchema into SQLite', () => {
     expect(await snapshot()).toEqual(first);
     expect(again.metrics).toMatchObject({ tables: { fact_sales: { rowsReplaced: 5, rowsOut: 5 } } });
     expect(first.fact_sales).toHaveLength(7);
+  });
+
+  it('waits while another load holds the write lock, then loads (a parallel backfill)', async () => {
+    await load(A);
+    // Another process takes the write lock and keeps it for 1.5 s, as a second load would.
+    const holder = spawn(process.execPath, ['-e', `
+      const db = new (require(${JSON.stringify(require.resolve('better-sqlite3'))}))(${JSON.stringify(filename)});
+      db.exec('BEGIN IMMEDIATE');
+      db.exec("UPDATE dim_customer SET customer_id = customer_id WHERE 0");
+      process.stdout.write('locked\\n');
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);
+      db.exec('COMMIT');
+    `]);
+    await new Promise<void>((resolve, reject) => {
+      holder.stdout.on('data', (d: Buffer) => String(d).includes('locked') && resolve());
+      holder.on('exit', (code) => reject(new Error(`the lock holder exited ${code} before locking`)));
+    });
+    const started = Date.now();
+    await load(B);
+    expect(Date.now() - started).toBeGreaterThan(500);
+    expect((await snapshot()).fact_sales).toHaveLength(7);
   });
 
   it('upserts dimensions by surrogate key: changed attributes are applied, keys stay', async () => {

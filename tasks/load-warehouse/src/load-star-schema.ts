@@ -109,6 +109,11 @@ export async function loadStarSchema(ctx: LoadStarSchemaContext, opts: LoadStarS
     const factTable = tables.find((t) => t.kind === 'fact');
     const rebuild = dialect === 'postgres' && factTable ? await chooseFactRebuild(db, ctx, factTable, manifests.get(factTable.name)!, opts.factIndexes ?? 'auto') : false;
     await db.transaction(async (trx) => {
+      // SQLite starts a transaction as a reader; when it then writes while another load holds the
+      // write lock (a parallel backfill), SQLite fails at once with SQLITE_BUSY instead of waiting
+      // out busy_timeout, because waiting could deadlock. A write as the first statement takes the
+      // lock up front, waiting for the other load to commit.
+      if (dialect === 'sqlite' && tables.length) await trx.raw('DELETE FROM ?? WHERE 0', [tables[0]!.name]);
       let factIndexes: PostgresIndexSet | undefined;
       if (rebuild) factIndexes = await lockForRebuild(trx, ctx.log, tables, opts.rebuildLockWaitMs ?? REBUILD_LOCK_WAIT_MS);
       for (const table of tables) {
