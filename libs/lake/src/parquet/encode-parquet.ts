@@ -119,7 +119,8 @@ export async function* encodeParquet(
   let stopped = false;
   try {
     const onThread = (opts.thread ?? defaultThreadMode()) === 'worker';
-    const first = await nextGroup(onThread ? Math.min(rowGroupSize, THREAD_HANDOFF_ROWS) : rowGroupSize);
+    const groupRows = onThread ? Math.min(rowGroupSize, THREAD_HANDOFF_ROWS) : rowGroupSize;
+    const first = await nextGroup(groupRows);
     if (first.length === 0) {
       // transformParquetStream fails on a stream without batches, so an empty file is written whole.
       if (!schema) throw new Error('encodeParquet got no batches and no schema; pass opts.schema to write an empty file');
@@ -129,7 +130,7 @@ export async function* encodeParquet(
       return;
     }
     if (onThread) {
-      yield* encodeOnThread(first, () => nextGroup(Math.min(rowGroupSize, THREAD_HANDOFF_ROWS)), codec, rowGroupSize);
+      yield* encodeOnThread(first, () => nextGroup(groupRows), codec, rowGroupSize);
       finished = true;
       return;
     }

@@ -102,6 +102,18 @@ export class DatabaseExtractor implements Extractor<DatabaseEntityConfig> {
       }
       const inputs: ExtractedInput[] = [];
       const uri = this.uriOf(entity);
+      const outcome = filter
+        ? () => {
+            const next = filter!.next(entity.cursor_column!);
+            return { position: { watermark: next ?? prev }, dropped: filter!.dropped };
+          }
+        : undefined;
+      /** A value the lake cannot hold: bad input naming the column and the row of the read. */
+      const notStorable = (column: string, row: number, message: string) =>
+        new BadInputError(`${uri}: column ${column}, row ${row} of the read: ${message}`, {
+          context: { ...context, column },
+          fix: `correct the value at the source, or read the column through a query that casts it (${key}.query)`,
+        });
       if (this.dialect === 'postgres') {
         const copy = copySelect(select.sql, columns as PgCopySource[], binds.length ? String(binds[0]) : undefined);
         const rowFilter = filter && { cursorAt, keyAt, accept: (cursor: number | bigint | null, key: () => readonly unknown[]) => filter!.accept(cursor, () => keyOf(key())) };
@@ -116,18 +128,13 @@ export class DatabaseExtractor implements Extractor<DatabaseEntityConfig> {
             }
             inputs.push({ uri, rows });
           } catch (e) {
-            if (e instanceof PgValueNotStorableError) {
-              throw new BadInputError(`${uri}: column ${e.column}, row ${e.row} of the read: ${e.message}`, {
-                context: { ...context, column: e.column },
-                fix: `correct the value at the source, or read the column through a query that casts it (${key}.query)`,
-              });
-            }
+            if (e instanceof PgValueNotStorableError) throw notStorable(e.column, e.row, e.message);
             throw self.wrap(e, `reading ${uri}`, context, decoder.rowsRead);
           } finally {
             await release();
           }
         };
-        return { schema: decoder.schema, batches: batches(), planned: 1, inputs, outcome: filter ? () => ({ position: { watermark: filter!.next(entity.cursor_column!) ?? prev }, dropped: filter!.dropped }) : undefined };
+        return { schema: decoder.schema, batches: batches(), planned: 1, inputs, outcome };
       }
       const builder = new BatchBuilder(columns.map((c) => ({ name: c.name, kind: c.kind })));
       const chunks = this.readChunks(conn, select.sql, binds);
@@ -142,10 +149,7 @@ export class DatabaseExtractor implements Extractor<DatabaseEntityConfig> {
           try {
             raw[i] = converters[i]!(raw[i]);
           } catch (e) {
-            throw new BadInputError(`${uri}: column ${columns[i]!.name}, row ${row} of the read: ${(e as Error).message}`, {
-              context: { ...context, column: columns[i]!.name },
-              fix: `correct the value at the source, or read the column through a query that casts it (${key}.query)`,
-            });
+            throw notStorable(columns[i]!.name, row, (e as Error).message);
           }
         }
       };
@@ -178,12 +182,7 @@ export class DatabaseExtractor implements Extractor<DatabaseEntityConfig> {
         batches: batches(),
         planned: 1,
         inputs,
-        outcome: filter
-          ? () => {
-              const next = filter.next(entity.cursor_column!);
-              return { position: { watermark: next ?? prev }, dropped: filter.dropped };
-            }
-          : undefined,
+        outcome,
       };
     } catch (e) {
       await release();
