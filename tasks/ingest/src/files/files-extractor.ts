@@ -1,12 +1,12 @@
 import * as arrow from 'apache-arrow';
 import picomatch from 'picomatch';
-import { assembleBatch, BatchBuilder, kindOf, type ColumnDef } from '@salesflow/batches';
+import { assembleBatch, BatchBuilder, constantUtf8Data, int32Data, kindOf, type ColumnDef } from '@salesflow/batches';
 import type { FileEntityConfig } from '@salesflow/config';
 import { BadInputError } from '@salesflow/errors';
 import { readParquetFile, readParquetSchema, type ObjectInfo, type Storage } from '@salesflow/lake';
 import type { Extraction, ExtractedInput, ExtractOptions, Extractor } from '../extractor';
 import { detectFormat, type FileFormat } from './detect-format';
-import { readCsvHeader, readCsvRecords, readJsonArrayRecords, readNdjsonRecords, type JsonRecord, type TextRecord } from './read-text-records';
+import { readCsvColumns, readCsvHeader, readCsvRecords, readJsonArrayRecords, readNdjsonRecords, readsCsvColumns, type JsonRecord, type TextRecord } from './read-text-records';
 import { noRowsWarning } from './no-rows-warning';
 import { toRawText } from './raw-value';
 
@@ -96,6 +96,7 @@ export class FilesExtractor implements Extractor<FileEntityConfig> {
     const csvHeader = entity.csv.header;
     const configPath = this.configPath;
     const warnings: string[] = [];
+    const byColumns = readsCsvColumns(entity.csv);
     const records = (f: MatchedFile): AsyncGenerator<TextRecord> => {
       if (f.info.size === 0) return (async function* () {})();
       const open = () => storage.getStream(f.info.key);
@@ -106,13 +107,25 @@ export class FilesExtractor implements Extractor<FileEntityConfig> {
       const row = new Array<unknown>(columns.length);
       for (const f of files) {
         let rows = 0;
-        for await (const rec of records(f)) {
-          for (let i = 0; i < names.length; i++) row[i] = toRawText(rec.values[i]);
-          row[names.length] = f.uri;
-          row[names.length + 1] = rec.row;
-          builder.appendRow(row);
-          rows++;
-          if (builder.length >= batchSize) yield builder.finish();
+        if (f.format === 'csv' && f.info.size > 0 && byColumns) {
+          // Straight from bytes to columns; rows gathered from earlier JSON files go first.
+          if (builder.length > 0) yield builder.finish();
+          const open = () => storage.getStream(f.info.key);
+          for await (const b of readCsvColumns(open, f.info.key, f.uri, entity.csv, names, batchSize, (w) => warnings.push(w), `${configPath}.entities[${entity.name}]`)) {
+            const sourceRows = new Int32Array(b.length);
+            for (let r = 0; r < b.length; r++) sourceRows[r] = b.firstRow + r;
+            yield assembleBatch(builder.schema, [...b.columns, constantUtf8Data(f.uri, b.length), int32Data(sourceRows)], b.length);
+            rows += b.length;
+          }
+        } else {
+          for await (const rec of records(f)) {
+            for (let i = 0; i < names.length; i++) row[i] = toRawText(rec.values[i]);
+            row[names.length] = f.uri;
+            row[names.length + 1] = rec.row;
+            builder.appendRow(row);
+            rows++;
+            if (builder.length >= batchSize) yield builder.finish();
+          }
         }
         if (rows === 0) warnings.push(noRowsWarning(f.uri, f.format, f.info.size, csvHeader ? headers.get(f.info.key)!.length : 0));
         inputs.push({ uri: f.uri, rows, bytes: f.info.size, modified: f.info.modified.toISOString() });

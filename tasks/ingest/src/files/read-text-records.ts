@@ -6,6 +6,7 @@ import { BadInputError } from '@salesflow/errors';
 import { exactArrayElements, exactValues, RawNumber } from './exact-json';
 import { locateJsonSyntaxError } from './locate-json-syntax-error';
 import { Utf8Checker } from './utf8-checker';
+import { byteDialect, CsvColumnParser, CsvSyntaxError, type CsvColumnBatch } from './csv-columns';
 
 /**
  * One record of a text file: its values in the order of the column list the reader was given
@@ -152,18 +153,71 @@ export async function* readCsvRecords(
       for (let i = 0; i < index.length; i++) values[i] = index[i]! >= 0 ? record[index[i]!] : undefined;
       yield { values, row };
     }
-    if (utf8 && (utf8.end() || mangled > 0)) {
-      const where = first ? `first at data row ${first.row} (line ${first.row + (csv.header ? 1 : 0)} if no field spans lines), column "${first.column}"` : 'in no data row (a cut-off character at the end)';
-      warn(
-        `${uri} is not valid UTF-8 as csv.encoding says: bytes were decoded as U+FFFD, ${where}; ${mangled} row(s) hold them, and standardize quarantines those whose configured columns do. ` +
-          `Fix: set ${configPath}.csv.encoding to the file's real encoding (latin1 for most Windows and Excel exports) and run ingest again, or have the file written as UTF-8`,
-      );
-    }
+    if (utf8 && (utf8.end() || mangled > 0)) warn(invalidUtf8Warning(uri, csv, configPath, mangled, first));
   } catch (e) {
     throw csvError(e, uri);
   } finally {
     src.destroy();
   }
+}
+
+/** Whether readCsvColumns can read files of these options (UTF-8, one-byte delimiter and quote); otherwise readCsvRecords does. */
+export function readsCsvColumns(csv: FileEntityConfig['csv']): boolean {
+  return byteDialect(csv) !== undefined;
+}
+
+/**
+ * Streams a CSV file as batches of Utf8 columns, ordered as `columns` (columns the file lacks are
+ * null), straight from its bytes (see CsvColumnParser). Same records, errors and warnings as
+ * readCsvRecords: where the bytes break the CSV rules, csv-parse reads the file again to say
+ * where and why.
+ */
+export async function* readCsvColumns(
+  open: OpenStream,
+  key: string,
+  uri: string,
+  csv: FileEntityConfig['csv'],
+  columns: readonly string[],
+  batchSize: number,
+  warn: (message: string) => void = () => undefined,
+  configPath = 'the entity',
+): AsyncGenerator<CsvColumnBatch> {
+  const dialect = byteDialect(csv);
+  if (!dialect) throw new Error(`readCsvColumns cannot read ${uri} with these csv options; use readCsvRecords`);
+  const parser = new CsvColumnParser(dialect, csv.header, columns, batchSize, uri);
+  const utf8 = new Utf8Checker();
+  const src = decompressed(await open(), key);
+  try {
+    for await (const chunk of src as AsyncIterable<Buffer>) {
+      utf8.check(chunk);
+      yield* parser.push(chunk);
+    }
+    yield* parser.end();
+  } catch (e) {
+    if (e instanceof CsvSyntaxError) throw await csvParseError(open, key, uri, csv, columns, e);
+    throw isZlibError(e) ? badArchive(uri, e) : e;
+  } finally {
+    src.destroy();
+  }
+  if (utf8.end() || parser.mangled > 0) warn(invalidUtf8Warning(uri, csv, configPath, parser.mangled, parser.firstMangled));
+}
+
+/** csv-parse's account of a file the byte reader refused: it names the line and what is wrong. */
+async function csvParseError(open: OpenStream, key: string, uri: string, csv: FileEntityConfig['csv'], columns: readonly string[], refusal: CsvSyntaxError): Promise<Error> {
+  try {
+    for await (const _ of readCsvRecords(open, key, uri, csv, columns)) void _;
+  } catch (e) {
+    return e as Error;
+  }
+  return new Error(`CSV ${uri}: the byte reader found ${refusal.message}, which csv-parse accepts`);
+}
+
+function invalidUtf8Warning(uri: string, csv: FileEntityConfig['csv'], configPath: string, mangled: number, first: { row: number; column: string } | undefined): string {
+  const where = first ? `first at data row ${first.row} (line ${first.row + (csv.header ? 1 : 0)} if no field spans lines), column "${first.column}"` : 'in no data row (a cut-off character at the end)';
+  return (
+    `${uri} is not valid UTF-8 as csv.encoding says: bytes were decoded as U+FFFD, ${where}; ${mangled} row(s) hold them, and standardize quarantines those whose configured columns do. ` +
+    `Fix: set ${configPath}.csv.encoding to the file's real encoding (latin1 for most Windows and Excel exports) and run ingest again, or have the file written as UTF-8`
+  );
 }
 
 /** Streams the objects of an NDJSON file (one JSON object per line; blank lines skipped), numbers exact. */
