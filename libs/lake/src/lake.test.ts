@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { BatchBuilder, batchToObjects, type ColumnDef } from '@salesflow/batches';
+import { BatchBuilder, batchToObjects, schemaOf, type ColumnDef } from '@salesflow/batches';
 import { Lake } from './lake';
 import { MANIFEST_FILE } from './partition/manifest';
 import { LocalStorage, S3Storage } from './storage/index';
@@ -100,6 +100,27 @@ describe.each([
     for (const i of [0, 1, 2, 3, 7, 9, 42, 6001, 9999]) {
       expect(Object.values(rows[i]!)).toEqual(row(i));
     }
+  });
+
+  it('copies the files of another partition as they are, and an abort removes the copies', async () => {
+    const source = lake.openPartition({ dataset: 'processed/copy-src', ds: '2026-11-26', step: 'test', runId: 'r1', maxRowsPerFile: 600 });
+    await source.writeAll(batches(0, 1000, 250));
+    const input = await source.commit();
+    expect(input.files.length).toBe(2);
+
+    const copy = lake.openPartition({ dataset: 'processed/copy-dst', ds: '2026-11-26', step: 'test', runId: 'r2', schema: schemaOf(input.schema) });
+    for (const f of input.files) await copy.copyFile(f);
+    expect(copy.rows).toBe(1000);
+    const m = await copy.commit();
+    expect(m.files.map((f) => [f.rows, f.bytes])).toEqual(input.files.map((f) => [f.rows, f.bytes]));
+    expect(m.files.every((f) => f.key.startsWith('processed/copy-dst/dt=2026-11-26/part-'))).toBe(true);
+    expect(m.schema_hash).toBe(input.schema_hash);
+    expect(await readAll(lake, 'processed/copy-dst', '2026-11-26')).toEqual(await readAll(lake, 'processed/copy-src', '2026-11-26'));
+
+    const aborted = lake.openPartition({ dataset: 'processed/copy-aborted', ds: '2026-11-26', step: 'test', runId: 'r3', schema: schemaOf(input.schema) });
+    await aborted.copyFile(input.files[0]!);
+    await aborted.abort();
+    expect(await target.storage.list('processed/copy-aborted/')).toEqual([]);
   });
 
   it('does not see a partition without a manifest', async () => {

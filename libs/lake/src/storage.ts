@@ -21,6 +21,12 @@ export interface Storage {
   putBytes(key: string, body: Uint8Array | string, contentType?: string): Promise<void>;
   /** Streams a possibly large object; S3 uses multipart upload, local writes a temp file then renames. Returns bytes written. */
   putStream(key: string, body: AsyncIterable<Uint8Array> | Readable, contentType?: string): Promise<number>;
+  /**
+   * Copies an object to another key, atomically like every write (S3 copies on the server, the
+   * bytes never pass through here). Throws LakeObjectNotFoundError when the source does not exist.
+   * Returns the bytes copied.
+   */
+  copy(fromKey: string, toKey: string): Promise<number>;
   /** Reads a whole small object; undefined when it does not exist. */
   getBytes(key: string): Promise<Uint8Array | undefined>;
   /** Streams an object; throws LakeObjectNotFoundError when it does not exist. */

@@ -52,6 +52,26 @@ describe('scanBatchesForPii', () => {
     // rows 0, 10, 20 ... are sampled, and each holds an SSN
     expect(r.columns.c).toEqual({ ssn: 10 });
   });
+
+  it('names the columns it reads, and counts skipped rows as scan() counts them', () => {
+    const s = new PiiScanner('t', { ...policy, safeColumns: ['note'] }, {});
+    const b = batch({ name: ['a'], note: ['b'], _source: ['c'] });
+    expect(s.scannedColumns(b.schema)).toEqual(['name']);
+
+    for (const [rows, sizes] of [
+      [100, [7, 93]],
+      [35, [1, 1, 33]],
+      [9, [9]],
+    ] as const) {
+      const scanned = new PiiScanner('t', { ...policy, sampleRows: 10 }, { expectedRows: rows });
+      const skipped = new PiiScanner('t', { ...policy, sampleRows: 10 }, { expectedRows: rows });
+      for (const n of sizes) {
+        scanned.scan(batch({ c: Array.from({ length: n }, () => 'x') }));
+        skipped.skipRows(n);
+      }
+      expect([rows, skipped.result().rowsSampled]).toEqual([rows, scanned.result().rowsSampled]);
+    }
+  });
 });
 
 describe('piiPolicyFromConfig', () => {

@@ -75,12 +75,28 @@ export class PiiScanner {
     }
   }
 
+  /**
+   * The columns of `schema` whose values scan() looks at. A caller may read only these (and pass
+   * batches of them to scan(), after checkSchema() with the whole schema): the findings are the same.
+   */
+  scannedColumns(schema: arrow.Schema): string[] {
+    const masked = new Set(this.policy.maskedColumns);
+    return schema.fields.filter((f) => isText(f.type) && !masked.has(f.name) && !f.name.startsWith('_') && !this.isSafe(f.name)).map((f) => f.name);
+  }
+
+  /** Counts rows of a table with no column to scan (see scannedColumns), as scan() would. */
+  skipRows(rows: number): void {
+    const first = (this.stride - (this.rowsSeen % this.stride)) % this.stride;
+    if (rows > first) this.rowsSampled = Math.min(this.policy.sampleRows, this.rowsSampled + Math.ceil((rows - first) / this.stride));
+    this.rowsSeen += rows;
+  }
+
   scan(batch: arrow.RecordBatch): void {
     this.checkSchema(batch.schema);
-    const masked = new Set(this.policy.maskedColumns);
+    const scanned = new Set(this.scannedColumns(batch.schema));
     const columns = batch.schema.fields
       .map((f, i) => ({ f, i }))
-      .filter(({ f }) => isText(f.type) && !masked.has(f.name) && !f.name.startsWith('_') && !this.isSafe(f.name))
+      .filter(({ f }) => scanned.has(f.name))
       .map(({ f, i }) => ({ name: f.name, vector: batch.getChildAt(i)! }));
     // Rows of this batch that fall on the sampling stride, counted across batches.
     const first = (this.stride - (this.rowsSeen % this.stride)) % this.stride;

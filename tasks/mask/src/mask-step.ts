@@ -128,12 +128,21 @@ export async function runMask(ctx: StepContext): Promise<StepResult> {
     try {
       // The batches of exactly the manifest the rules were checked against (readPartition would
       // read the manifest again, and a standardize re-run in between could change it).
-      for await (const batch of lake.readManifestBatches(input, { batchSize: READ_BATCH_ROWS })) {
-        const out = masked ? maskBatchColumns(batch, rules, { hmac: keys.current }, { counts, tokens: vault }) : batch;
-        scanner?.scan(out);
-        await writer.write(out);
-        for (const [c, w] of vaultWriters) if (vault!.pending(c) >= batchSize) await w.write(vault!.take(c)!);
-        progress.add(batch.numRows);
+      if (masked) {
+        for await (const batch of lake.readManifestBatches(input, { batchSize: READ_BATCH_ROWS })) {
+          const out = maskBatchColumns(batch, rules, { hmac: keys.current }, { counts, tokens: vault });
+          scanner?.scan(out);
+          await writer.write(out);
+          for (const [c, w] of vaultWriters) if (vault!.pending(c) >= batchSize) await w.write(vault!.take(c)!);
+          progress.add(batch.numRows);
+        }
+      } else {
+        // Nothing to mask: the scan reads only the columns it looks at, and the files are copied as they are.
+        if (scanner) await scanCopiedEntity(lake, input, inSchema, scanner);
+        for (const f of input.files) {
+          await writer.copyFile(f);
+          progress.add(f.rows);
+        }
       }
       if (writer.rows !== input.rows) throw new Error(`mask ${entity}: read ${input.rows} rows from the manifest but got ${writer.rows}`);
       const scan = scanner?.result();
@@ -180,6 +189,17 @@ export async function runMask(ctx: StepContext): Promise<StepResult> {
     outputs,
     metrics: { key_id: keys.current.keyId, vault_key_id: vaultKeys?.current.keyId ?? null, entities: metrics, pii_scan: scans.map(({ table, rowsSampled, valuesScanned }) => ({ table, rowsSampled, valuesScanned })) },
   };
+}
+
+/** PII-scans an entity that is copied unmasked, decoding only the columns the scanner looks at. */
+async function scanCopiedEntity(lake: StepContext['lake'], input: Manifest, schema: ReturnType<typeof schemaOf>, scanner: PiiScanner): Promise<void> {
+  scanner.checkSchema(schema);
+  const columns = scanner.scannedColumns(schema);
+  if (columns.length === 0) {
+    scanner.skipRows(input.rows);
+    return;
+  }
+  for await (const batch of lake.readManifestBatches(input, { batchSize: READ_BATCH_ROWS, columns })) scanner.scan(batch);
 }
 
 /** Logs every problem but the first, which is thrown, so one run shows them all. */

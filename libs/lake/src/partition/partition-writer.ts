@@ -77,6 +77,19 @@ export class PartitionWriter {
     if (this.rowsInFile >= (this.opts.maxRowsPerFile ?? 5_000_000)) await this.closeFile();
   }
 
+  /**
+   * Adds a committed file of another partition as it is, copied by the storage (on S3, without
+   * passing the bytes through this process). The file must have this partition's schema; the
+   * caller vouches for it, as the file was written by the lake under that manifest's schema.
+   */
+  async copyFile(file: ManifestFile): Promise<void> {
+    if (this.state !== 'open') throw new Error(`partition ${this.prefix} is already ${this.state}`);
+    await this.closeFile();
+    const key = this.nextKey();
+    const bytes = await this.storage.copy(file.key, key);
+    this.files.push({ key, rows: file.rows, bytes });
+  }
+
   /** Writes every batch of an iterable. */
   async writeAll(batches: AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch>): Promise<void> {
     for await (const b of batches) await this.write(b);
@@ -153,13 +166,17 @@ export class PartitionWriter {
   }
 
   private startFile(): { key: string; writer: ParquetWriter } {
-    const key = `${this.prefix}part-${this.token}-${String(this.files.length).padStart(4, '0')}.parquet`;
+    const key = this.nextKey();
     this.rowsInFile = 0;
     const writer = openParquetWriter((body) => this.storage.putStream(key, body, 'application/vnd.apache.parquet'), {
       rowGroupSize: this.opts.rowGroupSize,
       schema: this.schema,
     });
     return { key, writer };
+  }
+
+  private nextKey(): string {
+    return `${this.prefix}part-${this.token}-${String(this.files.length).padStart(4, '0')}.parquet`;
   }
 
   private async closeFile(): Promise<void> {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { copyFile, mkdir, open, readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -59,6 +60,28 @@ export class LocalStorage implements Storage {
       );
     });
     return written;
+  }
+
+  async copy(fromKey: string, toKey: string): Promise<number> {
+    const source = this.uriOf(fromKey);
+    let bytes = 0;
+    await this.writeAtomically(toKey, async (tmp) => {
+      try {
+        await copyFile(source, tmp, fsConstants.COPYFILE_EXCL);
+      } catch (err) {
+        if (isMissing(err)) throw new LakeObjectNotFoundError(source);
+        throw err;
+      }
+      // The copy is fsynced before the rename, as every write is.
+      const handle = await open(tmp, 'r+');
+      try {
+        await handle.sync();
+        bytes = (await handle.stat()).size;
+      } finally {
+        await handle.close();
+      }
+    });
+    return bytes;
   }
 
   async getBytes(key: string): Promise<Uint8Array | undefined> {

@@ -186,6 +186,21 @@ describe.each(backends)('$kind storage', ({ kind, open }) => {
     await expect(lake.openLocal('missing/nothing.bin')).rejects.toBeInstanceOf(LakeObjectNotFoundError);
   });
 
+  test('copy makes an equal object under another key (on S3 without downloading it), and a missing source throws', async () => {
+    const binary = new Uint8Array(randomBytes(300_000));
+    await lake.putBytes('copy/from/a part.bin', binary);
+    expect(await lake.copy('copy/from/a part.bin', 'copy/to/b.bin')).toBe(binary.length);
+    expect(Buffer.from((await lake.getBytes('copy/to/b.bin'))!)).toEqual(Buffer.from(binary));
+    // A copy replaces what the target held, and leaves the source alone.
+    await lake.putBytes('copy/to/c.bin', 'old');
+    await lake.copy('copy/from/a part.bin', 'copy/to/c.bin');
+    expect((await lake.stat('copy/to/c.bin'))?.size).toBe(binary.length);
+    expect((await lake.list('copy/')).map((o) => o.key)).toEqual(['copy/from/a part.bin', 'copy/to/b.bin', 'copy/to/c.bin']);
+
+    await expect(lake.copy('copy/missing.bin', 'copy/to/d.bin')).rejects.toBeInstanceOf(LakeObjectNotFoundError);
+    expect(await lake.stat('copy/to/d.bin')).toBeUndefined();
+  });
+
   test('putStream of 20 MB (multipart on S3) reads back with the same sha256', async () => {
     const total = 20 * MiB + 12_345;
     const source = generated(total, kind);
