@@ -6,3 +6,4 @@ export * from './column-writers';
 export * from './key-set';
 export * from './round-decimal';
 export * from './snake-case';
+export * from './utf8-ids';

@@ -274,6 +274,8 @@ export function* dimensionBatches(dim: Dimension, batchSize: number): Generator<
 export interface KeyLookup {
   /** The key of the version valid at `day` (the first version when `day` precedes it), or undefined for an unknown member. */
   keyAt(naturalKey: string, day: number): number | undefined;
+  /** The key when it is the same on every day (a member with one version), undefined for an unknown member, null when it depends on the day. */
+  fixedKey?(naturalKey: string): number | undefined | null;
 }
 
 /** The lookup of a dimension: members with one version cost a map get; others a short scan. */
@@ -292,6 +294,11 @@ export function keyLookup(dim: Dimension): KeyLookup {
       if (!m) return undefined;
       for (let i = m.from.length - 1; i > 0; i--) if (m.from[i]! <= day) return m.keys[i];
       return m.keys[0];
+    },
+    fixedKey(nk) {
+      const k = single.get(nk);
+      if (k !== undefined) return k;
+      return multi.has(nk) ? null : undefined;
     },
   };
 }

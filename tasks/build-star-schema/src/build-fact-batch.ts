@@ -1,5 +1,5 @@
 import * as arrow from 'apache-arrow';
-import { assembleBatch, columnReaders, constantUtf8Data, int32Data } from '@salesflow/batches';
+import { assembleBatch, columnReaders, constantUtf8Data, int32Data, Utf8Ids } from '@salesflow/batches';
 import { UNKNOWN_KEY, type KeyLookup } from './build-dimension';
 import type { ValueReader } from './derive-measure';
 import { dateKeyOfDay, epochDay } from './dim-date';
@@ -53,11 +53,12 @@ export function buildFactBatch(batch: arrow.RecordBatch, plan: FactPlan, stats: 
     return v;
   };
   const dateVec = child(plan.dateColumn);
+  const [readDate] = columnReaders(batch, [plan.dateColumn]);
   const dateKeys = new Int32Array(n);
   const days = new Int32Array(n);
   const keyCache = new Map<number, number>();
   for (let r = 0; r < n; r++) {
-    const ms = dateVec.get(r) as number | null;
+    const ms = readDate!(r) as number | null;
     if (ms === null || ms === undefined) {
       dateKeys[r] = UNKNOWN_KEY;
       days[r] = 2 ** 31 - 1; // no date: the member's current version
@@ -75,15 +76,8 @@ export function buildFactBatch(batch: arrow.RecordBatch, plan: FactPlan, stats: 
     dateKeys[r] = key;
   }
   const lookupData = plan.lookups.map((l) => {
-    const [read] = columnReaders(batch, [l.column]);
     const out = new Int32Array(n);
-    let misses = 0;
-    for (let r = 0; r < n; r++) {
-      const nk = read!(r);
-      const k = nk === null || nk === undefined ? undefined : l.keys.keyAt(String(nk), days[r]!);
-      if (k === undefined) misses++;
-      out[r] = k ?? UNKNOWN_KEY;
-    }
+    const misses = resolveKeys(l, child(l.column), days, out);
     stats.unknown[l.keyColumn] = (stats.unknown[l.keyColumn] ?? 0) + misses;
     return int32Data(out);
   });
@@ -93,7 +87,7 @@ export function buildFactBatch(batch: arrow.RecordBatch, plan: FactPlan, stats: 
     const values = new Float64Array(n);
     const valid = new Uint8Array((n + 7) >> 3);
     let nulls = 0;
-    const source = batch.getChild(d.name);
+    const source = batch.getChild(d.name) ? read(d.name) : undefined;
     let mismatches = 0;
     for (let r = 0; r < n; r++) {
       const v = value(r);
@@ -102,7 +96,7 @@ export function buildFactBatch(batch: arrow.RecordBatch, plan: FactPlan, stats: 
         values[r] = v;
         valid[r >> 3]! |= 1 << (r & 7);
       }
-      if (source && (source.get(r) ?? null) !== v) mismatches++;
+      if (source && (source(r) ?? null) !== v) mismatches++;
     }
     if (source && stats.mismatches) stats.mismatches[d.name] = (stats.mismatches[d.name] ?? 0) + mismatches;
     return arrow.makeData({ type: new arrow.Float64(), length: n, nullCount: nulls, data: values, nullBitmap: nulls ? valid : undefined });
@@ -118,4 +112,63 @@ export function buildFactBatch(batch: arrow.RecordBatch, plan: FactPlan, stats: 
   ];
   const fields = parts.map(([name, data, nullable]) => new arrow.Field(name, data.type, nullable));
   return assembleBatch(new arrow.Schema(fields), parts.map((p) => p[1]), n);
+}
+
+/** What a lookup has learnt of each distinct natural key, kept across the batches of one step. */
+interface LookupMemo {
+  readonly ids: Utf8Ids;
+  /** Per id: 0 not looked up yet, 1 `keys` holds its key for every day, 2 unknown member, 3 depends on the day. */
+  state: Uint8Array;
+  keys: Int32Array;
+}
+
+/** Distinct natural keys remembered per lookup before the memo starts over (bounds its memory). */
+const MEMO_MAX_KEYS = 1 << 21;
+const memos = new WeakMap<FactLookup, LookupMemo>();
+
+/**
+ * Writes the surrogate key of each row's natural key into `out` (UNKNOWN_KEY for a null or
+ * unknown one); returns how many missed. Each distinct key is decoded and looked up once per
+ * step (a memo per lookup), not once per row.
+ */
+function resolveKeys(lookup: FactLookup, column: arrow.Vector, days: Int32Array, out: Int32Array): number {
+  let memo = memos.get(lookup);
+  if (!memo || memo.ids.size > MEMO_MAX_KEYS) {
+    memo = { ids: new Utf8Ids(), state: new Uint8Array(1024), keys: new Int32Array(1024) };
+    memos.set(lookup, memo);
+  }
+  const ids = memo.ids.idsOf(column);
+  if (memo.ids.size > memo.state.length) {
+    const size = Math.max(memo.ids.size, memo.state.length * 2);
+    const state = new Uint8Array(size);
+    state.set(memo.state);
+    const keys = new Int32Array(size);
+    keys.set(memo.keys);
+    memo.state = state;
+    memo.keys = keys;
+  }
+  const { state, keys } = memo;
+  const values = memo.ids.values;
+  let misses = 0;
+  for (let r = 0; r < ids.length; r++) {
+    const id = ids[r]!;
+    if (id < 0) {
+      out[r] = UNKNOWN_KEY;
+      misses++;
+      continue;
+    }
+    let s = state[id]!;
+    if (s === 0) {
+      const fixed = lookup.keys.fixedKey ? lookup.keys.fixedKey(values[id]!) : null;
+      s = state[id] = fixed === undefined ? 2 : fixed === null ? 3 : 1;
+      if (fixed !== undefined && fixed !== null) keys[id] = fixed;
+    }
+    if (s === 1) out[r] = keys[id]!;
+    else {
+      const k = s === 2 ? undefined : lookup.keys.keyAt(values[id]!, days[r]!);
+      if (k === undefined) misses++;
+      out[r] = k ?? UNKNOWN_KEY;
+    }
+  }
+  return misses;
 }

@@ -1,4 +1,4 @@
-import { BatchBuilder, columnReaders, schemaOf, type ColumnKind } from '@salesflow/batches';
+import { BatchBuilder, columnReaders, schemaOf, Utf8Ids, type ColumnKind } from '@salesflow/batches';
 import { columnsOfExpression, parseMeasureExpression, surrogateKeyOf, type DimensionConfig, type PipelineConfig } from '@salesflow/config';
 import { ExitCode, PipelineError } from '@salesflow/errors';
 import { datasets, type Lake, type Manifest, type PartitionWriter } from '@salesflow/lake';
@@ -129,17 +129,18 @@ async function unknownNaturalKeys(lake: Lake, source: Manifest, lookups: readonl
   const out = new Map(lookups.map((l) => [l.table, new Set<string>()]));
   if (!lookups.length) return out;
   const columns = [...new Set(lookups.map((l) => l.column))];
+  // Each distinct natural key is decoded and checked once (Utf8Ids numbers them in order of first sight).
+  const seen = lookups.map(() => new Utf8Ids());
   for await (const b of lake.readManifestBatches(source, { columns })) {
-    for (const l of lookups) {
-      const [read] = columnReaders(b, [l.column]);
+    lookups.forEach((l, i) => {
+      const column = b.getChild(l.column);
+      if (!column) return;
+      const ids = seen[i]!;
+      const checked = ids.size;
+      ids.idsOf(column);
       const missing = out.get(l.table)!;
-      for (let r = 0; r < b.numRows; r++) {
-        const v = read!(r);
-        if (v === null || v === undefined) continue;
-        const nk = String(v);
-        if (!l.dim.members.has(nk)) missing.add(nk);
-      }
-    }
+      for (let id = checked; id < ids.size; id++) if (!l.dim.members.has(ids.values[id]!)) missing.add(ids.values[id]!);
+    });
   }
   return out;
 }

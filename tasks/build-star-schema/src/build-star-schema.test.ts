@@ -275,4 +275,38 @@ describe('buildFactBatch', () => {
     expect(stats.unknown).toEqual({ customer_key: 2 });
     expect([stats.minDay, stats.maxDay]).toEqual([Date.UTC(2025, 0, 1) / 86_400_000, Date.UTC(2026, 10, 25) / 86_400_000]);
   });
+
+  it('gives each fact the version valid at its date, across batches, as keyAt does row by row', () => {
+    const dim = emptyDimension(type2, kinds);
+    mergeSourceRows(dim, [['C1', 'Austin', 'Ann'], ['C2', 'Boston', 'Bob']], D1);
+    mergeSourceRows(dim, [['C1', 'Dallas', 'Ann'], ['C2', 'Boston', 'Bob']], D2);
+    const keys = keyLookup(dim);
+    const plan = {
+      grain: ['transaction_id'],
+      dateColumn: 'transaction_timestamp',
+      measures: [],
+      lookups: [{ column: 'customer_id', keyColumn: 'customer_key', keys }],
+      batchDs: '2026-11-26',
+    };
+    const stats: FactBatchStats = { unknown: {} };
+    const facts: [string, string | null, number][] = [
+      ['T1', 'C1', D1],
+      ['T2', 'C1', D2],
+      ['T3', 'C2', D1],
+      ['T4', 'C9', D2],
+      ['T5', 'C1', D1 - 30],
+      ['T6', 'C2', D3],
+      ['T7', 'C1', D3],
+      ['T8', null, D3],
+    ];
+    const got: unknown[] = [];
+    for (const part of [facts.slice(0, 3), facts.slice(3)]) {
+      const b = new BatchBuilder(src);
+      for (const [t, c, day] of part) b.appendRow([t, c, 1, 1, day * 86_400_000]);
+      got.push(...batchToObjects(buildFactBatch(b.finish(), plan, stats)).map((r) => r.customer_key));
+    }
+    expect(got).toEqual(facts.map(([, c, day]) => (c === null ? -1 : keys.keyAt(c, day) ?? -1)));
+    expect(got).toEqual([1, 3, 2, -1, 1, 2, 3, -1]);
+    expect(stats.unknown).toEqual({ customer_key: 2 });
+  });
 });
