@@ -7,3 +7,4 @@ export * from './key-set';
 export * from './round-decimal';
 export * from './snake-case';
 export * from './utf8-ids';
+export * from './spill-buckets';

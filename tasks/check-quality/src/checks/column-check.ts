@@ -15,7 +15,7 @@ export abstract class ColumnCheck implements CheckRunner {
   protected rows = 0;
   protected failing = 0;
   private readonly sample: SampleRow[] = [];
-  private readonly sampleLimit: number;
+  protected readonly sampleLimit: number;
   private readonly sampleColumns: readonly string[];
   /** Set when the check cannot run (a missing column); the result is failed with this message. */
   protected problem?: string;
@@ -66,7 +66,18 @@ export abstract class ColumnCheck implements CheckRunner {
   /** Counts a failing row of the current batch and samples it while the sample has room. */
   protected fail(batch: arrow.RecordBatch, row: number): void {
     this.failing++;
-    if (this.sample.length < this.sampleLimit) this.sample.push(sampleRowOf(batch, this.sampleColumns, row, this.rows + row));
+    if (this.sample.length < this.sampleLimit) this.sample.push(this.sampleOf(batch, row));
+  }
+
+  /** Counts failing rows found after their batches went (their samples made then), keeping samples while the sample has room. */
+  protected addFailures(count: number, samples: readonly SampleRow[]): void {
+    this.failing += count;
+    for (const s of samples) if (this.sample.length < this.sampleLimit) this.sample.push(s);
+  }
+
+  /** A sample of row `row` of the batch, as fail() keeps it. */
+  protected sampleOf(batch: arrow.RecordBatch, row: number): SampleRow {
+    return sampleRowOf(batch, this.sampleColumns, row, this.rows + row);
   }
 
   private findMissing(tableColumns: readonly string[]): void {

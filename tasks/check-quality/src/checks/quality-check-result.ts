@@ -36,6 +36,8 @@ export interface CheckRunner {
   readonly columns: readonly string[];
   consume(batch: arrow.RecordBatch): void;
   finish(): QualityCheckResult;
+  /** Releases what the check holds outside memory (spill files); called after finish(), or instead of it when reading fails. */
+  dispose?(): void;
 }
 
 /** What every check accepts besides its config. */

@@ -17,9 +17,13 @@ export async function runChecks(
   opts: { readonly alsoFeed?: readonly BatchConsumer[]; readonly onBatch?: (batch: arrow.RecordBatch) => void } = {},
 ): Promise<QualityCheckResult[]> {
   const consumers: BatchConsumer[] = [...checks, ...(opts.alsoFeed ?? [])];
-  for await (const batch of batches) {
-    for (const c of consumers) c.consume(batch);
-    opts.onBatch?.(batch);
+  try {
+    for await (const batch of batches) {
+      for (const c of consumers) c.consume(batch);
+      opts.onBatch?.(batch);
+    }
+    return checks.map((c) => c.finish());
+  } finally {
+    for (const c of checks) c.dispose?.();
   }
-  return checks.map((c) => c.finish());
 }

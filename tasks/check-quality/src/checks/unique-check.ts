@@ -2,56 +2,74 @@ import type * as arrow from 'apache-arrow';
 import type { QualityCheckConfig } from '@salesflow/config';
 import { ColumnCheck, formatCount } from './column-check';
 import { RowKeys } from './key-encoder';
-import { KeySet } from '@salesflow/batches';
-import type { CheckOptions } from './quality-check-result';
+import { DuplicateFinder, type Duplicates } from './duplicate-finder';
+import type { CheckOptions, QualityCheckResult } from './quality-check-result';
 
 /**
  * unique: the columns together form a key no two rows share. Each row whose key was already seen
  * fails (the first occurrence does not). As in SQL, a key with a null in it is not compared:
- * not_null is the check for nulls. Holds every distinct key of the partition, in a compact KeySet.
+ * not_null is the check for nulls. Keys are held in a compact KeySet, or, for a table of more than
+ * about a million rows, spilled to disk by hash and settled at the end (DuplicateFinder), so the
+ * check's memory stays flat whatever the table's size.
  */
 export class UniqueCheck extends ColumnCheck {
   /** Made at the first batch, sized from the table's row count and that batch's key lengths. */
-  private seen?: KeySet;
+  private finder?: DuplicateFinder;
+  private found?: Duplicates;
   private nullKeys = 0;
   private readonly expectedRows: number;
+  private readonly tmpDir?: string;
 
-  constructor(config: QualityCheckConfig, opts?: CheckOptions) {
+  constructor(config: QualityCheckConfig, opts?: CheckOptions & { readonly tmpDir?: string }) {
     super(config, opts);
     this.expectedRows = opts?.expectedRows ?? 0;
+    this.tmpDir = opts?.tmpDir;
   }
 
-  /** A set sized for every row's key, so it never grows (growing holds old and new arrays at once). */
-  private sizedSet(keys: RowKeys, rows: number): KeySet {
-    const sampled = Math.min(rows, 1024);
+  /** A finder sized for every row's key, so an in-memory set never grows (growing holds old and new arrays at once). */
+  private sizedFinder(keys: RowKeys, rows: number, nulls: boolean): DuplicateFinder {
+    const expected = Math.max(this.expectedRows, rows);
+    const sampled = nulls ? 0 : Math.min(rows, 1024);
     let bytes = 0;
     for (let row = 0; row < sampled; row++) {
       keys.key(row);
       bytes += keys.end - keys.start;
     }
-    const expected = Math.max(this.expectedRows, rows);
     // 10% above the first rows' mean length: keys grow a little (more digits) along a table.
-    return new KeySet(expected, sampled ? (bytes / sampled) * 1.1 * expected : undefined);
+    return new DuplicateFinder(expected, this.sampleLimit, { tmpDir: this.tmpDir, expectedKeyBytes: sampled ? (bytes / sampled) * 1.1 * expected : undefined });
   }
 
   protected checkBatch(batch: arrow.RecordBatch, data: readonly arrow.Data[]): void {
     const keys = new RowKeys(data);
     const checkNulls = !keys.noNulls;
-    const seen = (this.seen ??= checkNulls ? new KeySet(Math.max(this.expectedRows, 1024)) : this.sizedSet(keys, batch.numRows));
+    const finder = (this.finder ??= this.sizedFinder(keys, batch.numRows, checkNulls));
+    const first = this.rows;
     for (let row = 0; row < batch.numRows; row++) {
       if (checkNulls && keys.hasNull(row)) {
         this.nullKeys++;
         continue;
       }
       keys.key(row);
-      if (!seen.add(keys.bytes, keys.start, keys.end)) this.fail(batch, row);
+      finder.add(keys.bytes, keys.start, keys.end, first + row, () => this.sampleOf(batch, row));
     }
+  }
+
+  override finish(): QualityCheckResult {
+    if (this.finder && !this.found) {
+      this.found = this.finder.finish();
+      this.addFailures(this.found.repeated, this.found.samples);
+    }
+    return super.finish();
+  }
+
+  dispose(): void {
+    this.finder?.dispose();
   }
 
   protected describe(): string {
     const key = this.columns.length === 1 ? this.columns[0]! : `(${this.columns.join(', ')})`;
     const nulls = this.nullKeys ? `; ${formatCount(this.nullKeys)} rows with a null in the key were not compared` : '';
-    const distinct = this.seen?.size ?? 0;
+    const distinct = this.found?.distinct ?? 0;
     if (this.failing === 0) return `${formatCount(distinct)} distinct ${key} over ${formatCount(this.rows)} rows${nulls}`;
     return `${formatCount(this.failing)} of ${formatCount(this.rows)} rows repeat a ${key} already seen (${formatCount(distinct)} distinct)${nulls}`;
   }

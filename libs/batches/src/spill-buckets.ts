@@ -1,0 +1,104 @@
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Bytes gathered per bucket before they go to its spill file. */
+const CHUNK_BYTES = 1 << 20;
+
+/**
+ * Records split by key hash into buckets of about `recordsPerBucket` each, so work that must see
+ * every record of a key together (deduplication, uniqueness) can do it one bucket at a time,
+ * holding one bucket in memory whatever the input's size. With one bucket nothing is spilled;
+ * with more, each bucket's records go to its own temp file in 1 MiB chunks.
+ */
+export class SpillBuckets {
+  readonly count: number;
+  private readonly dir?: string;
+  private readonly files: (number | undefined)[];
+  private readonly chunks: Buffer[];
+  private readonly used: number[];
+  /** One bucket, no spilling: the full chunks. */
+  private readonly held: Buffer[][];
+  /** Records written per bucket. */
+  readonly records: number[];
+
+  /** expectedRecords sizes the split; tmpDir defaults to the OS temp folder; `name` prefixes the temp folder. */
+  constructor(expectedRecords: number, recordsPerBucket: number, opts: { readonly tmpDir?: string; readonly name?: string } = {}) {
+    this.count = Math.max(1, Math.ceil(expectedRecords / recordsPerBucket));
+    if (this.count > 1) this.dir = mkdtempSync(join(opts.tmpDir ?? tmpdir(), `salesflow-${opts.name ?? 'spill'}-`));
+    this.files = new Array<number | undefined>(this.count).fill(undefined);
+    this.chunks = Array.from({ length: this.count }, () => Buffer.allocUnsafe(0));
+    this.used = new Array<number>(this.count).fill(0);
+    this.held = Array.from({ length: this.count }, () => []);
+    this.records = new Array<number>(this.count).fill(0);
+  }
+
+  /** The bucket of a key hash (32 bits); multiplying spreads the high bits, so a bucket's keys still differ in their low bits. */
+  bucketOf(hash: number): number {
+    return this.count === 1 ? 0 : Math.floor(((Math.imul(hash, 0x9e3779b1) >>> 0) / 2 ** 32) * this.count);
+  }
+
+  /**
+   * Room for one record of `bytes` bytes in bucket b: write it into `chunk` from `at`, then call
+   * written(b, bytes).
+   */
+  reserve(b: number, bytes: number): { chunk: Buffer; at: number } {
+    let chunk = this.chunks[b]!;
+    if (this.used[b]! + bytes > chunk.length) {
+      this.flush(b);
+      // A spilled chunk is on disk and can be refilled; a held one is kept, so a new one is needed.
+      if (!this.dir || chunk.length < bytes) chunk = this.chunks[b] = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, bytes));
+    }
+    return { chunk, at: this.used[b]! };
+  }
+
+  written(b: number, bytes: number): void {
+    this.used[b]! += bytes;
+    this.records[b]!++;
+  }
+
+  /** Every record of bucket b, in the order written, as one or more buffers of whole records; the bucket's memory and file are released. */
+  take(b: number): Buffer[] {
+    this.flush(b);
+    this.chunks[b] = Buffer.allocUnsafe(0);
+    const fd = this.files[b];
+    if (fd === undefined) {
+      const parts = this.held[b]!;
+      this.held[b] = [];
+      return parts;
+    }
+    closeSync(fd);
+    this.files[b] = undefined;
+    const path = this.pathOf(b);
+    const bytes = readFileSync(path);
+    rmSync(path, { force: true });
+    return [bytes];
+  }
+
+  /** Removes the spill files; safe to call more than once. */
+  dispose(): void {
+    for (let b = 0; b < this.count; b++) {
+      const fd = this.files[b];
+      if (fd !== undefined) closeSync(fd);
+      this.files[b] = undefined;
+      this.held[b] = [];
+    }
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private flush(b: number): void {
+    const n = this.used[b]!;
+    if (n === 0) return;
+    if (this.dir) {
+      this.files[b] ??= openSync(this.pathOf(b), 'w');
+      writeSync(this.files[b]!, this.chunks[b]!, 0, n);
+    } else {
+      this.held[b]!.push(this.chunks[b]!.subarray(0, n));
+    }
+    this.used[b] = 0;
+  }
+
+  private pathOf(b: number): string {
+    return join(this.dir!, `bucket-${b}`);
+  }
+}

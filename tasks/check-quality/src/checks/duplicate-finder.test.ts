@@ -1,0 +1,51 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { DuplicateFinder } from './duplicate-finder';
+
+/** Rows of keys with repeats: key i % distinct, plus a few odd lengths (empty, long). */
+function keys(rows: number, distinct: number): Buffer[] {
+  return Array.from({ length: rows }, (_, i) => (i % 97 === 5 ? Buffer.alloc(0) : i % 89 === 3 ? Buffer.alloc(300, i % distinct) : Buffer.from(`K${(i * 7919) % distinct}`)));
+}
+
+function run(all: readonly Buffer[], finder: DuplicateFinder) {
+  all.forEach((k, row) => finder.add(k, 0, k.length, row, () => ({ _row: row, key: k.toString('latin1') })));
+  return finder.finish();
+}
+
+describe('DuplicateFinder', () => {
+  let tmp: string;
+  beforeAll(async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'dup-finder-'));
+  });
+  afterAll(() => rm(tmp, { recursive: true, force: true }));
+
+  it('spilled to disk in buckets finds what the in-memory set finds: counts and the first repeats as samples', async () => {
+    for (const [rows, distinct] of [
+      [5000, 1200],
+      [5000, 5000],
+      [3000, 7],
+    ] as const) {
+      const all = keys(rows, distinct);
+      const inMemory = run(all, new DuplicateFinder(rows, 10, { keysInMemory: rows }));
+      const spilled = run(all, new DuplicateFinder(rows, 10, { keysInMemory: 256, tmpDir: tmp }));
+      const expectedDistinct = new Set(all.map((k) => k.toString('hex'))).size;
+      expect(inMemory.distinct).toBe(expectedDistinct);
+      expect(inMemory.repeated).toBe(rows - expectedDistinct);
+      expect(spilled).toEqual(inMemory);
+      expect(spilled.samples.map((s) => s._row)).toEqual([...spilled.samples.map((s) => s._row as number)].sort((a, b) => a - b));
+    }
+    // finish() removed the spill files.
+    expect(await readdir(tmp)).toEqual([]);
+  });
+
+  it('reports nothing repeated for distinct keys, and dispose() removes the files of a run that stopped', async () => {
+    const all = keys(2000, 2000).filter((k) => k.length > 0 && k.length < 300);
+    expect(run(all, new DuplicateFinder(all.length, 5, { keysInMemory: 100, tmpDir: tmp }))).toEqual({ distinct: all.length, repeated: 0, samples: [] });
+    const stopped = new DuplicateFinder(all.length, 5, { keysInMemory: 100, tmpDir: tmp });
+    all.slice(0, 500).forEach((k, row) => stopped.add(k, 0, k.length, row, () => ({ _row: row })));
+    expect((await readdir(tmp)).length).toBe(1);
+    stopped.dispose();
+    expect(await readdir(tmp)).toEqual([]);
+  });
+});
