@@ -123,22 +123,6 @@ describe.each([
     expect(await target.storage.list('processed/copy-aborted/')).toEqual([]);
   });
 
-  it('encodes files two at a time with parallelFiles, keeping rows and files in order; an abort removes them all', async () => {
-    const w = lake.openPartition({ dataset: 'raw/files/src/parallel', ds: '2026-11-26', step: 'test', runId: 'r1', maxRowsPerFile: 1000, parallelFiles: true });
-    for (const b of batches(0, 7_500, 700)) await w.write(b);
-    const m = await w.commit();
-    expect(m.files.map((f) => f.rows)).toEqual([1400, 1400, 1400, 1400, 1400, 500]);
-    expect(m.files.map((f) => f.key)).toEqual([...m.files.map((f) => f.key)].sort());
-    const rows = await readAll(lake, 'raw/files/src/parallel', '2026-11-26');
-    expect(rows.map((r) => r.transaction_id)).toEqual(Array.from({ length: 7_500 }, (_, i) => `TXN${String(i).padStart(8, '0')}`));
-
-    const aborted = lake.openPartition({ dataset: 'raw/files/src/parallel-aborted', ds: '2026-11-26', step: 'test', runId: 'r2', maxRowsPerFile: 1000, parallelFiles: true });
-    // Two files fill: the first may still be encoding in the background when the abort comes.
-    for (const b of batches(0, 2_100, 700)) await aborted.write(b);
-    await aborted.abort(new Error('stop'));
-    expect(await target.storage.list('raw/files/src/parallel-aborted/')).toEqual([]);
-  });
-
   it('does not see a partition without a manifest', async () => {
     const w = lake.openPartition({ dataset: 'raw/files/src/uncommitted', ds: '2026-11-26', step: 'test', runId: 'r1' });
     await w.writeAll(batches(0, 100, 100));

@@ -54,9 +54,6 @@ function isIncremental(entity: AnyEntity): boolean {
  * re-run, where that ds's run started, so a re-run lands the same rows) and keep their new
  * watermark in _state/<source>/<entity>.json only after the partition is committed.
  */
-/** Row groups per raw file: enough to amortize a file, few enough that two files compress at once. */
-const FILE_ROW_GROUPS = 8;
-
 export async function runIngest(ctx: StepContext): Promise<StepResult> {
   const configured = ctx.config.sources.find((s) => s.name === ctx.source);
   if (!configured) throw new UsageError(`--source ${ctx.source} is not configured`, { fix: 'pass a name from the config sources' });
@@ -98,10 +95,7 @@ export async function runIngest(ctx: StepContext): Promise<StepResult> {
         const level = changes.removed.length || changes.changed.length ? 'warn' : 'info';
         log[level]('columns changed since the previous partition', { ...changes });
       }
-      // Reading a source outpaces one core's Parquet compression: files of a few row groups are
-      // compressed two at a time, on both cores.
-      const open = (d: string, schema: typeof extraction.schema) =>
-        ctx.lake.openPartition({ dataset: d, ds: ctx.ds, step: ctx.step, runId: ctx.runId, schema, parallelFiles: true, maxRowsPerFile: FILE_ROW_GROUPS * batchSize });
+      const open = (d: string, schema: typeof extraction.schema) => ctx.lake.openPartition({ dataset: d, ds: ctx.ds, step: ctx.step, runId: ctx.runId, schema });
       // Columns marked at_ingest in the mask section never land in the clear.
       const masking = IngestMasking.of(ctx.config, entity.name, extraction.schema, open);
       const writer = open(dataset, masking ? masking.schema : extraction.schema);

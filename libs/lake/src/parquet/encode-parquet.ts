@@ -23,11 +23,6 @@ export interface EncodeParquetOptions {
    */
   readonly thread?: ParquetThreadMode;
   /**
-   * Which of the process's Parquet workers encodes (see ParquetThread.get): 0, the default, is the
-   * one every stream shares; a writer that encodes two files at once puts the second on 1.
-   */
-  readonly workerSlot?: number;
-  /**
    * The file's schema. Needed when there may be no batches (an empty file is then written with
    * it); when given, every batch must match it instead of the first batch's schema.
    */
@@ -135,7 +130,7 @@ export async function* encodeParquet(
       return;
     }
     if (onThread) {
-      yield* encodeOnThread(first, () => nextGroup(groupRows), codec, rowGroupSize, opts.workerSlot ?? 0);
+      yield* encodeOnThread(first, () => nextGroup(groupRows), codec, rowGroupSize);
       finished = true;
       return;
     }
@@ -198,9 +193,8 @@ async function* encodeOnThread(
   nextGroup: () => Promise<arrow.RecordBatch[]>,
   codec: 'ZSTD' | 'SNAPPY' | 'UNCOMPRESSED',
   rowGroupSize: number,
-  slot: number,
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  const stream = ParquetThread.get(slot).open();
+  const stream = ParquetThread.get().open();
   let pending: arrow.RecordBatch[] | undefined = first;
   try {
     stream.send({ op: 'encode', id: stream.id, compression: codec, rowGroupSize, dictionaryPageLimit: DICTIONARY_PAGE_LIMIT });

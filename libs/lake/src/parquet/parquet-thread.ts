@@ -181,31 +181,19 @@ export interface ThreadStream {
   close(): void;
 }
 
-/**
- * Parquet workers a process may run (LAKE_PARQUET_THREADS, default 2): slot 0 serves every stream
- * unless asked otherwise; a writer encoding two files at once uses slot 1 for the second, so both
- * cores compress. Each worker holds its own WASM memory, so a slot starts only when first used.
- */
-export function parquetThreadSlots(): number {
-  const n = Number(process.env.LAKE_PARQUET_THREADS ?? 2);
-  return Number.isInteger(n) && n >= 1 ? n : 2;
-}
-
-/** A Parquet worker of this process. */
+/** The shared Parquet worker of this process. */
 export class ParquetThread {
-  private static readonly shared: (ParquetThread | undefined)[] = [];
+  private static shared: ParquetThread | undefined;
   private readonly worker: Worker;
   private readonly inboxes = new Map<number, { queue: FromWorker[]; wake?: () => void }>();
   private nextId = 1;
   private waiting = 0;
   private crashed: Error | undefined;
 
-  /** The process's worker in `slot` (wrapped to the slots there are), started on first use. */
-  static get(slot = 0): ParquetThread {
-    const i = slot % parquetThreadSlots();
-    const existing = ParquetThread.shared[i];
-    if (existing && !existing.crashed) return existing;
-    return (ParquetThread.shared[i] = new ParquetThread());
+  /** The process's worker, started on first use. */
+  static get(): ParquetThread {
+    if (!ParquetThread.shared || ParquetThread.shared.crashed) ParquetThread.shared = new ParquetThread();
+    return ParquetThread.shared;
   }
 
   private constructor() {

@@ -22,13 +22,6 @@ export interface PartitionWriterOptions {
   /** A new file starts after this many rows, so one file never grows without bound. Default 5,000,000. */
   readonly maxRowsPerFile?: number;
   /**
-   * Encode a full file in the background on a second Parquet worker while the next one fills, so
-   * a writer fed faster than one core compresses uses both (see parquetThreadSlots). Files keep
-   * their order in the manifest, so readers see the rows in the order written. Costs a second
-   * worker's memory; for partitions of several files (set maxRowsPerFile to a few row groups).
-   */
-  readonly parallelFiles?: boolean;
-  /**
    * Unlisted part files younger than this are left alone at commit: they may belong to another
    * attempt still running (a retry next to a zombie pod). Older ones are orphans of crashed
    * attempts and are removed. Default one hour.
@@ -47,9 +40,6 @@ export class PartitionWriter {
   private readonly token = randomBytes(4).toString('hex');
   private readonly files: ManifestFile[] = [];
   private current?: { key: string; writer: ParquetWriter };
-  private opened = 0;
-  /** The file being finished in the background (parallelFiles), and its rows. */
-  private closing?: { writer: ParquetWriter; done: Promise<void>; rows: number };
   private schema?: arrow.Schema;
   private rowsInFile = 0;
   private state: 'open' | 'committed' | 'aborted' = 'open';
@@ -65,7 +55,7 @@ export class PartitionWriter {
 
   /** Rows written so far. */
   get rows(): number {
-    return this.files.reduce((n, f) => n + f.rows, 0) + (this.closing?.rows ?? 0) + (this.current?.writer.rows ?? 0);
+    return this.files.reduce((n, f) => n + f.rows, 0) + (this.current?.writer.rows ?? 0);
   }
 
   /** Appends a batch; every batch must have the schema of the first. */
@@ -84,7 +74,7 @@ export class PartitionWriter {
     if (!this.current) this.current = this.startFile();
     await this.current.writer.write(batch);
     this.rowsInFile += batch.numRows;
-    if (this.rowsInFile >= (this.opts.maxRowsPerFile ?? 5_000_000)) await (this.opts.parallelFiles ? this.closeInBackground() : this.closeFile());
+    if (this.rowsInFile >= (this.opts.maxRowsPerFile ?? 5_000_000)) await this.closeFile();
   }
 
   /**
@@ -96,7 +86,6 @@ export class PartitionWriter {
     if (this.state !== 'open') throw new Error(`partition ${this.prefix} is already ${this.state}`);
     await this.closeFile();
     const key = this.nextKey();
-    this.opened++;
     const bytes = await this.storage.copy(file.key, key);
     this.files.push({ key, rows: file.rows, bytes });
   }
@@ -161,11 +150,6 @@ export class PartitionWriter {
     this.state = 'aborted';
     if (this.current) await this.current.writer.abort(reason).catch(() => undefined);
     this.current = undefined;
-    if (this.closing) {
-      await this.closing.writer.abort(reason).catch(() => undefined);
-      await this.closing.done.catch(() => undefined);
-      this.closing = undefined;
-    }
     const mine = (await this.storage.list(this.prefix)).map((o) => o.key).filter((k) => k.includes(`part-${this.token}-`));
     await this.storage.deleteMany(mine);
   }
@@ -187,37 +171,15 @@ export class PartitionWriter {
     const writer = openParquetWriter((body) => this.storage.putStream(key, body, 'application/vnd.apache.parquet'), {
       rowGroupSize: this.opts.rowGroupSize,
       schema: this.schema,
-      workerSlot: this.opts.parallelFiles ? this.opened % 2 : 0,
     });
-    this.opened++;
     return { key, writer };
   }
 
   private nextKey(): string {
-    return `${this.prefix}part-${this.token}-${String(this.opened).padStart(4, '0')}.parquet`;
-  }
-
-  /** Lets the full current file finish on its worker while the next one fills; waits for the one before, so files stay in order. */
-  private async closeInBackground(): Promise<void> {
-    await this.finishClosing();
-    const current = this.current;
-    if (!current) return;
-    this.current = undefined;
-    const done = current.writer.close().then(({ rows, bytes }) => {
-      this.files.push({ key: current.key, rows, bytes });
-      this.closing = undefined;
-    });
-    // Awaited by the next roll, the commit or the abort; until then a failure must not go unhandled.
-    done.catch(() => undefined);
-    this.closing = { writer: current.writer, done, rows: current.writer.rows };
-  }
-
-  private async finishClosing(): Promise<void> {
-    if (this.closing) await this.closing.done;
+    return `${this.prefix}part-${this.token}-${String(this.files.length).padStart(4, '0')}.parquet`;
   }
 
   private async closeFile(): Promise<void> {
-    await this.finishClosing();
     if (!this.current) return;
     const { key, writer } = this.current;
     this.current = undefined;
