@@ -1,9 +1,10 @@
 import { hash } from 'node:crypto';
 import type * as arrow from 'apache-arrow';
-import { BatchBuilder, columnReaders, KeySet, type ColumnDef, type ColumnKind } from '@salesflow/batches';
+import { BatchBuilder, columnReaders, KeySet, type ColumnDef, type ColumnKind, type ColumnWriter, type FixedWidthWriter, type Utf8Writer } from '@salesflow/batches';
 import type { StandardizeEntityConfig } from '@salesflow/config';
 import { BadInputError } from '@salesflow/errors';
-import { KIND_OF_TYPE, makeCaster, type CastResult, type CastSpec } from './cast-value';
+import { CAST_FAILED, CAST_NULL, ColumnCaster, type CastColumn } from './cast-column';
+import { KIND_OF_TYPE, type CastSpec } from './cast-value';
 import { LatestByKey } from './latest-by-key';
 import { snakeCase } from '@salesflow/batches';
 
@@ -137,6 +138,9 @@ export interface StandardizeCounts {
  * column the first row of a key is kept, in one pass. With one (plan.orderBy), the caller first
  * feeds every batch to prepass(), which records the latest row of each key, then to push().
  * Holds only keys across batches, never the rows.
+ *
+ * Works a column at a time (ColumnCaster): keys, row hashes and output values are read from the
+ * cast columns' bytes and typed arrays, without a JS value per cell.
  */
 export class EntityStandardizer {
   readonly processed: BatchBuilder;
@@ -146,12 +150,16 @@ export class EntityStandardizer {
   private readonly seen = new KeySet();
   private readonly latest?: LatestByKey;
   private keyBytes = Buffer.allocUnsafe(256);
-  private keyLength = 0;
   private readonly keyIdx: number[];
   private readonly orderIdx: number;
-  private readonly casters: ((raw: unknown) => CastResult)[];
-  private readonly out: unknown[];
-  private readonly reasons: string[] = [];
+  private readonly casters: ColumnCaster[];
+  /** Per batch: rows kept, and their row hashes (32 hex bytes each). */
+  private kept = new Int32Array(0);
+  private hashes = Buffer.allocUnsafe(0);
+  private hashInput = Buffer.allocUnsafe(1024);
+  /** Views of hashInput by length, so hashing a row makes no new view (hashInput is reused). */
+  private hashViews: Buffer[] = [];
+  private readonly lineageBytes: { readonly source: Buffer; readonly runId: Buffer };
   private prepassRows = 0;
   private settled = false;
   private pushRows = 0;
@@ -170,13 +178,19 @@ export class EntityStandardizer {
     this.keyIdx = plan.key.map((k) => plan.columns.findIndex((c) => c.target === k));
     this.orderIdx = plan.orderBy ? plan.columns.findIndex((c) => c.target === plan.orderBy) : -1;
     if (this.orderIdx >= 0) this.latest = new LatestByKey(opts.expectedRows ?? 0, { tmpDir: opts.tmpDir });
-    this.casters = plan.columns.map((c) => makeCaster(c.spec));
-    this.out = new Array<unknown>(plan.columns.length + LINEAGE_COLUMNS.length);
+    this.casters = plan.columns.map((c) => new ColumnCaster(c.spec, c.kind));
+    this.lineageBytes = { source: Buffer.from(lineage.source, 'utf8'), runId: Buffer.from(lineage.runId, 'utf8') };
   }
 
   /** Whether batches must go through prepass() before push() (an ordering column is declared). */
   get needsPrepass(): boolean {
     return this.latest !== undefined;
+  }
+
+  /** The raw columns prepass() reads (the key and ordering columns): reading only these is enough. */
+  get prepassColumns(): string[] {
+    const names = [...new Set([...this.keyIdx, this.orderIdx])].map((i) => this.plan.columns[i]?.raw).filter((n): n is string => n !== undefined);
+    return [...new Set(names)];
   }
 
   /**
@@ -187,18 +201,19 @@ export class EntityStandardizer {
    */
   prepass(batch: arrow.RecordBatch): void {
     if (!this.latest) throw new Error('prepass() is only for entities with an ordering column');
-    const readers = this.readersOf(batch);
     const needed = [...new Set([...this.keyIdx, this.orderIdx])];
+    const cast: CastColumn[] = [];
+    for (const i of needed) cast[i] = this.casters[i]!.cast(batch, this.plan.columns[i]!.raw);
+    const order = cast[this.orderIdx]!;
+    const orderKind = this.plan.columns[this.orderIdx]!.kind;
     rows: for (let r = 0; r < batch.numRows; r++) {
       const row = this.prepassRows++;
       for (const i of needed) {
-        const res = this.casters[i]!(readers[i]!(r));
-        if (!res.ok || (res.value === null && i !== this.orderIdx)) continue rows;
-        this.out[i] = res.value;
+        const s = cast[i]!.status[r];
+        if (s === CAST_FAILED || (s === CAST_NULL && i !== this.orderIdx)) continue rows;
       }
-      this.encodeKey();
-      const o = this.out[this.orderIdx];
-      this.latest.offer(this.keyBytes, 0, this.keyLength, o === null || o === undefined ? null : Number(o), row);
+      const [key, start, end] = this.keyOf(cast, r);
+      this.latest.offer(key, start, end, order.status[r] === CAST_NULL ? null : orderValue(order, orderKind, r), row);
     }
   }
 
@@ -213,72 +228,168 @@ export class EntityStandardizer {
       this.latest.resolve();
       this.settled = true;
     }
-    const readers = this.readersOf(batch);
-    const rawReaders = columnReaders(batch, this.plan.rawColumns);
-    const n = this.plan.columns.length;
-    const out = this.out;
-    for (let r = 0; r < batch.numRows; r++) {
+    const rows = batch.numRows;
+    const cols = this.plan.columns;
+    const cast = cols.map((c, i) => this.casters[i]!.cast(batch, c.raw));
+    // Rows with a failed value or an empty key: rejected, with every reason.
+    let problems: Uint8Array | undefined;
+    const mark = (c: CastColumn, status: number) => {
+      problems ??= new Uint8Array(rows);
+      for (let r = 0; r < rows; r++) if (c.status[r] === status) problems[r] = 1;
+    };
+    for (const c of cast) if (c.failures) mark(c, CAST_FAILED);
+    for (const i of this.keyIdx) if (cast[i]!.nulls) mark(cast[i]!, CAST_NULL);
+    if (this.kept.length < rows) this.kept = new Int32Array(rows);
+    const kept = this.kept;
+    let keptCount = 0;
+    let rawReaders: ReturnType<typeof columnReaders> | undefined;
+    for (let r = 0; r < rows; r++) {
       const row = this.pushRows++;
-      this.counts.rowsIn++;
-      const failedColumn = this.castRow(readers, r);
-      if (failedColumn !== undefined) {
-        this.rejectRow(rawReaders, r, failedColumn, this.reasons.join('; '));
+      if (problems && problems[r]) {
+        rawReaders ??= columnReaders(batch, this.plan.rawColumns);
+        this.rejectRow(rawReaders, r, ...this.reasonsOf(cast, r));
         continue;
       }
       let keep: boolean;
       if (this.latest) keep = this.latest.isWinner(row);
       else {
-        this.encodeKey();
-        keep = this.seen.add(this.keyBytes, 0, this.keyLength);
+        const [key, start, end] = this.keyOf(cast, r);
+        keep = this.seen.add(key, start, end);
       }
       if (!keep) {
         this.counts.duplicates++;
         continue;
       }
-      out[n] = this.lineage.source;
-      out[n + 1] = this.lineage.ingestedAt;
-      out[n + 2] = this.lineage.runId;
-      out[n + 3] = rowHash(out, n);
-      this.processed.appendRow(out);
-      this.counts.rowsOut++;
+      kept[keptCount++] = r;
     }
+    this.counts.rowsIn += rows;
+    this.hashRows(cast, kept, keptCount);
+    this.processed.appendColumns(keptCount, (writers) => this.appendKept(writers, cast, kept, keptCount));
+    this.counts.rowsOut += keptCount;
   }
 
-  private readersOf(batch: arrow.RecordBatch) {
-    return columnReaders(batch, this.plan.columns.map((c) => c.raw ?? '\u0000missing'));
-  }
-
-  /** Casts row r into this.out; returns the first failing column (reasons in this.reasons), or undefined. */
-  private castRow(readers: ReturnType<typeof columnReaders>, r: number): string | undefined {
+  /** The failed column of row r (the first) and the reasons of all of its failures, as castRow gave them. */
+  private reasonsOf(cast: readonly CastColumn[], r: number): [string, string] {
     const cols = this.plan.columns;
     let failedColumn: string | undefined;
-    this.reasons.length = 0;
+    const reasons: string[] = [];
     for (let i = 0; i < cols.length; i++) {
-      const res = this.casters[i]!(readers[i]!(r));
-      if (res.ok) this.out[i] = res.value;
-      else {
-        failedColumn ??= cols[i]!.target;
-        this.reasons.push(`${cols[i]!.target}: ${res.reason}`);
-      }
+      if (cast[i]!.status[r] !== CAST_FAILED) continue;
+      failedColumn ??= cols[i]!.target;
+      reasons.push(`${cols[i]!.target}: ${cast[i]!.reasons.get(r)!}`);
     }
     if (failedColumn === undefined) {
       for (const i of this.keyIdx) {
-        if (this.out[i] === null) {
+        if (cast[i]!.status[r] === CAST_NULL) {
           // A row without its key cannot be deduplicated or joined: it is rejected, not dropped.
           failedColumn ??= cols[i]!.target;
-          this.reasons.push(`${cols[i]!.target}: key column is empty`);
+          reasons.push(`${cols[i]!.target}: key column is empty`);
         }
       }
     }
-    return failedColumn;
+    return [failedColumn!, reasons.join('; ')];
   }
 
-  /** Writes the current row's key into keyBytes/keyLength. Key parts are never null here. */
-  private encodeKey(): void {
-    const values = this.out;
-    const key = this.keyIdx.length === 1 ? String(values[this.keyIdx[0]!]) : this.keyIdx.map((i) => String(values[i])).join('\u001f');
-    if (key.length * 3 > this.keyBytes.length) this.keyBytes = Buffer.allocUnsafe(key.length * 3);
-    this.keyLength = this.keyBytes.write(key, 0, 'utf8');
+  /**
+   * Row r's key as bytes: the UTF-8 of String(value) of each key column, joined by U+001F. One
+   * key column is read in place; key parts are never null here.
+   */
+  private keyOf(cast: readonly CastColumn[], r: number): [Uint8Array, number, number] {
+    const idx = this.keyIdx;
+    if (idx.length === 1) {
+      const c = cast[idx[0]!]!;
+      return [c.text, c.start[r]!, c.end[r]!];
+    }
+    let len = 0;
+    for (const i of idx) len += cast[i]!.end[r]! - cast[i]!.start[r]! + 1;
+    if (len > this.keyBytes.length) this.keyBytes = Buffer.allocUnsafe(len * 2);
+    const key = this.keyBytes;
+    let at = 0;
+    for (let k = 0; k < idx.length; k++) {
+      const c = cast[idx[k]!]!;
+      if (k > 0) key[at++] = 0x1f;
+      for (let j = c.start[r]!; j < c.end[r]!; j++) key[at++] = c.text[j]!;
+    }
+    return [key, 0, at];
+  }
+
+  /**
+   * The row hash of each kept row into this.hashes: SHA-256 of the business values as text
+   * (String(value), U+0000 for null), each followed by U+001F, UTF-8; its first 32 hex digits.
+   * Later steps detect changed rows by it, so the text hashed must not change.
+   */
+  private hashRows(cast: readonly CastColumn[], kept: Int32Array, count: number): void {
+    if (this.hashes.length < count * 32) this.hashes = Buffer.allocUnsafe(count * 32);
+    const n = cast.length;
+    for (let k = 0; k < count; k++) {
+      const r = kept[k]!;
+      let len = n;
+      for (let i = 0; i < n; i++) {
+        const c = cast[i]!;
+        if (c.status[r] !== CAST_NULL) len += c.end[r]! - c.start[r]!;
+        else len++;
+      }
+      if (len > this.hashInput.length) {
+        this.hashInput = Buffer.allocUnsafe(len * 2);
+        this.hashViews = [];
+      }
+      const input = this.hashInput;
+      let at = 0;
+      for (let i = 0; i < n; i++) {
+        const c = cast[i]!;
+        if (c.status[r] === CAST_NULL) input[at++] = 0;
+        else {
+          const text = c.text;
+          for (let j = c.start[r]!, e = c.end[r]!; j < e; j++) input[at++] = text[j]!;
+        }
+        input[at++] = 0x1f;
+      }
+      const view = (this.hashViews[at] ??= input.subarray(0, at));
+      this.hashes.write(hash('sha256', view, 'hex'), k * 32, 32, 'latin1');
+    }
+  }
+
+  /** Appends the kept rows to the processed writers, column by column. */
+  private appendKept(writers: readonly ColumnWriter[], cast: readonly CastColumn[], kept: Int32Array, count: number): void {
+    const cols = this.plan.columns;
+    for (let i = 0; i < cols.length; i++) {
+      const c = cast[i]!;
+      const status = c.status;
+      const kind = cols[i]!.kind;
+      if (kind === 'string') {
+        const w = writers[i] as Utf8Writer;
+        for (let k = 0; k < count; k++) {
+          const r = kept[k]!;
+          if (status[r] === CAST_NULL) w.appendNull();
+          else w.appendUtf8(c.text, c.start[r]!, c.end[r]!);
+        }
+      } else if (kind === 'int64' || kind === 'bool') {
+        const w = writers[i]!;
+        for (let k = 0; k < count; k++) {
+          const r = kept[k]!;
+          w.append(status[r] === CAST_NULL ? null : c.values[r]);
+        }
+      } else {
+        const w = writers[i] as FixedWidthWriter;
+        for (let k = 0; k < count; k++) {
+          const r = kept[k]!;
+          if (status[r] === CAST_NULL) w.appendNull();
+          else w.appendNumber(c.num[r]!);
+        }
+      }
+    }
+    const n = cols.length;
+    const source = writers[n] as Utf8Writer;
+    const ingestedAt = writers[n + 1] as FixedWidthWriter;
+    const runId = writers[n + 2] as Utf8Writer;
+    const rowHash = writers[n + 3] as Utf8Writer;
+    const { source: sourceBytes, runId: runIdBytes } = this.lineageBytes;
+    for (let k = 0; k < count; k++) {
+      source.appendUtf8(sourceBytes, 0, sourceBytes.length);
+      ingestedAt.appendNumber(this.lineage.ingestedAt);
+      runId.appendUtf8(runIdBytes, 0, runIdBytes.length);
+      rowHash.appendUtf8(this.hashes, k * 32, k * 32 + 32);
+    }
   }
 
   private rejectRow(rawReaders: ReturnType<typeof columnReaders>, r: number, column: string, reason: string): void {
@@ -293,15 +404,11 @@ export class EntityStandardizer {
   }
 }
 
-/** A hash of the business columns, so later steps detect changed rows cheaply. */
-function rowHash(values: readonly unknown[], n: number): string {
-  // One string and one-shot hashing: a Hash object with an update per column cost twice as much.
-  let text = '';
-  for (let i = 0; i < n; i++) {
-    const v = values[i];
-    text += (v === null || v === undefined ? '\u0000' : String(v)) + '\u001f';
-  }
-  return hash('sha256', text, 'hex').slice(0, 32);
+/** The ordering value of OK row r, as Number(value). */
+function orderValue(c: CastColumn, kind: ColumnKind, r: number): number {
+  if (kind === 'string') return Number(Buffer.from(c.text.buffer, c.text.byteOffset, c.text.byteLength).toString('utf8', c.start[r]!, c.end[r]!));
+  if (kind === 'int64' || kind === 'bool') return Number(c.values[r]);
+  return c.num[r]!;
 }
 
 /** When the whole CSV header landed in one column, the file uses another delimiter: say which. */
