@@ -50,6 +50,19 @@ describe('column writers', () => {
   });
 });
 
+describe('validity', () => {
+  it.each([1, 13, 1500, 5000])('keeps every value valid before a first null that arrives at row %i, and after it', (first) => {
+    const b = new BatchBuilder(cols);
+    const expected: unknown[][] = [];
+    for (let i = 0; i < 6000; i++) {
+      const row = i === first || (i > first && i % 7 === 0) ? [null, null, null, null, null, null, null] : [`t${i}`, i, BigInt(i), i / 2, i % 2 === 0, i * 86_400_000, i];
+      expected.push(row);
+      b.appendRow(row);
+    }
+    expect(batchToObjects(b.finish()).map((r) => Object.values(r))).toEqual(expected);
+  });
+});
+
 describe('appendColumns', () => {
   it('appends through the typed writer methods the same rows appendRow gives, 64-bit values without BigInt included', () => {
     const rows: unknown[][] = [
@@ -92,6 +105,24 @@ describe('appendColumns', () => {
     expect(batch.getChild('l')!.toArray()).toEqual(BigInt64Array.from([2n ** 60n, -(2n ** 62n)]));
     expect(batch.getChild('t')!.data[0]!.values).toEqual(BigInt64Array.from([2n ** 60n, 1n]));
     expect(() => b.appendRow([1.5, 0])).toThrow(RangeError);
+  });
+
+  it('appends runs of back-to-back texts, around nulls, as appendRow does', () => {
+    const texts = ['a', 'bé', '', 'cc', '😀x', 'd'];
+    const bytes = Buffer.from('..' + texts.join(''));
+    const ends = Int32Array.from(texts.map((_, i) => 2 + Buffer.byteLength(texts.slice(0, i + 1).join(''))));
+    const b = new BatchBuilder([{ name: 's', kind: 'string' }]);
+    b.appendColumns(2198, ([w]) => {
+      const s = w as Utf8Writer;
+      s.appendNull();
+      s.appendUtf8Run(bytes, 2, ends, 0, 3);
+      for (let i = 0; i < 1096; i++) s.appendUtf8Run(bytes, ends[2]!, ends, 3, 2);
+      s.appendNull();
+      s.appendUtf8Run(bytes, ends[4]!, ends, 5, 1);
+      s.appendUtf8Run(bytes, 2, ends, 0, 0);
+    });
+    const expected = [null, 'a', 'bé', '', ...Array.from({ length: 1096 }, () => ['cc', '😀x']).flat(), null, 'd'];
+    expect(batchToObjects(b.finish()).map((r) => r.s)).toEqual(expected);
   });
 
   it('says which column got the wrong number of values', () => {

@@ -18,27 +18,60 @@ const DAY_MS = 86_400_000;
 /** 64-bit values are written as two 32-bit words, low word first, where the platform stores them so. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** Validity bits, one per row, grown as rows arrive. */
+/**
+ * Validity bits, one per row. Kept only once a null arrives (the rows before it are then marked
+ * valid at once): a column without nulls, the common case, costs nothing per row.
+ */
 class Validity {
-  bits = new Uint8Array(128);
+  private bits?: Uint8Array;
   nulls = 0;
 
   set(row: number, valid: boolean): void {
-    if (row >> 3 >= this.bits.length) {
-      const grown = new Uint8Array(this.bits.length * 2);
-      grown.set(this.bits);
-      this.bits = grown;
+    if (valid) {
+      if (this.bits) this.setBit(row);
+      return;
     }
-    if (valid) this.bits[row >> 3]! |= 1 << (row & 7);
-    else this.nulls++;
+    if (!this.bits) {
+      this.bits = new Uint8Array(bytesFor(row + 1));
+      this.bits.fill(0xff, 0, row >> 3);
+      for (let r = row & ~7; r < row; r++) this.bits[r >> 3]! |= 1 << (r & 7);
+    }
+    this.nulls++;
+  }
+
+  /** Marks rows [from, from + count) valid. */
+  setValid(from: number, count: number): void {
+    if (this.bits) for (let r = from; r < from + count; r++) this.setBit(r);
   }
 
   take(length: number): { nullBitmap?: Uint8Array; nullCount: number } {
-    const out = this.nulls ? { nullBitmap: this.bits.slice(0, ((length + 63) & ~63) >> 3), nullCount: this.nulls } : { nullCount: 0 };
-    this.bits = new Uint8Array(128);
+    let out: { nullBitmap?: Uint8Array; nullCount: number } = { nullCount: 0 };
+    if (this.nulls) {
+      const bitmap = new Uint8Array(((length + 63) & ~63) >> 3);
+      bitmap.set(this.bits!.subarray(0, Math.min(bitmap.length, this.bits!.length)));
+      out = { nullBitmap: bitmap, nullCount: this.nulls };
+    }
+    this.bits = undefined;
     this.nulls = 0;
     return out;
   }
+
+  private setBit(row: number): void {
+    let bits = this.bits!;
+    if (row >> 3 >= bits.length) {
+      const grown = new Uint8Array(bytesFor(row + 1));
+      grown.set(bits);
+      this.bits = bits = grown;
+    }
+    bits[row >> 3]! |= 1 << (row & 7);
+  }
+}
+
+/** Bytes of validity bits for `rows` rows: whole 64-row words, at least 1024 rows, doubling. */
+function bytesFor(rows: number): number {
+  let n = 128;
+  while (n * 8 < rows) n *= 2;
+  return n;
 }
 
 type NumericArray = Int32Array | Float64Array | BigInt64Array;
@@ -107,8 +140,9 @@ export class FixedWidthWriter implements ColumnWriter {
   }
 
   finish(): arrow.Data {
-    const data = arrow.makeData({ type: this.type, length: this.count, data: this.values.slice(0, this.count), ...this.validity.take(this.count) } as never) as arrow.Data;
-    this.values = this.allocate(1024);
+    const data = arrow.makeData({ type: this.type, length: this.count, data: this.values.subarray(0, this.count), ...this.validity.take(this.count) } as never) as arrow.Data;
+    // The batch keeps this array; the next one starts in a new one of the same size.
+    this.values = this.allocate(this.values.length);
     this.count = 0;
     return data;
   }
@@ -159,7 +193,7 @@ export class BoolWriter implements ColumnWriter {
 /** UTF-8 strings written with Buffer.write into one growable byte buffer plus offsets. */
 export class Utf8Writer implements ColumnWriter {
   private offsets = new Int32Array(1025);
-  private bytes = Buffer.allocUnsafe(16 * 1024);
+  private bytes = Buffer.allocUnsafeSlow(16 * 1024);
   private count = 0;
   private used = 0;
   private readonly validity = new Validity();
@@ -192,6 +226,26 @@ export class Utf8Writer implements ColumnWriter {
     this.offsets[++this.count] = this.used;
   }
 
+  /**
+   * Appends `count` texts that lie back to back in src, copied at once: the first starts at
+   * `start`, and text i ends at ends[first + i] (so an Arrow Utf8 column's rows [r, r + count) are
+   * (values, offsets[r], offsets.subarray(1), r, count)).
+   */
+  appendUtf8Run(src: Uint8Array, start: number, ends: Int32Array, first: number, count: number): void {
+    if (count <= 0) return;
+    const n = ends[first + count - 1]! - start;
+    this.reserveRows(count);
+    this.reserve(n);
+    this.bytes.set(src.subarray(start, start + n), this.used);
+    const shift = this.used - start;
+    const out = this.offsets;
+    const at = this.count + 1 - first;
+    for (let i = first; i < first + count; i++) out[at + i] = ends[i]! + shift;
+    this.validity.setValid(this.count, count);
+    this.count += count;
+    this.used += n;
+  }
+
   appendNull(): void {
     this.reserve(0);
     this.validity.set(this.count, false);
@@ -202,11 +256,14 @@ export class Utf8Writer implements ColumnWriter {
     const data = arrow.makeData({
       type: new arrow.Utf8(),
       length: this.count,
-      valueOffsets: this.offsets.slice(0, this.count + 1),
-      data: new Uint8Array(this.bytes.subarray(0, this.used)),
+      valueOffsets: this.offsets.subarray(0, this.count + 1),
+      data: new Uint8Array(this.bytes.buffer, this.bytes.byteOffset, this.used),
       ...this.validity.take(this.count),
     });
-    this.offsets = new Int32Array(1025);
+    // The batch keeps these buffers; the next one starts in new ones of the same size, so a
+    // writer that makes batches of a steady size neither copies nor regrows them.
+    this.offsets = new Int32Array(this.offsets.length);
+    this.bytes = Buffer.allocUnsafeSlow(this.bytes.length);
     this.count = 0;
     this.used = 0;
     return data;
@@ -214,16 +271,22 @@ export class Utf8Writer implements ColumnWriter {
 
   /** Room for one more value of up to `bytes` bytes. */
   private reserve(bytes: number): void {
-    if (this.count + 1 === this.offsets.length) {
-      const grown = new Int32Array(this.offsets.length * 2);
-      grown.set(this.offsets);
-      this.offsets = grown;
-    }
+    if (this.count + 1 === this.offsets.length) this.reserveRows(1);
     if (this.used + bytes > this.bytes.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.used + bytes));
+      const grown = Buffer.allocUnsafeSlow(Math.max(this.bytes.length * 2, this.used + bytes));
       this.bytes.copy(grown, 0, 0, this.used);
       this.bytes = grown;
     }
+  }
+
+  /** Room for `rows` more offsets. */
+  private reserveRows(rows: number): void {
+    if (this.count + rows < this.offsets.length) return;
+    let size = this.offsets.length * 2;
+    while (this.count + rows >= size) size *= 2;
+    const grown = new Int32Array(size);
+    grown.set(this.offsets);
+    this.offsets = grown;
   }
 }
 

@@ -104,6 +104,20 @@ describe('ColumnCaster', () => {
     expect(stamps.map((v, r) => [v, outcomeAt(c, spec, r)])).toEqual(stamps.map((v) => [v, expected(spec, v)]));
   });
 
+  it('gives the same values without text when told the caller reads none', () => {
+    for (const [spec, values] of [
+      [{ type: 'timestamp', required: true, scale: 2 }, TIMESTAMPS],
+      [{ type: 'decimal', required: false, scale: 2, min: 0 }, NUMBERS],
+    ] as const) {
+      const withText = castAll(spec, values);
+      const copy = { status: [...withText.status], num: [...withText.num], reasons: new Map(withText.reasons) };
+      const b = new BatchBuilder([{ name: 'v', kind: 'string' }]);
+      values.forEach((v) => b.appendRow([v]));
+      const bare = new ColumnCaster(spec, KIND_OF_TYPE[spec.type]).cast(b.finish(), 'v', { text: false });
+      expect({ status: [...bare.status], num: [...bare.num], reasons: new Map(bare.reasons) }).toEqual(copy);
+    }
+  });
+
   it('casts typed raw columns (Parquet sources) and a missing column through makeCaster', () => {
     const b = new BatchBuilder([{ name: 'n', kind: 'float64' }]);
     [1.5, null, 3].forEach((v) => b.appendRow([v]));

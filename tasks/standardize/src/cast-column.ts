@@ -60,17 +60,12 @@ class TextBytes {
       b[at++] = 45;
       v = -v;
     }
-    const first = at;
-    do {
-      const q = Math.floor(v / 10);
-      b[at++] = 48 + (v - q * 10);
-      v = q;
-    } while (v > 0);
-    // Digits came out last first.
-    for (let i = first, j = at - 1; i < j; i++, j--) {
-      const t = b[i]!;
-      b[i] = b[j]!;
-      b[j] = t;
+    if (v < 1e8) at = writeDigits(b, at, v, 0);
+    else {
+      // Two parts that fit 32-bit integer arithmetic: v < 2^53 makes the high one below 10^8 too.
+      const hi = Math.floor(v / 1e8);
+      at = writeDigits(b, at, hi, 0);
+      at = writeDigits(b, at, v - hi * 1e8, 8);
     }
     this.used = at;
   }
@@ -117,6 +112,7 @@ export class ColumnCaster {
   private end = new Int32Array(0);
   private values: unknown[] = [];
   private reasons = new Map<number, string>();
+  private withText = true;
 
   constructor(
     private readonly spec: CastSpec,
@@ -133,8 +129,12 @@ export class ColumnCaster {
     this.fast = fastPathOf(spec);
   }
 
-  /** Casts the column named `name` of a raw batch (undefined or absent: the raw data lacks it, every value is null). */
-  cast(batch: arrow.RecordBatch, name: string | undefined): CastColumn {
+  /**
+   * Casts the column named `name` of a raw batch (undefined or absent: the raw data lacks it,
+   * every value is null). opts.text false: the caller reads no text, and the fast paths skip it.
+   */
+  cast(batch: arrow.RecordBatch, name: string | undefined, opts: { readonly text?: boolean } = {}): CastColumn {
+    this.withText = opts.text ?? true;
     const rows = batch.numRows;
     const vector = name === undefined ? null : batch.getChild(name);
     const reader = () => columnReaders(batch, [name ?? '\u0000missing'])[0]!;
@@ -326,6 +326,7 @@ export class ColumnCaster {
     if (firstSig >= intEnd && firstSig - fracStart >= 6) return false;
     this.status[r] = CAST_OK;
     this.num[r] = n;
+    if (!this.withText) return true;
     const side = this.side;
     side.reserve(e - s + 2);
     const out = side.bytes;
@@ -366,9 +367,11 @@ export class ColumnCaster {
     if (ms < this.min || ms > this.max) return false;
     this.status[r] = CAST_OK;
     this.num[r] = ms;
-    this.start[r] = this.side.used;
-    this.side.writeInteger(ms);
-    this.end[r] = this.side.used;
+    if (this.withText) {
+      this.start[r] = this.side.used;
+      this.side.writeInteger(ms);
+      this.end[r] = this.side.used;
+    }
     return true;
   }
 }
@@ -390,6 +393,20 @@ function fastPathOf(spec: CastSpec): FastPath {
     default:
       return undefined;
   }
+}
+
+/** Writes the digits of 0 <= v < 10^8 at b[at], zero-padded to `width`; returns the end. */
+function writeDigits(b: Uint8Array, at: number, v: number, width: number): number {
+  let n = 1;
+  for (let x = v; x >= 10; x = (x / 10) | 0) n++;
+  if (n < width) n = width;
+  let x = v | 0;
+  for (let i = at + n - 1; i >= at; i--) {
+    const q = (x / 10) | 0;
+    b[i] = 48 + x - q * 10;
+    x = q;
+  }
+  return at + n;
 }
 
 /** The number written in b[at, at + n) when every byte is a digit, else -1. */

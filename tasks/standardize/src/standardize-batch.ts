@@ -203,7 +203,8 @@ export class EntityStandardizer {
     if (!this.latest) throw new Error('prepass() is only for entities with an ordering column');
     const needed = [...new Set([...this.keyIdx, this.orderIdx])];
     const cast: CastColumn[] = [];
-    for (const i of needed) cast[i] = this.casters[i]!.cast(batch, this.plan.columns[i]!.raw);
+    // The ordering value is read as a number; only the key's text is needed.
+    for (const i of needed) cast[i] = this.casters[i]!.cast(batch, this.plan.columns[i]!.raw, { text: this.keyIdx.includes(i) || this.plan.columns[i]!.kind === 'string' });
     const order = cast[this.orderIdx]!;
     const orderKind = this.plan.columns[this.orderIdx]!.kind;
     rows: for (let r = 0; r < batch.numRows; r++) {
@@ -357,11 +358,19 @@ export class EntityStandardizer {
       const status = c.status;
       const kind = cols[i]!.kind;
       if (kind === 'string') {
+        // Consecutive rows that are all kept and not null lie back to back in c.text: one copy each.
         const w = writers[i] as Utf8Writer;
-        for (let k = 0; k < count; k++) {
+        for (let k = 0; k < count; ) {
           const r = kept[k]!;
-          if (status[r] === CAST_NULL) w.appendNull();
-          else w.appendUtf8(c.text, c.start[r]!, c.end[r]!);
+          if (status[r] === CAST_NULL) {
+            w.appendNull();
+            k++;
+            continue;
+          }
+          let len = 1;
+          while (k + len < count && kept[k + len] === r + len && status[r + len] !== CAST_NULL) len++;
+          w.appendUtf8Run(c.text, c.start[r]!, c.end, r, len);
+          k += len;
         }
       } else if (kind === 'int64' || kind === 'bool') {
         const w = writers[i]!;
