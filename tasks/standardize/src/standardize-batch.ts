@@ -156,10 +156,11 @@ export class EntityStandardizer {
   /** Per batch: rows kept, and their row hashes (32 hex bytes each). */
   private kept = new Int32Array(0);
   private hashes = Buffer.allocUnsafe(0);
-  private hashInput = Buffer.allocUnsafe(1024);
+  private hashInput: Buffer = Buffer.allocUnsafe(1024);
   /** Views of hashInput by length, so hashing a row makes no new view (hashInput is reused). */
   private hashViews: Buffer[] = [];
-  private readonly lineageBytes: { readonly source: Buffer; readonly runId: Buffer };
+  private runs: { readonly source: TextRun; readonly runId: TextRun } = { source: repeatText('', 0), runId: repeatText('', 0) };
+  private hashEnds = new Int32Array(0);
   private prepassRows = 0;
   private settled = false;
   private pushRows = 0;
@@ -179,7 +180,6 @@ export class EntityStandardizer {
     this.orderIdx = plan.orderBy ? plan.columns.findIndex((c) => c.target === plan.orderBy) : -1;
     if (this.orderIdx >= 0) this.latest = new LatestByKey(opts.expectedRows ?? 0, { tmpDir: opts.tmpDir });
     this.casters = plan.columns.map((c) => new ColumnCaster(c.spec, c.kind));
-    this.lineageBytes = { source: Buffer.from(lineage.source, 'utf8'), runId: Buffer.from(lineage.runId, 'utf8') };
   }
 
   /** Whether batches must go through prepass() before push() (an ordering column is declared). */
@@ -322,32 +322,41 @@ export class EntityStandardizer {
   private hashRows(cast: readonly CastColumn[], kept: Int32Array, count: number): void {
     if (this.hashes.length < count * 32) this.hashes = Buffer.allocUnsafe(count * 32);
     const n = cast.length;
+    const texts = cast.map((c) => c.text);
+    const starts = cast.map((c) => c.start);
+    const ends = cast.map((c) => c.end);
+    const statuses = cast.map((c) => c.status);
+    let input: Buffer = this.hashInput;
     for (let k = 0; k < count; k++) {
       const r = kept[k]!;
-      let len = n;
-      for (let i = 0; i < n; i++) {
-        const c = cast[i]!;
-        if (c.status[r] !== CAST_NULL) len += c.end[r]! - c.start[r]!;
-        else len++;
-      }
-      if (len > this.hashInput.length) {
-        this.hashInput = Buffer.allocUnsafe(len * 2);
-        this.hashViews = [];
-      }
-      const input = this.hashInput;
       let at = 0;
       for (let i = 0; i < n; i++) {
-        const c = cast[i]!;
-        if (c.status[r] === CAST_NULL) input[at++] = 0;
+        let s = 0;
+        let e = 0;
+        if (statuses[i]![r] !== CAST_NULL) {
+          s = starts[i]![r]!;
+          e = ends[i]![r]!;
+        }
+        if (at + e - s + 2 > input.length) input = this.growHashInput(at, at + e - s + 2);
+        if (e === s && statuses[i]![r] === CAST_NULL) input[at++] = 0;
         else {
-          const text = c.text;
-          for (let j = c.start[r]!, e = c.end[r]!; j < e; j++) input[at++] = text[j]!;
+          const text = texts[i]!;
+          for (let j = s; j < e; j++) input[at++] = text[j]!;
         }
         input[at++] = 0x1f;
       }
       const view = (this.hashViews[at] ??= input.subarray(0, at));
       this.hashes.write(hash('sha256', view, 'hex'), k * 32, 32, 'latin1');
     }
+  }
+
+  /** A larger hashInput holding the first `keep` bytes of the current one. */
+  private growHashInput(keep: number, atLeast: number): Buffer {
+    const grown = Buffer.allocUnsafe(Math.max(atLeast, this.hashInput.length * 2));
+    this.hashInput.copy(grown, 0, 0, keep);
+    this.hashInput = grown;
+    this.hashViews = [];
+    return grown;
   }
 
   /** Appends the kept rows to the processed writers, column by column. */
@@ -392,13 +401,21 @@ export class EntityStandardizer {
     const ingestedAt = writers[n + 1] as FixedWidthWriter;
     const runId = writers[n + 2] as Utf8Writer;
     const rowHash = writers[n + 3] as Utf8Writer;
-    const { source: sourceBytes, runId: runIdBytes } = this.lineageBytes;
-    for (let k = 0; k < count; k++) {
-      source.appendUtf8(sourceBytes, 0, sourceBytes.length);
-      ingestedAt.appendNumber(this.lineage.ingestedAt);
-      runId.appendUtf8(runIdBytes, 0, runIdBytes.length);
-      rowHash.appendUtf8(this.hashes, k * 32, k * 32 + 32);
+    const { source: sourceRun, runId: runIdRun } = this.lineageRuns(count);
+    source.appendUtf8Run(sourceRun.bytes, 0, sourceRun.ends, 0, count);
+    runId.appendUtf8Run(runIdRun.bytes, 0, runIdRun.ends, 0, count);
+    rowHash.appendUtf8Run(this.hashes, 0, this.hashEnds, 0, count);
+    for (let k = 0; k < count; k++) ingestedAt.appendNumber(this.lineage.ingestedAt);
+  }
+
+  /** The lineage texts repeated for at least `count` rows, back to back, with their ends (and the row hashes' ends). */
+  private lineageRuns(count: number): { readonly source: TextRun; readonly runId: TextRun } {
+    if (this.runs.source.ends.length < count) {
+      const rows = Math.max(count, this.runs.source.ends.length * 2);
+      this.runs = { source: repeatText(this.lineage.source, rows), runId: repeatText(this.lineage.runId, rows) };
+      this.hashEnds = Int32Array.from({ length: rows }, (_, k) => (k + 1) * 32);
     }
+    return this.runs;
   }
 
   private rejectRow(rawReaders: ReturnType<typeof columnReaders>, r: number, column: string, reason: string): void {
@@ -411,6 +428,19 @@ export class EntityStandardizer {
     this.rejected.appendRow(row);
     this.counts.rejected++;
   }
+}
+
+/** One text repeated: copy k ends at ends[k]. */
+interface TextRun {
+  readonly bytes: Buffer;
+  readonly ends: Int32Array;
+}
+
+function repeatText(text: string, times: number): TextRun {
+  const one = Buffer.from(text, 'utf8');
+  const bytes = Buffer.alloc(one.length * times);
+  for (let k = 0; k < times; k++) one.copy(bytes, k * one.length);
+  return { bytes, ends: Int32Array.from({ length: times }, (_, k) => (k + 1) * one.length) };
 }
 
 /** The ordering value of OK row r, as Number(value). */
