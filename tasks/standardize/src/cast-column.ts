@@ -38,16 +38,21 @@ const isAsciiSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-/** Growable bytes with a write position. */
+/**
+ * Growable bytes with a write position. A plain Uint8Array, like Arrow's buffers, so code reading
+ * either sees one type; `writer` is a Buffer over the same memory for writing strings.
+ */
 class TextBytes {
-  bytes = Buffer.allocUnsafe(64 * 1024);
+  bytes = new Uint8Array(64 * 1024);
+  private writer = Buffer.from(this.bytes.buffer);
   used = 0;
 
   reserve(n: number): void {
     if (this.used + n <= this.bytes.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.used + n));
-    this.bytes.copy(grown, 0, 0, this.used);
+    const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.used + n));
+    grown.set(this.bytes.subarray(0, this.used));
     this.bytes = grown;
+    this.writer = Buffer.from(grown.buffer);
   }
 
   /** Writes String(n) of a safe integer (no exponent form below 2^53). */
@@ -72,7 +77,7 @@ class TextBytes {
 
   writeString(s: string): void {
     this.reserve(s.length * 3);
-    this.used += this.bytes.write(s, this.used, 'utf8');
+    this.used += this.writer.write(s, this.used, 'utf8');
   }
 
   copy(src: Uint8Array, start: number, end: number): void {

@@ -156,9 +156,9 @@ export class EntityStandardizer {
   /** Per batch: rows kept, and their row hashes (32 hex bytes each). */
   private kept = new Int32Array(0);
   private hashes = Buffer.allocUnsafe(0);
-  private hashInput: Buffer = Buffer.allocUnsafe(1024);
+  private hashInput: Uint8Array = new Uint8Array(1024);
   /** Views of hashInput by length, so hashing a row makes no new view (hashInput is reused). */
-  private hashViews: Buffer[] = [];
+  private hashViews: Uint8Array[] = [];
   private runs: { readonly source: TextRun; readonly runId: TextRun } = { source: repeatText('', 0), runId: repeatText('', 0) };
   private hashEnds = new Int32Array(0);
   private prepassRows = 0;
@@ -326,7 +326,7 @@ export class EntityStandardizer {
     const starts = cast.map((c) => c.start);
     const ends = cast.map((c) => c.end);
     const statuses = cast.map((c) => c.status);
-    let input: Buffer = this.hashInput;
+    let input = this.hashInput;
     for (let k = 0; k < count; k++) {
       const r = kept[k]!;
       let at = 0;
@@ -346,14 +346,23 @@ export class EntityStandardizer {
         input[at++] = 0x1f;
       }
       const view = (this.hashViews[at] ??= input.subarray(0, at));
-      this.hashes.write(hash('sha256', view, 'hex'), k * 32, 32, 'latin1');
+      // The digest as 'binary' (latin1: one char per byte), its first 16 bytes written as hex here: half
+      // the string of a hex digest, and no native call to write it.
+      const digest = hash('sha256', view, 'binary');
+      const hashes = this.hashes;
+      let h = k * 32;
+      for (let b = 0; b < 16; b++) {
+        const c = digest.charCodeAt(b);
+        hashes[h++] = HEX_DIGITS[c >> 4]!;
+        hashes[h++] = HEX_DIGITS[c & 15]!;
+      }
     }
   }
 
   /** A larger hashInput holding the first `keep` bytes of the current one. */
-  private growHashInput(keep: number, atLeast: number): Buffer {
-    const grown = Buffer.allocUnsafe(Math.max(atLeast, this.hashInput.length * 2));
-    this.hashInput.copy(grown, 0, 0, keep);
+  private growHashInput(keep: number, atLeast: number): Uint8Array {
+    const grown = new Uint8Array(Math.max(atLeast, this.hashInput.length * 2));
+    grown.set(this.hashInput.subarray(0, keep));
     this.hashInput = grown;
     this.hashViews = [];
     return grown;
@@ -429,6 +438,8 @@ export class EntityStandardizer {
     this.counts.rejected++;
   }
 }
+
+const HEX_DIGITS = Uint8Array.from(Buffer.from('0123456789abcdef', 'latin1'));
 
 /** One text repeated: copy k ends at ends[k]. */
 interface TextRun {
