@@ -160,7 +160,7 @@ export class EntityStandardizer {
   /** Views of hashInput by length, so hashing a row makes no new view (hashInput is reused). */
   private hashViews: Uint8Array[] = [];
   private runs: { readonly source: TextRun; readonly runId: TextRun } = { source: repeatText('', 0), runId: repeatText('', 0) };
-  private hashEnds = new Int32Array(0);
+  private hashEnds: Int32Array = new Int32Array(0);
   private prepassRows = 0;
   private settled = false;
   private pushRows = 0;
@@ -422,7 +422,7 @@ export class EntityStandardizer {
     if (this.runs.source.ends.length < count) {
       const rows = Math.max(count, this.runs.source.ends.length * 2);
       this.runs = { source: repeatText(this.lineage.source, rows), runId: repeatText(this.lineage.runId, rows) };
-      this.hashEnds = Int32Array.from({ length: rows }, (_, k) => (k + 1) * 32);
+      this.hashEnds = endsOf(32, rows);
     }
     return this.runs;
   }
@@ -449,9 +449,14 @@ interface TextRun {
 
 function repeatText(text: string, times: number): TextRun {
   const one = Buffer.from(text, 'utf8');
-  const bytes = Buffer.alloc(one.length * times);
-  for (let k = 0; k < times; k++) one.copy(bytes, k * one.length);
-  return { bytes, ends: Int32Array.from({ length: times }, (_, k) => (k + 1) * one.length) };
+  return { bytes: Buffer.from(one.toString('latin1').repeat(times), 'latin1'), ends: endsOf(one.length, times) };
+}
+
+/** Ends of `count` back-to-back values of `width` bytes each. */
+function endsOf(width: number, count: number): Int32Array {
+  const ends = new Int32Array(count);
+  for (let k = 0; k < count; k++) ends[k] = (k + 1) * width;
+  return ends;
 }
 
 /** The ordering value of OK row r, as Number(value). */
