@@ -269,7 +269,7 @@ export class EntityStandardizer {
     this.counts.rowsOut += keptCount;
   }
 
-  /** The failed column of row r (the first) and the reasons of all of its failures, as castRow gave them. */
+  /** Row r's rejection: the first failed column, and every failure as "column: reason" joined by "; " (or the empty key columns). */
   private reasonsOf(cast: readonly CastColumn[], r: number): [string, string] {
     const cols = this.plan.columns;
     let failedColumn: string | undefined;
