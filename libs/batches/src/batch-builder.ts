@@ -36,6 +36,21 @@ export class BatchBuilder {
     this.rows++;
   }
 
+  /**
+   * Appends `count` rows column by column: `fill` gets the column writers (in column order, of
+   * the classes columnWriterOf gives for each kind) and must append exactly `count` values to
+   * each. Lets callers that hold columns skip building a row array per row.
+   */
+  appendColumns(count: number, fill: (writers: readonly ColumnWriter[]) => void): void {
+    fill(this.builders);
+    const expected = this.rows + count;
+    const wrong = this.builders.findIndex((b) => b.length !== expected);
+    if (wrong >= 0) {
+      throw new Error(`appendColumns: column "${this.columns[wrong]!.name}" got ${this.builders[wrong]!.length - this.rows} values, not ${count}`);
+    }
+    this.rows = expected;
+  }
+
   /** Returns the rows appended so far as one batch and starts a new one. */
   finish(): arrow.RecordBatch {
     const data = this.builders.map((b) => b.finish());

@@ -15,7 +15,8 @@ const RECORD_OVERHEAD = 16;
  * to the later row. Filled in a first pass over the input (offer), settled once (resolve), then
  * read in a second pass (isWinner) by row number.
  *
- * Memory stays flat whatever the input's size: offered (key, order, row) records go to one of
+ * With one bucket (up to about a million rows) the keys are settled as they are offered. Beyond,
+ * memory stays flat whatever the input's size: offered (key, order, row) records go to one of
  * `ceil(expectedRows / KEYS_PER_BUCKET)` buckets by key hash, spilled to temp files when there is
  * more than one, and resolve() settles one bucket at a time (a KeySet of at most ~1 M keys), then
  * keeps only one bit per row: whether it won. 10 M rows hold 1.25 MB of bits plus one bucket's
@@ -32,6 +33,8 @@ export class LatestByKey {
   private readonly records: number[];
   private winners?: Uint8Array;
   private maxRow = -1;
+  /** One bucket (no spilling): the keys are settled as they are offered. */
+  private direct?: Bucket;
 
   /** expectedRows sizes the buckets (the input partition's row count); tmpDir defaults to the OS temp folder. */
   constructor(expectedRows: number, opts: { readonly tmpDir?: string } = {}) {
@@ -42,11 +45,14 @@ export class LatestByKey {
     this.used = new Array<number>(this.buckets).fill(0);
     this.held = Array.from({ length: this.buckets }, () => []);
     this.records = new Array<number>(this.buckets).fill(0);
+    if (this.buckets === 1) this.direct = new Bucket(expectedRows);
   }
 
   /** Records row number `row` (counted over the whole input) with its ordering value (null: lowest). */
   offer(key: Uint8Array, start: number, end: number, order: number | null, row: number): void {
     if (this.winners) throw new Error('offer() after resolve()');
+    if (row > this.maxRow) this.maxRow = row;
+    if (this.direct) return this.direct.offer(key, start, end, order ?? -Infinity, row);
     const len = end - start;
     // Multiplying spreads the hash's high bits, so a bucket's keys still differ in the low bits the KeySet probes with.
     const b = this.buckets === 1 ? 0 : Math.floor(((Math.imul(hashBytes(key, start, end), 0x9e3779b1) >>> 0) / 2 ** 32) * this.buckets);
@@ -64,12 +70,18 @@ export class LatestByKey {
     chunk.writeUInt32LE(row, at + 12 + len);
     this.used[b] = at + len + RECORD_OVERHEAD;
     this.records[b]!++;
-    if (row > this.maxRow) this.maxRow = row;
   }
 
   /** Settles the winner of every key, one bucket at a time; the spill files are removed. */
   resolve(): void {
     const winners = new Uint8Array((this.maxRow >> 3) + 1);
+    if (this.direct) {
+      this.direct.markWinners(winners);
+      // Only the bits are needed from now on: the keys go.
+      this.direct = undefined;
+      this.winners = winners;
+      return;
+    }
     try {
       for (let b = 0; b < this.buckets; b++) {
         this.flush(b);
@@ -124,11 +136,56 @@ export class LatestByKey {
   }
 }
 
+/**
+ * The latest row of each key among the records offered so far: keys in a KeySet, and per key
+ * number its best ordering value and row. Records are compared in the order they come.
+ */
+class Bucket {
+  private readonly keys: KeySet;
+  private order: Float64Array;
+  private rows: Uint32Array;
+
+  constructor(expectedKeys: number) {
+    this.keys = new KeySet(Math.max(1024, expectedKeys));
+    this.order = new Float64Array(Math.max(1024, expectedKeys));
+    this.rows = new Uint32Array(this.order.length);
+  }
+
+  offer(key: Uint8Array, start: number, end: number, o: number, row: number): void {
+    const keys = this.keys;
+    if (keys.add(key, start, end)) {
+      const k = keys.size - 1;
+      if (k === this.order.length) this.grow();
+      this.order[k] = o;
+      this.rows[k] = row;
+    } else {
+      const k = keys.keyNumberOf(key, start, end);
+      if (o > this.order[k]! || (o === this.order[k] && row > this.rows[k]!)) {
+        this.order[k] = o;
+        this.rows[k] = row;
+      }
+    }
+  }
+
+  /** Sets the bit of each key's winning row. */
+  markWinners(winners: Uint8Array): void {
+    const rows = this.rows;
+    for (let k = 0; k < this.keys.size; k++) winners[rows[k]! >> 3]! |= 1 << (rows[k]! & 7);
+  }
+
+  private grow(): void {
+    const order = new Float64Array(this.order.length * 2);
+    order.set(this.order);
+    const rows = new Uint32Array(order.length);
+    rows.set(this.rows);
+    this.order = order;
+    this.rows = rows;
+  }
+}
+
 /** Finds the latest row of each key among one bucket's records and sets its bit in `winners`. */
 function settleBucket(parts: readonly Buffer[], records: number, winners: Uint8Array): void {
-  const keys = new KeySet(records);
-  const order = new Float64Array(records);
-  const rows = new Uint32Array(records);
+  const bucket = new Bucket(records);
   for (const buf of parts) {
     let at = 0;
     while (at < buf.length) {
@@ -137,18 +194,8 @@ function settleBucket(parts: readonly Buffer[], records: number, winners: Uint8A
       const o = buf.readDoubleLE(start + len);
       const row = buf.readUInt32LE(start + len + 8);
       at = start + len + 12;
-      if (keys.add(buf, start, start + len)) {
-        const k = keys.size - 1;
-        order[k] = o;
-        rows[k] = row;
-      } else {
-        const k = keys.keyNumberOf(buf, start, start + len);
-        if (o > order[k]! || (o === order[k] && row > rows[k]!)) {
-          order[k] = o;
-          rows[k] = row;
-        }
-      }
+      bucket.offer(buf, start, start + len, o, row);
     }
   }
-  for (let k = 0; k < keys.size; k++) winners[rows[k]! >> 3]! |= 1 << (rows[k]! & 7);
+  bucket.markWinners(winners);
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { BatchBuilder, batchToObjects, type ColumnDef } from '@salesflow/batches';
 import type { StandardizeEntityConfig } from '@salesflow/config';
 import { EntityStandardizer, planEntity } from './standardize-batch';
@@ -66,6 +67,43 @@ describe('EntityStandardizer', () => {
     a.push(rawBatch(rows));
     b.push(rawBatch(rows));
     expect(batchToObjects(a.processed.finish())[0]!._row_hash).toBe(batchToObjects(b.processed.finish())[0]!._row_hash);
+  });
+
+  it('hashes the business values as text: String(value), U+0000 for null, each followed by U+001F', () => {
+    const std = new EntityStandardizer(plan, { source: 's', ingestedAt: 1, runId: 'a' });
+    std.push(rawBatch([
+      ['TXN9', '007', '0010.50', '2026-11-25T10:00:00Z', 'x'],
+      [' é ', '-0', '', '1969-12-31T23:59:59Z', 'x'],
+      ['X', '+3', '0.0000001', '2026-11-25T10:00:00.5Z', 'x'],
+      ['Y', '4', '1.005', '2026-11-25 10:00', 'x'],
+    ]));
+    const rows = batchToObjects(std.processed.finish());
+    expect(rows).toHaveLength(4);
+    const sha = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 32);
+    const expected = [
+      'TXN9\u001f7\u001f10.5\u001f1795600800000\u001f',
+      'é\u001f0\u001f\u0000\u001f-1000\u001f',
+      'X\u001f3\u001f0\u001f1795600800500\u001f',
+      'Y\u001f4\u001f1.01\u001f1795600800000\u001f',
+    ].map(sha);
+    expect(rows.map((r) => r._row_hash)).toEqual(expected);
+    expect(rows.map((r) => sha(['transaction_id', 'quantity', 'total_amount', 'transaction_timestamp'].map((c) => (r[c] === null ? '\u0000' : String(r[c])) + '\u001f').join('')))).toEqual(expected);
+  });
+
+  it('deduplicates on a composite key of text and numbers across batches, by the values\' text', () => {
+    const composite = planEntity('sales', { ...CFG, key: ['transaction_id', 'quantity', 'total_amount'] }, new BatchBuilder(RAW_WITH_LINEAGE).schema);
+    const std = new EntityStandardizer(composite, { source: 's', ingestedAt: 1, runId: 'r' });
+    const row = (id: string, q: string, amount: string) => [id, q, amount, '2026-11-25T10:00:00Z', 'x'];
+    std.push(rawBatch([row('A', '1', '2.50'), row('A', '01', '2.5'), row('A', '1', '2.51'), row('A\u001f1', '2', '2.5')]));
+    std.push(rawBatch([row('A', '+1', '02.500'), row('A', '1', ''), row('B', '1', '2.5'), row('B', '1.0', '2.5')]));
+    expect(std.counts).toEqual({ rowsIn: 8, rowsOut: 4, rejected: 2, duplicates: 2 });
+    expect(batchToObjects(std.processed.finish()).map((r) => [r.transaction_id, r.quantity, r.total_amount])).toEqual([
+      ['A', 1, 2.5],
+      ['A', 1, 2.51],
+      ['A\u001f1', 2, 2.5],
+      ['B', 1, 2.5],
+    ]);
+    expect(batchToObjects(std.rejected.finish()).map((r) => r._reject_reason)).toEqual(['total_amount: key column is empty', 'quantity: "1.0" is not an integer']);
   });
 
   it('fails naming the entity and column when a required column is missing', () => {

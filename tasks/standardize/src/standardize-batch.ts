@@ -1,9 +1,10 @@
 import { hash } from 'node:crypto';
 import type * as arrow from 'apache-arrow';
-import { BatchBuilder, columnReaders, KeySet, type ColumnDef, type ColumnKind } from '@salesflow/batches';
+import { BatchBuilder, columnReaders, KeySet, type ColumnDef, type ColumnKind, type ColumnWriter, type FixedWidthWriter, type Utf8Writer } from '@salesflow/batches';
 import type { StandardizeEntityConfig } from '@salesflow/config';
 import { BadInputError } from '@salesflow/errors';
-import { KIND_OF_TYPE, makeCaster, type CastResult, type CastSpec } from './cast-value';
+import { CAST_FAILED, CAST_NULL, ColumnCaster, type CastColumn } from './cast-column';
+import { KIND_OF_TYPE, type CastSpec } from './cast-value';
 import { LatestByKey } from './latest-by-key';
 import { snakeCase } from '@salesflow/batches';
 
@@ -137,6 +138,9 @@ export interface StandardizeCounts {
  * column the first row of a key is kept, in one pass. With one (plan.orderBy), the caller first
  * feeds every batch to prepass(), which records the latest row of each key, then to push().
  * Holds only keys across batches, never the rows.
+ *
+ * Works a column at a time (ColumnCaster): keys, row hashes and output values are read from the
+ * cast columns' bytes and typed arrays, without a JS value per cell.
  */
 export class EntityStandardizer {
   readonly processed: BatchBuilder;
@@ -146,12 +150,17 @@ export class EntityStandardizer {
   private readonly seen = new KeySet();
   private readonly latest?: LatestByKey;
   private keyBytes = Buffer.allocUnsafe(256);
-  private keyLength = 0;
   private readonly keyIdx: number[];
   private readonly orderIdx: number;
-  private readonly casters: ((raw: unknown) => CastResult)[];
-  private readonly out: unknown[];
-  private readonly reasons: string[] = [];
+  private readonly casters: ColumnCaster[];
+  /** Per batch: rows kept, and their row hashes (32 hex bytes each). */
+  private kept = new Int32Array(0);
+  private hashes = Buffer.allocUnsafe(0);
+  private hashInput: Uint8Array = new Uint8Array(1024);
+  /** Views of hashInput by length, so hashing a row makes no new view (hashInput is reused). */
+  private hashViews: Uint8Array[] = [];
+  private runs: { readonly source: TextRun; readonly runId: TextRun } = { source: repeatText('', 0), runId: repeatText('', 0) };
+  private hashEnds: Int32Array = new Int32Array(0);
   private prepassRows = 0;
   private settled = false;
   private pushRows = 0;
@@ -170,13 +179,18 @@ export class EntityStandardizer {
     this.keyIdx = plan.key.map((k) => plan.columns.findIndex((c) => c.target === k));
     this.orderIdx = plan.orderBy ? plan.columns.findIndex((c) => c.target === plan.orderBy) : -1;
     if (this.orderIdx >= 0) this.latest = new LatestByKey(opts.expectedRows ?? 0, { tmpDir: opts.tmpDir });
-    this.casters = plan.columns.map((c) => makeCaster(c.spec));
-    this.out = new Array<unknown>(plan.columns.length + LINEAGE_COLUMNS.length);
+    this.casters = plan.columns.map((c) => new ColumnCaster(c.spec, c.kind));
   }
 
   /** Whether batches must go through prepass() before push() (an ordering column is declared). */
   get needsPrepass(): boolean {
     return this.latest !== undefined;
+  }
+
+  /** The raw columns prepass() reads (the key and ordering columns): reading only these is enough. */
+  get prepassColumns(): string[] {
+    const names = [...new Set([...this.keyIdx, this.orderIdx])].map((i) => this.plan.columns[i]?.raw).filter((n): n is string => n !== undefined);
+    return [...new Set(names)];
   }
 
   /**
@@ -187,18 +201,20 @@ export class EntityStandardizer {
    */
   prepass(batch: arrow.RecordBatch): void {
     if (!this.latest) throw new Error('prepass() is only for entities with an ordering column');
-    const readers = this.readersOf(batch);
     const needed = [...new Set([...this.keyIdx, this.orderIdx])];
+    const cast: CastColumn[] = [];
+    // The ordering value is read as a number; only the key's text is needed.
+    for (const i of needed) cast[i] = this.casters[i]!.cast(batch, this.plan.columns[i]!.raw, { text: this.keyIdx.includes(i) || this.plan.columns[i]!.kind === 'string' });
+    const order = cast[this.orderIdx]!;
+    const orderKind = this.plan.columns[this.orderIdx]!.kind;
     rows: for (let r = 0; r < batch.numRows; r++) {
       const row = this.prepassRows++;
       for (const i of needed) {
-        const res = this.casters[i]!(readers[i]!(r));
-        if (!res.ok || (res.value === null && i !== this.orderIdx)) continue rows;
-        this.out[i] = res.value;
+        const s = cast[i]!.status[r];
+        if (s === CAST_FAILED || (s === CAST_NULL && i !== this.orderIdx)) continue rows;
       }
-      this.encodeKey();
-      const o = this.out[this.orderIdx];
-      this.latest.offer(this.keyBytes, 0, this.keyLength, o === null || o === undefined ? null : Number(o), row);
+      const [key, start, end] = this.keyOf(cast, r);
+      this.latest.offer(key, start, end, order.status[r] === CAST_NULL ? null : orderValue(order, orderKind, r), row);
     }
   }
 
@@ -213,72 +229,202 @@ export class EntityStandardizer {
       this.latest.resolve();
       this.settled = true;
     }
-    const readers = this.readersOf(batch);
-    const rawReaders = columnReaders(batch, this.plan.rawColumns);
-    const n = this.plan.columns.length;
-    const out = this.out;
-    for (let r = 0; r < batch.numRows; r++) {
+    const rows = batch.numRows;
+    const cols = this.plan.columns;
+    const cast = cols.map((c, i) => this.casters[i]!.cast(batch, c.raw));
+    // Rows with a failed value or an empty key: rejected, with every reason.
+    let problems: Uint8Array | undefined;
+    const mark = (c: CastColumn, status: number) => {
+      problems ??= new Uint8Array(rows);
+      for (let r = 0; r < rows; r++) if (c.status[r] === status) problems[r] = 1;
+    };
+    for (const c of cast) if (c.failures) mark(c, CAST_FAILED);
+    for (const i of this.keyIdx) if (cast[i]!.nulls) mark(cast[i]!, CAST_NULL);
+    if (this.kept.length < rows) this.kept = new Int32Array(rows);
+    const kept = this.kept;
+    let keptCount = 0;
+    let rawReaders: ReturnType<typeof columnReaders> | undefined;
+    for (let r = 0; r < rows; r++) {
       const row = this.pushRows++;
-      this.counts.rowsIn++;
-      const failedColumn = this.castRow(readers, r);
-      if (failedColumn !== undefined) {
-        this.rejectRow(rawReaders, r, failedColumn, this.reasons.join('; '));
+      if (problems && problems[r]) {
+        rawReaders ??= columnReaders(batch, this.plan.rawColumns);
+        this.rejectRow(rawReaders, r, ...this.reasonsOf(cast, r));
         continue;
       }
       let keep: boolean;
       if (this.latest) keep = this.latest.isWinner(row);
       else {
-        this.encodeKey();
-        keep = this.seen.add(this.keyBytes, 0, this.keyLength);
+        const [key, start, end] = this.keyOf(cast, r);
+        keep = this.seen.add(key, start, end);
       }
       if (!keep) {
         this.counts.duplicates++;
         continue;
       }
-      out[n] = this.lineage.source;
-      out[n + 1] = this.lineage.ingestedAt;
-      out[n + 2] = this.lineage.runId;
-      out[n + 3] = rowHash(out, n);
-      this.processed.appendRow(out);
-      this.counts.rowsOut++;
+      kept[keptCount++] = r;
     }
+    this.counts.rowsIn += rows;
+    this.hashRows(cast, kept, keptCount);
+    this.processed.appendColumns(keptCount, (writers) => this.appendKept(writers, cast, kept, keptCount));
+    this.counts.rowsOut += keptCount;
   }
 
-  private readersOf(batch: arrow.RecordBatch) {
-    return columnReaders(batch, this.plan.columns.map((c) => c.raw ?? '\u0000missing'));
-  }
-
-  /** Casts row r into this.out; returns the first failing column (reasons in this.reasons), or undefined. */
-  private castRow(readers: ReturnType<typeof columnReaders>, r: number): string | undefined {
+  /** Row r's rejection: the first failed column, and every failure as "column: reason" joined by "; " (or the empty key columns). */
+  private reasonsOf(cast: readonly CastColumn[], r: number): [string, string] {
     const cols = this.plan.columns;
     let failedColumn: string | undefined;
-    this.reasons.length = 0;
+    const reasons: string[] = [];
     for (let i = 0; i < cols.length; i++) {
-      const res = this.casters[i]!(readers[i]!(r));
-      if (res.ok) this.out[i] = res.value;
-      else {
-        failedColumn ??= cols[i]!.target;
-        this.reasons.push(`${cols[i]!.target}: ${res.reason}`);
-      }
+      if (cast[i]!.status[r] !== CAST_FAILED) continue;
+      failedColumn ??= cols[i]!.target;
+      reasons.push(`${cols[i]!.target}: ${cast[i]!.reasons.get(r)!}`);
     }
     if (failedColumn === undefined) {
       for (const i of this.keyIdx) {
-        if (this.out[i] === null) {
+        if (cast[i]!.status[r] === CAST_NULL) {
           // A row without its key cannot be deduplicated or joined: it is rejected, not dropped.
           failedColumn ??= cols[i]!.target;
-          this.reasons.push(`${cols[i]!.target}: key column is empty`);
+          reasons.push(`${cols[i]!.target}: key column is empty`);
         }
       }
     }
-    return failedColumn;
+    return [failedColumn!, reasons.join('; ')];
   }
 
-  /** Writes the current row's key into keyBytes/keyLength. Key parts are never null here. */
-  private encodeKey(): void {
-    const values = this.out;
-    const key = this.keyIdx.length === 1 ? String(values[this.keyIdx[0]!]) : this.keyIdx.map((i) => String(values[i])).join('\u001f');
-    if (key.length * 3 > this.keyBytes.length) this.keyBytes = Buffer.allocUnsafe(key.length * 3);
-    this.keyLength = this.keyBytes.write(key, 0, 'utf8');
+  /**
+   * Row r's key as bytes: the UTF-8 of String(value) of each key column, joined by U+001F. One
+   * key column is read in place; key parts are never null here.
+   */
+  private keyOf(cast: readonly CastColumn[], r: number): [Uint8Array, number, number] {
+    const idx = this.keyIdx;
+    if (idx.length === 1) {
+      const c = cast[idx[0]!]!;
+      return [c.text, c.start[r]!, c.end[r]!];
+    }
+    let len = 0;
+    for (const i of idx) len += cast[i]!.end[r]! - cast[i]!.start[r]! + 1;
+    if (len > this.keyBytes.length) this.keyBytes = Buffer.allocUnsafe(len * 2);
+    const key = this.keyBytes;
+    let at = 0;
+    for (let k = 0; k < idx.length; k++) {
+      const c = cast[idx[k]!]!;
+      if (k > 0) key[at++] = 0x1f;
+      for (let j = c.start[r]!; j < c.end[r]!; j++) key[at++] = c.text[j]!;
+    }
+    return [key, 0, at];
+  }
+
+  /**
+   * The row hash of each kept row into this.hashes: SHA-256 of the business values as text
+   * (String(value), U+0000 for null), each followed by U+001F, UTF-8; its first 32 hex digits.
+   * Later steps detect changed rows by it, so the text hashed must not change.
+   */
+  private hashRows(cast: readonly CastColumn[], kept: Int32Array, count: number): void {
+    if (this.hashes.length < count * 32) this.hashes = Buffer.allocUnsafe(count * 32);
+    const n = cast.length;
+    const texts = cast.map((c) => c.text);
+    const starts = cast.map((c) => c.start);
+    const ends = cast.map((c) => c.end);
+    const statuses = cast.map((c) => c.status);
+    let input = this.hashInput;
+    for (let k = 0; k < count; k++) {
+      const r = kept[k]!;
+      let at = 0;
+      for (let i = 0; i < n; i++) {
+        let s = 0;
+        let e = 0;
+        if (statuses[i]![r] !== CAST_NULL) {
+          s = starts[i]![r]!;
+          e = ends[i]![r]!;
+        }
+        if (at + e - s + 2 > input.length) input = this.growHashInput(at, at + e - s + 2);
+        if (e === s && statuses[i]![r] === CAST_NULL) input[at++] = 0;
+        else {
+          const text = texts[i]!;
+          for (let j = s; j < e; j++) input[at++] = text[j]!;
+        }
+        input[at++] = 0x1f;
+      }
+      const view = (this.hashViews[at] ??= input.subarray(0, at));
+      // The digest as 'binary' (latin1: one char per byte), its first 16 bytes written as hex here: half
+      // the string of a hex digest, and no native call to write it.
+      const digest = hash('sha256', view, 'binary');
+      const hashes = this.hashes;
+      let h = k * 32;
+      for (let b = 0; b < 16; b++) {
+        const c = digest.charCodeAt(b);
+        hashes[h++] = HEX_DIGITS[c >> 4]!;
+        hashes[h++] = HEX_DIGITS[c & 15]!;
+      }
+    }
+  }
+
+  /** A larger hashInput holding the first `keep` bytes of the current one. */
+  private growHashInput(keep: number, atLeast: number): Uint8Array {
+    const grown = new Uint8Array(Math.max(atLeast, this.hashInput.length * 2));
+    grown.set(this.hashInput.subarray(0, keep));
+    this.hashInput = grown;
+    this.hashViews = [];
+    return grown;
+  }
+
+  /** Appends the kept rows to the processed writers, column by column. */
+  private appendKept(writers: readonly ColumnWriter[], cast: readonly CastColumn[], kept: Int32Array, count: number): void {
+    const cols = this.plan.columns;
+    for (let i = 0; i < cols.length; i++) {
+      const c = cast[i]!;
+      const status = c.status;
+      const kind = cols[i]!.kind;
+      if (kind === 'string') {
+        // Consecutive rows that are all kept and not null lie back to back in c.text: one copy each.
+        const w = writers[i] as Utf8Writer;
+        for (let k = 0; k < count; ) {
+          const r = kept[k]!;
+          if (status[r] === CAST_NULL) {
+            w.appendNull();
+            k++;
+            continue;
+          }
+          let len = 1;
+          while (k + len < count && kept[k + len] === r + len && status[r + len] !== CAST_NULL) len++;
+          w.appendUtf8Run(c.text, c.start[r]!, c.end, r, len);
+          k += len;
+        }
+      } else if (kind === 'int64' || kind === 'bool') {
+        const w = writers[i]!;
+        for (let k = 0; k < count; k++) {
+          const r = kept[k]!;
+          w.append(status[r] === CAST_NULL ? null : c.values[r]);
+        }
+      } else {
+        const w = writers[i] as FixedWidthWriter;
+        for (let k = 0; k < count; k++) {
+          const r = kept[k]!;
+          if (status[r] === CAST_NULL) w.appendNull();
+          else w.appendNumber(c.num[r]!);
+        }
+      }
+    }
+    const n = cols.length;
+    const source = writers[n] as Utf8Writer;
+    const ingestedAt = writers[n + 1] as FixedWidthWriter;
+    const runId = writers[n + 2] as Utf8Writer;
+    const rowHash = writers[n + 3] as Utf8Writer;
+    const { source: sourceRun, runId: runIdRun } = this.lineageRuns(count);
+    source.appendUtf8Run(sourceRun.bytes, 0, sourceRun.ends, 0, count);
+    runId.appendUtf8Run(runIdRun.bytes, 0, runIdRun.ends, 0, count);
+    rowHash.appendUtf8Run(this.hashes, 0, this.hashEnds, 0, count);
+    for (let k = 0; k < count; k++) ingestedAt.appendNumber(this.lineage.ingestedAt);
+  }
+
+  /** The lineage texts repeated for at least `count` rows, back to back, with their ends (and the row hashes' ends). */
+  private lineageRuns(count: number): { readonly source: TextRun; readonly runId: TextRun } {
+    if (this.runs.source.ends.length < count) {
+      const rows = Math.max(count, this.runs.source.ends.length * 2);
+      this.runs = { source: repeatText(this.lineage.source, rows), runId: repeatText(this.lineage.runId, rows) };
+      this.hashEnds = endsOf(32, rows);
+    }
+    return this.runs;
   }
 
   private rejectRow(rawReaders: ReturnType<typeof columnReaders>, r: number, column: string, reason: string): void {
@@ -293,15 +439,31 @@ export class EntityStandardizer {
   }
 }
 
-/** A hash of the business columns, so later steps detect changed rows cheaply. */
-function rowHash(values: readonly unknown[], n: number): string {
-  // One string and one-shot hashing: a Hash object with an update per column cost twice as much.
-  let text = '';
-  for (let i = 0; i < n; i++) {
-    const v = values[i];
-    text += (v === null || v === undefined ? '\u0000' : String(v)) + '\u001f';
-  }
-  return hash('sha256', text, 'hex').slice(0, 32);
+const HEX_DIGITS = Uint8Array.from(Buffer.from('0123456789abcdef', 'latin1'));
+
+/** One text repeated: copy k ends at ends[k]. */
+interface TextRun {
+  readonly bytes: Buffer;
+  readonly ends: Int32Array;
+}
+
+function repeatText(text: string, times: number): TextRun {
+  const one = Buffer.from(text, 'utf8');
+  return { bytes: Buffer.from(one.toString('latin1').repeat(times), 'latin1'), ends: endsOf(one.length, times) };
+}
+
+/** Ends of `count` back-to-back values of `width` bytes each. */
+function endsOf(width: number, count: number): Int32Array {
+  const ends = new Int32Array(count);
+  for (let k = 0; k < count; k++) ends[k] = (k + 1) * width;
+  return ends;
+}
+
+/** The ordering value of OK row r, as Number(value). */
+function orderValue(c: CastColumn, kind: ColumnKind, r: number): number {
+  if (kind === 'string') return Number(Buffer.from(c.text.buffer, c.text.byteOffset, c.text.byteLength).toString('utf8', c.start[r]!, c.end[r]!));
+  if (kind === 'int64' || kind === 'bool') return Number(c.values[r]);
+  return c.num[r]!;
 }
 
 /** When the whole CSV header landed in one column, the file uses another delimiter: say which. */

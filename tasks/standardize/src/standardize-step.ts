@@ -46,8 +46,9 @@ export async function runStandardize(ctx: StepContext): Promise<StepResult> {
       if (std.needsPrepass) {
         // Keeping the latest row of each key needs every row seen first: one pass to find the
         // winners (spilled by key hash beyond a million rows, so memory stays flat), a second to
-        // write. Rows are never held.
-        for await (const batch of lake.readManifestBatches(manifest, { batchSize: READ_BATCH_ROWS })) std.prepass(batch);
+        // write. Rows are never held. The first pass reads only the key and ordering columns.
+        const columns = std.prepassColumns;
+        for await (const batch of lake.readManifestBatches(manifest, { batchSize: READ_BATCH_ROWS, columns: columns.length ? columns : undefined })) std.prepass(batch);
         log.info(`standardize ${entity}: latest row per key found, writing`, { orderBy: plan.orderBy });
       }
       for await (const batch of lake.readManifestBatches(manifest, { batchSize: READ_BATCH_ROWS })) {
