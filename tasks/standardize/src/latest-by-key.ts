@@ -1,12 +1,7 @@
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { hashBytes, KeySet } from '@salesflow/batches';
+import { hashBytes, KeySet, SpillBuckets } from '@salesflow/batches';
 
 /** Keys resolved in memory at once: the input's keys are split into buckets of about this many. */
 export const KEYS_PER_BUCKET = 1 << 20;
-/** Bytes gathered per bucket before they go to its spill file. */
-const CHUNK_BYTES = 1 << 20;
 /** A record: key length (u32), key bytes, ordering value (f64), row number (u32). */
 const RECORD_OVERHEAD = 16;
 
@@ -23,14 +18,8 @@ const RECORD_OVERHEAD = 16;
  * keys (~60 MB) at the peak, and spill about 25 bytes per row plus the key's length to disk.
  */
 export class LatestByKey {
-  private readonly buckets: number;
-  private readonly dir?: string;
-  private readonly files: (number | undefined)[];
-  /** Per bucket: the chunk being filled, and (one bucket, no spilling) the full chunks. */
-  private readonly chunks: Buffer[];
-  private readonly used: number[];
-  private readonly held: Buffer[][];
-  private readonly records: number[];
+  /** More than one bucket: the offered records, spilled to temp files by key hash. */
+  private readonly spill?: SpillBuckets;
   private winners?: Uint8Array;
   private maxRow = -1;
   /** One bucket (no spilling): the keys are settled as they are offered. */
@@ -38,14 +27,8 @@ export class LatestByKey {
 
   /** expectedRows sizes the buckets (the input partition's row count); tmpDir defaults to the OS temp folder. */
   constructor(expectedRows: number, opts: { readonly tmpDir?: string } = {}) {
-    this.buckets = Math.max(1, Math.ceil(expectedRows / KEYS_PER_BUCKET));
-    if (this.buckets > 1) this.dir = mkdtempSync(join(opts.tmpDir ?? tmpdir(), 'salesflow-latest-'));
-    this.files = new Array<number | undefined>(this.buckets).fill(undefined);
-    this.chunks = Array.from({ length: this.buckets }, () => Buffer.allocUnsafe(0));
-    this.used = new Array<number>(this.buckets).fill(0);
-    this.held = Array.from({ length: this.buckets }, () => []);
-    this.records = new Array<number>(this.buckets).fill(0);
-    if (this.buckets === 1) this.direct = new Bucket(expectedRows);
+    if (expectedRows <= KEYS_PER_BUCKET) this.direct = new Bucket(expectedRows);
+    else this.spill = new SpillBuckets(expectedRows, KEYS_PER_BUCKET, { tmpDir: opts.tmpDir, name: 'latest' });
   }
 
   /** Records row number `row` (counted over the whole input) with its ordering value (null: lowest). */
@@ -53,23 +36,15 @@ export class LatestByKey {
     if (this.winners) throw new Error('offer() after resolve()');
     if (row > this.maxRow) this.maxRow = row;
     if (this.direct) return this.direct.offer(key, start, end, order ?? -Infinity, row);
+    const spill = this.spill!;
     const len = end - start;
-    // Multiplying spreads the hash's high bits, so a bucket's keys still differ in the low bits the KeySet probes with.
-    const b = this.buckets === 1 ? 0 : Math.floor(((Math.imul(hashBytes(key, start, end), 0x9e3779b1) >>> 0) / 2 ** 32) * this.buckets);
-    let chunk = this.chunks[b]!;
-    let at = this.used[b]!;
-    if (at + len + RECORD_OVERHEAD > chunk.length) {
-      this.flush(b);
-      // A spilled chunk is on disk and can be refilled; a held one is kept, so a new one is needed.
-      if (!this.dir || chunk.length < len + RECORD_OVERHEAD) chunk = this.chunks[b] = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, len + RECORD_OVERHEAD));
-      at = 0;
-    }
+    const b = spill.bucketOf(hashBytes(key, start, end));
+    const { chunk, at } = spill.reserve(b, len + RECORD_OVERHEAD);
     chunk.writeUInt32LE(len, at);
     for (let i = 0; i < len; i++) chunk[at + 4 + i] = key[start + i]!;
     chunk.writeDoubleLE(order ?? -Infinity, at + 4 + len);
     chunk.writeUInt32LE(row, at + 12 + len);
-    this.used[b] = at + len + RECORD_OVERHEAD;
-    this.records[b]!++;
+    spill.written(b, len + RECORD_OVERHEAD);
   }
 
   /** Settles the winner of every key, one bucket at a time; the spill files are removed. */
@@ -82,22 +57,11 @@ export class LatestByKey {
       this.winners = winners;
       return;
     }
+    const spill = this.spill!;
     try {
-      for (let b = 0; b < this.buckets; b++) {
-        this.flush(b);
-        this.chunks[b] = Buffer.allocUnsafe(0);
-        const fd = this.files[b];
-        const parts = fd === undefined ? this.held[b]! : [readFileSync(this.pathOf(b))];
-        this.held[b] = [];
-        settleBucket(parts, this.records[b]!, winners);
-        if (fd !== undefined) {
-          closeSync(fd);
-          this.files[b] = undefined;
-          rmSync(this.pathOf(b), { force: true });
-        }
-      }
+      for (let b = 0; b < spill.count; b++) settleBucket(spill.take(b), spill.records[b]!, winners);
     } finally {
-      this.dispose();
+      spill.dispose();
     }
     this.winners = winners;
   }
@@ -111,28 +75,7 @@ export class LatestByKey {
 
   /** Removes the spill files; safe to call more than once (the step calls it when it fails). */
   dispose(): void {
-    for (let b = 0; b < this.buckets; b++) {
-      const fd = this.files[b];
-      if (fd !== undefined) closeSync(fd);
-      this.files[b] = undefined;
-    }
-    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
-  }
-
-  private flush(b: number): void {
-    const n = this.used[b]!;
-    if (n === 0) return;
-    if (this.dir) {
-      this.files[b] ??= openSync(this.pathOf(b), 'w');
-      writeSync(this.files[b]!, this.chunks[b]!, 0, n);
-    } else {
-      this.held[b]!.push(this.chunks[b]!.subarray(0, n));
-    }
-    this.used[b] = 0;
-  }
-
-  private pathOf(b: number): string {
-    return join(this.dir!, `bucket-${b}`);
+    this.spill?.dispose();
   }
 }
 
