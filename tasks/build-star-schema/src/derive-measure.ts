@@ -25,15 +25,6 @@ function safe(m: number, s: number): Dec {
   return { m: Math.round(v), s: scale };
 }
 
-function align(a: Dec, s: number): number {
-  return a.m * POW10[s - a.s]!;
-}
-
-function add(a: Dec, b: Dec, sign: 1 | -1): Dec {
-  const s = Math.max(a.s, b.s);
-  return safe(align(a, s) + sign * align(b, s), s);
-}
-
 /** Rounds half away from zero to `digits` places, in integers. */
 export function roundDec(a: Dec, digits: number): Dec {
   if (a.s <= digits) return a;
@@ -43,13 +34,6 @@ export function roundDec(a: Dec, digits: number): Dec {
   let q = (abs - r) / div;
   if (r * 2 >= div) q++;
   return { m: a.m < 0 ? -q : q, s: digits };
-}
-
-/** a / b with 12 more places than the operands (a float division rounded there: ratios are not money). */
-function divide(a: Dec, b: Dec): Dec | null {
-  if (b.m === 0) return null;
-  const target = Math.min(Math.max(a.s, b.s) + 12, 20);
-  return safe(Math.round((a.m / b.m) * POW10[target - a.s + b.s]!), target);
 }
 
 /** The exact decimal of a number known to have at most `scale` places (standardize rounded it), or of its shortest text. */
@@ -68,6 +52,31 @@ export function decOf(value: number, scale?: number): Dec {
 export type ValueReader = (row: number) => unknown;
 
 /**
+ * One node of a compiled expression: eval(row) computes its value into m / 10^s and says whether
+ * there is one (false: null). Nodes are made once per expression and overwritten row after row,
+ * so evaluating allocates nothing (an object per operation per row kept the garbage collector
+ * busy for seconds over 10 M facts).
+ */
+interface Node {
+  m: number;
+  s: number;
+  eval(row: number): boolean;
+}
+
+/** Sets node to m / 10^s, dropping scale while m is not a safe integer (as safe() does). */
+function setSafe(node: Node, m: number, s: number): true {
+  if (Number.isSafeInteger(m)) {
+    node.m = m;
+    node.s = s;
+    return true;
+  }
+  const d = safe(m, s);
+  node.m = d.m;
+  node.s = d.s;
+  return true;
+}
+
+/**
  * Compiles a parsed expression into a function of a row: `read(column)` gives a reader of the
  * source column, `scaleOf(column)` its declared decimal places (0 for integers, undefined when
  * unknown). The result is rounded to `scale` places and returned as the nearest float (what
@@ -79,68 +88,116 @@ export function compileMeasure(
   read: (column: string) => ValueReader,
   scaleOf: (column: string) => number | undefined,
 ): (row: number) => number | null {
-  const compile = (e: MeasureExpression): ((row: number) => Dec | null) => {
+  const compile = (e: MeasureExpression): Node => {
     switch (e.op) {
       case 'num': {
         const dot = e.text.indexOf('.');
         const d: Dec = dot < 0 ? { m: Number(e.text), s: 0 } : { m: Number(e.text.replace('.', '')), s: e.text.length - dot - 1 };
-        return () => d;
+        return { m: d.m, s: d.s, eval: () => true };
       }
       case 'col': {
         const r = read(e.name);
-        const s = scaleOf(e.name);
-        return (row) => {
-          const v = r(row);
-          if (v === null || v === undefined) return null;
-          return decOf(typeof v === 'bigint' ? Number(v) : Number(v), s);
+        const sc = scaleOf(e.name);
+        const pow = sc !== undefined && sc < POW10.length ? POW10[sc]! : undefined;
+        const node: Node = {
+          m: 0,
+          s: 0,
+          eval(row) {
+            const v = r(row);
+            if (v === null || v === undefined) return false;
+            const x = typeof v === 'bigint' ? Number(v) : Number(v);
+            if (pow !== undefined) {
+              const m = Math.round(x * pow);
+              if (Number.isSafeInteger(m)) {
+                node.m = m;
+                node.s = sc!;
+                return true;
+              }
+            }
+            const d = decOf(x, sc);
+            node.m = d.m;
+            node.s = d.s;
+            return true;
+          },
         };
+        return node;
       }
       case 'neg': {
         const a = compile(e.arg);
-        return (row) => {
-          const x = a(row);
-          return x && { m: -x.m, s: x.s };
+        const node: Node = {
+          m: 0,
+          s: 0,
+          eval(row) {
+            if (!a.eval(row)) return false;
+            node.m = -a.m;
+            node.s = a.s;
+            return true;
+          },
         };
+        return node;
       }
       case 'round': {
         const a = compile(e.arg);
-        return (row) => {
-          const x = a(row);
-          return x && roundDec(x, e.digits);
+        const digits = e.digits;
+        const node: Node = {
+          m: 0,
+          s: 0,
+          eval(row) {
+            if (!a.eval(row)) return false;
+            const d = roundDec(a, digits);
+            node.m = d.m;
+            node.s = d.s;
+            return true;
+          },
         };
+        return node;
       }
       case 'coalesce': {
         const args = e.args.map(compile);
-        return (row) => {
-          for (const a of args) {
-            const x = a(row);
-            if (x) return x;
-          }
-          return null;
+        const node: Node = {
+          m: 0,
+          s: 0,
+          eval(row) {
+            for (const a of args) {
+              if (a.eval(row)) {
+                node.m = a.m;
+                node.s = a.s;
+                return true;
+              }
+            }
+            return false;
+          },
         };
+        return node;
       }
       default: {
         const l = compile(e.left);
         const r = compile(e.right);
         const op = e.op;
-        return (row) => {
-          const a = l(row);
-          if (!a) return null;
-          const b = r(row);
-          if (!b) return null;
-          if (op === '+') return add(a, b, 1);
-          if (op === '-') return add(a, b, -1);
-          if (op === '*') return safe(a.m * b.m, a.s + b.s);
-          return divide(a, b);
+        const node: Node = {
+          m: 0,
+          s: 0,
+          eval(row) {
+            if (!l.eval(row) || !r.eval(row)) return false;
+            if (op === '+' || op === '-') {
+              const s = Math.max(l.s, r.s);
+              const b = r.m * POW10[s - r.s]!;
+              return setSafe(node, l.m * POW10[s - l.s]! + (op === '+' ? b : -b), s);
+            }
+            if (op === '*') return setSafe(node, l.m * r.m, l.s + r.s);
+            if (r.m === 0) return false;
+            const target = Math.min(Math.max(l.s, r.s) + 12, 20);
+            return setSafe(node, Math.round((l.m / r.m) * POW10[target - l.s + r.s]!), target);
+          },
         };
+        return node;
       }
     }
   };
-  const run = compile(expr);
+  const root = compile(expr);
   return (row) => {
-    const x = run(row);
-    if (!x) return null;
-    const r = roundDec(x, scale);
+    if (!root.eval(row)) return null;
+    const r = roundDec(root, scale);
     return r.m / POW10[r.s]!;
   };
 }
