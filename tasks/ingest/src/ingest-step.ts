@@ -54,6 +54,12 @@ function isIncremental(entity: AnyEntity): boolean {
  * re-run, where that ds's run started, so a re-run lands the same rows) and keep their new
  * watermark in _state/<source>/<entity>.json only after the partition is committed.
  */
+/**
+ * Rows per extracted batch. The writer still fills row groups of lake.row_group_size; smaller
+ * batches keep less in flight between the source, this thread and the Parquet worker.
+ */
+const EXTRACT_BATCH_ROWS = 32_768;
+
 export async function runIngest(ctx: StepContext): Promise<StepResult> {
   const configured = ctx.config.sources.find((s) => s.name === ctx.source);
   if (!configured) throw new UsageError(`--source ${ctx.source} is not configured`, { fix: 'pass a name from the config sources' });
@@ -71,7 +77,7 @@ export async function runIngest(ctx: StepContext): Promise<StepResult> {
     const plan = async (entity: AnyEntity) => {
       const state = isIncremental(entity) ? await readEntityState(ctx.lake, source.name, entity.name) : undefined;
       const start = startPosition(state, ctx.ds, ctx.fullRefresh === true);
-      const extraction = await extractor.extract(entity, { batchSize, start });
+      const extraction = await extractor.extract(entity, { batchSize: Math.min(batchSize, EXTRACT_BATCH_ROWS), start });
       // A required entity needs files to exist; files that exist but were all ingested before are simply nothing new.
       if ((extraction.found ?? extraction.planned) === 0 && 'required' in entity && entity.required) {
         throw new BadInputError(`No file matches "${'pattern' in entity ? entity.pattern : ''}" under ${'path' in source ? source.path : ''} for entity ${entity.name}`, {
