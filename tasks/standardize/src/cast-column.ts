@@ -1,6 +1,6 @@
 import * as arrow from 'apache-arrow';
 import { columnReaders, type ColumnKind, type ColumnReader } from '@salesflow/batches';
-import { makeCaster, type CastResult, type CastSpec } from './cast-value';
+import { daysFromCivil, makeCaster, type CastResult, type CastSpec } from './cast-value';
 
 /** A row's cast outcome in CastColumn.status. */
 export const CAST_OK = 0;
@@ -423,13 +423,4 @@ function digitsAt(b: Uint8Array, at: number, n: number): number {
     v = v * 10 + c;
   }
   return v;
-}
-
-/** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-function daysFromCivil(y: number, m: number, d: number): number {
-  const yy = m <= 2 ? y - 1 : y;
-  const era = Math.floor(yy / 400);
-  const yoe = yy - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
 }
