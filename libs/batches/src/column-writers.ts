@@ -1,5 +1,6 @@
 import * as arrow from 'apache-arrow';
 import { arrowTypeOf, type ColumnKind } from './column-kinds';
+import { copyBytes } from './copy-bytes';
 
 /**
  * Appends values of one column straight into Arrow buffers. Arrow's generic builders spend most
@@ -216,12 +217,7 @@ export class Utf8Writer implements ColumnWriter {
   appendUtf8(src: Uint8Array, start: number, end: number): void {
     const n = end - start;
     this.reserve(n);
-    const bytes = this.bytes;
-    const at = this.used;
-    // Short values copy faster byte by byte than through a native call.
-    if (n <= 32) for (let i = 0; i < n; i++) bytes[at + i] = src[start + i]!;
-    else bytes.set(src.subarray(start, end), at);
-    this.used = at + n;
+    this.used = copyBytes(this.bytes, this.used, src, start, end);
     this.validity.set(this.count, true);
     this.offsets[++this.count] = this.used;
   }

@@ -8,3 +8,4 @@ export * from './round-decimal';
 export * from './snake-case';
 export * from './utf8-ids';
 export * from './spill-buckets';
+export * from './copy-bytes';

@@ -1,3 +1,5 @@
+import { copyBytes } from './copy-bytes';
+
 /** Keys per slot before the table doubles; linear probing stays short below this load. */
 const MAX_LOAD = 0.7;
 /** Key offsets are 32-bit. */
@@ -106,11 +108,8 @@ export class KeySet {
     if (this.used + len > MAX_ARENA_BYTES) throw new RangeError(`KeySet holds at most ${MAX_ARENA_BYTES} bytes of keys (${this.count} keys so far)`);
     if (this.used + len > this.arena.length) this.arena = grow(this.arena, this.used + len);
     if (k + 2 > this.starts.length) this.starts = grow(this.starts, k + 2);
-    const arena = this.arena;
     const at = this.used;
-    // Short keys copy faster byte by byte than through set(subarray()).
-    if (len <= 32) for (let i = 0; i < len; i++) arena[at + i] = src[start + i]!;
-    else arena.set(src.subarray(start, end), at);
+    copyBytes(this.arena, at, src, start, end);
     this.starts[k] = at;
     this.used = at + len;
     this.starts[k + 1] = this.used;

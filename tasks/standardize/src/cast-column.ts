@@ -1,5 +1,5 @@
 import * as arrow from 'apache-arrow';
-import { columnReaders, type ColumnKind, type ColumnReader } from '@salesflow/batches';
+import { columnReaders, copyBytes, type ColumnKind, type ColumnReader } from '@salesflow/batches';
 import { daysFromCivil, makeCaster, type CastResult, type CastSpec } from './cast-value';
 
 /** A row's cast outcome in CastColumn.status. */
@@ -83,11 +83,7 @@ class TextBytes {
   copy(src: Uint8Array, start: number, end: number): void {
     const n = end - start;
     this.reserve(n);
-    const b = this.bytes;
-    const at = this.used;
-    if (n <= 32) for (let i = 0; i < n; i++) b[at + i] = src[start + i]!;
-    else b.set(src.subarray(start, end), at);
-    this.used = at + n;
+    this.used = copyBytes(this.bytes, this.used, src, start, end);
   }
 }
 

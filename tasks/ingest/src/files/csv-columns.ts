@@ -1,6 +1,7 @@
 import * as arrow from 'apache-arrow';
 import { isUtf8 } from 'node:buffer';
 import type { FileEntityConfig } from '@salesflow/config';
+import { copyBytes } from '@salesflow/batches';
 import { BadInputError } from '@salesflow/errors';
 
 /**
@@ -114,7 +115,7 @@ export class CsvColumnParser {
         return [];
       }
       this.started = true;
-      if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
+      buf = withoutBom(buf);
     }
     const out: CsvColumnBatch[] = [];
     const used = this.parse(buf, false, out);
@@ -134,7 +135,7 @@ export class CsvColumnParser {
     const out: CsvColumnBatch[] = [];
     if (this.pending) {
       let buf = this.pending;
-      if (!this.started && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
+      if (!this.started) buf = withoutBom(buf);
       this.started = true;
       this.pending = undefined;
       this.parse(buf, true, out);
@@ -290,12 +291,7 @@ export class CsvColumnParser {
           dst[w++] = b;
           if (b === quote) i++;
         }
-      } else if (e - s < 24) {
-        for (let i = s; i < e; i++) dst[w++] = buf[i]!;
-      } else {
-        buf.copy(dst, w, s, e);
-        w += e - s;
-      }
+      } else w = copyBytes(dst, w, buf, s, e);
       col.used = w;
       col.offsets[r + 1] = w;
     }
@@ -358,4 +354,9 @@ export class CsvColumnParser {
       columns[c] = arrow.makeData({ type: new arrow.Utf8(), length, nullCount: 0, valueOffsets: offsets, data: Buffer.concat(bytes) });
     }
   }
+}
+
+/** The bytes after a UTF-8 byte order mark at the start, if there is one. */
+function withoutBom(buf: Buffer): Buffer {
+  return buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? buf.subarray(3) : buf;
 }
