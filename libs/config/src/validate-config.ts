@@ -49,6 +49,11 @@ export function validateConfig(raw: unknown): ValidationResult {
       [d.natural_key, ...d.attributes].forEach((col) => {
         if (!hasColumn(d.source, col)) errors.push(`${p}: "${col}" is not a declared column of ${d.source}`);
       });
+    (d.indexes ?? []).forEach((cols, i) => {
+      cols.forEach((col) => {
+        if (col !== d.natural_key && !d.attributes.includes(col)) errors.push(`${p}.indexes.${i}: "${col}" is not the natural key or one of the attributes`);
+      });
+    });
     (d.tracked ?? []).forEach((col, i) => {
       if (!d.attributes.includes(col)) errors.push(`${p}.tracked.${i}: "${col}" is not one of the attributes`);
     });

@@ -15,6 +15,7 @@ import { openWarehouse, warehouseTableUri } from './open-warehouse';
 import { readPostgresIndexSet, type PostgresIndexSet } from './postgres-index-set';
 import { toSqlValue, type SqlValue } from './to-sql-value';
 import { WarehouseLoadError } from './warehouse-load-error';
+import { DIMENSION_STATE_TABLE } from './warehouse-ddl';
 import { warehouseTablesOf, type WarehouseDialect, type WarehouseTable } from './warehouse-tables';
 
 /** The step whose curated partitions this step loads (named in "run it first" errors). */
@@ -26,8 +27,6 @@ export type LoadStarSchemaContext = Pick<StepContext, 'ds' | 'lake' | 'log' | 'c
 export interface LoadStarSchemaOptions {
   /** An open warehouse to load into (the caller destroys it); default: openWarehouse(config.warehouse), destroyed at the end. */
   readonly db?: Knex;
-  /** Folder holding <dialect>/create_star_schema.sql; default resolveSqlDir(). */
-  readonly sqlDir?: string;
   /** Rows per record batch read from the lake; default 65536. */
   readonly readBatchSize?: number;
   /** Called inside the transaction after each table is loaded; a throw rolls the whole load back (tests use it). */
@@ -106,9 +105,9 @@ export async function loadStarSchema(ctx: LoadStarSchemaContext, opts: LoadStarS
   const db = opts.db ?? openWarehouse(cfg);
   const counts = new Map<string, TableLoadCount>();
   try {
-    const statements = await applySchema(db, dialect, { sqlDir: opts.sqlDir });
-    ctx.log.info(`warehouse schema checked`, { client: dialect, statements });
-    await assertWarehouseColumns(db, dialect, tables);
+    const applied = await applySchema(db, dialect, tables);
+    const { addTables, addColumns, widen } = applied.changes;
+    ctx.log.info(`warehouse schema checked`, { client: dialect, statements: applied.statements, created: addTables, added: addColumns.map((a) => `${a.table}.${a.column.name}`), widened: widen.map((w) => `${w.table}.${w.column.name}`) });
     const factTable = tables.find((t) => t.kind === 'fact');
     const rebuild = dialect === 'postgres' && factTable ? await chooseFactRebuild(db, ctx, factTable, manifests.get(factTable.name)!, opts.factIndexes ?? 'auto') : false;
     await db.transaction(async (trx) => {
@@ -292,8 +291,8 @@ async function loadFact(
   return { merge, method };
 }
 
-/** Where the loader records which dimension snapshot each warehouse dimension holds (see sql/<dialect>). */
-const DIMENSION_STATE = 'etl_dimension_state';
+/** Where the loader records which dimension snapshot each warehouse dimension holds. */
+const DIMENSION_STATE = DIMENSION_STATE_TABLE;
 
 /**
  * Dimension snapshots are cumulative (every version known when built), so the newest one loaded
@@ -445,31 +444,6 @@ async function insertTable(l: TableLoader, table: WarehouseTable, rows: AsyncIte
   return rowsOut;
 }
 
-/**
- * Throws a usage error (exit 2) naming every column the config maps that the warehouse tables
- * lack: the DDL in sql/<dialect>/ and star_schema must agree, and CREATE TABLE IF NOT EXISTS
- * never alters an existing table.
- */
-async function assertWarehouseColumns(db: Knex, dialect: WarehouseDialect, tables: readonly WarehouseTable[]): Promise<void> {
-  const problems: string[] = [];
-  for (const t of tables) {
-    const info = (await db(t.name).columnInfo()) as Record<string, unknown>;
-    const have = new Set(Object.keys(info).map((k) => k.toLowerCase()));
-    if (!have.size) problems.push(`${t.name}: no such table`);
-    else {
-      const missing = t.columns.filter((c) => !have.has(c.name.toLowerCase())).map((c) => c.name);
-      if (missing.length) problems.push(`${t.name}: no column ${missing.join(', ')}`);
-    }
-  }
-  if (problems.length) {
-    throw new PipelineError(`The ${dialect} warehouse does not have what star_schema maps: ${problems.join('; ')}`, {
-      exitCode: ExitCode.usage,
-      context: { dialect },
-      fix: `declare these tables and columns in sql/${dialect}/create_star_schema.sql (and ALTER the existing tables), or change star_schema in the config`,
-    });
-  }
-}
-
 /** Throws BadInputError unless the curated partition has every column the warehouse table needs. */
 function assertColumns(table: WarehouseTable, manifest: Manifest, lake: Lake): void {
   const have = new Set(manifest.schema.map((c) => c.name));
@@ -477,7 +451,7 @@ function assertColumns(table: WarehouseTable, manifest: Manifest, lake: Lake): v
   if (missing.length) {
     throw new BadInputError(`curated/${table.name} dt=${manifest.ds} lacks column(s) ${missing.join(', ')} of the warehouse table`, {
       context: { table: table.name, ds: manifest.ds, uri: lake.partitionUri(manifest.dataset, manifest.ds) },
-      fix: 'the curated tables and sql/<dialect>/create_star_schema.sql must have the same columns; re-run build-star-schema or update the DDL and the loader',
+      fix: `the curated partition was built from another star_schema: re-run build-star-schema for --ds ${manifest.ds}`,
     });
   }
 }

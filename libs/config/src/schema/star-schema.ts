@@ -14,6 +14,10 @@ export const dimensionSchema = z.strictObject({
     .array(identifier())
     .optional()
     .describe('For type2: attributes whose change opens a new version (default: all); the others are overwritten on the version valid at ds'),
+  indexes: z
+    .array(z.array(identifier()).min(1))
+    .optional()
+    .describe('Extra warehouse indexes on the dimension, each a list of columns, e.g. [[category, subcategory]] for BI filters'),
   late_arriving: z
     .enum(['unknown', 'inferred'])
     .default('unknown')
@@ -32,6 +36,7 @@ export const derivedMeasureSchema = z.strictObject({
     .min(1)
     .describe('Arithmetic over fact source columns: + - * / ( ), numbers, round(x, digits), coalesce(a, b, ...); + - * and round are exact decimal (as SQL DECIMAL), / keeps 12 more places; a null operand, or a division by zero, gives null'),
   scale: num().int().min(0).max(9).default(2).describe('Digits after the point of the result (rounded half away from zero)'),
+  precision: num().int().min(1).max(38).optional().describe('Total digits of the warehouse column (DECIMAL(precision, scale)); default 18'),
 });
 
 /** A day of the year every year ("12-25") or one date ("2026-11-26"). */
