@@ -23,7 +23,7 @@ export async function applySchema(db: Knex, dialect: WarehouseDialect, tables: r
   const existing = await readExistingTables(db, dialect, tablesToCreate(tables).map((t) => t.name));
   const withRows = new Set<string>();
   for (const t of existing) if ((await runSql(db, dialect, `SELECT 1 AS x FROM ${quoteIdentifier(t.name, dialect)} LIMIT 1`)).length) withRows.add(t.name);
-  const changes = compareWarehouseModels(existing, tables, { typesKnown: dialect !== 'sqlite', tablesWithRows: withRows });
+  const changes = compareWarehouseModels(existing, tables, { tablesWithRows: withRows });
   if (changes.problems.length) {
     throw new PipelineError(`The ${dialect} warehouse cannot be brought to the star_schema of the config safely: ${changes.problems.join('; ')}`, {
       exitCode: ExitCode.usage,
@@ -35,7 +35,8 @@ export async function applySchema(db: Knex, dialect: WarehouseDialect, tables: r
   const creates = tablesToCreate(tables).map((t) => createTableStatements(t, dialect));
   const alters = [
     ...changes.addColumns.map(({ table, column }) => `ALTER TABLE ${q(table)} ADD COLUMN ${columnDefinition({ ...column, nullable: true }, dialect)}`),
-    ...changes.widen.map(({ table, column }) =>
+    // SQLite keeps any value in any column: its declared type is a name, nothing to widen.
+    ...changes.widen.filter(() => dialect !== 'sqlite').map(({ table, column }) =>
       dialect === 'postgres' ? `ALTER TABLE ${q(table)} ALTER COLUMN ${q(column.name)} TYPE ${sqlTypeOf(column, dialect)}` : `ALTER TABLE ${q(table)} MODIFY COLUMN ${columnDefinition(column, dialect)}`,
     ),
   ];
