@@ -5,6 +5,7 @@ import { identifier, num } from './primitives';
 export const DEFAULT_HISTORY_START = '1900-01-01';
 
 function isCalendarDate(iso: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(iso)) return false;
   const ms = Date.parse(`${iso}T00:00:00Z`);
   return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === iso && iso >= '1000-01-01' && iso < '9999-12-31';
 }
@@ -29,8 +30,7 @@ export const dimensionSchema = z.strictObject({
     ),
   history_start: z
     .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
-    .refine(isCalendarDate, 'must be a real date between 1000-01-01 and 9999-12-30')
+    .refine(isCalendarDate, 'must be a date YYYY-MM-DD between 1000-01-01 and 9999-12-30')
     .nullable()
     .optional()
     .describe(
