@@ -1,4 +1,5 @@
 import { batchToObjects } from '@salesflow/batches';
+import { seededRandom } from '../../../tests/faults/kit/seeded-random';
 import { END_OF_TIME, addInferredMembers, dimensionBatches, emptyDimension, keyLookup, loadSnapshotBatch, mergeObservations, type Dimension, type DimensionSpec, type Observation } from './build-dimension';
 
 const DAY_MS = 86_400_000;
@@ -16,18 +17,6 @@ function roundTrip(dim: Dimension): Dimension {
   const reloaded = emptyDimension({ ...spec, historyStart: dim.historyStart });
   for (const b of dimensionBatches(dim, 1000)) loadSnapshotBatch(reloaded, b);
   return reloaded;
-}
-
-/** A small seeded generator (mulberry32), so a failing seed replays. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The snapshot rows of a member as [key, valid_from, valid_to, city, name, is_current], by valid_from. */
@@ -299,7 +288,7 @@ describe('type 2 history built in any order', () => {
   }
 
   it.each([1, 2, 3, 4, 5, 6, 7, 8])('seed %i: in order, shuffled, and with re-runs, the history is the one the rows imply; keys never move', (seed) => {
-    const rand = mulberry32(seed);
+    const rand = seededRandom(seed);
     const truth = randomTruth(rand, 20);
     const full = seed % 2 === 0;
     const deliveries = Array.from({ length: DAYS }, (_, i) => delivery(truth, D0 + i, full));
