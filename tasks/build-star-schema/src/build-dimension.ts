@@ -216,7 +216,7 @@ export function mergeObservations(dim: Dimension, observations: readonly Observa
   const earliest = dim.historyStart ?? -Infinity;
   const dayOf = (ms: number) => Math.max(Math.floor(ms / DAY_MS), earliest);
   // Oldest first (stable: rows of the same time keep their order, the later one wins).
-  const ordered = type2 ? [...observations].sort((a, b) => a.at - b.at) : observations;
+  const ordered = type2 && !inTimeOrder(observations) ? [...observations].sort((a, b) => a.at - b.at) : observations;
   for (const { naturalKey: nk, attrs, at } of ordered) {
     const versions = dim.members.get(nk);
     const day = dayOf(at);
@@ -235,29 +235,41 @@ export function mergeObservations(dim: Dimension, observations: readonly Observa
       Object.assign(v, { attrs, inferred: false, seenAt: at });
       continue;
     }
-    const opened = mergeType2(dim, versions, attrs, at, day, changes);
-    for (const version of opened) pending.push({ nk, version });
+    mergeType2(dim, versions, attrs, at, day, changes, (version) => pending.push({ nk, version }));
   }
   assignKeys(dim, pending, keysGivenUpTo);
   return changes;
 }
 
-/** One observation of a known type 2 member (see mergeObservations); returns the versions it opened. */
-function mergeType2(dim: Dimension, versions: Version[], attrs: readonly unknown[], at: number, day: number, changes: DimensionChanges): Version[] {
-  const trackedHash = (values: readonly unknown[]) => hashAttributes(dim.tracked.map((i) => values[i]));
-  const open = (validFrom: number, validTo: number, values: readonly unknown[], seenAt: number): Version => ({ key: 0, validFrom, validTo, attrs: values, inferred: false, seenAt });
+function inTimeOrder(observations: readonly Observation[]): boolean {
+  for (let i = 1; i < observations.length; i++) if (observations[i]!.at < observations[i - 1]!.at) return false;
+  return true;
+}
+
+function trackedHashOf(dim: Dimension, values: readonly unknown[]): string {
+  return hashAttributes(dim.tracked.map((t) => values[t]));
+}
+
+function openVersion(validFrom: number, validTo: number, attrs: readonly unknown[], seenAt: number): Version {
+  return { key: 0, validFrom, validTo, attrs, inferred: false, seenAt };
+}
+
+/** One observation of a known type 2 member (see mergeObservations); hands each version it opens to `opened`. */
+function mergeType2(dim: Dimension, versions: Version[], attrs: readonly unknown[], at: number, day: number, changes: DimensionChanges, opened: (v: Version) => void): void {
+  const trackedHash = (values: readonly unknown[]) => trackedHashOf(dim, values);
   const i = versionIndexAt(versions, day);
   if (i < 0) {
     const first = versions[0]!;
     if (trackedHash(first.attrs) === trackedHash(attrs)) {
       first.validFrom = day;
       changes.updated++;
-      return [];
+      return;
     }
-    const version = open(day, first.validFrom - 1, attrs, at);
+    const version = openVersion(day, first.validFrom - 1, attrs, at);
     versions.unshift(version);
     changes.versioned++;
-    return [version];
+    opened(version);
+    return;
   }
   const v = versions[i]!;
   if (v.inferred) {
@@ -265,13 +277,13 @@ function mergeType2(dim: Dimension, versions: Version[], attrs: readonly unknown
     if (dim.historyStart !== undefined) v.validFrom = day;
     Object.assign(v, { attrs, inferred: false, seenAt: at });
     changes.inferred_filled++;
-    return [];
+    return;
   }
   const newer = at >= v.seenAt;
   if (hashAttributes(v.attrs) === hashAttributes(attrs)) {
     if (newer) v.seenAt = at;
     changes.unchanged++;
-    return [];
+    return;
   }
   if (trackedHash(v.attrs) === trackedHash(attrs) || (newer && v.validFrom === day)) {
     // Untracked attributes, or a same-day correction (a re-run with corrected input).
@@ -280,22 +292,24 @@ function mergeType2(dim: Dimension, versions: Version[], attrs: readonly unknown
       Object.assign(v, { attrs, seenAt: at });
       changes.updated++;
     }
-    return [];
+    return;
   }
   // v's values seen again on a day it still covers (a change on the day it ends does not count).
   const resumes = Math.max(Math.floor(v.seenAt / DAY_MS), dim.historyStart ?? -Infinity);
   if (!newer && resumes <= v.validTo) {
     if (v.validFrom >= day || resumes <= day) {
       changes.stale++;
-      return [];
+      return;
     }
-    const between = open(day, resumes - 1, attrs, at);
-    const again = open(resumes, v.validTo, v.attrs, v.seenAt);
+    const between = openVersion(day, resumes - 1, attrs, at);
+    const again = openVersion(resumes, v.validTo, v.attrs, v.seenAt);
     // What v held before `day` was seen no later than its start; later rows may overwrite it.
     Object.assign(v, { validTo: day - 1, seenAt: v.validFrom * DAY_MS });
     versions.splice(i + 1, 0, between, again);
     changes.versioned += 2;
-    return [between, again];
+    opened(between);
+    opened(again);
+    return;
   }
   const next = versions[i + 1];
   if (next && trackedHash(next.attrs) === trackedHash(attrs)) {
@@ -303,13 +317,13 @@ function mergeType2(dim: Dimension, versions: Version[], attrs: readonly unknown
     next.validFrom = day;
     v.validTo = day - 1;
     changes.updated++;
-    return [];
+    return;
   }
-  const version = open(day, v.validTo, attrs, at);
+  const version = openVersion(day, v.validTo, attrs, at);
   v.validTo = day - 1;
   versions.splice(i + 1, 0, version);
   changes.versioned++;
-  return [version];
+  opened(version);
 }
 
 /**
