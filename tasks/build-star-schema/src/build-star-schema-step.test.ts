@@ -394,4 +394,31 @@ describe('runBuildStarSchema type 2 history dated by the source, over several da
       rmSync(otherDir, { recursive: true, force: true });
     }
   });
+  it('counts rows without a source time as of their ds, and stops with exit 2 when the source lacks valid_from_column', async () => {
+    const cfg = config();
+    await write(lake, 'customers', '2026-11-01', CUSTOMERS, [
+      { customer_id: 'C1', city: 'Austin', updated_at: at('2026-10-15T09:00:00Z') },
+      { customer_id: 'C2', city: 'Chicago', updated_at: null },
+    ]);
+    await write(lake, 'customers', '2026-11-02', CUSTOMERS, [{ customer_id: 'C2', city: 'Dallas', updated_at: null }]);
+    for (const ds of ['2026-11-01', '2026-11-02']) {
+      await write(lake, 'products', ds, SOURCES.products!, [{ product_id: 'P1', product_name: 'Pen', category: 'Office', unit_price: 2 }]);
+      await write(lake, 'locations', ds, SOURCES.locations!, [{ location_id: 'L1', store_name: 'Main' }]);
+      await write(lake, 'sales_transactions', ds, SOURCES.sales_transactions!, []);
+    }
+    const first = await run('2026-11-01', { config: cfg });
+    expect((first.metrics as { dimensions: Record<string, object> }).dimensions.dim_customer).toMatchObject({ added: 2, null_source_times: 1 });
+    await tick();
+    await run('2026-11-02', { config: cfg });
+    expect((await check(lake, '2026-11-02', [])).C2).toEqual([
+      ['1900-01-01', '2026-11-01', 'Chicago', false],
+      ['2026-11-02', '9999-12-31', 'Dallas', true],
+    ]);
+
+    await writeDay('2026-11-03', ['C1']);
+    await expect(run('2026-11-03', { config: cfg })).rejects.toMatchObject({
+      exitCode: 2,
+      message: 'dim_customer: valid_from_column updated_at is missing in processed/masked/customers dt=2026-11-03',
+    });
+  });
 });
