@@ -58,7 +58,16 @@ export function validateConfig(raw: unknown): ValidationResult {
       if (!d.attributes.includes(col)) errors.push(`${p}.tracked.${i}: "${col}" is not one of the attributes`);
     });
     if (d.tracked && d.history !== 'type2') errors.push(`${p}.tracked: only type2 dimensions track attributes; set history: type2 or remove tracked`);
-    const reserved = d.history === 'type2' ? ['valid_from', 'valid_to', 'is_current', 'is_inferred'] : ['is_inferred'];
+    if (d.valid_from_column !== undefined) {
+      if (d.history !== 'type2') errors.push(`${p}.valid_from_column: only type2 dimensions have versions to date; set history: type2 or remove valid_from_column`);
+      const type = entities[d.source]?.columns[d.valid_from_column]?.type;
+      if (d.source in entities && type === undefined)
+        errors.push(`${p}.valid_from_column: "${d.valid_from_column}" is not a declared column of ${d.source}; declare it in standardize.entities.${d.source}.columns as timestamp or date`);
+      else if (type !== undefined && type !== 'timestamp' && type !== 'date')
+        errors.push(`${p}.valid_from_column: "${d.valid_from_column}" is declared as ${type}; a version's start needs a timestamp or date column`);
+    }
+    if (d.history_start !== undefined && d.history !== 'type2') errors.push(`${p}.history_start: only type2 dimensions have a history; set history: type2 or remove history_start`);
+    const reserved = d.history === 'type2' ? ['valid_from', 'valid_to', 'is_current', 'is_inferred', 'observed_from', 'observed_at'] : ['is_inferred'];
     [d.natural_key, ...d.attributes].forEach((col) => {
       if (reserved.includes(col)) errors.push(`${p}: "${col}" is a column the star schema adds itself; rename it in standardize`);
     });
