@@ -5,6 +5,7 @@
  * dataset per table, same column names). The DDL of every dialect, the migrations and the load
  * all read this one model; nothing is declared a second time per dialect. Pure.
  */
+import { columnsOfExpression, parseMeasureExpression } from './measure-expression';
 import { surrogateKeyOf, type PipelineConfig } from './pipeline-config';
 
 /** Warehouse engine, as in the config's warehouse.client. */
@@ -165,4 +166,30 @@ export function warehouseTablesOf(config: Pick<PipelineConfig, 'star_schema' | '
     ],
   };
   return [DIM_DATE_TABLE, ...dims, fact];
+}
+
+/**
+ * The columns of a standardized entity that the star schema reads (dimension keys, attributes and
+ * version times; the fact's grain, date, measures, lookups and the inputs of its derived measures).
+ * A declared column the source lacks would reach the warehouse as a column of nulls, so standardize
+ * refuses these instead of filling them.
+ */
+export function starSchemaColumnsOf(config: Pick<PipelineConfig, 'star_schema'>, entity: string): Set<string> {
+  const out = new Set<string>();
+  for (const d of Object.values(config.star_schema.dimensions)) {
+    if (d.source !== entity) continue;
+    [d.natural_key, ...d.attributes, ...(d.valid_from_column ? [d.valid_from_column] : [])].forEach((c) => out.add(c));
+  }
+  const f = config.star_schema.fact;
+  if (f.source === entity) {
+    [...f.grain, f.date_column, ...f.measures, ...f.lookups.map((l) => l.column)].forEach((c) => out.add(c));
+    for (const d of f.derived_measures) {
+      try {
+        for (const c of columnsOfExpression(parseMeasureExpression(d.expression))) out.add(c);
+      } catch {
+        // validateConfig reports a bad expression; nothing to add here.
+      }
+    }
+  }
+  return out;
 }

@@ -52,10 +52,11 @@ const RAW_LINEAGE = new Set(['_source_file', '_source_row']);
 
 /**
  * Matches raw column names (snake_cased) to the declared schema and applies the entity's
- * unknown-column policy. A required declared column missing from the data, or (policy freeze)
- * an undeclared one present, fails with the entity and column named.
+ * unknown-column policy. A required declared column missing from the data, one the star schema
+ * maps (opts.mapped), or (policy freeze) an undeclared one present, fails with the entity and
+ * column named; other declared columns missing are filled with nulls and reported.
  */
-export function planEntity(entity: string, cfg: EntitySpec, rawSchema: arrow.Schema, opts: { readonly empty?: boolean } = {}): EntityPlan {
+export function planEntity(entity: string, cfg: EntitySpec, rawSchema: arrow.Schema, opts: { readonly empty?: boolean; readonly mapped?: ReadonlySet<string> } = {}): EntityPlan {
   const rawColumns = rawSchema.fields.map((f) => f.name);
   const bySnake = new Map<string, string>();
   for (const n of rawColumns) {
@@ -80,6 +81,12 @@ export function planEntity(entity: string, cfg: EntitySpec, rawSchema: arrow.Sch
       throw new BadInputError(`Entity ${entity}: the required column "${spec.from ?? target}" is not in the raw data (columns: ${rawColumns.join(', ')})`, {
         context: { entity, column: target },
         fix: delimiterHint(rawColumns) ?? `set standardize.entities.${entity}.columns.${target}.from to the source column name, or fix the source`,
+      });
+    } else if (opts.mapped?.has(target) && !opts.empty) {
+      // The star schema reads it: a column of nulls would load silently as missing data.
+      throw new BadInputError(`Entity ${entity}: the column "${spec.from ?? target}" (declared as ${target}, which star_schema maps) is not in the raw data (columns: ${rawColumns.join(', ')})`, {
+        context: { entity, column: target },
+        fix: delimiterHint(rawColumns) ?? `set standardize.entities.${entity}.columns.${target}.from to the source column name, or remove ${target} from star_schema`,
       });
     } else missing.push(target);
     return { target, raw, spec, kind: KIND_OF_TYPE[spec.type] };

@@ -1,4 +1,5 @@
 import { schemaOf } from '@salesflow/batches';
+import { starSchemaColumnsOf } from '@salesflow/config';
 import { BadInputError } from '@salesflow/errors';
 import { datasets, type PartitionWriter } from '@salesflow/lake';
 import { startProgress } from '@salesflow/logging';
@@ -35,7 +36,7 @@ export async function runStandardize(ctx: StepContext): Promise<StepResult> {
     const source = config.sources.find((s) => s.name === cfg.source)!;
     const rawDataset = datasets.raw(source.kind, source.name, entity);
     const manifest = await lake.requireManifest(rawDataset, ds, `ingest --source ${source.name}`);
-    const plan = planEntity(entity, cfg, schemaOf(manifest.schema), { empty: manifest.rows === 0 });
+    const plan = planEntity(entity, cfg, schemaOf(manifest.schema), { empty: manifest.rows === 0, mapped: starSchemaColumnsOf(ctx.config, entity) });
     if (plan.evolved.length) log.warn('undeclared columns kept as text (unknown_columns: evolve); declare them to type them', { columns: plan.undeclared });
     else if (plan.undeclared.length) log.warn('undeclared columns dropped', { columns: plan.undeclared });
     if (plan.missing.length) log.warn('declared columns missing from the source; filled with nulls', { columns: plan.missing });
