@@ -92,3 +92,26 @@ export function compareWarehouseModels(
   }
   return Object.freeze({ addTables, addColumns, widen, problems });
 }
+
+/** Lake key where load-warehouse records the model it last brought the warehouse to. */
+export const WAREHOUSE_MODEL_KEY = '_state/_warehouse_model.json';
+
+/** What load-warehouse records after a load: the warehouse's client and the model's tables and columns. */
+export interface RecordedWarehouseModel {
+  readonly format: 'salesflow.warehouse-model/1';
+  readonly client: string;
+  readonly ds: string;
+  readonly recorded_at: string;
+  readonly tables: readonly ExistingTable[];
+}
+
+/** The record of a model (origins left out: they name config keys of the config that made it). */
+export function recordOfModel(tables: readonly WarehouseTable[], client: string, ds: string, at: Date): RecordedWarehouseModel {
+  return {
+    format: 'salesflow.warehouse-model/1',
+    client,
+    ds,
+    recorded_at: at.toISOString(),
+    tables: tables.map((t) => ({ name: t.name, columns: t.columns.map(({ origin: _origin, ...c }) => c) })),
+  };
+}

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { columnReaders } from '@salesflow/batches';
+import { recordOfModel, WAREHOUSE_MODEL_KEY } from '@salesflow/config';
 import { BadInputError, ExitCode, PipelineError } from '@salesflow/errors';
 import { datasets, type Lake, type Manifest } from '@salesflow/lake';
 import { startProgress, type Logger } from '@salesflow/logging';
@@ -127,6 +128,8 @@ export async function loadStarSchema(ctx: LoadStarSchemaContext, opts: LoadStarS
   } finally {
     if (!opts.db) await db.destroy();
   }
+  // For setup's check of the next config, before any data moves (see compareWarehouseModels).
+  await ctx.lake.writeJson(WAREHOUSE_MODEL_KEY, recordOfModel(tables, dialect, ctx.ds, new Date()));
 
   const inputs: DatasetRef[] = tables.map((t) => ({
     uri: ctx.lake.partitionUri(datasets.curated(t.name), ctx.ds),
