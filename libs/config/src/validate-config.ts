@@ -32,8 +32,10 @@ export function validateConfig(raw: unknown): ValidationResult {
   const landed = new Map<string, string>(); // entity -> source
   for (const s of c.sources) for (const e of s.entities) landed.set(`${s.name}/${e.name}`, s.name);
   for (const [name, e] of Object.entries(c.standardize.entities)) {
-    if (!sourceNames.has(e.source)) errors.push(`standardize.entities.${name}.source: no source named "${e.source}"; known: ${[...sourceNames].join(', ')}`);
-    else if (!landed.has(`${e.source}/${name}`)) errors.push(`standardize.entities.${name}: source "${e.source}" has no entity "${name}"`);
+    for (const source of e.sources) {
+      if (!sourceNames.has(source)) errors.push(`standardize.entities.${name}.source: no source named "${source}"; known: ${[...sourceNames].join(', ')}`);
+      else if (!landed.has(`${source}/${name}`)) errors.push(`standardize.entities.${name}: source "${source}" has no entity "${name}"`);
+    }
     e.key.forEach((k, i) => {
       if (!(k in e.columns)) errors.push(`standardize.entities.${name}.key.${i}: "${k}" is not a declared column`);
     });
