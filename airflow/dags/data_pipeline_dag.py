@@ -26,6 +26,7 @@ Runbook (a stuck day, backfills, alerts): docs/operations.md.
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 from functools import partial
 
@@ -91,6 +92,11 @@ def load_deadline_args(settings: StepSettings) -> dict:
     schedule_time = interval_starting_on(SCHEDULE, "2026-01-01").start
     after_tick = (offset - timedelta(hours=schedule_time.hour, minutes=schedule_time.minute)) % timedelta(days=1) if kind == "clock" else offset
     if AIRFLOW_3:
+        if sys.argv[1:3] == ["dags", "test"]:
+            # `airflow dags test` of Airflow 3.3 fails a successful run that has a deadline alert (its
+            # in-memory DAG holds the alert where the run's update expects the alert's id). A test
+            # run is watched by whoever started it: no deadline there.
+            return {}
         return {
             "deadline": DeadlineAlert(
                 reference=DeadlineReference.DAGRUN_QUEUED_AT,
