@@ -23,7 +23,7 @@ export const fileEntitySchema = z.strictObject({
   required: bool().default(true).describe('Fail (exit 4) when no file matches; otherwise the entity is skipped'),
   new_files_only: bool()
     .default(true)
-    .describe('Read only files not ingested before (by URI and modification time, kept in _state/<source>/<entity>.json); --full-refresh reads them all again; false reads every matching file on every run'),
+    .describe('Read only files not ingested before (by URI and modification time, kept per day in _state/<source>/<entity>/dt=<ds>.json); --full-refresh reads them all again; false reads every matching file on every run'),
 });
 
 export const filesSourceSchema = z.strictObject({
