@@ -22,6 +22,8 @@ describe('buildSelect', () => {
       describeSql: `SELECT "id", "updated_at" FROM "sales" WHERE (region = current_setting('salesflow.ds')::date) LIMIT 0`,
     });
     expect(buildSelect('mysql', entity({ table: 'sales', cursor_column: 'id', primary_key: ['id'] }), 'k', { fromType: 'int' }).sql).toBe('SELECT * FROM `sales` WHERE `id` >= CAST(@salesflow_cursor_from AS SIGNED)');
+    // A full refresh: history up to the interval end, rows without a cursor value included.
+    expect(buildSelect('mysql', entity({ table: 'sales', cursor_column: 'at', primary_key: ['id'] }), 'k', { to: true }).sql).toBe('SELECT * FROM `sales` WHERE (`at` < CAST(@salesflow_cursor_to AS DATETIME(6)) OR `at` IS NULL)');
   });
 });
 

@@ -32,7 +32,7 @@ export interface SelectSql {
 export interface CursorRange {
   /** `cursor >= cursor_from`, compared as this type; absent: no lower bound. */
   readonly fromType?: ParamType;
-  /** `cursor < cursor_to` (a UTC timestamp: the data interval's end); absent: no upper bound. */
+  /** `cursor < cursor_to` (a UTC timestamp: the data interval's end; with no lower bound, null cursors too); absent: no upper bound. */
   readonly to?: boolean;
 }
 
@@ -72,7 +72,9 @@ export function buildSelect(dialect: SourceDialect, entity: DatabaseEntityConfig
   if (entity.cursor_column) {
     const cursor = q(entity.cursor_column, 'cursor_column');
     if (range.fromType) conditions.push(`${cursor} >= ${paramRef(dialect, 'cursor_from', range.fromType)}`);
-    if (range.to) conditions.push(`${cursor} < ${paramRef(dialect, 'cursor_to', 'timestamp')}`);
+    // Without a lower bound (a full refresh) rows with no cursor value are history too, as before windows existed.
+    const before = `${cursor} < ${paramRef(dialect, 'cursor_to', 'timestamp')}`;
+    if (range.to) conditions.push(range.fromType ? before : `(${before} OR ${cursor} IS NULL)`);
   }
   return { sql: base + (conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''), describeSql: `${filtered} LIMIT 0` };
 }
