@@ -77,8 +77,9 @@ export async function runIngest(ctx: StepContext): Promise<StepResult> {
   let dropped = 0;
   try {
     const plan = async (entity: AnyEntity) => {
-      const fullRefresh = ctx.fullRefresh === true;
-      const starting = isIncremental(entity) ? planStart({ ds: ctx.ds, interval, fullRefresh, ...(await readPreviousState(ctx.lake, source.name, entity.name, ctx.ds)) }) : {};
+      const starting = isIncremental(entity) ? planStart({ ds: ctx.ds, interval, fullRefresh: ctx.fullRefresh === true, ...(await readPreviousState(ctx.lake, source.name, entity.name, ctx.ds)) }) : {};
+      const fullRefresh = ctx.fullRefresh === true || starting.fullRefresh === true;
+      if (fullRefresh && !ctx.fullRefresh) ctx.log.info(`${entity.name}: ds ${ctx.ds} was loaded with --full-refresh; re-running it the same way`, { entity: entity.name });
       if (starting.gap) {
         const w = `${entity.name}: the latest earlier day (${starting.gap.ds}) read up to ${starting.gap.from}, before this run's interval starts (${starting.gap.to}); this run reads from ${starting.gap.to}, and the rows between belong to the days not run yet: run them`;
         ctx.log.warn(w, { entity: entity.name });
@@ -93,14 +94,14 @@ export async function runIngest(ctx: StepContext): Promise<StepResult> {
           fix: `land the files there, correct the pattern, or set required: false on the entity`,
         });
       }
-      return { entity, extraction, start };
+      return { entity, extraction, start, fullRefresh };
     };
     // File entities are all matched before anything is written, so a missing required file fails
     // the run without landing some entities of the source and not others. Database and API
     // entities are opened one at a time: each holds a connection or a spool while it is read.
     const planned = source.kind === 'files' ? await planAll(source.entities, plan) : undefined;
     for (let i = 0; i < source.entities.length; i++) {
-      const { entity, extraction, start } = planned ? planned[i]! : await plan(source.entities[i]!);
+      const { entity, extraction, start, fullRefresh } = planned ? planned[i]! : await plan(source.entities[i]!);
       const log = ctx.log.child({ entity: entity.name });
       const dataset = datasets.raw(extractor.kind, source.name, entity.name);
       const changes = await compareWithPrevious(ctx, dataset, extraction);
@@ -143,7 +144,7 @@ export async function runIngest(ctx: StepContext): Promise<StepResult> {
         progress.done();
         if (outcome) {
           // Only now, after the commit: a failed run leaves the old watermark and is simply re-run.
-          await writeEntityState(ctx.lake, { source: source.name, entity: entity.name, ds: ctx.ds, run_id: ctx.runId, interval, ...(outcome.readTo ? { read_to: outcome.readTo } : {}), ...outcome.position });
+          await writeEntityState(ctx.lake, { source: source.name, entity: entity.name, ds: ctx.ds, run_id: ctx.runId, interval, ...(fullRefresh ? { full_refresh: true } : {}), ...(outcome.readTo ? { read_to: outcome.readTo } : {}), ...outcome.position });
           if (watermark) watermarks[entity.name] = watermark;
           dropped += outcome.dropped;
         }

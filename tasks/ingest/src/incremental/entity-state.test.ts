@@ -20,8 +20,14 @@ describe('planStart', () => {
   it('continues after an unbounded read (an integer cursor, files, an API), and from nowhere on a full refresh or a first day', () => {
     const previous = state('2026-11-20', { files: { a: '1' } });
     expect(planStart({ ds: '2026-11-25', interval: interval('2026-11-25', '2026-11-26'), fullRefresh: false, previous }).start).toEqual({ watermark: undefined, files: { a: '1' } });
-    expect(planStart({ ds: '2026-11-25', interval: interval('2026-11-25', '2026-11-26'), fullRefresh: true, previous })).toEqual({});
+    expect(planStart({ ds: '2026-11-25', interval: interval('2026-11-25', '2026-11-26'), fullRefresh: true, previous })).toEqual({ fullRefresh: true });
     expect(planStart({ ds: '2026-11-25', interval: interval('2026-11-25', '2026-11-26'), fullRefresh: false })).toEqual({});
+  });
+
+  it('re-runs the day of a full refresh as a full refresh, so the initial load keeps its history', () => {
+    const own = state('2026-11-25', { full_refresh: true });
+    expect(planStart({ ds: '2026-11-25', interval: interval('2026-11-25', '2026-11-26'), fullRefresh: false, own, previous: state('2026-11-24') })).toEqual({ fullRefresh: true });
+    expect(planStart({ ds: '2026-11-25', interval: interval('2026-11-25', '2026-11-26'), fullRefresh: false, own: state('2026-11-25') })).toEqual({});
   });
 
   it('upgrades from the one-file state: continues after an earlier ds, restarts its own ds where it started, ignores a later ds', () => {

@@ -19,6 +19,8 @@ export interface EntityState {
   readonly updated_at: string;
   /** The run's data interval. */
   readonly interval?: DataInterval;
+  /** The run read all history (--full-refresh): a re-run of this ds does so again. */
+  readonly full_refresh?: boolean;
   /** Exclusive upper bound of a time cursor's read, ISO-8601 UTC; absent when the read was unbounded. */
   readonly read_to?: string;
   /** Database and API entities with a cursor. */
@@ -38,6 +40,8 @@ export interface IncrementalPosition {
 /** Where a run starts, and why. */
 export interface StartPlan {
   readonly start?: IncrementalPosition;
+  /** Read all history: --full-refresh, or a re-run of a ds that was loaded that way. */
+  readonly fullRefresh?: boolean;
   /** The ds whose state the run continues from. */
   readonly after?: string;
   /** Set when the previous day's read ended before this interval starts: that range is left to the runs it belongs to. */
@@ -51,12 +55,14 @@ export interface StartPlan {
  * or when no earlier day has run, nowhere (a time cursor then reads its own interval, or all
  * history with --full-refresh). When the previous day's time-cursor read stopped before this
  * interval starts (days between not run yet), the run starts at its interval's start instead:
- * reading the gap would land other days' rows here. `legacy` is the one-file state of earlier
- * versions, used until the first per-day state exists. Pure.
+ * reading the gap would land other days' rows here. A re-run of a ds whose state (`own`) says it
+ * was a full refresh is one again, so the initial load's day keeps its history. `legacy` is the
+ * one-file state of earlier versions, used until the first per-day state exists. Pure.
  */
-export function planStart(opts: { ds: string; interval?: DataInterval; fullRefresh: boolean; previous?: EntityState; legacy?: EntityState }): StartPlan {
+export function planStart(opts: { ds: string; interval?: DataInterval; fullRefresh: boolean; previous?: EntityState; legacy?: EntityState; own?: EntityState }): StartPlan {
   const { ds, interval, previous, legacy } = opts;
-  if (opts.fullRefresh) return {};
+  // A re-run lands what the first run did: the day of an initial load is loaded in full again.
+  if (opts.fullRefresh || opts.own?.full_refresh) return { fullRefresh: true };
   if (previous) {
     if (previous.read_to && interval && previous.read_to < interval.start) return { gap: { from: previous.read_to, to: interval.start, ds: previous.ds } };
     return { start: { watermark: previous.watermark, files: previous.files }, after: previous.ds };
@@ -66,16 +72,20 @@ export function planStart(opts: { ds: string; interval?: DataInterval; fullRefre
   return {};
 }
 
-/** The state of the latest ds before `ds`, and the one-file state of earlier versions when no per-day state exists yet. */
-export async function readPreviousState(lake: Lake, source: string, entity: string, ds: string): Promise<{ previous?: EntityState; legacy?: EntityState }> {
+/**
+ * The state of the latest ds before `ds`, the state of `ds` itself (a re-run), and the one-file
+ * state of earlier versions when no per-day state exists before ds.
+ */
+export async function readPreviousState(lake: Lake, source: string, entity: string, ds: string): Promise<{ previous?: EntityState; legacy?: EntityState; own?: EntityState }> {
   const prefix = datasets.statePrefix(source, entity);
   const days = (await lake.storage.list(prefix))
     .map((o) => /^dt=(\d{4}-\d{2}-\d{2})\.json$/.exec(o.key.slice(prefix.length))?.[1])
     .filter((d): d is string => d !== undefined)
     .sort();
   const before = days.filter((d) => d < ds);
-  if (before.length) return { previous: await readState(lake, datasets.stateDayKey(source, entity, before[before.length - 1]!)) };
-  return { legacy: await readState(lake, datasets.stateKey(source, entity)) };
+  const own = days.includes(ds) ? await readState(lake, datasets.stateDayKey(source, entity, ds)) : undefined;
+  if (before.length) return { previous: await readState(lake, datasets.stateDayKey(source, entity, before[before.length - 1]!)), own };
+  return { legacy: await readState(lake, datasets.stateKey(source, entity)), own };
 }
 
 async function readState(lake: Lake, key: string): Promise<EntityState | undefined> {
