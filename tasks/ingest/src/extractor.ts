@@ -1,6 +1,6 @@
 import type * as arrow from 'apache-arrow';
 import type { DataInterval } from '@salesflow/step';
-import type { IncrementalPosition } from './incremental/entity-state';
+import type { CursorBound, IncrementalPosition } from './incremental/entity-state';
 
 /** One unit of input an extractor reads (a file, a table, an API endpoint), recorded in the manifest. */
 export interface ExtractedInput {
@@ -16,6 +16,8 @@ export interface ExtractionOutcome {
   readonly dropped: number;
   /** The exclusive upper bound of a time cursor's read (the data interval's end), ISO-8601 UTC; absent when unbounded. */
   readonly readTo?: string;
+  /** The lower bound of the cursor's read; absent when it had none. */
+  readonly readFrom?: CursorBound;
 }
 
 /** What an extractor produced for one entity: batches to land and, once drained, what it read. */

@@ -144,7 +144,7 @@ export async function runIngest(ctx: StepContext): Promise<StepResult> {
         progress.done();
         if (outcome) {
           // Only now, after the commit: a failed run leaves the old watermark and is simply re-run.
-          await writeEntityState(ctx.lake, { source: source.name, entity: entity.name, ds: ctx.ds, run_id: ctx.runId, interval, ...(fullRefresh ? { full_refresh: true } : {}), ...(outcome.readTo ? { read_to: outcome.readTo } : {}), ...outcome.position });
+          await writeEntityState(ctx.lake, { source: source.name, entity: entity.name, ds: ctx.ds, run_id: ctx.runId, interval, ...(fullRefresh ? { full_refresh: true } : {}), ...(outcome.readTo ? { read_to: outcome.readTo } : {}), ...(outcome.readFrom ? { read_from: outcome.readFrom } : {}), ...outcome.position });
           if (watermark) watermarks[entity.name] = watermark;
           dropped += outcome.dropped;
         }

@@ -35,6 +35,13 @@ describe('cursorBounds', () => {
     expect(cursorBounds('timestamp', 3600, prev, run())).toEqual({ from: { type: 'timestamp', value: '2026-11-25 00:30:00.000' }, to: '2026-11-26T02:00:00.000Z' });
   });
 
+  it('never reaches below where the previous day read from: rows there belong to days before', () => {
+    const from = { type: 'timestamp' as const, value: '2026-11-25 01:00:00.000' };
+    expect(cursorBounds('timestamp', 3600, prev, run(), from).from).toEqual(from);
+    expect(cursorBounds('timestamp', 3600, prev, run(), { type: 'timestamp', value: '2026-11-24 02:00:00.000' }).from).toEqual({ type: 'timestamp', value: '2026-11-25 00:30:00.000' });
+    expect(cursorBounds('date', 86400, { ...prev, cursor_type: 'date', watermark: '2026-11-25' }, run(), { type: 'timestamp', value: '2026-11-25 02:00:00.000' }).from).toEqual({ type: 'timestamp', value: '2026-11-25 02:00:00.000' });
+  });
+
   it('reads a first day from its interval start, and all history up to the end on a full refresh', () => {
     expect(cursorBounds('date', 0, undefined, run())).toEqual({ from: { type: 'timestamp', value: '2026-11-25 02:00:00.000' }, to: '2026-11-26T02:00:00.000Z' });
     expect(cursorBounds('timestamp', 0, undefined, run(true))).toEqual({ to: '2026-11-26T02:00:00.000Z' });

@@ -14,7 +14,8 @@ import { openSourceDatabase } from './open-source-database';
 import { PgBinaryDecoder, PgValueNotStorableError } from './pg-binary-decoder';
 import { copySelect, readPgCopy, type PgCopySource } from './pg-copy-reader';
 import { pgColumn, pgTypeParsers, type SourceColumn } from './pg-types';
-import { bindSessionParams, type ParamType, type SessionParam } from './session-params';
+import type { CursorBound } from '../incremental/entity-state';
+import { bindSessionParams, type SessionParam } from './session-params';
 
 interface PgConn {
   query(q: { text: string; rowMode: 'array'; types: typeof pgTypeParsers }): Promise<{ fields: { name: string; dataTypeID: number }[] }>;
@@ -93,6 +94,7 @@ export class DatabaseExtractor implements Extractor<DatabaseEntityConfig> {
       let keyAt: number[] = [];
       let range: CursorRange = {};
       let readTo: string | undefined;
+      let readFrom: CursorBound | undefined;
       if (entity.cursor_column) {
         cursorAt = index(entity.cursor_column, 'cursor_column');
         keyAt = (entity.primary_key ?? []).map((k, i) => index(k, `primary_key.${i}`));
@@ -101,9 +103,10 @@ export class DatabaseExtractor implements Extractor<DatabaseEntityConfig> {
           throw new UsageError(`${key}.cursor_column: "${entity.cursor_column}" was a ${prev.cursor_type} cursor and is now ${type}`, { context, fix: 'run once with --full-refresh to start a new watermark' });
         }
         filter = new BoundaryFilter(type, entity.lookback, prev);
-        const bounds = cursorBounds(type, entity.lookback, prev, opts.run);
+        const bounds = cursorBounds(type, entity.lookback, prev, opts.run, prev ? opts.start?.readFrom : undefined);
         range = { fromType: bounds.from?.type, to: bounds.to !== undefined };
         readTo = bounds.to;
+        readFrom = bounds.from;
         await bindSessionParams(conn, this.dialect, [
           ...(bounds.from ? [{ name: 'cursor_from', ...bounds.from }] : []),
           ...(bounds.to ? [{ name: 'cursor_to', type: 'timestamp' as const, value: sqlTimestamp(bounds.to) }] : []),
@@ -115,7 +118,7 @@ export class DatabaseExtractor implements Extractor<DatabaseEntityConfig> {
       const outcome = filter
         ? () => {
             const next = filter!.next(entity.cursor_column!);
-            return { position: { watermark: next ?? prev }, dropped: filter!.dropped, ...(readTo ? { readTo } : {}) };
+            return { position: { watermark: next ?? prev }, dropped: filter!.dropped, ...(readTo ? { readTo } : {}), ...(readFrom ? { readFrom } : {}) };
           }
         : undefined;
       /** A value the lake cannot hold: bad input naming the column and the row of the read. */
@@ -334,9 +337,16 @@ function intervalParams(ds: string, interval: DataInterval): SessionParam[] {
   ];
 }
 
+/** A cursor bound as a comparable number (epoch ms for times) or bigint. */
+function boundValue(b: CursorBound): number | bigint {
+  if (b.type === 'int') return BigInt(b.value);
+  return Date.parse(b.type === 'date' ? `${b.value}T00:00:00Z` : `${b.value.replace(' ', 'T')}Z`);
+}
+
 /**
  * The cursor range of one read. Lower bound: the previous day's watermark minus the lookback when
- * the run continues from it; else, for a time cursor, the data interval's start (a first day, a
+ * the run continues from it, but never below where the previous day's read started (`prevFrom`:
+ * rows below it belong to days before, not to this one's lookback); else, for a time cursor, the data interval's start (a first day, a
  * day after a gap), unless --full-refresh reads all history. Upper bound: a time cursor stops at
  * the interval's end (exclusive), so a past day never reads rows of later days; an integer cursor
  * has no time to window by and stays unbounded. Pure.
@@ -346,12 +356,15 @@ export function cursorBounds(
   lookback: number,
   prev: WatermarkState | undefined,
   run: ExtractOptions['run'],
-): { from?: { type: ParamType; value: string }; to?: string } {
+  prevFrom?: CursorBound,
+): { from?: CursorBound; to?: string } {
   const timed = type !== 'int' && run !== undefined;
   const to = timed ? run.interval.end : undefined;
   if (prev) {
     const v = lowerBound(type, parseCursor(type, prev.watermark), lookback);
-    return { from: { type, value: type === 'timestamp' ? sqlTimestamp(formatCursor(type, v)) : formatCursor(type, v) }, to };
+    const from: CursorBound = { type, value: type === 'timestamp' ? sqlTimestamp(formatCursor(type, v)) : formatCursor(type, v) };
+    const higher = prevFrom && (prevFrom.type === 'int') === (type === 'int') && boundValue(prevFrom) > boundValue(from) ? prevFrom : from;
+    return { from: higher, to };
   }
   if (timed && !run.fullRefresh) return { from: { type: 'timestamp', value: sqlTimestamp(run.interval.start) }, to };
   return { to };

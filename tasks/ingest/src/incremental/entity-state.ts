@@ -23,6 +23,8 @@ export interface EntityState {
   readonly full_refresh?: boolean;
   /** Exclusive upper bound of a time cursor's read, ISO-8601 UTC; absent when the read was unbounded. */
   readonly read_to?: string;
+  /** Lower bound of the cursor's read; absent when the read had none (a full refresh, a first integer read). */
+  readonly read_from?: CursorBound;
   /** Database and API entities with a cursor. */
   readonly watermark?: WatermarkState;
   /** File entities with new_files_only: every file ingested so far, URI -> modification time. */
@@ -31,10 +33,18 @@ export interface EntityState {
   readonly start?: IncrementalPosition;
 }
 
+/** A cursor bound as the read binds it: typed text (see SessionParam). */
+export interface CursorBound {
+  readonly type: 'date' | 'timestamp' | 'int';
+  readonly value: string;
+}
+
 /** Where an incremental read starts. */
 export interface IncrementalPosition {
   readonly watermark?: WatermarkState;
   readonly files?: Readonly<Record<string, string>>;
+  /** Where the previous day's read started: rows below it were never that day's, so the lookback does not reach them. */
+  readonly readFrom?: CursorBound;
 }
 
 /** Where a run starts, and why. */
@@ -65,7 +75,7 @@ export function planStart(opts: { ds: string; interval?: DataInterval; fullRefre
   if (opts.fullRefresh || opts.own?.full_refresh) return { fullRefresh: true };
   if (previous) {
     if (previous.read_to && interval && previous.read_to < interval.start) return { gap: { from: previous.read_to, to: interval.start, ds: previous.ds } };
-    return { start: { watermark: previous.watermark, files: previous.files }, after: previous.ds };
+    return { start: { watermark: previous.watermark, files: previous.files, ...(previous.read_from ? { readFrom: previous.read_from } : {}) }, after: previous.ds };
   }
   if (legacy?.ds === ds) return legacy.start ? { start: legacy.start, after: 'before ' + ds } : {};
   if (legacy && legacy.ds < ds) return { start: { watermark: legacy.watermark, files: legacy.files }, after: legacy.ds };
