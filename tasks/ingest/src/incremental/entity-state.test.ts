@@ -1,4 +1,8 @@
-import { planStart, STATE_FORMAT, type EntityState } from './entity-state';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { datasets, Lake, LocalStorage } from '@salesflow/lake';
+import { planStart, readPreviousState, STATE_FORMAT, writeEntityState, type EntityState } from './entity-state';
 
 const interval = (start: string, end: string) => ({ start: `${start}T00:00:00.000Z`, end: `${end}T00:00:00.000Z` });
 const watermark = (w: string) => ({ cursor: 'updated_at', cursor_type: 'timestamp' as const, watermark: w, boundary: [] });
@@ -36,5 +40,21 @@ describe('planStart', () => {
     expect(at('2026-11-25').start?.watermark?.watermark).toBe('2026-11-24T10:00:00.000Z');
     expect(at('2026-11-24').start?.watermark?.watermark).toBe('2026-11-23T08:00:00.000Z');
     expect(at('2026-11-23')).toEqual({});
+  });
+});
+
+describe('readPreviousState', () => {
+  it('reads the latest earlier day and the day itself, and the one-file state only before the first per-day one', async () => {
+    const lake = new Lake(new LocalStorage(mkdtempSync(path.join(os.tmpdir(), 'state-'))));
+    await lake.writeJson(datasets.stateKey('s', 'e'), state('2026-11-20', { watermark: watermark('2026-11-20T05:00:00.000Z') }));
+    // Another entity whose name starts the same must not be read.
+    await writeEntityState(lake, { source: 's', entity: 'e_x', ds: '2026-11-24', run_id: 'x' });
+    expect((await readPreviousState(lake, 's', 'e', '2026-11-25')).legacy?.ds).toBe('2026-11-20');
+    for (const ds of ['2026-11-21', '2026-11-23', '2026-11-26']) await writeEntityState(lake, { source: 's', entity: 'e', ds, run_id: `r${ds}` });
+    const at25 = await readPreviousState(lake, 's', 'e', '2026-11-25');
+    expect([at25.previous?.ds, at25.own, at25.legacy]).toEqual(['2026-11-23', undefined, undefined]);
+    const at23 = await readPreviousState(lake, 's', 'e', '2026-11-23');
+    expect([at23.previous?.ds, at23.own?.ds]).toEqual(['2026-11-21', '2026-11-23']);
+    expect((await readPreviousState(lake, 's', 'e', '2026-11-21')).legacy?.ds).toBe('2026-11-20');
   });
 });
