@@ -11,7 +11,7 @@
 
 Every runner passes the step contract's arguments (``--config``, ``--ds`` of the run's data
 interval, ``--run-id {{ run_id }}``, ``--source NAME`` and ``--[no-]full-refresh`` for ingest, and
-``--data-interval-start/--data-interval-end`` when ``SALESFLOW_STEP_INTERVAL_ARGS`` is on), returns
+``--data-interval-start/--data-interval-end``, unless ``SALESFLOW_STEP_INTERVAL_ARGS=false``), returns
 the step's summary as parsed JSON (the task's XCom), and maps the exit code the same way: 99 marks
 the task skipped; 2 (usage or config), 3 (quality failed) and 4 (bad input beyond tolerance) fail
 it without retries (AirflowFailException); any other code fails it with retries and backoff. The
@@ -158,8 +158,9 @@ class StepSettings:
     catchup: bool = False
     # The first logical date the schedule covers (catchup runs every day from there).
     start_date: datetime = datetime(2026, 1, 1, tzinfo=timezone.utc)
-    # Also pass --data-interval-start/--data-interval-end (ISO instants) to every step.
-    step_interval_args: bool = False
+    # Also pass --data-interval-start/--data-interval-end (ISO instants) to every step; off only for
+    # step images older than those arguments (they reject unknown arguments).
+    step_interval_args: bool = True
     # A DAG run longer than this fails (and alerts): a stuck run does not hold max_active_runs forever.
     dagrun_timeout: timedelta = timedelta(hours=8)
     # "HH:MM" (UTC): load_warehouse must have finished by then, the day after the interval's day;
@@ -202,7 +203,7 @@ class StepSettings:
             max_active_runs=_int(env, "SALESFLOW_MAX_ACTIVE_RUNS", 4),
             catchup=_bool(env, "SALESFLOW_CATCHUP", False),
             start_date=_date(env, "SALESFLOW_START_DATE", datetime(2026, 1, 1, tzinfo=timezone.utc)),
-            step_interval_args=_bool(env, "SALESFLOW_STEP_INTERVAL_ARGS", False),
+            step_interval_args=_bool(env, "SALESFLOW_STEP_INTERVAL_ARGS", True),
             dagrun_timeout=timedelta(minutes=_int(env, "SALESFLOW_DAGRUN_TIMEOUT_MINUTES", 480)),
             load_deadline=(env.get("SALESFLOW_LOAD_DEADLINE", "03:00")).strip(),
         )

@@ -11,6 +11,8 @@ from conftest import AIRFLOW_MAJOR, DAG_ID, REPO_ROOT, load_dag
 
 DS = "2026-11-26"
 RUN_ID = "scheduled__2026-11-26T02:00:00+00:00"
+# The interval of ds 2026-11-26, as every step receives it.
+INTERVAL = ["--data-interval-start", "2026-11-26T02:00:00Z", "--data-interval-end", "2026-11-27T02:00:00Z"]
 CHAIN = ["standardize", "mask", "build_star_schema", "check_quality", "load_warehouse"]
 
 
@@ -134,7 +136,7 @@ def test_rendered_docker_arguments(monkeypatch):
     ingest = dag.get_task("ingest_landing")
     render(ingest)
     assert ingest.image == "salesflow-ingest:1.2.3"
-    assert ingest.command == ["--config", "/app/config/pipeline_config.yaml", "--ds", DS, "--run-id", RUN_ID, "--source", "landing", "--no-full-refresh"]
+    assert ingest.command == ["--config", "/app/config/pipeline_config.yaml", "--ds", DS, "--run-id", RUN_ID, *INTERVAL, "--source", "landing", "--no-full-refresh"]
     assert ingest.network_mode == "salesflow_net"
     assert ingest.auto_remove == "success"
     assert ingest.mount_tmp_dir is False
@@ -150,7 +152,7 @@ def test_rendered_docker_arguments(monkeypatch):
     star = dag.get_task("build_star_schema")
     render(star)
     assert star.image == "salesflow-build-star-schema:1.2.3"
-    assert star.command == ["--config", "/app/config/pipeline_config.yaml", "--ds", DS, "--run-id", RUN_ID]
+    assert star.command == ["--config", "/app/config/pipeline_config.yaml", "--ds", DS, "--run-id", RUN_ID, *INTERVAL]
     assert star.mem_limit == 4 * 1024**3
 
 
@@ -171,7 +173,7 @@ def test_rendered_kubernetes_pod(monkeypatch, airflow_db, tmp_path):
     dag = load_dag()
     task = dag.get_task("ingest_landing")
     render(task)
-    assert task.arguments == ["--config", "/etc/salesflow/pipeline_config.yaml", "--ds", DS, "--run-id", RUN_ID, "--source", "landing", "--no-full-refresh"]
+    assert task.arguments == ["--config", "/etc/salesflow/pipeline_config.yaml", "--ds", DS, "--run-id", RUN_ID, *INTERVAL, "--source", "landing", "--no-full-refresh"]
     assert task.on_finish_action.value == "delete_succeeded_pod"
     assert task.deferrable is True and task.startup_timeout_seconds == 600
     task.config_file = str(kubeconfig)
@@ -212,7 +214,7 @@ def test_every_runner_passes_the_same_step_arguments(monkeypatch, runner):
     for task in dag.tasks:
         render(task)
         args = step_args(task)
-        expected = ["--config", "/cfg/p.yaml", "--ds", DS, "--run-id", RUN_ID]
+        expected = ["--config", "/cfg/p.yaml", "--ds", DS, "--run-id", RUN_ID, *INTERVAL]
         if task.task_id.startswith("ingest_"):
             expected += ["--source", task.task_id.removeprefix("ingest_"), "--no-full-refresh"]
         assert args == expected, task.task_id
@@ -264,7 +266,6 @@ def test_the_day_comes_from_the_data_interval_not_the_trigger_time(monkeypatch, 
     """A manual run triggered at 2026-12-07 10:00 has the interval 12-06 02:00 .. 12-07 02:00 (and
     the logical date 12-07 10:00, which {{ ds }} would have given): its steps process 12-06."""
     monkeypatch.setenv("SALESFLOW_RUNNER", runner)
-    monkeypatch.setenv("SALESFLOW_STEP_INTERVAL_ARGS", "true")
     task = load_dag().get_task("ingest_landing")
     render(task, interval=(datetime(2026, 12, 6, 2, tzinfo=timezone.utc), datetime(2026, 12, 7, 2, tzinfo=timezone.utc)), run_after=datetime(2026, 12, 7, 10, tzinfo=timezone.utc))
     args = step_args(task)
@@ -283,7 +284,6 @@ def test_a_run_without_a_logical_date_processes_the_last_complete_interval(monke
 
 def test_the_ds_param_picks_the_day_of_a_manual_run(monkeypatch):
     monkeypatch.setenv("SALESFLOW_RUNNER", "local")
-    monkeypatch.setenv("SALESFLOW_STEP_INTERVAL_ARGS", "true")
     dag = load_dag()
     assert dag.params["ds"] is None
     task = dag.get_task("setup")
@@ -296,13 +296,14 @@ def test_the_ds_param_picks_the_day_of_a_manual_run(monkeypatch):
         render(load_dag().get_task("setup"), ds="2026-02-30")
 
 
-def test_interval_arguments_only_when_enabled(monkeypatch):
-    """The step programs of this version reject unknown arguments: the interval's instants are
-    passed only with SALESFLOW_STEP_INTERVAL_ARGS=true."""
+def test_interval_arguments_can_be_left_out_for_older_step_images(monkeypatch):
+    """Step images older than --data-interval-start/--data-interval-end reject unknown arguments:
+    SALESFLOW_STEP_INTERVAL_ARGS=false leaves the interval's instants out."""
     monkeypatch.setenv("SALESFLOW_RUNNER", "local")
+    monkeypatch.setenv("SALESFLOW_STEP_INTERVAL_ARGS", "false")
     task = load_dag().get_task("setup")
     render(task)
-    assert "--data-interval-start" not in task.arguments
+    assert task.arguments == ["--config", str(REPO_ROOT / "config" / "demo_config.yaml"), "--ds", DS, "--run-id", RUN_ID]
 
 
 # ---- pools, alerts, deadline, assets ----

@@ -83,7 +83,7 @@ def run_intervals(env: dict[str, str]) -> dict[str, tuple[str | None, str | None
 
 def incremental_config(tmp_path: Path) -> Path:
     """The demo config with its sales transactions read incrementally (files already ingested are
-    remembered in _state/landing/sales_transactions.json): the source state parallel days share."""
+    remembered in the source's state, _state/landing/sales_transactions/dt=<ds>.json)."""
     text = (REPO_ROOT / "config" / "demo_config.yaml").read_text()
     line = '      - { name: sales_transactions, pattern: "sales_transactions*.csv", format: csv }'
     assert line in text, "config/demo_config.yaml changed: update incremental_config"
@@ -182,8 +182,8 @@ def test_triggers_as_the_readme_writes_them(tmp_path, pipeline_env, metadata_db)
 
 def test_two_days_backfilled_in_parallel(tmp_path, pipeline_env, metadata_db, alert_recorder):
     """Two days of one incremental source, backfilled with the README's command. Each day lands
-    exactly its own rows, the source's state keeps both days' files (the source's pool lets one
-    ingest run at a time), and pools keep ingests and loads from overlapping. On Airflow 3 the
+    exactly its own rows and keeps its own state, and the pools keep the ingests of the source and
+    the loads from overlapping. On Airflow 3 the
     scheduler runs the days at the same time, and a load deadline of 1 s is missed and alerted."""
     config = incremental_config(tmp_path)
     env = {**pipeline_env, **metadata_db, "SALESFLOW_CONFIG": str(config), "SALESFLOW_ALERT_WEBHOOK_URL": alert_recorder.url}
@@ -212,8 +212,10 @@ def test_two_days_backfilled_in_parallel(tmp_path, pipeline_env, metadata_db, al
     expected = {ds: fact_rows_in_lake(lake, ds) for ds in dates}
     assert all(rows > 1000 for rows in expected.values())
     assert fact_rows_in_warehouse(env["WAREHOUSE_SQLITE"]) == expected
-    state = (lake / "_state" / "landing" / "sales_transactions.json").read_text()
-    assert all(f"dt={ds}" in state for ds in dates), state
+    # Each day keeps its own state document, naming the files it ingested.
+    for ds in dates:
+        state = (lake / "_state" / "landing" / "sales_transactions" / f"dt={ds}.json").read_text()
+        assert f"dt={ds}" in state, state
 
     spans = task_spans(env)
     for task_id in ("ingest_landing", "load_warehouse"):
