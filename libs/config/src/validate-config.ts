@@ -1,6 +1,7 @@
 import { columnsOfExpression, parseMeasureExpression } from './measure-expression';
 import { columnGlobRegExp, isColumnGlob } from './schema/mask';
 import { pipelineConfigSchema, type PipelineConfig, type QualityCheckConfig, type SourceConfig, type StandardizeEntityConfig } from './pipeline-config';
+import { checkSqlPlaceholders } from './sql-placeholders';
 
 export interface ValidationResult {
   readonly config?: PipelineConfig;
@@ -169,6 +170,10 @@ function checkSourceEntities(s: SourceConfig, path: string): string[] {
       if (e.query && (e.columns || e.schema)) errors.push(`${p}: columns and schema go with table, not query`);
       if (e.query && !/^\s*(select|with)\b/i.test(e.query)) errors.push(`${p}.query: must be one SELECT (or WITH ... SELECT) statement`);
       if (e.query && /;\s*\S/.test(e.query)) errors.push(`${p}.query: must be a single statement (no ";" followed by more SQL)`);
+      if (e.where && e.query) errors.push(`${p}.where: goes with table; write the condition inside the query`);
+      if (e.where && /;/.test(e.where)) errors.push(`${p}.where: must be a condition, without ";"`);
+      if (e.query) errors.push(...checkSqlPlaceholders(e.query, s.client, `${p}.query`));
+      if (e.where) errors.push(...checkSqlPlaceholders(e.where, s.client, `${p}.where`));
       if (e.cursor_column && !e.primary_key?.length) errors.push(`${p}.primary_key: required with cursor_column, to drop rows already loaded at the watermark`);
       if (e.columns && e.cursor_column && !e.columns.includes(e.cursor_column)) errors.push(`${p}.columns: must include the cursor_column "${e.cursor_column}"`);
       for (const k of e.primary_key ?? []) if (e.columns && !e.columns.includes(k)) errors.push(`${p}.columns: must include the primary_key column "${k}"`);
