@@ -26,6 +26,7 @@ const config = (outDir: string, overrides: Partial<SampleDataConfig> = {}): Samp
   seed: 42,
   scale: 0.1,
   days: 365,
+  daily: false,
   ...overrides,
 });
 
