@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import knex, { type Knex } from 'knex';
+import { planDailyDelivery } from '../../tasks/sample-data/src';
 
 const ROOT = path.resolve(__dirname, '../..');
 const FROM = '2026-11-16';
@@ -44,6 +45,7 @@ interface Expected {
   readonly revenue_by_date: Record<string, string>;
   readonly corrected: Record<string, ExpectedFact & { delivered_on: string[] }>;
   readonly failing_days: string[];
+  readonly per_day: Record<string, { rows: number; rejected: number; duplicates: number }>;
   readonly facts: Record<string, ExpectedFact>;
 }
 
@@ -86,6 +88,18 @@ afterAll(async () => {
 it('runs the 10 days in order and the 3 re-runs, each to exit 0', () => {
   for (const r of runs) expect({ run: r.label, status: r.status, stderr: r.status === 0 ? '' : r.stderr }).toEqual({ run: r.label, status: 0, stderr: '' });
   expect(expected.failing_days).toEqual([]);
+});
+
+it('recomputes from every line landed: the 2 invalid rows and the duplicate of each day left out', () => {
+  for (const [ds, day] of Object.entries(expected.per_day)) {
+    const plan = planDailyDelivery(Date.parse(`${ds}T00:00:00Z`), 1_000);
+    expect({ ds, ...day }).toEqual({ ds, rows: plan.regular + 1 + plan.late + plan.corrections, rejected: 2, duplicates: 1 });
+  }
+});
+
+it('passes the unit tests of the recomputation', () => {
+  const r = spawnSync('python3', ['-m', 'unittest', 'tests/calendar/test_expected_from_landing.py'], { cwd: ROOT, encoding: 'utf8' });
+  expect({ status: r.status, stderr: r.status === 0 ? '' : r.stderr }).toEqual({ status: 0, stderr: '' });
 });
 
 it('holds the recomputed row count, with no transaction id twice', async () => {
