@@ -171,7 +171,7 @@ describe.each(SERVERS)('star schema history on $client', (server) => {
 
       // Loading day 1 again (an Airflow clear) replaces its facts but keeps the newer history.
       const reload = await loadStarSchema({ ds: D1, lake, log: silentLogger, config });
-      expect(reload.metrics).toMatchObject({ tables: { dim_customer: { skipped: true, rowsOut: 0 }, fact_sales: { rowsReplaced: 2, rowsOut: 2 } } });
+      expect(reload.metrics).toMatchObject({ tables: { dim_customer: { skipped: true, rowsOut: 0 }, fact_sales: { rowsOut: 2, merge: { unchanged: 2, inserted: 0, updated: 0 } } } });
       expect(await snapshotWarehouse(target.db)).toEqual(before);
     } finally {
       await target.drop();

@@ -193,6 +193,49 @@ describe('runBuildStarSchema config changes', () => {
   });
 });
 
+describe('runBuildStarSchema merges facts on the grain across batches', () => {
+  /** A sale of ds, with quantity q. */
+  const sale = (id: string, q: number, day: string) => ({ transaction_id: id, customer_id: 'C1', product_id: 'P1', location_id: 'L1', quantity: q, unit_price: 2, total_amount: 2 * q, transaction_timestamp: Date.parse(`${day}T12:00:00Z`) });
+  async function writeSales(ds: string, sales: Record<string, unknown>[]): Promise<void> {
+    await writeMasked('customers', ds, [{ customer_id: 'C1', city: 'City-C1', address: 'A-C1' }]);
+    await writeMasked('products', ds, [{ product_id: 'P1', product_name: 'Pen', category: 'Office', unit_price: 2 }]);
+    await writeMasked('locations', ds, [{ location_id: 'L1', store_name: 'Main' }]);
+    await writeMasked('sales_transactions', ds, sales);
+  }
+  const facts = async (ds: string) => (await rowsOf('fact_sales', ds)).map((r) => [r.transaction_id, r.quantity, r.batch_ds]);
+  const D1 = '2026-11-24';
+  const D2 = '2026-11-25';
+  const D3 = '2026-11-26';
+
+  beforeEach(async () => {
+    await writeSales(D1, [sale('T1', 1, D1), sale('T2', 1, D1)]);
+    await writeSales(D2, [sale('T3', 1, D2), sale('T1', 4, D1)]); // T1 corrected a day later
+    await writeSales(D3, [sale('T2', 1, D1), sale('T4', 1, D3)]); // T2 re-sent unchanged
+  });
+
+  it('moves a re-delivered grain out of the older partition into the newest one, and says so', async () => {
+    await run(D1);
+    const r2 = await run(D2);
+    expect(r2.metrics).toMatchObject({ fact_merge: { superseded: 0, moved_from: { [D1]: 1 } } });
+    expect(r2.outputs).toContainEqual({ uri: lake.partitionUri(datasets.curated('fact_sales'), D1), rows: 1 });
+    await run(D3);
+    expect(await facts(D1)).toEqual([]);
+    expect(await facts(D2)).toEqual([['T3', 1, D2], ['T1', 4, D2]]);
+    expect(await facts(D3)).toEqual([['T2', 1, D3], ['T4', 1, D3]]);
+    const manifest = await lake.readManifest(datasets.curated('fact_sales'), D1);
+    expect(manifest!.meta.moved_out).toEqual({ [D2]: 1, [D3]: 1 });
+  });
+
+  it('leaves out of an older batch re-run the grains newer batches hold, so any order gives the same partitions', async () => {
+    for (const ds of [D1, D2, D3]) await run(ds);
+    const inOrder = [await facts(D1), await facts(D2), await facts(D3)];
+    const again = await run(D1);
+    expect(again).toMatchObject({ rowsIn: 2, rowsOut: 0, rowsDropped: 2, metrics: { fact_merge: { superseded: 2, moved_from: {} } } });
+    for (const ds of [D3, D2, D1, D2]) await run(ds);
+    expect([await facts(D1), await facts(D2), await facts(D3)]).toEqual(inOrder);
+  });
+});
+
 describe('runBuildStarSchema failures', () => {
   it.each(['write', 'commit'] as const)('aborts the fact writer when dim_date fails to %s, leaving no files behind', async (failing) => {
     await writeDay('2026-11-26', ['C1']);

@@ -1,4 +1,4 @@
-import { BatchBuilder, columnReaders, schemaOf, Utf8Ids, type ColumnKind } from '@salesflow/batches';
+import { BatchBuilder, columnReaders, KeySet, schemaOf, Utf8Ids, type ColumnKind } from '@salesflow/batches';
 import { columnsOfExpression, parseMeasureExpression, surrogateKeyOf, type DimensionConfig, type PipelineConfig } from '@salesflow/config';
 import { ExitCode, PipelineError } from '@salesflow/errors';
 import { datasets, type Lake, type Manifest, type PartitionWriter } from '@salesflow/lake';
@@ -8,6 +8,7 @@ import { addInferredMembers, dimensionBatches, emptyDimension, highestKey, keyLo
 import { buildFactBatch, type DerivedMeasure, type FactBatchStats } from './build-fact-batch';
 import { MAX_KEY_META, highestMaxKey, mostRecentlyCommitted } from './choose-snapshot';
 import { compileMeasure } from './derive-measure';
+import { dropOwnedGrains, moveTakenGrains, readGrains, type MovedRows } from './fact-grain-merge';
 import { DIM_DATE_COLUMNS, calendar, dayOfDateKey, epochDay, unknownDateRow } from './dim-date';
 
 const STEP = 'build-star-schema';
@@ -217,6 +218,14 @@ export async function runBuildStarSchema(ctx: StepContext): Promise<StepResult> 
   let maxDay: number | undefined;
   let dateManifest: Manifest;
   let factManifest: Manifest;
+  // A grain belongs to the newest batch that carries it: rows newer batches hold are left out of
+  // this one, and the grains this batch carries move here out of older partitions (after commit).
+  const otherBatches = (await committedSnapshots(lake, fact.table)).filter((m) => m.ds !== ds);
+  const newer = otherBatches.filter((m) => m.ds > ds);
+  const older = otherBatches.filter((m) => m.ds < ds);
+  const ownedByNewer = newer.length ? await readGrains(lake, newer, fact.grain) : undefined;
+  const taken = older.length ? new KeySet(Math.max(source.rows, 16), Math.max(source.rows, 16) * 16) : undefined;
+  let superseded = 0;
   const progress = startProgress(ctx.log, `build ${fact.table}`);
   const factWriter = lake.openPartition({ dataset: datasets.curated(fact.table), ds, step: STEP, runId: ctx.runId });
   let dateWriter: PartitionWriter | undefined;
@@ -226,7 +235,9 @@ export async function runBuildStarSchema(ctx: StepContext): Promise<StepResult> 
     const sourceColumns = new Set(source.schema.map((c) => c.name));
     const derivedInputs = fact.derived_measures.flatMap((d) => [...columnsOfExpression(parseMeasureExpression(d.expression)), ...(sourceColumns.has(d.name) ? [d.name] : [])]);
     const columns = [...new Set([...fact.grain, fact.date_column, ...fact.measures, ...derivedInputs, ...fact.lookups.map((l) => l.column)])];
-    for await (const b of lake.readManifestBatches(source, { columns })) {
+    for await (const read of lake.readManifestBatches(source, { columns })) {
+      const { batch: b, dropped } = dropOwnedGrains(read, fact.grain, ownedByNewer, taken);
+      superseded += dropped;
       const out = buildFactBatch(b, plan, stats);
       await factWriter.write(out);
       factRows += out.numRows;
@@ -262,10 +273,18 @@ export async function runBuildStarSchema(ctx: StepContext): Promise<StepResult> 
     if (minDay !== undefined && maxDay !== undefined) for (let d = minDay; d <= maxDay; d++) dates.appendRow(dateRow(d));
     await dateWriter.write(dates.finish());
     dateManifest = await dateWriter.commit({ from: minDay, to: maxDay });
-    factManifest = await factWriter.commit({ table: fact.table, unknown_members: stats.unknown, inferred_members: inferred, derived_mismatches: stats.mismatches });
+    factManifest = await factWriter.commit({ table: fact.table, unknown_members: stats.unknown, inferred_members: inferred, derived_mismatches: stats.mismatches, superseded });
   } catch (e) {
     await abortAll([dateWriter, factWriter], e, ctx.log);
     throw e;
+  }
+  // After this batch's commit: a crash here leaves a grain in two partitions until the re-run,
+  // never in none.
+  const moved: MovedRows[] = taken ? await moveTakenGrains(lake, older, fact.grain, taken, { ds, step: STEP, runId: ctx.runId }) : [];
+  if (superseded) ctx.log.info(`${superseded} fact rows of this batch are left out: a newer batch carries their grain`, { superseded, newer: newer.map((m) => m.ds) });
+  for (const m of moved) {
+    ctx.log.info(`${m.rows} fact rows moved from the batch of ${m.ds} to this one (their grain is carried again)`, { from: m.ds, rows: m.rows, remaining: m.remaining });
+    outputs.push({ uri: lake.partitionUri(datasets.curated(fact.table), m.ds), rows: m.remaining });
   }
   const unknownTotal = Object.values(stats.unknown).reduce((a, b) => a + b, 0);
   if (unknownTotal) ctx.log.warn(`${unknownTotal} fact lookups missed and point to the unknown member -1`, { unknown: stats.unknown });
@@ -278,9 +297,18 @@ export async function runBuildStarSchema(ctx: StepContext): Promise<StepResult> 
   return {
     rowsIn: source.rows,
     rowsOut: factManifest.rows,
+    // Left out on purpose: a newer batch holds these grains.
+    rowsDropped: superseded,
     inputs,
     outputs,
-    metrics: { unknown_members: stats.unknown, inferred_members: inferred, derived_mismatches: stats.mismatches, dimensions: dimChanges, date_range: [minDay, maxDay] },
+    metrics: {
+      unknown_members: stats.unknown,
+      inferred_members: inferred,
+      derived_mismatches: stats.mismatches,
+      dimensions: dimChanges,
+      date_range: [minDay, maxDay],
+      fact_merge: { superseded, moved_from: Object.fromEntries(moved.map((m) => [m.ds, m.rows])) },
+    },
   };
 }
 
