@@ -51,7 +51,7 @@ interface Expected {
 
 /** Runs the demo with extra env; returns its exit code and the end of its stderr. */
 function demo(extra: Record<string, string>): { status: number | null; stderr: string } {
-  const r = spawnSync(process.execPath, ['tasks/run-pipeline/dist/demo.js'], { cwd: ROOT, env: { ...env, ...extra }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['tasks/run-pipeline/dist/demo.js'], { cwd: ROOT, env: { ...env, ...extra }, encoding: 'utf8', maxBuffer: 64 << 20 });
   return { status: r.status, stderr: r.stderr.slice(-3000) };
 }
 
@@ -75,8 +75,8 @@ beforeAll(async () => {
   db = knex({ client: 'better-sqlite3', connection: { filename: env.WAREHOUSE_SQLITE }, useNullAsDefault: true });
   before = await factsOf(db);
   for (const ds of RERUN) runs.push({ label: `re-run of ${ds}`, ...demo({ DEMO_DS: ds }) });
-  const py = spawnSync('python3', ['tests/calendar/expected_from_landing.py', '--landing', env.LANDING_PATH, '--from', FROM, '--to', TO, '--facts'], { cwd: ROOT, encoding: 'utf8' });
-  if (py.status !== 0) throw new Error(`expected_from_landing.py exited ${py.status}: ${py.stderr}`);
+  const py = spawnSync('python3', ['tests/calendar/expected_from_landing.py', '--landing', env.LANDING_PATH, '--from', FROM, '--to', TO, '--facts'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 256 << 20 });
+  if (py.status !== 0) throw new Error(`expected_from_landing.py exited ${py.status ?? py.signal}: ${py.error?.message ?? ''} ${py.stderr}`);
   expected = JSON.parse(py.stdout) as Expected;
 }, 1_500_000);
 
