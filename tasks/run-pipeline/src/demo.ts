@@ -19,13 +19,22 @@ import { REPO_ROOT, runSteps } from './run-steps';
  */
 async function demo(argv: readonly string[]): Promise<number> {
   const say = (s: string) => process.stderr.write(`[demo] ${s}\n`);
-  const args = yargs(argv)
-    .scriptName('npm run demo --')
-    .option('days', { type: 'number', describe: 'Run the N days ending at DEMO_DS (default yesterday), oldest first' })
-    .strict()
-    .version(false)
-    .parseSync();
-  const plan = planDemoDays({ DEMO_FROM: process.env.DEMO_FROM, DEMO_TO: process.env.DEMO_TO, DEMO_DS: process.env.DEMO_DS, days: args.days });
+  let days: number | undefined;
+  try {
+    days = yargs(argv)
+      .scriptName('npm run demo --')
+      .option('days', { type: 'number', describe: 'Run the N days ending at DEMO_DS (default yesterday), oldest first' })
+      .strict()
+      .version(false)
+      .fail((msg, err) => {
+        throw err ?? new Error(msg);
+      })
+      .parseSync().days;
+  } catch (err) {
+    say(`${err instanceof Error ? err.message : String(err)} (npm run demo -- --help)`);
+    return ExitCode.usage;
+  }
+  const plan = planDemoDays({ DEMO_FROM: process.env.DEMO_FROM, DEMO_TO: process.env.DEMO_TO, DEMO_DS: process.env.DEMO_DS, days });
   if ('error' in plan) {
     say(plan.error);
     return ExitCode.usage;
