@@ -55,6 +55,8 @@ function csvParser(csv: FileEntityConfig['csv']) {
     quote: csv.quote,
     encoding: csv.encoding === 'utf-8' ? 'utf8' : csv.encoding,
     skip_empty_lines: true,
+    // Each record ends at its own line end, whichever of the three.
+    record_delimiter: ['\r\n', '\n', '\r'],
     // Field counts are checked by us, to name the file, line and counts in one message.
     relax_column_count: true,
   });
@@ -200,6 +202,8 @@ export async function* readCsvColumns(
     src.destroy();
   }
   if (utf8.end() || parser.mangled > 0) warn(invalidUtf8Warning(uri, csv, configPath, parser.mangled, parser.firstMangled));
+  // Blank lines hold no record: skipped, and said, so a count of lines and one of rows can be reconciled.
+  if (parser.blankLines > 0) warn(`${uri}: ${parser.blankLines} blank line(s) between records skipped`);
 }
 
 /** csv-parse's account of a file the byte reader refused: it names the line and what is wrong. */
