@@ -142,6 +142,18 @@ describe('JSON arrays', () => {
   });
 });
 
+describe('JSON nested too deep', () => {
+  it('fails with exit 4 naming the file, for JSON and NDJSON, while nesting up to the limit reads', async () => {
+    const deep = `${'['.repeat(100_000)}1${']'.repeat(100_000)}`;
+    const dir = landing({ 'deep.json': `[{"a":${deep}}]`, 'deep.ndjson': `{"a":1}\n{"b":${deep}}\n`, 'ok.json': `[{"a":${'['.repeat(200)}1${']'.repeat(200)}}]` });
+    for (const file of ['deep.json', 'deep.ndjson']) {
+      await expect(extractRows(dir, entity('d', file))).rejects.toMatchObject({ exitCode: 4, message: expect.stringMatching(new RegExp(`${file.replace('.', '\\.')} nests objects and arrays deeper than 256 levels`)) });
+    }
+    const { rows } = await extractRows(dir, entity('ok', 'ok.json'));
+    expect(String(rows[0]!.a)).toBe(`${'['.repeat(200)}1${']'.repeat(200)}`);
+  });
+});
+
 describe('exact JSON numbers and broken archives', () => {
   it('keeps big integers and decimals as they were written, nested ones too', async () => {
     const dir = landing({

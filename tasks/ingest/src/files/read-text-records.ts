@@ -3,7 +3,7 @@ import { createGunzip } from 'node:zlib';
 import { parse, CsvError } from 'csv-parse';
 import type { FileEntityConfig } from '@salesflow/config';
 import { BadInputError } from '@salesflow/errors';
-import { exactArrayElements, exactValues, RawNumber } from './exact-json';
+import { depthGuard, exactArrayElements, exactValues, RawNumber } from './exact-json';
 import { locateJsonSyntaxError } from './locate-json-syntax-error';
 import { Utf8Checker } from './utf8-checker';
 import { byteDialect, CsvColumnParser, CsvSyntaxError, type CsvColumnBatch } from './csv-columns';
@@ -247,10 +247,12 @@ async function* readJsonObjects(
 ): AsyncGenerator<JsonRecord> {
   const raw = await open();
   const src = decompressed(raw, key);
-  src.pipe(tokens).pipe(elements);
-  // pipe() does not forward errors: a syntax or decompression error must end the iteration too.
+  const guard = depthGuard(uri);
+  src.pipe(tokens).pipe(guard).pipe(elements);
+  // pipe() does not forward errors: a syntax, depth or decompression error must end the iteration too.
   src.on('error', (e) => elements.destroy(e));
   tokens.on('error', (e) => elements.destroy(e));
+  guard.on('error', (e) => elements.destroy(e));
   try {
     for await (const { key: index, value } of elements as AsyncIterable<{ key: number; value: unknown }>) {
       if (!value || typeof value !== 'object' || Array.isArray(value) || value instanceof RawNumber) {
