@@ -142,6 +142,18 @@ describe('JSON arrays', () => {
   });
 });
 
+describe('UTF-16 files declared UTF-8', () => {
+  it('are refused with exit 4 naming the encoding to set, with or without a byte order mark', async () => {
+    const text = 'id,name\n1,Ann\n2,Bo\n';
+    const dir = landing({ 'bom.csv': Buffer.from('\ufeff' + text, 'utf16le'), 'plain.csv': Buffer.from(text, 'utf16le') });
+    for (const file of ['bom.csv', 'plain.csv']) {
+      await expect(extractRows(dir, entity('u', file))).rejects.toMatchObject({ exitCode: 4, message: expect.stringContaining(`${file} is UTF-16 little-endian, not UTF-8`), fix: expect.stringContaining('csv.encoding to utf16le') });
+    }
+    const { rows } = await extractRows(dir, entity('u', 'plain.csv', { csv: { ...CSV, encoding: 'utf16le' } }));
+    expect(rows.map((r) => r.name)).toEqual(['Ann', 'Bo']);
+  });
+});
+
 describe('JSON nested too deep', () => {
   it('fails with exit 4 naming the file, for JSON and NDJSON, while nesting up to the limit reads', async () => {
     const deep = `${'['.repeat(100_000)}1${']'.repeat(100_000)}`;

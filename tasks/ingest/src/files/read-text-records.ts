@@ -37,6 +37,29 @@ function decompressed(stream: Readable, key: string): Readable {
   return stream.pipe(gunzip);
 }
 
+/**
+ * A file read as UTF-8 that is UTF-16 (a byte order mark FF FE or FE FF, or a NUL in every other
+ * byte of its start, as Excel's "Unicode text" exports are) is refused at once, naming the
+ * encoding to declare: read as UTF-8 it would fail later with a misleading field count.
+ */
+function refuseUtf16(start: Buffer, uri: string, configPath: string): void {
+  const head = start.subarray(0, 64);
+  const bom = head[0] === 0xff && head[1] === 0xfe ? 'utf16le' : head[0] === 0xfe && head[1] === 0xff ? 'utf16be' : undefined;
+  let evenNuls = 0;
+  let oddNuls = 0;
+  for (let i = 0; i + 1 < head.length; i += 2) {
+    if (head[i] === 0) evenNuls++;
+    if (head[i + 1] === 0) oddNuls++;
+  }
+  const pairs = Math.floor(head.length / 2);
+  const guessed = bom ?? (pairs >= 4 && oddNuls === pairs ? 'utf16le' : pairs >= 4 && evenNuls === pairs ? 'utf16be' : undefined);
+  if (!guessed) return;
+  throw new BadInputError(`CSV ${uri} is ${guessed === 'utf16le' ? 'UTF-16 little-endian' : 'UTF-16 big-endian'}, not UTF-8 as its entity declares`, {
+    context: { file: uri },
+    fix: guessed === 'utf16le' ? `set ${configPath}.csv.encoding to utf16le, or land the file as UTF-8` : 'land the file as UTF-8 (big-endian UTF-16 is not read)',
+  });
+}
+
 /** A zlib failure (truncated or corrupt archive). Duck-typed: errors from node core may come from another realm. */
 function isZlibError(e: unknown): e is Error {
   if (!e || typeof e !== 'object') return false;
@@ -190,7 +213,10 @@ export async function* readCsvColumns(
   const utf8 = new Utf8Checker();
   const src = decompressed(await open(), key);
   try {
+    let first = true;
     for await (const chunk of src as AsyncIterable<Buffer>) {
+      if (first) refuseUtf16(chunk, uri, configPath);
+      first = false;
       utf8.check(chunk);
       yield* parser.push(chunk);
     }
