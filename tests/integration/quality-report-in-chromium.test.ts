@@ -98,7 +98,7 @@ describe('report.html in headless Chromium', () => {
     ].join('\n');
     const text = readFileSync(path.join(ROOT, 'config/demo_config.yaml'), 'utf8')
       .replace('${LAKE_ROOT:-.demo/lake}', path.join(dir, 'lake'))
-      .replace(/\nquality:\n(?: {2}#.*\n)* {2}checks:\n(?: {4}- .*\n)+/, `\nquality:\n  checks:\n${checks}\n`);
+      .replace(/\nquality:\n(?: {2}#.*\n)* {2}checks:\n(?: {4}(?:- |#).*\n)+/, `\nquality:\n  checks:\n${checks}\n`);
     writeFileSync(config, text);
     const code = await executeStep(checkQualityStep, { argv: ['--config', config, '--ds', DS, '--run-id', 'html-1'], print: () => undefined, log: silentLogger, xcomDir: dir });
     expect(code).toBe(ExitCode.dataQuality); // the null transaction_id

@@ -76,7 +76,7 @@ function goodData(): Record<string, Row[]> {
 /** The demo config with the lake in the temp folder and, optionally, other quality checks. */
 function writeConfig(dir: string, checksYaml?: string): string {
   let text = readFileSync(path.join(REPO, 'config/demo_config.yaml'), 'utf8').replace('${LAKE_ROOT:-.demo/lake}', path.join(dir, 'lake'));
-  if (checksYaml) text = text.replace(/\nquality:\n(?: {2}#.*\n)* {2}checks:\n(?: {4}- .*\n)+/, `\nquality:\n  checks:\n${checksYaml}`);
+  if (checksYaml) text = text.replace(/\nquality:\n(?: {2}#.*\n)* {2}checks:\n(?: {4}(?:- |#).*\n)+/, `\nquality:\n  checks:\n${checksYaml}`);
   const file = path.join(dir, 'config.yaml');
   writeFileSync(file, text);
   return file;
@@ -283,7 +283,7 @@ describe('check-quality step', () => {
     await writeCurated(lake, goodData());
     await writeRunReports(lake);
     // Without the pii_scan checks, which read every column of their tables.
-    const { config } = readConfig(writeConfig(dir, readFileSync(path.join(REPO, 'config/demo_config.yaml'), 'utf8').match(/\n {2}checks:\n((?: {4}- .*\n)+)/)![1]!.replace(/ {4}- \{[^\n]*check: pii_scan[^\n]*\n/g, '')));
+    const { config } = readConfig(writeConfig(dir, readFileSync(path.join(REPO, 'config/demo_config.yaml'), 'utf8').match(/\n {2}checks:\n((?: {4}(?:- |#).*\n)+)/)![1]!.replace(/ {4}- \{[^\n]*check: pii_scan[^\n]*\n/g, '')));
     const reads: Array<[string, readonly string[] | undefined]> = [];
     const original = lake.readManifestBatches.bind(lake);
     jest.spyOn(lake, 'readManifestBatches').mockImplementation((m, opts) => {

@@ -50,7 +50,7 @@ export async function runCheckQuality(ctx: StepContext): Promise<StepResult> {
   const references = new Map<string, ReferenceKeys>();
   const runReports = await readRunReports(lake, ds);
   for (const plan of planTableReads(checks)) {
-    const context = await contextOf(ctx, plan, runReports);
+    const context = await contextOf(ctx, plan, runReports, reader);
     const tableResults = await checkTable(ctx, plan, reader, references, context);
     plan.checks.forEach((i, k) => (results[i] = tableResults[k]!));
   }
@@ -156,7 +156,7 @@ async function checkTable(
 }
 
 /** What the checks of one table need beyond its partition: the previous partition's rows, the run reports of ds. */
-async function contextOf(ctx: StepContext, plan: TableRead, runReports: ReadonlyMap<string, RunReportView>): Promise<CheckContext> {
+async function contextOf(ctx: StepContext, plan: TableRead, runReports: ReadonlyMap<string, RunReportView>, reader: PartitionReader): Promise<CheckContext> {
   const kinds = plan.checks.map((i) => CHECK_KINDS[ctx.config.quality.checks[i]!.check]);
   let previous: CheckContext['previous'];
   if (kinds.some((k) => k.needs?.previousPartition)) {
@@ -165,7 +165,13 @@ async function contextOf(ctx: StepContext, plan: TableRead, runReports: Readonly
     const m = before ? await ctx.lake.readManifest(dataset, before) : undefined;
     if (m) previous = { ds: m.ds, rows: m.rows };
   }
-  return { ds: ctx.ds, previous, runReports, factSource: ctx.config.star_schema.fact.source };
+  // Rows newer batches moved out of the checked fact partition since its build (the same manifest the check reads).
+  let factMovedOut: number | undefined;
+  if (plan.table === ctx.config.star_schema.fact.table) {
+    const moved = (await reader.manifest(plan.table))?.meta.moved_out as Record<string, number> | undefined;
+    factMovedOut = Object.values(moved ?? {}).reduce((n, v) => n + Number(v), 0);
+  }
+  return { ds: ctx.ds, previous, runReports, factSource: ctx.config.star_schema.fact.source, factMovedOut };
 }
 
 /** The run reports of ds (_runs/dt=<ds>/*.json) by file name without .json: small documents, read whole. */

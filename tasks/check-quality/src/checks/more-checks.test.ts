@@ -151,6 +151,16 @@ describe('reconciliation', () => {
     expect(r.message).toBe('12 row balances hold across ingest, standardize, mask and build-star-schema');
   });
 
+  it('counts the rows newer batches moved out of the fact partition after its build, and the rows a newer batch held at build time', async () => {
+    const rows92 = rows95.slice(3);
+    const moved = await run(check, rows92, { ds: DS, runReports: reports(), factSource: 'sales', factMovedOut: 3 });
+    expect(moved).toMatchObject({ status: 'passed', failing_rows: 0 });
+    const unexplained = await run(check, rows92, { ds: DS, runReports: reports(), factSource: 'sales' });
+    expect(unexplained).toMatchObject({ status: 'failed', failing_rows: 3 });
+    const superseded = reports({ 'build-star-schema': { rows_in: 95, rows_out: 90, rows_dropped: 5, outputs: [out('curated', 'fact_sales', 90)], metrics: { unknown_members: {}, fact_merge: { superseded: 5 } } } });
+    expect(await run(check, rows95.slice(5), { ds: DS, runReports: superseded, factSource: 'sales' })).toMatchObject({ status: 'passed' });
+  });
+
   it('names every broken balance and the rows unaccounted for', async () => {
     const broken = reports({ mask: { metrics: { entities: { customers: { rows: 10 }, sales: { rows: 93 } } } } });
     const r = await run(check, rows95, { ds: DS, runReports: broken, factSource: 'sales' });

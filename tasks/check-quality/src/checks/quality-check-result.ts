@@ -83,6 +83,8 @@ export interface CheckContext {
   readonly runReports?: ReadonlyMap<string, RunReportView>;
   /** reconciliation: the standardized entity the fact table is built from. */
   readonly factSource?: string;
+  /** reconciliation: rows newer batches moved out of the fact partition after its build (manifest meta moved_out). */
+  readonly factMovedOut?: number;
 }
 
 /** The number of failing rows kept as a sample unless told otherwise. */

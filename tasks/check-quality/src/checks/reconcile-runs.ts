@@ -45,6 +45,8 @@ export function reconcileRuns(opts: {
   readonly factSource?: string;
   /** Rows of the checked fact partition, to tie the reports to the data checked. */
   readonly factRows?: number;
+  /** Rows newer batches moved out of that partition since its build: they left it on purpose. */
+  readonly factMovedOut?: number;
 }): Reconciliation {
   const { ds, reports, factTable, factSource } = opts;
   const problems: string[] = [];
@@ -86,6 +88,13 @@ export function reconcileRuns(opts: {
       right: builtFact + superseded,
     });
   }
-  if (opts.factRows !== undefined) balances.push({ equation: `${factTable} partition rows = build-star-schema's count`, left: opts.factRows, right: builtFact });
+  if (opts.factRows !== undefined) {
+    const moved = opts.factMovedOut ?? 0;
+    balances.push({
+      equation: moved ? `${factTable} partition rows + ${moved} moved out to newer batches = build-star-schema's count` : `${factTable} partition rows = build-star-schema's count`,
+      left: opts.factRows + moved,
+      right: builtFact,
+    });
+  }
   return { balances, problems };
 }

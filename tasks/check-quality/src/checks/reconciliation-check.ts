@@ -27,7 +27,7 @@ export class ReconciliationCheck extends ColumnCheck {
   override finish(): QualityCheckResult {
     const ctx = this.opts.context;
     if (!this.problem && ctx?.runReports) {
-      this.result = reconcileRuns({ ds: ctx.ds, reports: ctx.runReports, factTable: this.config.table, factSource: ctx.factSource, factRows: this.rows });
+      this.result = reconcileRuns({ ds: ctx.ds, reports: ctx.runReports, factTable: this.config.table, factSource: ctx.factSource, factRows: this.rows, factMovedOut: ctx.factMovedOut });
       if (this.result.problems.length) this.problem = `cannot reconcile: ${this.result.problems.join('; ')}`;
       else
         this.result.balances.forEach((b, i) => {
