@@ -7,6 +7,7 @@
  */
 import { columnsOfExpression, parseMeasureExpression } from './measure-expression';
 import { surrogateKeyOf, type PipelineConfig } from './pipeline-config';
+import type { ColumnType } from './schema/standardize';
 
 /** Warehouse engine, as in the config's warehouse.client. */
 export type WarehouseDialect = 'sqlite' | 'postgres' | 'mysql';
@@ -54,6 +55,18 @@ export interface WarehouseTable {
   readonly history?: 'type1' | 'type2';
 }
 
+/** The warehouse type of each standardize type. */
+const WAREHOUSE_TYPE_OF: Readonly<Record<ColumnType, WarehouseColumnType>> = {
+  string: 'text',
+  int: 'int',
+  bigint: 'bigint',
+  float: 'float',
+  decimal: 'decimal',
+  bool: 'bool',
+  date: 'date',
+  timestamp: 'timestamp',
+};
+
 /** Precision of a decimal column whose config gives only a scale. */
 export const DEFAULT_DECIMAL_PRECISION = 18;
 
@@ -99,24 +112,9 @@ export function warehouseTablesOf(config: Pick<PipelineConfig, 'star_schema' | '
   const entities = config.standardize.entities;
   const typed = (entity: string, name: string, origin: string, nullable = true): WarehouseColumn => {
     const spec = entities[entity]?.columns[name];
-    switch (spec?.type) {
-      case 'int':
-        return col(name, 'int', nullable, origin);
-      case 'bigint':
-        return col(name, 'bigint', nullable, origin);
-      case 'float':
-        return col(name, 'float', nullable, origin);
-      case 'decimal':
-        return { ...col(name, 'decimal', nullable, origin), scale: spec.scale ?? 2, precision: spec.precision ?? DEFAULT_DECIMAL_PRECISION };
-      case 'bool':
-        return col(name, 'bool', nullable, origin);
-      case 'date':
-        return col(name, 'date', nullable, origin);
-      case 'timestamp':
-        return col(name, 'timestamp', nullable, origin);
-      default:
-        return col(name, 'text', nullable, origin);
-    }
+    const type = spec ? WAREHOUSE_TYPE_OF[spec.type] : 'text';
+    if (type !== 'decimal') return col(name, type, nullable, origin);
+    return { ...col(name, 'decimal', nullable, origin), scale: spec?.scale ?? 2, precision: spec?.precision ?? DEFAULT_DECIMAL_PRECISION };
   };
   const dims = Object.entries(star.dimensions).map(([name, d]): WarehouseTable => {
     const key = surrogateKeyOf(name, d);
