@@ -111,7 +111,8 @@ export async function moveTakenGrains(
       }
     }
     if (hits === 0) continue;
-    const out = lake.openPartition({ dataset: m.dataset, ds: m.ds, step: writer.step, runId: writer.runId });
+    // The older day's load or checks may be reading this partition right now (parallel days): its files stay.
+    const out = lake.openPartition({ dataset: m.dataset, ds: m.ds, step: writer.step, runId: writer.runId, keepReplacedFiles: true });
     let remaining = 0;
     try {
       let wrote = false;
