@@ -41,10 +41,10 @@ describe('readConfig', () => {
   });
 
   it('accepts the production config when its variables are set, and reports them as secrets', () => {
-    const vars = { LAKE_BUCKET: 'my-lake', MASK_HMAC_KEY: 'k'.repeat(32), VAULT_KEY: 'ab'.repeat(32), WAREHOUSE_HOST: 'db', WAREHOUSE_USER: 'etl', WAREHOUSE_PASSWORD: 'pw-very-secret', LANDING_URI: 's3://landing/sales', INVENTORY_API_TOKEN: 'api-token-secret' };
+    const vars = { LAKE_BUCKET: 'my-lake', MASK_HMAC_KEY: 'k'.repeat(32), MASK_TOKENIZE_KEY: 't'.repeat(32), VAULT_KEY: 'ab'.repeat(32), WAREHOUSE_HOST: 'db', WAREHOUSE_USER: 'etl', WAREHOUSE_PASSWORD: 'pw-very-secret', LANDING_URI: 's3://landing/sales', INVENTORY_API_TOKEN: 'api-token-secret' };
     const { config, secrets } = readConfig(PROD, env(vars));
     expect(config.lake.root.startsWith('s3://')).toBe(true);
-    expect(secrets).toEqual(expect.arrayContaining(['pw-very-secret', 'k'.repeat(32), 'ab'.repeat(32), 'api-token-secret']));
+    expect(secrets).toEqual(expect.arrayContaining(['pw-very-secret', 'k'.repeat(32), 't'.repeat(32), 'ab'.repeat(32), 'api-token-secret']));
   });
 
   it('reports every problem at once with its dotted path', () => {

@@ -4,6 +4,7 @@ import type { PipelineConfig } from '@salesflow/config';
 import type { Lake, PartitionWriter } from '@salesflow/lake';
 import {
   createMaskKeyRing,
+  createTokenizeKey,
   createVaultKeyRing,
   ingestMaskRules,
   maskBatchColumns,
@@ -34,6 +35,7 @@ export class IngestMasking {
   private readonly vault?: TokenVaultCollector;
   private readonly vaultWriters = new Map<string, PartitionWriter>();
   private readonly hmac;
+  private readonly tokenize;
 
   private constructor(
     private readonly config: PipelineConfig,
@@ -44,6 +46,7 @@ export class IngestMasking {
   ) {
     this.schema = maskedSchemaOf(inSchema, rules, { keyIdColumn: false });
     this.hmac = createMaskKeyRing(config.mask).current;
+    this.tokenize = createTokenizeKey(config.mask);
     const tokenized = Object.keys(rules).filter((c) => rules[c]!.method === 'tokenize');
     if (tokenized.length) {
       const vault = config.mask.vault;
@@ -64,7 +67,7 @@ export class IngestMasking {
 
   /** Masks one batch; vault entries are written as they fill a row group. */
   async mask(batch: arrow.RecordBatch, rowGroupSize: number): Promise<arrow.RecordBatch> {
-    const out = maskBatchColumns(batch, this.rules, { hmac: this.hmac }, { keyIdColumn: false, tokens: this.vault });
+    const out = maskBatchColumns(batch, this.rules, { hmac: this.hmac, tokenize: this.tokenize }, { keyIdColumn: false, tokens: this.vault, entity: this.entity, nameOf: snakeCase });
     for (const [c, w] of this.vaultWriters) if (this.vault!.pending(c) >= rowGroupSize) await w.write(this.vault!.take(c)!);
     return out;
   }

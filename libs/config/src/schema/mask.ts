@@ -23,6 +23,13 @@ export const maskRuleSchema = z.strictObject({
   to: z.enum(GENERALIZE_TARGETS).optional().describe('For method generalize: year or month (dates), zip3 (zip codes), bucket (numbers)'),
   bucket_size: num().positive().optional().describe('For generalize to bucket: width of a bucket, e.g. 10 for ages 30-40'),
   at_ingest: bool().default(false).describe('Mask already at ingest, so the value never lands in raw (the mask step then passes the column through)'),
+  link_as: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, _ . or -')
+    .optional()
+    .describe(
+      'For hmac, email and tokenize: the domain mixed into the keyed hash (default "<entity>.<column>", so equal values in different columns give unrelated outputs). Give two columns the same link_as only to join or count them together; their equal values then show as equal, frequencies included',
+    ),
 });
 
 const keyIdSchema = () => z.string().regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, _ . or -').describe('Key version');
@@ -62,7 +69,15 @@ export const piiScanSchema = z.strictObject({
 });
 
 export const maskSchema = z.strictObject({
-  hmac_key: z.string().min(16, 'must be at least 16 characters').describe('Secret key for hmac, email and tokens; give it as ${MASK_HMAC_KEY} (or MASK_HMAC_KEY_FILE)'),
+  hmac_key: z.string().min(16, 'must be at least 16 characters').describe('Secret key for hmac and email (and the keyed _row_hash); give it as ${MASK_HMAC_KEY} (or MASK_HMAC_KEY_FILE)'),
+  tokenize_key: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .optional()
+    .describe(
+      'Secret key tokens are derived from, held by mask alone (and ingest only for at_ingest tokenize rules); required when a rule tokenizes. Separate from hmac_key so a holder of that key cannot reverse tokens by guessing values; give it as ${MASK_TOKENIZE_KEY}',
+    ),
+  tokenize_key_id: keyIdSchema().default('t1').describe('Version of tokenize_key, recorded in the mask manifest'),
   key_id: keyIdSchema().default('v1').describe('Version of hmac_key, recorded in the output (_mask_key_id) so keys can rotate'),
   previous_keys: z
     .record(keyIdSchema(), z.string().min(16, 'must be at least 16 characters'))
