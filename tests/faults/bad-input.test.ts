@@ -55,7 +55,7 @@ const CASES: readonly BadInputCase[] = [
   {
     name: 'csv: wrong delimiter',
     file: 'wrong-delimiter.csv',
-    expect: { fails: 'standardize', exit: 4, message: /Entity orders: the required column "order_id" is not in the raw data.*Fix: the header "order_id;email;amount;qty;order_date" looks delimited by ";"/ },
+    expect: { fails: 'ingest', exit: 4, message: /orders\.csv: the first line does not look like a header: none of its 1 fields names a declared column.*Fix: the header looks delimited by ";": set sources\.0\.entities\[orders\]\.csv\.delimiter/ },
   },
   { name: 'csv: byte order mark', file: 'bom.csv', expect: { rows: { in: 2, out: 2, rejected: 0, dropped: 0 } } },
   { name: 'csv: CRLF line ends', file: 'crlf.csv', expect: { rows: { in: 2, out: 2, rejected: 0, dropped: 0 } } },

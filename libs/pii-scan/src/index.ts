@@ -1,3 +1,4 @@
 export * from './detect-pii';
 export * from './scan-batches-for-pii';
 export * from './pii-found-error';
+export * from './value-like-names';

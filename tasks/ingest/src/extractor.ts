@@ -36,6 +36,8 @@ export interface ExtractOptions {
   readonly batchSize: number;
   /** Where an incremental read starts; undefined on a first run or with --full-refresh. */
   readonly start?: IncrementalPosition;
+  /** Source column names standardize expects for the entity (its `from` or column names), so a file can be checked to have a real header. */
+  readonly declaredColumns?: readonly string[];
 }
 
 /**
