@@ -10,7 +10,7 @@ describe('standardize and mask sections', () => {
     expect(c.standardize.entities.sales_transactions!.columns.unit_price).toMatchObject({ type: 'decimal', precision: 12, scale: 2, normalize: [] });
     expect(c.standardize.entities.customers!.unknown_columns).toBe('drop');
     expect(c.mask.vault).toMatchObject({ key_id: 'demo', prefix: '_vault', previous_keys: {} });
-    expect(c.mask.pii_scan.detectors).toEqual(['email', 'phone', 'card', 'ssn']);
+    expect(c.mask.pii_scan.detectors).toEqual(['email', 'phone', 'card', 'ssn', 'iban']);
   });
 
   it('reports bad types, zones and formats with their paths', () => {

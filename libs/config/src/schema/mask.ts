@@ -55,9 +55,13 @@ export const piiScanSchema = z.strictObject({
   enabled: bool().default(true).describe('Scan the masked zone at the end of the mask step; a finding fails the step (exit 3)'),
   sample_rows: num().int().min(1).default(100_000).describe('Rows sampled per entity, spread evenly over the partition'),
   detectors: z
-    .array(z.enum(['email', 'phone', 'card', 'ssn']))
-    .default(['email', 'phone', 'card', 'ssn'])
-    .describe('Patterns looked for: email, phone (NANP or E.164), card (13-19 digits passing Luhn), ssn (NNN-NN-NNNN)'),
+    .array(z.enum(['email', 'phone', 'card', 'ssn', 'iban']))
+    .default(['email', 'phone', 'card', 'ssn', 'iban'])
+    .describe('Patterns looked for, after NFKC and separator normalization: email, phone (E.164 and the national formats of countries), card (13-19 digits passing Luhn), ssn (NNN-NN-NNNN, or nine digits as a whole value or after "SSN"), iban (mod 97)'),
+  countries: z
+    .array(z.enum(['US', 'CA', 'GB', 'DE', 'FR', 'ES', 'IT', 'NL', 'IN', 'AU', 'MX', 'BR']))
+    .default(['US', 'CA', 'GB', 'DE', 'FR', 'NL', 'IN', 'AU'])
+    .describe('Countries whose national phone formats the scan recognises (E.164 "+CC ..." always counts); name the countries your customers live in'),
   sensitive_columns: z
     .array(columnPattern())
     .default(['*email*', '*phone*', '*ssn*', 'first_name', 'last_name', '*card_number*', '*birth*'])
@@ -85,7 +89,7 @@ export const maskSchema = z.strictObject({
     .describe('Older HMAC keys by key id, kept to re-compute or verify values masked before a rotation'),
   vault: vaultSchema.optional().describe('Token vault: where tokenize keeps the originals, encrypted; without it tokens cannot be reversed'),
   pii_scan: piiScanSchema
-    .default({ enabled: true, sample_rows: 100_000, detectors: ['email', 'phone', 'card', 'ssn'], sensitive_columns: ['*email*', '*phone*', '*ssn*', 'first_name', 'last_name', '*card_number*', '*birth*'], safe_columns: [] })
+    .default({ enabled: true, sample_rows: 100_000, detectors: ['email', 'phone', 'card', 'ssn', 'iban'], countries: ['US', 'CA', 'GB', 'DE', 'FR', 'NL', 'IN', 'AU'], sensitive_columns: ['*email*', '*phone*', '*ssn*', 'first_name', 'last_name', '*card_number*', '*birth*'], safe_columns: [] })
     .describe('The PII contract checked on the masked zone'),
   entities: z
     .record(identifier(), z.record(columnPattern(), maskRuleSchema))
