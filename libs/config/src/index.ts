@@ -3,3 +3,4 @@ export * from './interpolate-env';
 export * from './validate-config';
 export * from './read-config';
 export * from './measure-expression';
+export * from './resolve-tls';
