@@ -34,7 +34,7 @@ describe('readConfig', () => {
   it('accepts the demo config and gives typed, defaulted values', () => {
     const { config } = readConfig(DEMO, env({}));
     expect(config.lake.root).toBe('.demo/lake');
-    expect(config.lake.retention_days).toEqual({ raw: 90, processed: 180, curated: 365 });
+    expect(config.lake.retention_days).toEqual({ raw: 90, processed: 180, curated: 365, vault: 365 });
     expect(config.sources[0]!.entities.map((e) => e.name)).toEqual(['customers', 'products', 'locations', 'sales_transactions']);
     expect(config.sources[0]!.entities[0]!.csv.delimiter).toBe(',');
     expect(Object.isFrozen(config.lake)).toBe(true);

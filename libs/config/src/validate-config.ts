@@ -187,6 +187,8 @@ function checkStandardizeEntity(path: string, e: StandardizeEntityConfig, errors
 function checkMask(c: PipelineConfig, errors: string[], warnings: string[]): void {
   const entities = c.standardize.entities;
   const m = c.mask;
+  const days = c.lake.retention_days;
+  if (m.vault && days.vault < days.curated) warnings.push(`lake.retention_days.vault: ${days.vault} days is shorter than curated's ${days.curated}; tokens in curated tables older than that can no longer be reversed`);
   if (m.key_id in m.previous_keys) errors.push(`mask.previous_keys.${m.key_id}: the current key_id cannot also be a previous key`);
   if (m.tokenize_key && m.tokenize_key === m.hmac_key) errors.push('mask.tokenize_key: must differ from mask.hmac_key, or every holder of hmac_key can reverse tokens by guessing');
   if (m.vault && m.vault.key_id in m.vault.previous_keys) errors.push(`mask.vault.previous_keys.${m.vault.key_id}: the current key_id cannot also be a previous key`);
