@@ -4,3 +4,4 @@ export * from './validate-config';
 export * from './read-config';
 export * from './measure-expression';
 export * from './resolve-tls';
+export * from './lazy-secrets';

@@ -46,8 +46,9 @@ export class IngestMasking {
   ) {
     this.schema = maskedSchemaOf(inSchema, rules, { keyIdColumn: false });
     this.hmac = createMaskKeyRing(config.mask).current;
-    this.tokenize = createTokenizeKey(config.mask);
     const tokenized = Object.keys(rules).filter((c) => rules[c]!.method === 'tokenize');
+    // Ingest holds the tokenize and vault keys only when it tokenizes itself.
+    this.tokenize = tokenized.length ? createTokenizeKey(config.mask) : undefined;
     if (tokenized.length) {
       const vault = config.mask.vault;
       if (!vault) {
@@ -74,7 +75,7 @@ export class IngestMasking {
 
   /** Commits the vault partitions (before the raw one) and returns what the raw manifest records. */
   async commit(): Promise<IngestMaskMeta> {
-    const vaultKeyId = this.config.mask.vault ? createVaultKeyRing(this.config.mask.vault).current.keyId : null;
+    const vaultKeyId = this.vault && this.config.mask.vault ? this.config.mask.vault.key_id : null;
     for (const [c, w] of this.vaultWriters) {
       const rest = this.vault!.take(c);
       if (rest) await w.write(rest);

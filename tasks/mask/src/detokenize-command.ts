@@ -44,7 +44,7 @@ export async function runDetokenize(opts: DetokenizeOptions): Promise<ExitCodeVa
     if (opts.argv.includes('--help')) return ExitCode.ok;
     const tokens = [...(a.token ?? []).map(String), ...(a['tokens-file'] ? readTokens(a['tokens-file']) : [])];
     if (tokens.length === 0) throw new UsageError('no token given', { fix: 'pass --token TOKEN (repeatable) or --tokens-file FILE' });
-    const { config, secrets } = readConfig(a.config, envWithFiles(opts.env ?? process.env));
+    const { config, secrets } = readConfig(a.config, envWithFiles(opts.env ?? process.env), { onSecret: registerSecret });
     secrets.forEach(registerSecret);
     const vault = config.mask.vault;
     if (!vault) throw new UsageError(`${a.config} has no mask.vault, so no token can be reversed`, { fix: 'add mask.vault (key: ${VAULT_KEY}) to the config the mask step ran with' });

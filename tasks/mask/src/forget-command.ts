@@ -78,7 +78,7 @@ export async function runForget(opts: ForgetOptions): Promise<ExitCodeValue> {
     if (eq <= 0) throw new UsageError(`--key ${a.key} is not COLUMN=VALUE`, { fix: 'pass e.g. --key customer_id=CUST-00042' });
     const keyColumn = a.key.slice(0, eq);
     const keyValue = a.key.slice(eq + 1);
-    const { config, secrets } = readConfig(a.config, envWithFiles(opts.env ?? process.env));
+    const { config, secrets } = readConfig(a.config, envWithFiles(opts.env ?? process.env), { onSecret: registerSecret });
     secrets.forEach(registerSecret);
     const lake = openLake(config.lake, log);
     const now = (opts.now ?? (() => new Date()))();

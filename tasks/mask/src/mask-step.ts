@@ -99,7 +99,12 @@ export async function runMask(ctx: StepContext): Promise<StepResult> {
   failOnProblems(ctx, problems);
 
   const keys = createMaskKeyRing(mask);
-  const tokenizeKey = createTokenizeKey(mask);
+  const tokenizeKey = plans.some((p) => Object.values(p.rules).some((r) => r.method === 'tokenize')) ? createTokenizeKey(mask) : undefined;
+  if (tokenizeKey && mask.tokenize_key === mask.hmac_key) {
+    throw new MaskRuleInvalidError('mask.tokenize_key', 'is the same as mask.hmac_key, so every step holding the hmac key could reverse tokens by guessing', {
+      fix: 'give MASK_TOKENIZE_KEY its own random value (openssl rand -hex 32), known to the mask step alone',
+    });
+  }
   const vaultKeys = mask.vault ? createVaultKeyRing(mask.vault) : undefined;
   const batchSize = config.lake.row_group_size;
   const inputs: DatasetRef[] = [];
