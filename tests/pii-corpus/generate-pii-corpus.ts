@@ -1,4 +1,5 @@
 import type { PiiKind } from '@salesflow/pii-scan';
+import { seededRandom } from '../faults/kit/seeded-random';
 
 /** One text of the corpus and the kinds of personal data it really holds (empty: none). */
 export interface CorpusSample {
@@ -6,18 +7,6 @@ export interface CorpusSample {
   readonly kinds: readonly PiiKind[];
   /** How the sample was made, for the per-format breakdown. */
   readonly form: string;
-}
-
-/** A small deterministic PRNG (mulberry32), so the corpus is the same on every run. */
-function prngOf(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const FIRST = ['emily', 'liam', 'sofia', 'noah', 'mia', 'lucas', 'zoe', 'omar', 'anna', 'ravi', 'chloe', 'jonas'];
@@ -64,7 +53,7 @@ function toScript(text: string, zero: number): string {
  * zip codes, hashes, tokens, masked outputs, numbers that fail their checksum). Deterministic.
  */
 export function generatePiiCorpus(seed = 20261207, perForm = 40): CorpusSample[] {
-  const rnd = prngOf(seed);
+  const rnd = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const out: CorpusSample[] = [];
   const add = (form: string, kinds: PiiKind[], make: () => string) => {

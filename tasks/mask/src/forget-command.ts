@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
-import yargs from 'yargs';
 import { envWithFiles, readConfig, type PipelineConfig } from '@salesflow/config';
-import { BadInputError, ExitCode, PipelineError, UsageError, exitCodeOf, type ExitCodeValue } from '@salesflow/errors';
+import { BadInputError, ExitCode, UsageError, type ExitCodeValue } from '@salesflow/errors';
 import { datasets, type Lake } from '@salesflow/lake';
-import { createLogger, redactText, registerSecret, type Logger } from '@salesflow/logging';
+import { createLogger, registerSecret, type Logger } from '@salesflow/logging';
 import { resolveMaskRules, vaultDataset } from '@salesflow/masking';
 import { openLake } from '@salesflow/step';
+import { commandFailed, commandParser } from './command-args';
 import { rewritePartitionWithout } from './rewrite-partition-without';
 
 export interface ForgetOptions {
@@ -56,22 +56,13 @@ export async function runForget(opts: ForgetOptions): Promise<ExitCodeValue> {
   const print = opts.print ?? ((l: string) => process.stdout.write(l + '\n'));
   const log = opts.log ?? createLogger({ bindings: { step: 'forget' } });
   try {
-    const a = await yargs([...opts.argv])
-      .scriptName('node tasks/mask/dist/forget-main.js')
-      .usage('$0 --config FILE --entity NAME --key COLUMN=VALUE [--operator NAME] [--request-id ID] [--include-shared]\n\nErases one person: their vault entries (their tokens stay unresolvable) and their standardized rows.')
+    const a = await commandParser(opts.argv, 'forget-main.js', '$0 --config FILE --entity NAME --key COLUMN=VALUE [--operator NAME] [--request-id ID] [--include-shared]\n\nErases one person: their vault entries (their tokens stay unresolvable) and their standardized rows.')
       .option('config', { type: 'string', demandOption: true, describe: 'Pipeline YAML config (lake, mask.vault.prefix, mask.entities)' })
       .option('entity', { type: 'string', demandOption: true, describe: 'Masked entity the person is in, e.g. customers' })
       .option('key', { type: 'string', demandOption: true, describe: 'An unmasked key of the person, e.g. customer_id=CUST-00042' })
       .option('operator', { type: 'string', describe: 'Who runs the erasure, for the audit record (default: the OS user)' })
       .option('request-id', { type: 'string', describe: 'The erasure request it answers, for the audit record' })
       .option('include-shared', { type: 'boolean', default: false, describe: 'Also remove tokens other people share (their values become unreadable too)' })
-      .strict()
-      .help()
-      .version(false)
-      .exitProcess(false)
-      .fail((msg, err) => {
-        throw new UsageError(msg ?? err?.message ?? 'bad arguments', { fix: 'run with --help for usage' });
-      })
       .parseAsync();
     if (opts.argv.includes('--help')) return ExitCode.ok;
     const eq = a.key.indexOf('=');
@@ -91,9 +82,7 @@ export async function runForget(opts: ForgetOptions): Promise<ExitCodeValue> {
     print(JSON.stringify(record));
     return ExitCode.ok;
   } catch (err) {
-    const message = redactText(err instanceof PipelineError ? err.describe() : err instanceof Error ? err.message : String(err));
-    log.error(`forget failed: ${message}`);
-    return exitCodeOf(err);
+    return commandFailed(log, 'forget', err);
   }
 }
 
