@@ -5,3 +5,6 @@ export * from './read-config';
 export * from './measure-expression';
 export * from './resolve-tls';
 export * from './lazy-secrets';
+export * from './warehouse-model';
+export * from './compare-warehouse-models';
+export * from './sql-placeholders';
