@@ -163,7 +163,11 @@ const CASES: readonly BadInputCase[] = [
     name: 'config: a secret file that is not there',
     file: 'good.csv',
     env: { MASK_HMAC_KEY_FILE: '/nonexistent/mask-key' },
-    edits: [['${MASK_HMAC_KEY:-bad-input-test-key-0123456789abcdef}', '${MASK_HMAC_KEY}']],
+    // Secrets resolve when a step reads them: ingest reads the masking key only for at_ingest rules.
+    edits: [
+      ['${MASK_HMAC_KEY:-bad-input-test-key-0123456789abcdef}', '${MASK_HMAC_KEY}'],
+      ['email: { method: hmac }', 'email: { method: hmac, at_ingest: true }'],
+    ],
     expect: { fails: 'ingest', exit: 2, message: /MASK_HMAC_KEY_FILE names \/nonexistent\/mask-key, which cannot be read.*Fix: mount the secret file there, or set MASK_HMAC_KEY/ },
   },
   { name: 'config: YAML syntax', file: 'good.csv', edits: [['pipeline:\n  name: badinput', 'pipeline:\n  name: [badinput']], expect: { fails: 'ingest', exit: 2, message: /YAML syntax \(line \d+\)/ } },
