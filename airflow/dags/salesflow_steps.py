@@ -80,8 +80,16 @@ DEFAULT_STEP_ENV = (
     "LANDING_URI",
     "MASK_HMAC_KEY",
     "MASK_KEY_ID",
+    "MASK_TOKENIZE_KEY",
+    "MASK_TOKENIZE_KEY_ID",
     "VAULT_KEY",
     "VAULT_KEY_ID",
+    "SALES_DB_TLS_MODE",
+    "SALES_DB_TLS_CA_FILE",
+    "STORES_DB_TLS_MODE",
+    "STORES_DB_TLS_CA_FILE",
+    "WAREHOUSE_TLS_MODE",
+    "WAREHOUSE_TLS_CA_FILE",
     "SALES_DB_HOST",
     "SALES_DB_PORT",
     "SALES_DB_USER",
@@ -103,6 +111,34 @@ DEFAULT_STEP_ENV = (
     "WAREHOUSE_DATABASE",
     "LOG_LEVEL",
 )
+
+# Least privilege (docs/security.md): a variable whose name says secret reaches only the steps
+# whose work reads it. The lake's credentials and the lineage key go to every step; an ingest
+# gets the secrets named after its source (sales_db: SALES_DB_PASSWORD); everything else that is
+# not a secret (hosts, users, key ids, TLS modes) goes to all.
+SECRET_ENV_NAME = re.compile(r"(PASSWORD|_KEY|TOKEN|SECRET)$")
+EVERY_STEP_SECRETS = frozenset({"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "OPENLINEAGE_API_KEY"})
+STEP_SECRETS: Mapping[str, frozenset[str]] = {
+    "mask": frozenset({"MASK_HMAC_KEY", "MASK_TOKENIZE_KEY", "VAULT_KEY"}),
+    "load-warehouse": frozenset({"WAREHOUSE_PASSWORD"}),
+}
+# Kubernetes Secrets (envFrom) per step, besides SALESFLOW_K8S_SECRETS (the ones every step gets).
+K8S_STEP_SECRETS: Mapping[str, tuple[str, ...]] = {"mask": ("salesflow-mask",), "load-warehouse": ("salesflow-warehouse",)}
+
+
+def step_env_names(step: str, source: str | None, names: Sequence[str]) -> list[str]:
+    """The names of ``names`` handed to one step run: secrets only where its work reads them."""
+    own = STEP_SECRETS.get(step, frozenset())
+    prefix = f"{source.upper()}_" if step == "ingest" and source else None
+    return [n for n in names if not SECRET_ENV_NAME.search(n) or n in EVERY_STEP_SECRETS or n in own or (prefix is not None and n.startswith(prefix))]
+
+
+def k8s_secret_names(step: str, source: str | None, common: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The Kubernetes Secrets of one step run: (required, optional). A source's own Secret,
+    salesflow-source-<source>, is optional, since a files source has none."""
+    required = [*common, *K8S_STEP_SECRETS.get(step, ())]
+    optional = [f"salesflow-source-{source.replace('_', '-').lower()}"] if step == "ingest" and source else []
+    return required, optional
 
 # Requests and limits per step for the kubernetes runner. Each step streams record batches, so
 # memory stays flat as data grows; the star schema holds dimensions whole and gets the most.
@@ -142,7 +178,8 @@ class StepSettings:
     step_env: Sequence[str] = DEFAULT_STEP_ENV
     k8s_namespace: str = "salesflow"
     k8s_service_account: str = "salesflow-steps"
-    k8s_secrets: Sequence[str] = ("salesflow-s3", "salesflow-warehouse", "salesflow-mask", "salesflow-sources")
+    # The Kubernetes Secrets every step gets; each step's own come from K8S_STEP_SECRETS.
+    k8s_secrets: Sequence[str] = ("salesflow-s3",)
     k8s_config_map: str = ""
     # Pods run deferred (the worker slot is freed while the pod runs; the triggerer watches it).
     k8s_deferrable: bool = True
@@ -192,7 +229,7 @@ class StepSettings:
             step_env=_names(env.get("SALESFLOW_STEP_ENV"), DEFAULT_STEP_ENV),
             k8s_namespace=env.get("SALESFLOW_K8S_NAMESPACE") or "salesflow",
             k8s_service_account=env.get("SALESFLOW_K8S_SERVICE_ACCOUNT") or "salesflow-steps",
-            k8s_secrets=_names(env.get("SALESFLOW_K8S_SECRETS"), ("salesflow-s3", "salesflow-warehouse", "salesflow-mask", "salesflow-sources")),
+            k8s_secrets=_names(env.get("SALESFLOW_K8S_SECRETS"), ("salesflow-s3",)),
             k8s_config_map=env.get("SALESFLOW_K8S_CONFIG_MAP") or "",
             k8s_deferrable=_bool(env, "SALESFLOW_K8S_DEFERRABLE", True),
             k8s_startup_timeout_s=_int(env, "SALESFLOW_K8S_STARTUP_TIMEOUT", 600),
@@ -572,7 +609,8 @@ def pipeline_step(step: str, settings: StepSettings, *, source: str | None = Non
             # The image's entrypoint is `node tasks/<step>/dist/main.js`; the command is its arguments.
             command=arguments,
             # Read from Airflow's environment when the task starts; never rendered or stored.
-            private_environment={name: os.environ[name] for name in settings.step_env if name in os.environ},
+            # Only the secrets this step's work reads (step_env_names).
+            private_environment={name: os.environ[name] for name in step_env_names(step, source, settings.step_env) if name in os.environ},
             environment={"LOG_FORMAT": "json"},
             docker_url=settings.docker_url,
             network_mode=settings.docker_network,
@@ -606,8 +644,10 @@ def pipeline_step(step: str, settings: StepSettings, *, source: str | None = Non
         image_pull_policy="IfNotPresent",
         arguments=arguments,
         env_vars={"LOG_FORMAT": "json"},
-        # Each Kubernetes secret's keys become environment variables of the step (envFrom).
-        secrets=[Secret("env", None, name) for name in settings.k8s_secrets],
+        # Each Kubernetes secret's keys become environment variables of the step (envFrom): the
+        # common ones and this step's own (k8s_secret_names).
+        secrets=[Secret("env", None, name) for name in k8s_secret_names(step, source, settings.k8s_secrets)[0]],
+        env_from=[k8s.V1EnvFromSource(secret_ref=k8s.V1SecretEnvSource(name=name, optional=True)) for name in k8s_secret_names(step, source, settings.k8s_secrets)[1]],
         container_resources=k8s.V1ResourceRequirements(requests=dict(resources["requests"]), limits=dict(resources["limits"])),
         volumes=volumes,
         volume_mounts=mounts,

@@ -130,7 +130,9 @@ def test_rendered_docker_arguments(monkeypatch):
     monkeypatch.setenv("SALESFLOW_IMAGE_TAG", "1.2.3")
     monkeypatch.setenv("SALESFLOW_DOCKER_NETWORK", "salesflow_net")
     monkeypatch.setenv("WAREHOUSE_PASSWORD", "s3cr3t-for-test")
-    monkeypatch.setenv("SALESFLOW_STEP_ENV", "WAREHOUSE_PASSWORD,NOT_SET_ANYWHERE")
+    monkeypatch.setenv("MASK_TOKENIZE_KEY", "tokenize-key-for-test")
+    monkeypatch.setenv("WAREHOUSE_HOST", "warehouse.test")
+    monkeypatch.setenv("SALESFLOW_STEP_ENV", "WAREHOUSE_PASSWORD,WAREHOUSE_HOST,MASK_TOKENIZE_KEY,NOT_SET_ANYWHERE")
     monkeypatch.setenv("SALESFLOW_DOCKER_MOUNTS", "salesflow_landing:/landing:ro, /srv/lake:/data")
     dag = load_dag()
     ingest = dag.get_task("ingest_landing")
@@ -144,8 +146,11 @@ def test_rendered_docker_arguments(monkeypatch):
     # Memory limits from STEP_RESOURCES, as for the pods (ingest: 1Gi).
     assert ingest.mem_limit == 1024**3
     assert [(m["Type"], m["Source"], m["Target"], m["ReadOnly"]) for m in ingest.mounts] == [("volume", "salesflow_landing", "/landing", True), ("bind", "/srv/lake", "/data", False)]
-    # Secrets go through private_environment: not templated, not rendered into the UI.
-    assert ingest._private_environment == {"WAREHOUSE_PASSWORD": "s3cr3t-for-test"}
+    # Secrets go through private_environment: not templated, not rendered into the UI. Each step
+    # gets only the secrets its work reads (docs/security.md): ingest none of these, the load its password.
+    assert ingest._private_environment == {"WAREHOUSE_HOST": "warehouse.test"}
+    assert dag.get_task("load_warehouse")._private_environment == {"WAREHOUSE_PASSWORD": "s3cr3t-for-test", "WAREHOUSE_HOST": "warehouse.test"}
+    assert dag.get_task("mask")._private_environment == {"MASK_TOKENIZE_KEY": "tokenize-key-for-test", "WAREHOUSE_HOST": "warehouse.test"}
     assert "WAREHOUSE_PASSWORD" not in ingest.environment
     assert "private_environment" not in ingest.template_fields
     assert list(ingest.skip_on_exit_code) == [99]
@@ -184,7 +189,8 @@ def test_rendered_kubernetes_pod(monkeypatch, airflow_db, tmp_path):
     assert base.image == "registry.example.com/data/salesflow-ingest:1.2.3"
     assert base.args == task.arguments
     assert base.command in (None, [])  # the image's entrypoint (node tasks/ingest/dist/main.js) runs
-    assert sorted(e.secret_ref.name for e in base.env_from) == ["salesflow-mask", "salesflow-s3", "salesflow-sources", "salesflow-warehouse"]
+    # The lake's Secret, and the source's own (optional: a files source has none); no mask or warehouse keys.
+    assert sorted((e.secret_ref.name, bool(e.secret_ref.optional)) for e in base.env_from) == [("salesflow-s3", False), ("salesflow-source-landing", True)]
     assert base.resources.requests == {"cpu": "500m", "memory": "512Mi"} and base.resources.limits == {"memory": "1Gi"}
     assert [(m.name, m.mount_path) for m in base.volume_mounts if m.name == "pipeline-config"] == [("pipeline-config", "/etc/salesflow")]
     assert [v.config_map.name for v in pod.spec.volumes if v.name == "pipeline-config"] == ["salesflow-config"]
@@ -402,3 +408,26 @@ def test_images_must_be_pinned_outside_the_local_runner(monkeypatch, tmp_path):
         StepSettings.from_env({"SALESFLOW_RUNNER": "docker", "SALESFLOW_IMAGE_DIGESTS": "mask=latest"})
     with pytest.raises(StepSettingsError, match="SALESFLOW_LOAD_DEADLINE"):
         StepSettings.from_env({"SALESFLOW_RUNNER": "local", "SALESFLOW_LOAD_DEADLINE": "3pm"})
+
+
+def test_each_step_gets_only_the_secrets_its_work_reads():
+    from salesflow_steps import DEFAULT_STEP_ENV, k8s_secret_names, step_env_names
+
+    names = list(DEFAULT_STEP_ENV)
+    secrets = {"MASK_HMAC_KEY", "MASK_TOKENIZE_KEY", "VAULT_KEY", "WAREHOUSE_PASSWORD", "SALES_DB_PASSWORD", "STORES_DB_PASSWORD", "INVENTORY_API_TOKEN"}
+    held = {(step, source): secrets & set(step_env_names(step, source, names)) for step, source in [("setup", None), ("ingest", "sales_db"), ("ingest", "inventory_api"), ("ingest", "landing"), ("standardize", None), ("mask", None), ("build-star-schema", None), ("check-quality", None), ("load-warehouse", None)]}
+    assert held == {
+        ("setup", None): set(),
+        ("ingest", "sales_db"): {"SALES_DB_PASSWORD"},
+        ("ingest", "inventory_api"): {"INVENTORY_API_TOKEN"},
+        ("ingest", "landing"): set(),
+        ("standardize", None): set(),
+        ("mask", None): {"MASK_HMAC_KEY", "MASK_TOKENIZE_KEY", "VAULT_KEY"},
+        ("build-star-schema", None): set(),
+        ("check-quality", None): set(),
+        ("load-warehouse", None): {"WAREHOUSE_PASSWORD"},
+    }
+    # The lake's credentials and every non-secret setting reach every step.
+    assert {"AWS_SECRET_ACCESS_KEY", "LAKE_BUCKET", "WAREHOUSE_HOST", "MASK_KEY_ID"} <= set(step_env_names("standardize", None, names))
+    assert k8s_secret_names("mask", None, ["salesflow-s3"]) == (["salesflow-s3", "salesflow-mask"], [])
+    assert k8s_secret_names("ingest", "sales_db", ["salesflow-s3"]) == (["salesflow-s3"], ["salesflow-source-sales-db"])

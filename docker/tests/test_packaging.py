@@ -195,7 +195,8 @@ MANIFESTS = ["namespace.yaml", "rbac.yaml", "limits.yaml", "secrets.example.yaml
 def test_kubernetes_manifests_validate_against_the_kubernetes_schemas():
     result = run([str(BIN / "kubernetes-validate"), "--strict", *MANIFESTS], cwd=REPO / "k8s")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.count("passed") == 10
+    # 4 secrets: the lake's, mask's, the warehouse's, and one per source (3).
+    assert result.stdout.count("passed") == 12
 
 
 def test_kubernetes_validation_rejects_a_wrong_manifest(tmp_path):
@@ -212,7 +213,13 @@ def test_helm_values_and_manifests_agree_with_the_dag_settings():
     assert env["SALESFLOW_RUNNER"] == "kubernetes"
     docs = [doc for name in MANIFESTS for doc in yaml.safe_load_all((REPO / "k8s" / name).read_text())]
     secrets = sorted(d["metadata"]["name"] for d in docs if d["kind"] == "Secret")
-    assert sorted(env["SALESFLOW_K8S_SECRETS"].split(",")) == secrets
+    # Every step gets SALESFLOW_K8S_SECRETS; the others are the steps' own (K8S_STEP_SECRETS, and
+    # salesflow-source-<source> for an ingest), never handed to every step.
+    steps = (REPO / "airflow" / "dags" / "salesflow_steps.py").read_text()
+    own = set(re.findall(r'"(salesflow-[a-z-]+)"', steps.split("K8S_STEP_SECRETS", 1)[1].split("\n", 1)[0]))
+    assert env["SALESFLOW_K8S_SECRETS"].split(",") == ["salesflow-s3"]
+    assert set(secrets) == {"salesflow-s3", *own} | {s for s in secrets if s.startswith("salesflow-source-")}
+    assert {"salesflow-mask", "salesflow-warehouse"} <= own and len([s for s in secrets if s.startswith("salesflow-source-")]) == 3
     assert {d["metadata"]["name"] for d in docs if d["kind"] == "Namespace"} == {env["SALESFLOW_K8S_NAMESPACE"]}
     assert env["SALESFLOW_K8S_SERVICE_ACCOUNT"] in {d["metadata"]["name"] for d in docs if d["kind"] == "ServiceAccount"}
     mount = values["volumeMounts"][0]["mountPath"]

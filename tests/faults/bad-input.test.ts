@@ -55,7 +55,7 @@ const CASES: readonly BadInputCase[] = [
   {
     name: 'csv: wrong delimiter',
     file: 'wrong-delimiter.csv',
-    expect: { fails: 'standardize', exit: 4, message: /Entity orders: the required column "order_id" is not in the raw data.*Fix: the header "order_id;email;amount;qty;order_date" looks delimited by ";"/ },
+    expect: { fails: 'ingest', exit: 4, message: /orders\.csv: the first line does not look like a header: none of its 1 fields names a declared column.*Fix: the header looks delimited by ";": set sources\.0\.entities\[orders\]\.csv\.delimiter/ },
   },
   { name: 'csv: byte order mark', file: 'bom.csv', expect: { rows: { in: 2, out: 2, rejected: 0, dropped: 0 } } },
   { name: 'csv: CRLF line ends', file: 'crlf.csv', expect: { rows: { in: 2, out: 2, rejected: 0, dropped: 0 } } },
@@ -160,7 +160,11 @@ const CASES: readonly BadInputCase[] = [
     name: 'config: a secret file that is not there',
     file: 'good.csv',
     env: { MASK_HMAC_KEY_FILE: '/nonexistent/mask-key' },
-    edits: [['${MASK_HMAC_KEY:-bad-input-test-key-0123456789abcdef}', '${MASK_HMAC_KEY}']],
+    // Secrets resolve when a step reads them: ingest reads the masking key only for at_ingest rules.
+    edits: [
+      ['${MASK_HMAC_KEY:-bad-input-test-key-0123456789abcdef}', '${MASK_HMAC_KEY}'],
+      ['email: { method: hmac }', 'email: { method: hmac, at_ingest: true }'],
+    ],
     expect: { fails: 'ingest', exit: 2, message: /MASK_HMAC_KEY_FILE names \/nonexistent\/mask-key, which cannot be read.*Fix: mount the secret file there, or set MASK_HMAC_KEY/ },
   },
   { name: 'config: YAML syntax', file: 'good.csv', edits: [['pipeline:\n  name: badinput', 'pipeline:\n  name: [badinput']], expect: { fails: 'ingest', exit: 2, message: /YAML syntax \(line \d+\)/ } },

@@ -65,6 +65,7 @@ it('ingests PostgreSQL, MySQL, the API and S3 files, and carries them to the war
     S3_ENDPOINT: endpoint,
     LANDING_URI: `s3://${bucket}/landing`,
     MASK_HMAC_KEY: 'k'.repeat(32),
+    MASK_TOKENIZE_KEY: 't'.repeat(32),
     VAULT_KEY: 'ab'.repeat(32),
     INVENTORY_API_URL: apiUrl,
     INVENTORY_API_TOKEN: 'inventory-token',

@@ -47,10 +47,11 @@ it('runs every step with the lake and the landing files in S3', async () => {
 
   const lifecycle = await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }));
   expect(lifecycle.Rules!.map((x) => [x.Filter?.Prefix ?? (x as any).Prefix, x.Expiration?.Days]).sort()).toEqual([
+    ['lake/_vault/', 365],
     ['lake/curated/', 365],
     ['lake/processed/', 180],
     ['lake/raw/', 90],
-  ]);
+  ].sort());
   const raw = await getJson(`lake/raw/files/landing/sales_transactions/dt=${DS}/_manifest.json`);
   expect(raw.rows).toBe(10_001);
   expect(raw.meta.inputs[0].uri).toBe(`s3://${bucket}/landing/dt=${DS}/sales_transactions.csv`);

@@ -3,6 +3,8 @@ export * from './interpolate-env';
 export * from './validate-config';
 export * from './read-config';
 export * from './measure-expression';
+export * from './resolve-tls';
+export * from './lazy-secrets';
 export * from './warehouse-model';
 export * from './compare-warehouse-models';
 export * from './sql-placeholders';

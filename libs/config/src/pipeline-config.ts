@@ -18,6 +18,7 @@ export * from './schema/star-schema';
 export * from './schema/quality';
 export * from './schema/warehouse';
 export * from './schema/lineage';
+export * from './schema/tls';
 
 export const pipelineConfigSchema = z.strictObject({
   pipeline: z

@@ -34,17 +34,23 @@ describe('readConfig', () => {
   it('accepts the demo config and gives typed, defaulted values', () => {
     const { config } = readConfig(DEMO, env({}));
     expect(config.lake.root).toBe('.demo/lake');
-    expect(config.lake.retention_days).toEqual({ raw: 90, processed: 180, curated: 365 });
+    expect(config.lake.retention_days).toEqual({ raw: 90, processed: 180, curated: 365, vault: 365 });
     expect(config.sources[0]!.entities.map((e) => e.name)).toEqual(['customers', 'products', 'locations', 'sales_transactions']);
     expect(config.sources[0]!.entities[0]!.csv.delimiter).toBe(',');
     expect(Object.isFrozen(config.lake)).toBe(true);
   });
 
   it('accepts the production config when its variables are set, and reports them as secrets', () => {
-    const vars = { LAKE_BUCKET: 'my-lake', MASK_HMAC_KEY: 'k'.repeat(32), VAULT_KEY: 'ab'.repeat(32), WAREHOUSE_HOST: 'db', WAREHOUSE_USER: 'etl', WAREHOUSE_PASSWORD: 'pw-very-secret', LANDING_URI: 's3://landing/sales', INVENTORY_API_TOKEN: 'api-token-secret' };
-    const { config, secrets } = readConfig(PROD, env(vars));
+    const vars = { LAKE_BUCKET: 'my-lake', MASK_HMAC_KEY: 'k'.repeat(32), MASK_TOKENIZE_KEY: 't'.repeat(32), VAULT_KEY: 'ab'.repeat(32), WAREHOUSE_HOST: 'db', WAREHOUSE_USER: 'etl', WAREHOUSE_PASSWORD: 'pw-very-secret', LANDING_URI: 's3://landing/sales', INVENTORY_API_TOKEN: 'api-token-secret' };
+    const seen: string[] = [];
+    const { config } = readConfig(PROD, env(vars), { onSecret: (s) => seen.push(s) });
     expect(config.lake.root.startsWith('s3://')).toBe(true);
-    expect(secrets).toEqual(expect.arrayContaining(['pw-very-secret', 'k'.repeat(32), 'ab'.repeat(32), 'api-token-secret']));
+    expect(seen).toEqual([]); // nothing read yet
+    expect([config.warehouse.connection!.password, config.mask.hmac_key, config.mask.tokenize_key, config.mask.vault!.key]).toEqual(['pw-very-secret', 'k'.repeat(32), 't'.repeat(32), 'ab'.repeat(32)]);
+    const api = config.sources.find((s) => s.kind === 'api')!;
+    expect(JSON.stringify(api)).toContain('api-token-secret');
+    expect(seen).toEqual(expect.arrayContaining(['pw-very-secret', 'k'.repeat(32), 't'.repeat(32), 'ab'.repeat(32), 'api-token-secret']));
+    expect(readConfig(PROD, env(vars), { eagerSecrets: true }).secrets).toEqual(expect.arrayContaining(['pw-very-secret', 'k'.repeat(32), 'api-token-secret']));
   });
 
   it('refuses a YAML alias bomb with exit 2 naming the file', () => {
@@ -114,9 +120,28 @@ unexpected: 1
     );
   });
 
-  it('names the config key of a missing environment variable', () => {
+  it('names the config key of a missing environment variable, when a step reads it', () => {
     const file = tempYaml(require('node:fs').readFileSync(DEMO, 'utf8').replace('${MASK_HMAC_KEY:-demo-only-key-not-secret-0123456789}', '${MASK_HMAC_KEY}'));
-    expect(() => readConfig(file, env({}))).toThrow(/mask\.hmac_key: environment variable MASK_HMAC_KEY is not set/);
+    const { config } = readConfig(file, env({}));
+    expect(config.lake.root).toBe('.demo/lake'); // every other step runs without it
+    expect(() => config.mask.hmac_key).toThrow(/mask\.hmac_key: environment variable MASK_HMAC_KEY is not set, and this step reads it/);
+    expect(() => readConfig(file, env({}), { eagerSecrets: true })).toThrow(/mask\.hmac_key: environment variable MASK_HMAC_KEY is not set/);
+  });
+
+  it('resolves each secret only when read, checks it then, and never asks for the others', () => {
+    const asked: string[] = [];
+    const vars: Record<string, string> = { LAKE_BUCKET: 'b', VAULT_KEY: 'ab'.repeat(32), LANDING_URI: 's3://l/x', WAREHOUSE_HOST: 'h', WAREHOUSE_USER: 'u', MASK_HMAC_KEY: 'short' };
+    const { config } = readConfig(PROD, (n) => (asked.push(n), vars[n]));
+    for (const n of ['MASK_HMAC_KEY', 'MASK_TOKENIZE_KEY', 'VAULT_KEY', 'WAREHOUSE_PASSWORD', 'SALES_DB_PASSWORD', 'INVENTORY_API_TOKEN']) expect(asked).not.toContain(n);
+    // The detokenize command reads the vault key alone.
+    expect(config.mask.vault!.key).toBe('ab'.repeat(32));
+    expect(asked.filter((n) => n === 'VAULT_KEY')).toHaveLength(1);
+    expect(config.mask.vault!.key).toBe('ab'.repeat(32)); // kept, not asked again
+    expect(asked.filter((n) => n === 'VAULT_KEY')).toHaveLength(1);
+    expect(() => config.mask.hmac_key).toThrow(/mask\.hmac_key: must be at least 16 characters/);
+    expect(() => config.warehouse.connection!.password).toThrow(/WAREHOUSE_PASSWORD is not set/);
+    expect(config.sources.find((s) => s.name === 'sales_db')!.kind === 'database' && (config.sources.find((s) => s.name === 'sales_db') as { connection: { password?: string } }).connection.password).toBeUndefined(); // ${SALES_DB_PASSWORD:-}
+    expect(Object.isFrozen(config.mask)).toBe(true);
   });
 
   it('reads a mounted secret from NAME_FILE', () => {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { ConfigInvalidError, UsageError } from '@salesflow/errors';
 import { interpolateEnv, type EnvLookup } from './interpolate-env';
+import { isLazySecretPath, withLazySecrets } from './lazy-secrets';
 import type { PipelineConfig } from './pipeline-config';
 import { validateConfig } from './validate-config';
 
@@ -37,8 +38,21 @@ const SECRET_PATH = /(password|secret|token|key|credential)/i;
 /** Alias uses a config may make in all: a real config needs few; billions of nested ones exhaust memory. */
 const MAX_ALIAS_COUNT = 100;
 
-/** Reads, interpolates and validates a config file; throws ConfigInvalidError listing every problem. */
-export function readConfig(file: string, lookup: EnvLookup = envWithFiles()): ReadConfigResult {
+/** How readConfig treats secrets. */
+export interface ReadConfigOptions {
+  /** Receives each secret a lazy field resolves, for the logger to redact (registerSecret). */
+  readonly onSecret?: (value: string) => void;
+  /** Resolve every secret now (false: only when a step reads it; the default). */
+  readonly eagerSecrets?: boolean;
+}
+
+/**
+ * Reads, interpolates and validates a config file; throws ConfigInvalidError listing every problem.
+ * Secrets (passwords, keys, tokens: see isLazySecretPath) written as a whole `${NAME}` are resolved
+ * only when the step reads the field, so a step runs with only the secrets its own work needs;
+ * a missing one fails that read with exit 2, naming the path and the variable.
+ */
+export function readConfig(file: string, lookup: EnvLookup = envWithFiles(), opts: ReadConfigOptions = {}): ReadConfigResult {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -54,9 +68,10 @@ export function readConfig(file: string, lookup: EnvLookup = envWithFiles()): Re
   } catch (e) {
     throw new ConfigInvalidError(file, [`YAML: ${(e as Error).message} (aliases *name may be used at most ${MAX_ALIAS_COUNT} times in all; write the values out instead)`]);
   }
-  const interpolated = interpolateEnv(data, lookup);
+  const interpolated = interpolateEnv(data, lookup, opts.eagerSecrets ? undefined : isLazySecretPath);
   const result = validateConfig(interpolated.value);
   const errors = [...interpolated.errors, ...result.errors.filter((e) => !interpolated.errors.some((ie) => ie.split(':')[0] === e.split(':')[0]))];
   if (errors.length || !result.config) throw new ConfigInvalidError(file, errors);
-  return { config: result.config, warnings: result.warnings, secrets: interpolated.filled.filter((f) => SECRET_PATH.test(f.path)).map((f) => f.value) };
+  const config = interpolated.deferred.length ? withLazySecrets(result.config, interpolated.value, interpolated.deferred, lookup, file, opts.onSecret ?? (() => undefined)) : result.config;
+  return { config, warnings: result.warnings, secrets: interpolated.filled.filter((f) => SECRET_PATH.test(f.path)).map((f) => f.value) };
 }

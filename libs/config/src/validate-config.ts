@@ -208,7 +208,10 @@ function checkStandardizeEntity(path: string, e: StandardizeEntityConfig, errors
 function checkMask(c: PipelineConfig, errors: string[], warnings: string[]): void {
   const entities = c.standardize.entities;
   const m = c.mask;
+  const days = c.lake.retention_days;
+  if (m.vault && days.vault < days.curated) warnings.push(`lake.retention_days.vault: ${days.vault} days is shorter than curated's ${days.curated}; tokens in curated tables older than that can no longer be reversed`);
   if (m.key_id in m.previous_keys) errors.push(`mask.previous_keys.${m.key_id}: the current key_id cannot also be a previous key`);
+  if (m.tokenize_key && m.tokenize_key === m.hmac_key) errors.push('mask.tokenize_key: must differ from mask.hmac_key, or every holder of hmac_key can reverse tokens by guessing');
   if (m.vault && m.vault.key_id in m.vault.previous_keys) errors.push(`mask.vault.previous_keys.${m.vault.key_id}: the current key_id cannot also be a previous key`);
   if (m.vault)
     for (const [id, k] of Object.entries(m.vault.previous_keys))
@@ -227,6 +230,8 @@ function checkMask(c: PipelineConfig, errors: string[], warnings: string[]): voi
       if (rule.method === 'pattern' && !rule.pattern) errors.push(`${p}.pattern: required for method pattern, e.g. XXX-XXX-####`);
       if (rule.method === 'generalize' && !rule.to) errors.push(`${p}.to: required for method generalize (year, month, zip3 or bucket)`);
       if (rule.method === 'generalize' && rule.to === 'bucket' && !rule.bucket_size) errors.push(`${p}.bucket_size: required for generalize to bucket`);
+      if (rule.method === 'tokenize' && !m.tokenize_key) errors.push(`${p}: method tokenize needs mask.tokenize_key (\${MASK_TOKENIZE_KEY}), a key separate from hmac_key`);
+      if (rule.link_as && !['hmac', 'email', 'tokenize'].includes(rule.method)) errors.push(`${p}.link_as: only for methods hmac, email and tokenize`);
       if (rule.method === 'tokenize' && !m.vault) errors.push(`${p}: method tokenize needs mask.vault (key: \${VAULT_KEY}) to keep the originals; or use method hmac`);
       const spec = isColumnGlob(col) ? undefined : entities[ent]!.columns[col];
       if (rule.at_ingest && spec && (spec.type !== 'string' || spec.normalize.includes('e164')))

@@ -10,7 +10,7 @@ describe('standardize and mask sections', () => {
     expect(c.standardize.entities.sales_transactions!.columns.unit_price).toMatchObject({ type: 'decimal', precision: 12, scale: 2, normalize: [] });
     expect(c.standardize.entities.customers!.unknown_columns).toBe('drop');
     expect(c.mask.vault).toMatchObject({ key_id: 'demo', prefix: '_vault', previous_keys: {} });
-    expect(c.mask.pii_scan.detectors).toEqual(['email', 'phone', 'card', 'ssn']);
+    expect(c.mask.pii_scan.detectors).toEqual(['email', 'phone', 'card', 'ssn', 'iban']);
   });
 
   it('reports bad types, zones and formats with their paths', () => {
@@ -72,6 +72,21 @@ describe('standardize and mask sections', () => {
         expect.stringMatching(/^mask\.entities\.customers\.country: method md5 is an unkeyed digest/),
       ]),
     );
+  });
+
+  it('requires a tokenize key apart from the hmac key when a rule tokenizes, and link_as only on keyed methods', () => {
+    const raw = demo();
+    delete raw.mask.tokenize_key;
+    raw.mask.entities.customers.phone = { method: 'pattern', pattern: 'XXX-XXX-####', link_as: 'p' };
+    expect(validateConfig(raw).errors).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^mask\.entities\.customers\.first_name: method tokenize needs mask\.tokenize_key/),
+        'mask.entities.customers.phone.link_as: only for methods hmac, email and tokenize',
+      ]),
+    );
+    const same = demo();
+    same.mask.tokenize_key = same.mask.hmac_key;
+    expect(validateConfig(same).errors).toEqual([expect.stringMatching(/^mask\.tokenize_key: must differ from mask\.hmac_key/)]);
   });
 
   it('refuses a vault key that is not 32 bytes and a key id used twice', () => {

@@ -102,6 +102,16 @@ describe.each([
     }
   });
 
+  it('stores no URL password in a JSON document or a manifest', async () => {
+    await lake.writeJson('_runs/dt=2026-11-26/test.json', { error: 'connect postgres://etl:p/w@rd@db:5432/x failed', rows: 3n });
+    const text = Buffer.from((await target.storage.getBytes('_runs/dt=2026-11-26/test.json'))!).toString('utf8');
+    expect(JSON.parse(text)).toEqual({ error: 'connect postgres://etl:***@db:5432/x failed', rows: '3' });
+    const w = lake.openPartition({ dataset: 'raw/files/src/redacted', ds: '2026-11-26', step: 'test', runId: 'r1' });
+    for (const b of batches(0, 10, 10)) await w.write(b);
+    const m = await w.commit({ source: 'mysql://u:a/b@h/db' });
+    expect(m.meta).toEqual({ source: 'mysql://u:***@h/db' });
+  });
+
   it('copies the files of another partition as they are, and an abort removes the copies', async () => {
     const source = lake.openPartition({ dataset: 'processed/copy-src', ds: '2026-11-26', step: 'test', runId: 'r1', maxRowsPerFile: 600 });
     await source.writeAll(batches(0, 1000, 250));

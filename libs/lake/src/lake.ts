@@ -1,6 +1,6 @@
 import type * as arrow from 'apache-arrow';
 import { ExitCode, LakeObjectNotFoundError, PipelineError } from '@salesflow/errors';
-import type { Logger } from '@salesflow/logging';
+import { redactDocument, type Logger } from '@salesflow/logging';
 import { readParquetFile } from './parquet';
 import { MANIFEST_FILE, parseManifest, type Manifest } from './partition/manifest';
 import { partitionPrefix } from './partition/partition-paths';
@@ -97,8 +97,12 @@ export class Lake {
     return b ? (JSON.parse(Buffer.from(b).toString('utf8')) as T) : undefined;
   }
 
-  /** Writes a JSON document atomically. */
+  /**
+   * Writes a JSON document atomically, passed through redactDocument first: run reports and
+   * lineage events carry error messages and URLs, and no secret may be stored with them.
+   */
   async writeJson(key: string, value: unknown): Promise<void> {
-    await this.storage.putBytes(key, JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2), 'application/json');
+    const json = JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2);
+    await this.storage.putBytes(key, JSON.stringify(redactDocument(JSON.parse(json)), null, 2), 'application/json');
   }
 }

@@ -1,6 +1,6 @@
 import type { LineageConfig } from '@salesflow/config';
 import type { Lake } from '@salesflow/lake';
-import type { Logger } from '@salesflow/logging';
+import { redactDocument, type Logger } from '@salesflow/logging';
 import type { RunEvent } from './run-event';
 
 /** Where events go: the lake file when no endpoint is configured, or when the endpoint fails. */
@@ -49,7 +49,7 @@ export function createLineageEmitter(opts: LineageEmitterOptions): LineageEmitte
     const res = await doFetch(url!, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(config.api_key ? { authorization: `Bearer ${config.api_key}` } : {}) },
-      body: JSON.stringify(event),
+      body: JSON.stringify(redactDocument(event)),
       signal: AbortSignal.timeout(config.timeout_ms),
     });
     if (!res.ok) throw new Error(`HTTP ${res.status} ${res.statusText}: ${(await res.text().catch(() => '')).slice(0, 200)}`);

@@ -48,3 +48,18 @@ describe('startProgress', () => {
     expect(p.done()).toBe(1000);
   });
 });
+
+describe('redactText and redactDocument', () => {
+  const { redactText, redactDocument, registerSecret } = require('./index') as typeof import('./index');
+  it('hides URL passwords that hold "/" or "@"', () => {
+    expect(redactText('postgres://etl:pw@db:5432/sales')).toBe('postgres://etl:***@db:5432/sales');
+    expect(redactText('postgres://etl:p/ss@w0rd@db:5432/sales failed')).toBe('postgres://etl:***@db:5432/sales failed');
+    expect(redactText('{"url":"mysql://u:a@b/c@h/db","x":"y@z"}')).toBe('{"url":"mysql://u:***@h/db","x":"y@z"}');
+    expect(redactText('https://example.com:8080/path and a@b.com')).toBe('https://example.com:8080/path and a@b.com');
+  });
+  it('redacts every string of a stored document and keeps counts', () => {
+    registerSecret('registered-secret-value-42');
+    const doc = { error: 'boom with registered-secret-value-42', lineage: { url: 'http://u:s3cr/t@lineage:5000/api' }, vault: { tokens: 250, tokenize_key_id: 't1' }, api_key: 'abc', list: ['registered-secret-value-42'] };
+    expect(redactDocument(doc)).toEqual({ error: 'boom with ***', lineage: { url: 'http://u:***@lineage:5000/api' }, vault: { tokens: 250, tokenize_key_id: 't1' }, api_key: '***', list: ['***'] });
+  });
+});

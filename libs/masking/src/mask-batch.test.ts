@@ -17,11 +17,12 @@ import {
 } from './index';
 
 const key = createMaskKey('test-key-0123456789abcdef', 'v7');
+const tokenizeKey = createMaskKey('tokenize-key-0123456789abcdef', 't1');
 const vaultKey = parseVaultKey('11'.repeat(32), 'vk1');
 
 /** maskBatchColumns with a fresh vault collector, as the mask step calls it. */
 function maskBatch(batch: arrow.RecordBatch, rules: MaskRules, k: MaskKey, counts?: MaskCounts) {
-  return maskBatchColumns(batch, rules, { hmac: k }, { counts, tokens: new TokenVaultCollector('customers', vaultKey) });
+  return maskBatchColumns(batch, rules, { hmac: k, tokenize: tokenizeKey }, { counts, tokens: new TokenVaultCollector('customers', vaultKey), entity: 'customers' });
 }
 
 const columns: ColumnDef[] = [
@@ -68,14 +69,14 @@ describe('maskBatch', () => {
     expect(rows.map((r) => r.customer_id)).toEqual(orig.map((r) => r.customer_id));
     expect(rows.map((r) => r._ingested_at)).toEqual(orig.map((r) => r._ingested_at));
     expect(rows[0]).toMatchObject({
-      first_name: tokenizeValue('John', key),
-      email: maskEmail('John.Smith@Example.com', key),
+      first_name: tokenizeValue('John', tokenizeKey, 'customers.first_name'),
+      email: maskEmail('John.Smith@Example.com', key, 'customers.email'),
       phone: 'XXX-XXX-4567',
       birth_date: null,
-      member_no: maskHmac('1001', key),
+      member_no: maskHmac('1001', key, 'customers.member_no'),
       _mask_key_id: 'v7',
     });
-    expect(rows[1]).toMatchObject({ email: maskHmac('no-email-here', key), phone: maskPattern('4567', 'XXX-XXX-####'), loyalty_points: null });
+    expect(rows[1]).toMatchObject({ email: maskHmac('no-email-here', key, 'customers.email'), phone: maskPattern('4567', 'XXX-XXX-####'), loyalty_points: null });
     expect(rows[2]).toMatchObject({ first_name: null, email: null, phone: null, birth_date: null, member_no: null, _mask_key_id: 'v7' });
     // deterministic: same value, same output, so joins and distinct counts survive
     expect(rows[3]!.first_name).toBe(rows[0]!.first_name);
@@ -107,7 +108,7 @@ describe('maskBatch', () => {
   it('gives other outputs under another key, and records that key id', () => {
     const a = batchToObjects(maskBatch(sampleBatch(), rules, key));
     const b = batchToObjects(maskBatch(sampleBatch(), rules, createMaskKey('rotated-key-0123456789abcdef', 'v8')));
-    expect(b[0]!.first_name).not.toBe(a[0]!.first_name);
+    expect(b[0]!.first_name).toBe(a[0]!.first_name); // tokens come from the tokenize key alone
     expect(b[0]!.email).not.toBe(a[0]!.email);
     expect(b[0]!.phone).toBe(a[0]!.phone);
     expect(b[0]!._mask_key_id).toBe('v8');
@@ -118,7 +119,7 @@ describe('maskBatch', () => {
     b.appendRow(['Zoë Ñúñez 東京']);
     b.appendRow(['']);
     const out = batchToObjects(maskBatch(b.finish(), { name: { method: 'hmac' } }, key));
-    expect(out[0]!.name).toBe(maskHmac('Zoë Ñúñez 東京', key));
+    expect(out[0]!.name).toBe(maskHmac('Zoë Ñúñez 東京', key, 'customers.name'));
     expect(out[1]!.name).toBe(''); // a blank stays blank: it holds nothing to hide
     const empty = maskBatch(new BatchBuilder(columns).finish(), rules, key);
     expect(empty.numRows).toBe(0);
@@ -127,12 +128,13 @@ describe('maskBatch', () => {
 
   it('throws when a rule names a column the batch lacks, or tokenizes without a vault', () => {
     expect(() => maskBatch(sampleBatch(), { address: { method: 'hmac' } }, key)).toThrow(/address/);
-    expect(() => maskBatchColumns(sampleBatch(), { first_name: { method: 'tokenize' } }, { hmac: key })).toThrow(/token sink/);
+    expect(() => maskBatchColumns(sampleBatch(), { first_name: { method: 'tokenize' } }, { hmac: key, tokenize: tokenizeKey })).toThrow(/token sink/);
+    expect(() => maskBatchColumns(sampleBatch(), { first_name: { method: 'tokenize' } }, { hmac: key }, { tokens: new TokenVaultCollector('customers', vaultKey) })).toThrow(/tokenize key/);
   });
 
   it('hands each distinct token and its original to the vault, sealed', () => {
     const vault = new TokenVaultCollector('customers', vaultKey);
-    const out = batchToObjects(maskBatchColumns(sampleBatch(), { first_name: { method: 'tokenize' } }, { hmac: key }, { tokens: vault }));
+    const out = batchToObjects(maskBatchColumns(sampleBatch(), { first_name: { method: 'tokenize' } }, { hmac: key, tokenize: tokenizeKey }, { tokens: vault }));
     expect(vault.distinct('first_name')).toBe(2); // John twice, Ann, null
     const entries = batchToObjects(vault.take('first_name')!);
     expect(entries.map((e) => e.token).sort()).toEqual([out[0]!.first_name, out[1]!.first_name].sort());
@@ -168,3 +170,33 @@ describe('maskBatch', () => {
     expect(counts.zip).toMatchObject({ masked: 2, unreadable: 1 });
   });
 });
+
+describe('domain separation', () => {
+  const people = new BatchBuilder([
+    { name: 'first_name', kind: 'string' },
+    { name: 'last_name', kind: 'string' },
+    { name: 'email', kind: 'string' },
+    { name: 'alt_email', kind: 'string' },
+  ]);
+  people.appendRow(['Morgan', 'Morgan', 'Ann@Example.com', 'ann@example.com']);
+  const batch = people.finish();
+  const mask = (rules: MaskRules, entity = 'customers') =>
+    batchToObjects(maskBatchColumns(batch, rules, { hmac: key, tokenize: tokenizeKey }, { tokens: new TokenVaultCollector(entity, vaultKey), entity }))[0]!;
+
+  it('gives equal values in different columns or entities unrelated outputs by default', () => {
+    const r = mask({ first_name: { method: 'tokenize' }, last_name: { method: 'tokenize' }, email: { method: 'email' }, alt_email: { method: 'email' } });
+    expect(r.first_name).not.toBe(r.last_name);
+    expect(r.email).not.toBe(r.alt_email);
+    const other = mask({ first_name: { method: 'tokenize' } }, 'employees');
+    expect(other.first_name).not.toBe(r.first_name);
+  });
+
+  it('links columns only where link_as names the same domain', () => {
+    const r = mask({ first_name: { method: 'tokenize', link_as: 'person_name' }, last_name: { method: 'tokenize', link_as: 'person_name' }, email: { method: 'hmac', link_as: 'mail' }, alt_email: { method: 'hmac', link_as: 'mail' } });
+    expect(r.first_name).toBe(r.last_name);
+    expect(r.first_name).toBe(tokenizeValue('Morgan', tokenizeKey, 'person_name'));
+    expect(r.email).not.toBe(r.alt_email); // hmac is of the exact text: case differs
+    expect(mask({ first_name: { method: 'hmac', link_as: 'x' } }, 'employees').first_name).toBe(mask({ first_name: { method: 'hmac', link_as: 'x' } }).first_name);
+  });
+});
+

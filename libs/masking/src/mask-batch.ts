@@ -33,9 +33,11 @@ export function createMaskCounts(): MaskCounts {
   return {};
 }
 
-/** The keys maskBatchColumns uses: the HMAC key (hmac, email, tokenize). */
+/** The keys maskBatchColumns uses: the HMAC key (hmac, email) and the tokenize key (tokenize). */
 export interface MaskingKeys {
   readonly hmac: MaskKey;
+  /** mask.tokenize_key; required when a rule tokenizes. */
+  readonly tokenize?: MaskKey;
 }
 
 export interface MaskBatchOptions {
@@ -45,6 +47,19 @@ export interface MaskBatchOptions {
   readonly tokens?: TokenSink;
   /** Append `_mask_key_id` (default true). At ingest, record the key id in the manifest instead. */
   readonly keyIdColumn?: boolean;
+  /** Entity of the batch: with the column it makes each rule's default domain "<entity>.<column>". */
+  readonly entity?: string;
+  /** The column's name as the domain names it (ingest gives standardize's snake_casing of raw names). */
+  readonly nameOf?: (column: string) => string;
+}
+
+/**
+ * The domain a rule's keyed hash mixes in: its `link_as`, else "<entity>.<column>" (column alone
+ * without an entity). Equal domains give equal outputs for equal values, nothing else does.
+ */
+export function maskDomainOf(rule: MaskRule, column: string, entity?: string): string {
+  if (rule.link_as) return rule.link_as;
+  return entity ? `${entity}.${column}` : column;
 }
 
 /**
@@ -84,6 +99,9 @@ export function maskBatchColumns(batch: arrow.RecordBatch, rules: MaskRules, key
   if (!opts.tokens && Object.values(rules).some((r) => r.method === 'tokenize')) {
     throw new Error('maskBatchColumns: a rule tokenizes but no token sink (vault) was given; the originals would be lost');
   }
+  if (!keys.tokenize && Object.values(rules).some((r) => r.method === 'tokenize')) {
+    throw new Error('maskBatchColumns: a rule tokenizes but no tokenize key was given (mask.tokenize_key)');
+  }
 
   const schema = maskedSchemaOf(batch.schema, rules, opts);
   const length = batch.numRows;
@@ -92,15 +110,16 @@ export function maskBatchColumns(batch: arrow.RecordBatch, rules: MaskRules, key
     const data = batch.data.children[i]!;
     const rule = rules[f.name];
     if (!rule) return data;
-    return maskColumn(f.name, data, rule, keys.hmac, counts ? (counts[f.name] ??= emptyCounts()) : emptyCounts(), opts.tokens);
+    const domain = maskDomainOf(rule, opts.nameOf ? opts.nameOf(f.name) : f.name, opts.entity);
+    return maskColumn(f.name, domain, data, rule, keys, counts ? (counts[f.name] ??= emptyCounts()) : emptyCounts(), opts.tokens);
   });
   if (withKeyId) children.push(constantUtf8Data(keys.hmac.keyId, length));
   return assembleBatch(schema, children, length);
 }
 
 /** maskBatchColumns with a single key, as the mask step called it before key rings. */
-export function maskBatch(batch: arrow.RecordBatch, rules: MaskRules, key: MaskKey, counts?: MaskCounts, tokens?: TokenSink): arrow.RecordBatch {
-  return maskBatchColumns(batch, rules, { hmac: key }, { counts, tokens });
+export function maskBatch(batch: arrow.RecordBatch, rules: MaskRules, key: MaskKey, counts?: MaskCounts, tokens?: TokenSink, tokenizeKey?: MaskKey): arrow.RecordBatch {
+  return maskBatchColumns(batch, rules, { hmac: key, tokenize: tokenizeKey }, { counts, tokens });
 }
 
 /** Values looked at before deciding whether a column repeats enough to keep its memo. */
@@ -111,12 +130,12 @@ function emptyCounts(): ColumnMaskCounts {
   return { masked: 0, nulls: 0, notEmail: 0, tooFewDigits: 0 };
 }
 
-function maskColumn(column: string, data: arrow.Data, rule: MaskRule, key: MaskKey, counts: ColumnMaskCounts, tokens?: TokenSink): arrow.Data {
+function maskColumn(column: string, domain: string, data: arrow.Data, rule: MaskRule, keys: MaskingKeys, counts: ColumnMaskCounts, tokens?: TokenSink): arrow.Data {
   const nulls = data.nullCount;
   counts.nulls += nulls;
   counts.masked += data.length - nulls;
   if (rule.method === 'redact') return allNulls(plainTypeOf(data.type), data.length);
-  const mask = valueMaskerOf(column, rule, key, counts, tokens);
+  const mask = valueMaskerOf(column, domain, rule, keys, counts, tokens);
   // Names and cities repeat a lot within a batch: a memo saves most of their HMACs. It lives only
   // as long as the batch, so no unmasked value outlives it, and it is dropped early for columns
   // of unique values (emails, addresses), where it would only cost time and garbage.
@@ -165,10 +184,11 @@ function maskColumn(column: string, data: arrow.Data, rule: MaskRule, key: MaskK
   return out.finish();
 }
 
-function valueMaskerOf(column: string, rule: MaskRule, key: MaskKey, counts: ColumnMaskCounts, tokens?: TokenSink): (text: string) => string | null {
+function valueMaskerOf(column: string, domain: string, rule: MaskRule, keys: MaskingKeys, counts: ColumnMaskCounts, tokens?: TokenSink): (text: string) => string | null {
+  const key = keys.hmac;
   switch (rule.method) {
     case 'hmac':
-      return (v) => maskHmac(v, key);
+      return (v) => maskHmac(v, key, domain);
     case 'sha256':
     case 'md5': {
       const algorithm = rule.method;
@@ -176,14 +196,14 @@ function valueMaskerOf(column: string, rule: MaskRule, key: MaskKey, counts: Col
     }
     case 'tokenize':
       return (v) => {
-        const token = tokenizeValue(v, key)!;
+        const token = tokenizeValue(v, keys.tokenize!, domain)!;
         tokens!.add(column, token, v);
         return token;
       };
     case 'email':
       return (v) => {
         if (!splitEmail(v)) counts.notEmail++;
-        return maskEmail(v, key);
+        return maskEmail(v, key, domain);
       };
     case 'pattern': {
       const pattern = rule.pattern;

@@ -25,6 +25,27 @@ export function hmacOf(key: MaskKey, text: string): Buffer {
   return createHmac('sha256', key.secret).update(text, 'utf8').digest();
 }
 
+/**
+ * HMAC-SHA256 of a value under a method's label and a domain: `label + ":" + domain + NUL + value`.
+ * The domain (by default "<entity>.<column>", or a rule's `link_as`) keeps equal values in
+ * different columns apart, so a first name's output never equals the same last name's, and
+ * frequencies cannot be matched across columns. Without a domain the input is `label + ":" + value`
+ * (`hmac` alone: the bare value), as before domains existed.
+ */
+export function domainHmacOf(key: MaskKey, label: string, value: string, domain?: string): Buffer {
+  if (domain === undefined) return hmacOf(key, label === 'hmac' ? value : `${label}:${value}`);
+  return hmacOf(key, `${label}:${domain}\u0000${value}`);
+}
+
+/**
+ * The tokenize key of a `mask` config section (`tokenize_key`/`tokenize_key_id`), or undefined
+ * when none is configured. Kept apart from hmac_key so a step holding the hmac key cannot
+ * recompute tokens for guessed values.
+ */
+export function createTokenizeKey(mask: Pick<MaskConfig, 'tokenize_key' | 'tokenize_key_id'>): MaskKey | undefined {
+  return mask.tokenize_key ? createMaskKey(mask.tokenize_key, mask.tokenize_key_id ?? 't1') : undefined;
+}
+
 /** The current masking key plus the older ones by key id (after a rotation). */
 export interface MaskKeyRing {
   /** Key used for everything masked now. */

@@ -51,6 +51,15 @@ describe('tokenizeValue', () => {
   });
 });
 
+describe('domains', () => {
+  it('mix entity and column into hmac, email and tokens', () => {
+    expect(maskHmac('Morgan', key, 'customers.first_name')).not.toBe(maskHmac('Morgan', key, 'customers.last_name'));
+    expect(maskHmac('Morgan', key, 'customers.first_name')).toBe(createHmac('sha256', 'test-key-0123456789abcdef').update('hmac:customers.first_name\u0000Morgan').digest('hex'));
+    expect(tokenizeValue('Morgan', key, 'a.b')).not.toBe(tokenizeValue('Morgan', key, 'a.c'));
+    expect(maskEmail('x@example.com', key, 'a.b')).not.toBe(maskEmail('x@example.com', key, 'a.c'));
+  });
+});
+
 describe('maskEmail', () => {
   it('replaces the local part with 10 hex characters and keeps the domain lower-cased', () => {
     const m = maskEmail('John.Smith@Example.com', key);
@@ -72,7 +81,7 @@ describe('maskEmail', () => {
     expect(maskEmail('"a@b"@example.org', key)).toMatch(/^[0-9a-f]{10}@example\.org$/);
   });
   it('hashes a value that is not an email whole, like the hmac method', () => {
-    for (const v of ['john.smith', '@example.com', 'john@', '']) {
+    for (const v of ['john.smith', '@example.com', 'john@', '', 'emily.lopez1@example.com 515-555-6908 SSN 078-05-1120', 'a@example.com; b@x.org', 'a@exa_mple.com', 'a@localhost']) {
       expect(splitEmail(v)).toBeUndefined();
       expect(maskEmail(v, key)).toBe(maskHmac(v, key));
     }
@@ -106,6 +115,12 @@ describe('maskPattern', () => {
     expect(maskPattern('555-123-4567', '(XXX) XXX-XX##')).toBe('(XXX) XXX-XX67');
     expect(maskPattern('555-123-4567', 'XXX')).toBe('XXX');
   });
+  it('reads digits of every script and shows the kept ones as ASCII', () => {
+    expect(maskPattern('٥٥٥-١٢٣-٤٥٦٧', p)).toBe('XXX-XXX-4567');
+    expect(maskPattern('５５５ １２３ ４５６７', p)).toBe('XXX-XXX-4567');
+    expect(maskPattern('५५५१२३४५६७', p)).toBe('XXX-XXX-4567');
+    expect(hasTooFewDigits('٤٥٦٧', p)).toBe(true);
+  });
   it('keeps null as null', () => {
     expect(maskPattern(null, p)).toBeNull();
     expect(maskPattern(undefined, p)).toBeNull();
@@ -126,6 +141,13 @@ describe('maskKeepLast, maskDigest, generalizeValue', () => {
     expect(maskKeepLast('AB12', 4)).toBe('****');
     expect(maskKeepLast('AB123', 0)).toBe('*****');
     expect(maskKeepLast(null, 4)).toBeNull();
+  });
+  it('hides letters, digits and accents of every script', () => {
+    expect(maskKeepLast('José Ñúñez', 3)).toBe('**** **ñez');
+    expect(maskKeepLast('Jose\u0301', 0)).toBe('****'); // decomposed é is composed first
+    expect(maskKeepLast('٤١١١-١٢٣٤', 4)).toBe('****-١٢٣٤');
+    expect(maskKeepLast('東京都 𠮷野家', 1)).toBe('*** **家');
+    for (const v of ['Zoë Ñúñez', 'Ωμέγα 42', '٠١٢٣٤٥٦٧٨٩']) expect(maskKeepLast(v, 0)).toMatch(/^[* ]+$/u);
   });
   it('hashes with sha256 and md5 without a key', () => {
     expect(maskDigest('abc', 'sha256')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');

@@ -35,6 +35,13 @@ describe('sealValue / openSealedValue', () => {
     expect(Buffer.from(sealed, 'base64').toString('latin1')).not.toContain('Smith');
     expect(() => openSealedValue(sealed, parseVaultKey(K2, 'v1'), 'x')).toThrow(/does not open with vault key v1/);
   });
+  it('refuses an entry whose GCM tag is cut short', () => {
+    const sealed = Buffer.from(sealValue('Zoë Smith', key, 'x'), 'base64');
+    // iv | 4 of the 16 tag bytes | ciphertext: GCM would accept the short tag unless its length is fixed
+    const short = Buffer.concat([sealed.subarray(0, 16), sealed.subarray(28)]).toString('base64');
+    expect(() => openSealedValue(short, key, 'x')).toThrow(VaultDecryptError);
+    expect(() => openSealedValue(sealed.subarray(0, 20).toString('base64'), key, 'x')).toThrow(VaultDecryptError);
+  });
   it('refuses keys that are not 32 bytes', () => {
     expect(() => parseVaultKey('abcd', 'v1')).toThrow(/not 32 bytes/);
   });
@@ -54,7 +61,7 @@ describe('the vault in the lake', () => {
     const b = new BatchBuilder([{ name: 'first_name', kind: 'string' }]);
     names.forEach((n) => b.appendRow([n]));
     const vault = new TokenVaultCollector('customers', ring.current);
-    const out = maskBatchColumns(b.finish(), { first_name: { method: 'tokenize' } }, { hmac: createMaskKey(hmacKey, 'h1') }, { tokens: vault });
+    const out = maskBatchColumns(b.finish(), { first_name: { method: 'tokenize' } }, { hmac: createMaskKey(hmacKey, 'h1'), tokenize: createMaskKey(`tok-${hmacKey}`, 't1') }, { tokens: vault, entity: 'customers' });
     const w = lake.openPartition({ dataset: vaultDataset('_vault', 'customers', 'first_name'), ds, step: 'mask', runId: 'r', schema: schemaOf(VAULT_COLUMNS) });
     await w.write(vault.take('first_name')!);
     await w.commit({});

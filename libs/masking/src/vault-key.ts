@@ -49,7 +49,7 @@ const TAG_BYTES = 16;
  */
 export function sealValue(value: string, key: VaultKey, aad: string): string {
   const iv = randomBytes(IV_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', key.secret, iv);
+  const cipher = createCipheriv('aes-256-gcm', key.secret, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(Buffer.from(aad, 'utf8'));
   const ct = Buffer.concat([cipher.update(value, 'utf8'), cipher.final()]);
   return Buffer.concat([iv, cipher.getAuthTag(), ct]).toString('base64');
@@ -66,11 +66,13 @@ export class VaultDecryptError extends PipelineError {
   }
 }
 
-/** Decrypts what sealValue produced; throws VaultDecryptError when the key or aad do not match. */
+/** Decrypts what sealValue produced; throws VaultDecryptError when the key or aad do not match, or the tag is not the full 16 bytes. */
 export function openSealedValue(sealed: string, key: VaultKey, aad: string): string {
   const buf = Buffer.from(sealed, 'base64');
   try {
-    const decipher = createDecipheriv('aes-256-gcm', key.secret, buf.subarray(0, IV_BYTES));
+    // GCM accepts tags shorter than 16 bytes unless told otherwise; a 4-byte tag can be forged.
+    if (buf.length < IV_BYTES + TAG_BYTES) throw new Error('entry too short');
+    const decipher = createDecipheriv('aes-256-gcm', key.secret, buf.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
     decipher.setAAD(Buffer.from(aad, 'utf8'));
     decipher.setAuthTag(buf.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
     return Buffer.concat([decipher.update(buf.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');

@@ -78,15 +78,29 @@ describe('piiPolicyFromConfig', () => {
   it('treats columns with a rule (globs too) as masked and takes the entity\'s safe columns', () => {
     const mask = {
       entities: { customers: { email: { method: 'email' as const, keep: 4, at_ingest: false }, '*name': { method: 'tokenize' as const, keep: 4, at_ingest: false } } },
-      pii_scan: { enabled: true, sample_rows: 50, detectors: ['email' as const], sensitive_columns: ['*email*'], safe_columns: ['customers.notes', 'locations.*'] },
+      pii_scan: { enabled: true, sample_rows: 50, detectors: ['email' as const], countries: ['US' as const], sensitive_columns: ['*email*'], safe_columns: ['customers.notes', 'locations.*'] },
     };
     expect(piiPolicyFromConfig(mask, 'customers', ['email', 'first_name', 'last_name', 'city'])).toEqual({
       detectors: ['email'],
+      countries: ['US'],
+      maskedMethods: { email: 'email', first_name: 'tokenize', last_name: 'tokenize' },
       sensitiveColumns: ['*email*'],
       safeColumns: ['notes'],
       maskedColumns: ['email', 'first_name', 'last_name'],
       sampleRows: 50,
     });
     expect(piiPolicyFromConfig(mask, 'locations', ['phone']).safeColumns).toEqual(['*']);
+  });
+
+  it('scans masked and numeric columns: what a mask lets through, and card numbers held as bigints', async () => {
+    const leaky = new arrow.RecordBatch({
+      email: arrow.vectorFromArray(['127c14df56@example.com 515-555-6908 ssn 078-05-1120', '0123456789@example.com'], new arrow.Utf8()),
+      first_name: arrow.vectorFromArray(['tok_abcdefghijklmnop', 'tok_bbcdefghijklmnop'], new arrow.Utf8()),
+      card_no: arrow.vectorFromArray([4111111111111111n, 5555555555554444n], new arrow.Int64()),
+      amount: arrow.vectorFromArray([12.5, 99.99], new arrow.Float64()),
+    });
+    const p: PiiScanPolicy = { ...policy, maskedMethods: { email: 'email', first_name: 'tokenize' } };
+    const result = await scanBatchesForPii('customers', [leaky], p);
+    expect(result.findings.map((f) => `${f.column}:${f.kind}:${f.matches}`).sort()).toEqual(['card_no:card:2', 'email:phone:1', 'email:ssn:1']);
   });
 });

@@ -1,5 +1,5 @@
 import * as arrow from 'apache-arrow';
-import { columnGlobRegExp, type MaskConfig } from '@salesflow/config';
+import { columnGlobRegExp, isColumnGlob, type MaskConfig, type MaskMethod } from '@salesflow/config';
 import { detectPii, type PiiKind } from './detect-pii';
 
 /** What the scan looks for in one table, and what it lets through. */
@@ -10,8 +10,12 @@ export interface PiiScanPolicy {
   readonly sensitiveColumns: readonly string[];
   /** Column names or globs of this table allowed to hold pattern-like values or a sensitive name in the clear. */
   readonly safeColumns: readonly string[];
-  /** Columns already masked (their output is hashed, tokenized or patterned): not scanned. */
+  /** Columns already masked: not a sensitive_unmasked finding, and scanned for what the mask left (see maskedMethods). */
   readonly maskedColumns: readonly string[];
+  /** The method of each masked column: a value in exactly that method's output form is not scanned further (a 64-hex HMAC, a token); an email mask's kept domain is. */
+  readonly maskedMethods?: Readonly<Record<string, MaskMethod>>;
+  /** Countries whose national phone formats count (see detectPii). */
+  readonly countries?: readonly string[];
   /** Rows looked at, spread evenly over the table when its size is known. */
   readonly sampleRows: number;
 }
@@ -40,7 +44,9 @@ export interface PiiScanResult {
 
 /**
  * Scans record batches of one table batch by batch (hold nothing): samples every `stride`-th
- * row of each string column that is neither masked, safe, nor lineage (`_` prefix), and records
+ * row of every column that is neither safe nor lineage (`_` prefix) and holds text or numbers
+ * (numbers read as text: a bigint of card numbers is found), masked columns included (what a
+ * mask's output form leaves is scanned: an email mask's domain, a pattern's text), and records
  * columns whose values look like the policy's kinds; sensitive column names that are not masked
  * are findings whatever their values. Give `expectedRows` (a manifest's row count) to spread the
  * sample over the whole table; without it the first `sampleRows` rows are scanned.
@@ -80,8 +86,7 @@ export class PiiScanner {
    * batches of them to scan(), after checkSchema() with the whole schema): the findings are the same.
    */
   scannedColumns(schema: arrow.Schema): string[] {
-    const masked = new Set(this.policy.maskedColumns);
-    return schema.fields.filter((f) => isText(f.type) && !masked.has(f.name) && !f.name.startsWith('_') && !this.isSafe(f.name)).map((f) => f.name);
+    return schema.fields.filter((f) => isScannable(f.type) && !f.name.startsWith('_') && !this.isSafe(f.name)).map((f) => f.name);
   }
 
   /** Counts rows of a table with no column to scan (see scannedColumns), as scan() would. */
@@ -97,18 +102,20 @@ export class PiiScanner {
     const columns = batch.schema.fields
       .map((f, i) => ({ f, i }))
       .filter(({ f }) => scanned.has(f.name))
-      .map(({ f, i }) => ({ name: f.name, vector: batch.getChildAt(i)! }));
+      .map(({ f, i }) => ({ name: f.name, vector: batch.getChildAt(i)!, method: this.maskedMethodOf(f.name) }));
+    const detect = { kinds: this.policy.detectors, countries: this.policy.countries };
     // Rows of this batch that fall on the sampling stride, counted across batches.
     const first = (this.stride - (this.rowsSeen % this.stride)) % this.stride;
     for (let r = first; r < batch.numRows && this.rowsSampled < this.policy.sampleRows; r += this.stride) {
       this.rowsSampled++;
-      for (const { name, vector } of columns) {
+      for (const { name, vector, method } of columns) {
         const v = vector.get(r) as unknown;
         if (v === null || v === undefined) continue;
-        const text = String(v);
         this.valuesScanned++;
         this.sampled.set(name, (this.sampled.get(name) ?? 0) + 1);
-        for (const kind of detectPii(text, this.policy.detectors)) {
+        const text = method ? unmaskedRestOf(method, String(v)) : String(v);
+        if (!text) continue;
+        for (const kind of detectPii(text, detect)) {
           let perKind = this.hits.get(name);
           if (!perKind) this.hits.set(name, (perKind = new Map()));
           perKind.set(kind, (perKind.get(kind) ?? 0) + 1);
@@ -126,6 +133,11 @@ export class PiiScanner {
       for (const [kind, matches] of perKind) findings.push({ table: this.table, column, reason: 'pattern', kind, matches, sampled: this.sampled.get(column) ?? 0 });
     }
     return { table: this.table, rowsSampled: this.rowsSampled, valuesScanned: this.valuesScanned, columns, findings };
+  }
+
+  /** A masked column's method; 'masked' when the policy says masked without saying how. */
+  private maskedMethodOf(column: string): MaskMethod | 'masked' | undefined {
+    return this.policy.maskedMethods?.[column] ?? (this.policy.maskedColumns.includes(column) ? 'masked' : undefined);
   }
 
   private isSafe(column: string): boolean {
@@ -151,20 +163,41 @@ export async function scanBatchesForPii(
  * names (globs resolved against `columns`), safe columns are the entity's `safe_columns`.
  */
 export function piiPolicyFromConfig(mask: Pick<MaskConfig, 'pii_scan' | 'entities'>, entity: string, columns: readonly string[]): PiiScanPolicy {
-  const rules = Object.keys(mask.entities[entity] ?? {}).map(columnGlobRegExp);
+  const configured = Object.entries(mask.entities[entity] ?? {});
+  const ruleOf = (c: string) => configured.find(([k]) => !isColumnGlob(k) && k === c)?.[1] ?? configured.find(([k]) => isColumnGlob(k) && columnGlobRegExp(k).test(c))?.[1];
+  const maskedColumns = columns.filter((c) => ruleOf(c));
   const safe = mask.pii_scan.safe_columns
     .map((s) => s.split('.') as [string, string])
     .filter(([e]) => columnGlobRegExp(e).test(entity))
     .map(([, c]) => c);
   return {
     detectors: mask.pii_scan.detectors,
+    countries: mask.pii_scan.countries,
     sensitiveColumns: mask.pii_scan.sensitive_columns,
     safeColumns: safe,
-    maskedColumns: columns.filter((c) => rules.some((re) => re.test(c))),
+    maskedColumns,
+    maskedMethods: Object.fromEntries(maskedColumns.map((c) => [c, ruleOf(c)!.method])),
     sampleRows: mask.pii_scan.sample_rows,
   };
 }
 
-function isText(type: arrow.DataType): boolean {
-  return arrow.DataType.isUtf8(type) || arrow.DataType.isLargeUtf8(type) || arrow.DataType.isDictionary(type);
+/** Text and numbers; dates and timestamps are typed values, not text a person typed, and booleans hold nothing. */
+function isScannable(type: arrow.DataType): boolean {
+  return arrow.DataType.isUtf8(type) || arrow.DataType.isLargeUtf8(type) || arrow.DataType.isDictionary(type) || arrow.DataType.isInt(type) || arrow.DataType.isFloat(type) || arrow.DataType.isDecimal(type);
+}
+
+const HEX_DIGEST = /^[0-9a-f]{32}$|^[0-9a-f]{64}$/;
+const TOKEN = /^tok_[a-z2-7]{16}$/;
+const MASKED_EMAIL = /^[0-9a-f]{10}@/;
+
+/**
+ * What of a masked value still needs scanning: nothing when it is exactly its method's output (a
+ * hex digest, a token), the kept domain of an email mask, the whole text otherwise (a value the
+ * mask let through, a pattern's kept digits and whatever a malformed value carried along).
+ */
+function unmaskedRestOf(method: MaskMethod | 'masked', text: string): string {
+  if (HEX_DIGEST.test(text)) return method === 'pattern' || method === 'keep_last' ? text : '';
+  if ((method === 'tokenize' || method === 'masked') && TOKEN.test(text)) return '';
+  if ((method === 'email' || method === 'masked') && MASKED_EMAIL.test(text)) return text.slice(11);
+  return text;
 }

@@ -88,7 +88,8 @@ export async function executeStep(def: StepDefinition, opts: ExecuteOptions): Pr
     const args = await parseArgs(def, opts.argv);
     if (!args) return ExitCode.ok; // --help
     assertDs(args.ds);
-    const { config, warnings, secrets } = readConfig(args.config);
+    // Secrets resolve when the step reads them, and are redacted from then on.
+    const { config, warnings, secrets } = readConfig(args.config, undefined, { onSecret: registerSecret });
     secrets.forEach(registerSecret);
     if (def.perSource && !config.sources.some((s) => s.name === args.source)) {
       throw new UsageError(`--source ${args.source ?? '(missing)'} is not a configured source`, {

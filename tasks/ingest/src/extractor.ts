@@ -41,6 +41,8 @@ export interface ExtractOptions {
   readonly batchSize: number;
   /** Where an incremental read starts; undefined on a first run, after a gap, or with --full-refresh. */
   readonly start?: IncrementalPosition;
+  /** Source column names standardize expects for the entity (its `from` or column names), so a file can be checked to have a real header. */
+  readonly declaredColumns?: readonly string[];
   /**
    * The run: its ds and data interval. Database entities bind them for {ds},
    * {data_interval_start}, {data_interval_end}, and read a time cursor up to the interval's end

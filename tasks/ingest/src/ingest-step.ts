@@ -86,7 +86,7 @@ export async function runIngest(ctx: StepContext): Promise<StepResult> {
         warnings.push(w);
       }
       const start = starting.start;
-      const extraction = await extractor.extract(entity, { batchSize: Math.min(batchSize, EXTRACT_BATCH_ROWS), start, run: { ds: ctx.ds, interval, fullRefresh } });
+      const extraction = await extractor.extract(entity, { batchSize: Math.min(batchSize, EXTRACT_BATCH_ROWS), start, run: { ds: ctx.ds, interval, fullRefresh }, declaredColumns: declaredColumnsOf(ctx.config, source.name, entity.name) });
       // A required entity needs files to exist; files that exist but were all ingested before are simply nothing new.
       if ((extraction.found ?? extraction.planned) === 0 && 'required' in entity && entity.required) {
         throw new BadInputError(`No file matches "${'pattern' in entity ? entity.pattern : ''}" under ${'path' in source ? source.path : ''} for entity ${entity.name}`, {
@@ -199,3 +199,10 @@ export const ingestStep: StepDefinition = {
   perSource: true,
   run: runIngest,
 };
+
+/** The source column names standardize expects for an entity of this source (undefined when it is not standardized). */
+function declaredColumnsOf(config: StepContext['config'], source: string, entity: string): string[] | undefined {
+  const std = config.standardize.entities[entity];
+  if (!std || !std.sources.includes(source)) return undefined;
+  return Object.entries(std.columns).map(([name, spec]) => spec.from ?? name);
+}

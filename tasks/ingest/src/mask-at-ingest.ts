@@ -4,6 +4,7 @@ import type { PipelineConfig } from '@salesflow/config';
 import type { Lake, PartitionWriter } from '@salesflow/lake';
 import {
   createMaskKeyRing,
+  createTokenizeKey,
   createVaultKeyRing,
   ingestMaskRules,
   maskBatchColumns,
@@ -34,6 +35,7 @@ export class IngestMasking {
   private readonly vault?: TokenVaultCollector;
   private readonly vaultWriters = new Map<string, PartitionWriter>();
   private readonly hmac;
+  private readonly tokenize;
 
   private constructor(
     private readonly config: PipelineConfig,
@@ -45,6 +47,8 @@ export class IngestMasking {
     this.schema = maskedSchemaOf(inSchema, rules, { keyIdColumn: false });
     this.hmac = createMaskKeyRing(config.mask).current;
     const tokenized = Object.keys(rules).filter((c) => rules[c]!.method === 'tokenize');
+    // Ingest holds the tokenize and vault keys only when it tokenizes itself.
+    this.tokenize = tokenized.length ? createTokenizeKey(config.mask) : undefined;
     if (tokenized.length) {
       const vault = config.mask.vault;
       if (!vault) {
@@ -64,14 +68,14 @@ export class IngestMasking {
 
   /** Masks one batch; vault entries are written as they fill a row group. */
   async mask(batch: arrow.RecordBatch, rowGroupSize: number): Promise<arrow.RecordBatch> {
-    const out = maskBatchColumns(batch, this.rules, { hmac: this.hmac }, { keyIdColumn: false, tokens: this.vault });
+    const out = maskBatchColumns(batch, this.rules, { hmac: this.hmac, tokenize: this.tokenize }, { keyIdColumn: false, tokens: this.vault, entity: this.entity, nameOf: snakeCase });
     for (const [c, w] of this.vaultWriters) if (this.vault!.pending(c) >= rowGroupSize) await w.write(this.vault!.take(c)!);
     return out;
   }
 
   /** Commits the vault partitions (before the raw one) and returns what the raw manifest records. */
   async commit(): Promise<IngestMaskMeta> {
-    const vaultKeyId = this.config.mask.vault ? createVaultKeyRing(this.config.mask.vault).current.keyId : null;
+    const vaultKeyId = this.vault && this.config.mask.vault ? this.config.mask.vault.key_id : null;
     for (const [c, w] of this.vaultWriters) {
       const rest = this.vault!.take(c);
       if (rest) await w.write(rest);

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { knex, type Knex } from 'knex';
-import type { WarehouseConfig } from '@salesflow/config';
+import { driverTlsOptions, type WarehouseConfig } from '@salesflow/config';
 import { ConfigInvalidError } from '@salesflow/errors';
 import { registerSecret } from '@salesflow/logging';
 import type { WarehouseDialect } from './warehouse-tables';
@@ -51,6 +51,8 @@ export function openWarehouse(cfg: WarehouseConfig): Knex {
   const c = cfg.connection;
   if (!c) throw new ConfigInvalidError('warehouse', [`warehouse.connection: required for client ${cfg.client}`]);
   registerSecret(c.password);
+  // Verified TLS unless warehouse.connection.tls says otherwise (a loopback host defaults to none).
+  const ssl = driverTlsOptions(c.host, c.tls, 'warehouse.connection');
   if (cfg.client === 'postgres') {
     const pgTypes = (require('pg') as { types: { getTypeParser(oid: number, format?: string): unknown } }).types;
     const parseNumber = (v: string) => Number(v);
@@ -63,6 +65,7 @@ export function openWarehouse(cfg: WarehouseConfig): Knex {
         user: c.user,
         password: c.password,
         database: c.database,
+        ssl,
         connectionTimeoutMillis: 10_000,
         // Per connection, so pg's process-wide parsers stay untouched for any other user of pg.
         types: {
@@ -88,6 +91,7 @@ export function openWarehouse(cfg: WarehouseConfig): Knex {
       user: c.user,
       password: c.password,
       database: c.database,
+      ...(ssl ? { ssl } : {}),
       charset: 'utf8mb4',
       timezone: 'Z',
       decimalNumbers: true,

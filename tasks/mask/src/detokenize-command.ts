@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import yargs from 'yargs';
 import { envWithFiles, readConfig } from '@salesflow/config';
-import { ExitCode, PipelineError, UsageError, exitCodeOf, type ExitCodeValue } from '@salesflow/errors';
-import { createLogger, redactText, registerSecret, type Logger } from '@salesflow/logging';
+import { ExitCode, UsageError, type ExitCodeValue } from '@salesflow/errors';
+import { createLogger, registerSecret, type Logger } from '@salesflow/logging';
 import { createVaultKeyRing, detokenize } from '@salesflow/masking';
 import { openLake } from '@salesflow/step';
+import { commandFailed, commandParser } from './command-args';
 
 export interface DetokenizeOptions {
   readonly argv: readonly string[];
@@ -25,26 +25,17 @@ export async function runDetokenize(opts: DetokenizeOptions): Promise<ExitCodeVa
   const print = opts.print ?? ((l: string) => process.stdout.write(l + '\n'));
   const log = opts.log ?? createLogger({ bindings: { step: 'detokenize' } });
   try {
-    const a = await yargs([...opts.argv])
-      .scriptName('node tasks/mask/dist/detokenize-main.js')
-      .usage('$0 --config FILE --entity NAME --column NAME (--token TOKEN ... | --tokens-file FILE)\n\nLooks tokens up in the vault and prints their original values (needs the vault key).')
+    const a = await commandParser(opts.argv, 'detokenize-main.js', '$0 --config FILE --entity NAME --column NAME (--token TOKEN ... | --tokens-file FILE)\n\nLooks tokens up in the vault and prints their original values (needs the vault key).')
       .option('config', { type: 'string', demandOption: true, describe: 'Pipeline YAML config (mask.vault)' })
       .option('entity', { type: 'string', demandOption: true, describe: 'Entity of the tokenized column, e.g. customers' })
       .option('column', { type: 'string', demandOption: true, describe: 'Tokenized column, e.g. first_name' })
       .option('token', { type: 'string', array: true, describe: 'Token(s) to reverse' })
       .option('tokens-file', { type: 'string', describe: 'File with one token per line' })
-      .strict()
-      .help()
-      .version(false)
-      .exitProcess(false)
-      .fail((msg, err) => {
-        throw new UsageError(msg ?? err?.message ?? 'bad arguments', { fix: 'run with --help for usage' });
-      })
       .parseAsync();
     if (opts.argv.includes('--help')) return ExitCode.ok;
     const tokens = [...(a.token ?? []).map(String), ...(a['tokens-file'] ? readTokens(a['tokens-file']) : [])];
     if (tokens.length === 0) throw new UsageError('no token given', { fix: 'pass --token TOKEN (repeatable) or --tokens-file FILE' });
-    const { config, secrets } = readConfig(a.config, envWithFiles(opts.env ?? process.env));
+    const { config, secrets } = readConfig(a.config, envWithFiles(opts.env ?? process.env), { onSecret: registerSecret });
     secrets.forEach(registerSecret);
     const vault = config.mask.vault;
     if (!vault) throw new UsageError(`${a.config} has no mask.vault, so no token can be reversed`, { fix: 'add mask.vault (key: ${VAULT_KEY}) to the config the mask step ran with' });
@@ -61,9 +52,7 @@ export async function runDetokenize(opts: DetokenizeOptions): Promise<ExitCodeVa
     }
     return ExitCode.ok;
   } catch (err) {
-    const message = redactText(err instanceof PipelineError ? err.describe() : err instanceof Error ? err.message : String(err));
-    log.error(`detokenize failed: ${message}`);
-    return exitCodeOf(err);
+    return commandFailed(log, 'detokenize', err);
   }
 }
 

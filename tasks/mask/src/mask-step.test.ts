@@ -9,6 +9,7 @@ import { createLogger } from '@salesflow/logging';
 import type { StepContext } from '@salesflow/step';
 import { writeFileSync } from 'node:fs';
 import { PiiFoundError } from '@salesflow/pii-scan';
+import { createMaskKey, tokenizeValue } from '@salesflow/masking';
 import { MaskRuleInvalidError, runDetokenize, runMask } from './index';
 
 const DS = '2026-11-26';
@@ -190,6 +191,30 @@ describe('runMask', () => {
     expect(metrics.entities.customers!.counts.phone!.tooFewDigits).toBeGreaterThan(0);
   });
 
+  it('resists the name-reversal attack: the hmac key and every true name reverse no token; the tokenize key reverses them all', async () => {
+    const pii = await writeProcessed(lake);
+    await runMask(ctx());
+    const masked: Record<string, unknown>[] = [];
+    for await (const b of lake.readPartition(datasets.masked('customers'), DS, 'mask')) masked.push(...batchToObjects(b));
+    const tokens = masked.flatMap((r) => [r.first_name, r.last_name]).filter((t): t is string => typeof t === 'string');
+    expect(tokens.length).toBeGreaterThan(400);
+    // The attacker holds what every other step holds (the hmac key), and guesses with the real
+    // names themselves, in every domain a token could have been made in.
+    const domains = [undefined, 'customers.first_name', 'customers.last_name', 'first_name', 'last_name'];
+    const reverse = (key: ReturnType<typeof createMaskKey>) => {
+      const guesses = new Map<string, string>();
+      for (const name of pii.names) for (const d of domains) guesses.set(tokenizeValue(name, key, d)!, name);
+      return tokens.filter((t) => guesses.has(t)).length;
+    };
+    expect(reverse(createMaskKey(config.mask.hmac_key, 'stolen'))).toBe(0);
+    // The same attack with the tokenize key does work, so the check above could fail.
+    expect(reverse(createMaskKey(config.mask.tokenize_key!, 'stolen'))).toBe(tokens.length);
+    // A first name's token never equals the same text's last-name token.
+    expect(tokenizeValue('Morgan', createMaskKey(config.mask.tokenize_key!, 't'), 'customers.first_name')).not.toBe(
+      tokenizeValue('Morgan', createMaskKey(config.mask.tokenize_key!, 't'), 'customers.last_name'),
+    );
+  });
+
   it('gives the same masked rows when re-run, replacing the partition', async () => {
     await writeProcessed(lake);
     await runMask(ctx());
@@ -304,7 +329,10 @@ describe('runMask', () => {
   it('passes columns masked at ingest through unchanged and records them', async () => {
     await writeProcessed(lake);
     const rules = { ...config.mask.entities.customers!, email: { ...config.mask.entities.customers!.email!, at_ingest: true } };
-    const atIngest = { ...config, mask: { ...config.mask, entities: { customers: rules } } };
+    // The fixture's emails are in the clear although they claim to be masked at ingest: the scan reads masked columns too, and says so.
+    const claimed = { ...config, mask: { ...config.mask, entities: { customers: rules } } };
+    await expect(runMask(ctx({ config: claimed }))).rejects.toThrow(/customers\.email has \d+ of \d+ sampled values that look like emails/);
+    const atIngest = { ...claimed, mask: { ...claimed.mask, pii_scan: { ...claimed.mask.pii_scan, enabled: false } } };
     const result = await runMask(ctx({ config: atIngest }));
     expect((result.metrics as any).entities.customers.rules).not.toHaveProperty('email');
     const m = await lake.requireManifest(datasets.masked('customers'), DS, 'mask');

@@ -5,6 +5,7 @@ import { registerSecret, startProgress } from '@salesflow/logging';
 import {
   createMaskCounts,
   createMaskKeyRing,
+  createTokenizeKey,
   createVaultKeyRing,
   maskBatchColumns,
   maskedSchemaOf,
@@ -59,7 +60,7 @@ export async function runMask(ctx: StepContext): Promise<StepResult> {
   const mask = config.mask;
   // The harness registers the secrets it reads from env; keys given as ${VAR:-default} or in a
   // test config are registered here too, so no log line can print them.
-  for (const s of [mask.hmac_key, ...Object.values(mask.previous_keys), mask.vault?.key, ...Object.values(mask.vault?.previous_keys ?? {})]) registerSecret(s);
+  for (const s of [mask.hmac_key, mask.tokenize_key, ...Object.values(mask.previous_keys), mask.vault?.key, ...Object.values(mask.vault?.previous_keys ?? {})]) registerSecret(s);
 
   const entities = Object.keys(config.standardize.entities);
   const unknown = Object.keys(mask.entities).filter((e) => !entities.includes(e));
@@ -98,6 +99,12 @@ export async function runMask(ctx: StepContext): Promise<StepResult> {
   failOnProblems(ctx, problems);
 
   const keys = createMaskKeyRing(mask);
+  const tokenizeKey = plans.some((p) => Object.values(p.rules).some((r) => r.method === 'tokenize')) ? createTokenizeKey(mask) : undefined;
+  if (tokenizeKey && mask.tokenize_key === mask.hmac_key) {
+    throw new MaskRuleInvalidError('mask.tokenize_key', 'is the same as mask.hmac_key, so every step holding the hmac key could reverse tokens by guessing', {
+      fix: 'give MASK_TOKENIZE_KEY its own random value (openssl rand -hex 32), known to the mask step alone',
+    });
+  }
   const vaultKeys = mask.vault ? createVaultKeyRing(mask.vault) : undefined;
   const batchSize = config.lake.row_group_size;
   const inputs: DatasetRef[] = [];
@@ -130,7 +137,7 @@ export async function runMask(ctx: StepContext): Promise<StepResult> {
       // read the manifest again, and a standardize re-run in between could change it).
       if (masked) {
         for await (const batch of lake.readManifestBatches(input, { batchSize: READ_BATCH_ROWS })) {
-          const out = maskBatchColumns(batch, rules, { hmac: keys.current }, { counts, tokens: vault });
+          const out = maskBatchColumns(batch, rules, { hmac: keys.current, tokenize: tokenizeKey }, { counts, tokens: vault, entity });
           scanner?.scan(out);
           await writer.write(out);
           for (const [c, w] of vaultWriters) if (vault!.pending(c) >= batchSize) await w.write(vault!.take(c)!);
@@ -164,7 +171,7 @@ export async function runMask(ctx: StepContext): Promise<StepResult> {
         rules: methods,
         masked_at_ingest: maskedAtIngest,
         key_id: masked ? keys.current.keyId : null,
-        vault: tokenized.length ? { key_id: vaultKeys!.current.keyId, tokens: vaultMeta } : null,
+        vault: tokenized.length ? { key_id: vaultKeys!.current.keyId, tokenize_key_id: tokenizeKey!.keyId, tokens: vaultMeta } : null,
         input: { dataset: input.dataset, rows: input.rows, run_id: input.producer.run_id },
         counts,
       });

@@ -52,6 +52,8 @@ describe('runSetup on a local lake', () => {
       'curated/fact_sales/dt=2025-11-01/_manifest.json',
       'curated/fact_sales/dt=2026-08-01/_manifest.json',
       '_runs/dt=2020-01-01/ingest-landing.json',
+      '_vault/customers/first_name/dt=2025-11-01/_manifest.json',
+      '_vault/customers/first_name/dt=2026-01-01/_manifest.json',
     ];
     for (const k of keys) await lake.storage.putBytes(k, '{}');
     const { config } = readConfig(path.resolve(__dirname, '../../../config/demo_config.yaml'), () => undefined);
@@ -65,13 +67,15 @@ describe('runSetup on a local lake', () => {
         'processed/customers/dt=2026-08-01/_manifest.json',
         'curated/fact_sales/dt=2026-08-01/_manifest.json',
         '_runs/dt=2020-01-01/ingest-landing.json',
+        '_vault/customers/first_name/dt=2026-01-01/_manifest.json',
         '_lake.json',
       ]),
     );
     expect(left).not.toContain('raw/files/landing/customers/dt=2026-08-01/_manifest.json');
     expect(left).not.toContain('raw/files/landing/customers/dt=2026-08-01/part-a-0000.parquet');
     expect(left).not.toContain('curated/fact_sales/dt=2025-11-01/_manifest.json');
-    expect(result.metrics).toEqual({ expired_files_deleted: 3 });
+    expect(left).not.toContain('_vault/customers/first_name/dt=2025-11-01/_manifest.json'); // the vault keeps 365 days
+    expect(result.metrics).toEqual({ expired_files_deleted: 4 });
     expect(existsSync(path.join(root, 'lake', '_lake.json'))).toBe(true);
   });
 });

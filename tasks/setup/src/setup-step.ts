@@ -23,19 +23,22 @@ export async function runSetup(ctx: StepContext): Promise<StepResult> {
     retention_days: retention,
   });
   let deleted = 0;
+  // The token vault ages out like the zones, so a sealed original is not kept forever.
+  const zones: Record<string, string> = { ...RETENTION_ZONES, vault: `${config.mask.vault?.prefix ?? '_vault'}/` };
+  const daysOf = (zone: string) => retention[zone as keyof typeof retention];
   if (storage instanceof S3Storage) {
-    await storage.applyLifecycle(Object.entries(RETENTION_ZONES).map(([zone, prefix]) => ({ prefix, days: retention[zone as keyof typeof RETENTION_ZONES] })));
+    await storage.applyLifecycle(Object.entries(zones).map(([zone, prefix]) => ({ prefix, days: daysOf(zone) })));
     if (config.lake.s3.server_side_encryption !== 'none') await storage.applyDefaultEncryption();
     log.info('bucket lifecycle rules and default encryption applied', { retention });
   } else {
-    for (const [zone, prefix] of Object.entries(RETENTION_ZONES)) {
+    for (const [zone, prefix] of Object.entries(zones)) {
       const keys = (await storage.list(prefix)).map((o) => o.key);
       // Manifests go first so a partition disappears as a whole before its files do.
-      const expired = expiredKeys(keys, ds, retention[zone as keyof typeof RETENTION_ZONES]);
+      const expired = expiredKeys(keys, ds, daysOf(zone));
       if (expired.length) {
         await storage.deleteMany(expired.filter((k) => k.endsWith('_manifest.json')));
         await storage.deleteMany(expired.filter((k) => !k.endsWith('_manifest.json')));
-        log.info(`retention: removed ${expired.length} files older than ${retention[zone as keyof typeof RETENTION_ZONES]} days from ${zone}`);
+        log.info(`retention: removed ${expired.length} files older than ${daysOf(zone)} days from ${zone}`);
         deleted += expired.length;
       }
     }

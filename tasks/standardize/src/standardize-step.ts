@@ -3,6 +3,7 @@ import { starSchemaColumnsOf } from '@salesflow/config';
 import { BadInputError } from '@salesflow/errors';
 import { datasets, type Manifest, type PartitionWriter } from '@salesflow/lake';
 import { startProgress } from '@salesflow/logging';
+import { findValueLikeNames } from '@salesflow/pii-scan';
 import type { DatasetRef, StepContext, StepDefinition, StepResult } from '@salesflow/step';
 import { EntityStandardizer, planEntity, type EntityPlan, type StandardizeCounts } from './standardize-batch';
 
@@ -40,6 +41,7 @@ export async function runStandardize(ctx: StepContext): Promise<StepResult> {
       const source = config.sources.find((s) => s.name === name)!;
       const rawDataset = datasets.raw(source.kind, source.name, entity);
       const manifest = await lake.requireManifest(rawDataset, ds, `ingest --source ${source.name}`);
+      refuseValueLikeColumns(entity, manifest.schema.map((c) => c.name), lake.partitionUri(rawDataset, ds));
       const plan = planEntity(entity, cfg, schemaOf(manifest.schema), { empty: manifest.rows === 0, mapped });
       const from = cfg.sources.length > 1 ? { source: name } : {};
       if (plan.evolved.length) log.warn('undeclared columns kept as text (unknown_columns: evolve); declare them to type them', { columns: plan.undeclared, ...from });
@@ -122,6 +124,19 @@ export async function runStandardize(ctx: StepContext): Promise<StepResult> {
     outputs,
     metrics: { entities: perEntity },
   };
+}
+
+/**
+ * Column names that read like values (a file landed without its header) are refused before
+ * any of them reaches a log line, the processed manifest or the run report. Exit 4.
+ */
+function refuseValueLikeColumns(entity: string, columns: readonly string[], uri: string): void {
+  const found = findValueLikeNames(columns);
+  if (found.length === 0) return;
+  throw new BadInputError(
+    `Entity ${entity}: ${found.length} column name(s) of ${uri} look like values (${found.slice(0, 5).map((f) => `column ${f.index + 1}: ${f.looksLike}`).join('; ')}); the names are not repeated here`,
+    { context: { entity }, fix: 'the source landed data without its header: land it again with the header line, then re-run ingest and standardize' },
+  );
 }
 
 export const standardizeStep: StepDefinition = {

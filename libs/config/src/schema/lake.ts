@@ -24,8 +24,13 @@ export const lakeSchema = z.strictObject({
       raw: num().int().positive().default(90).describe('Days raw partitions are kept'),
       processed: num().int().positive().default(180).describe('Days processed partitions are kept'),
       curated: num().int().positive().default(365).describe('Days curated partitions are kept'),
+      vault: num()
+        .int()
+        .positive()
+        .default(365)
+        .describe('Days token vault partitions (mask.vault.prefix) are kept; no shorter than curated, or published tokens stop being reversible'),
     })
-    .default({ raw: 90, processed: 180, curated: 365 })
+    .default({ raw: 90, processed: 180, curated: 365, vault: 365 })
     .describe('Retention per zone: S3 lifecycle rules, enforced by setup on a local lake'),
   row_group_size: num().int().min(1024).default(131072).describe('Rows per Parquet row group (bounds memory per batch)'),
 });

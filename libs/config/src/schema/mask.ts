@@ -23,6 +23,13 @@ export const maskRuleSchema = z.strictObject({
   to: z.enum(GENERALIZE_TARGETS).optional().describe('For method generalize: year or month (dates), zip3 (zip codes), bucket (numbers)'),
   bucket_size: num().positive().optional().describe('For generalize to bucket: width of a bucket, e.g. 10 for ages 30-40'),
   at_ingest: bool().default(false).describe('Mask already at ingest, so the value never lands in raw (the mask step then passes the column through)'),
+  link_as: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, _ . or -')
+    .optional()
+    .describe(
+      'For hmac, email and tokenize: the domain mixed into the keyed hash (default "<entity>.<column>", so equal values in different columns give unrelated outputs). Give two columns the same link_as only to join or count them together; their equal values then show as equal, frequencies included',
+    ),
 });
 
 const keyIdSchema = () => z.string().regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, _ . or -').describe('Key version');
@@ -48,9 +55,13 @@ export const piiScanSchema = z.strictObject({
   enabled: bool().default(true).describe('Scan the masked zone at the end of the mask step; a finding fails the step (exit 3)'),
   sample_rows: num().int().min(1).default(100_000).describe('Rows sampled per entity, spread evenly over the partition'),
   detectors: z
-    .array(z.enum(['email', 'phone', 'card', 'ssn']))
-    .default(['email', 'phone', 'card', 'ssn'])
-    .describe('Patterns looked for: email, phone (NANP or E.164), card (13-19 digits passing Luhn), ssn (NNN-NN-NNNN)'),
+    .array(z.enum(['email', 'phone', 'card', 'ssn', 'iban']))
+    .default(['email', 'phone', 'card', 'ssn', 'iban'])
+    .describe('Patterns looked for, after NFKC and separator normalization: email, phone (E.164 and the national formats of countries), card (13-19 digits passing Luhn), ssn (NNN-NN-NNNN, or nine digits as a whole value or after "SSN"), iban (mod 97)'),
+  countries: z
+    .array(z.enum(['US', 'CA', 'GB', 'DE', 'FR', 'ES', 'IT', 'NL', 'IN', 'AU', 'MX', 'BR']))
+    .default(['US', 'CA', 'GB', 'DE', 'FR', 'NL', 'IN', 'AU'])
+    .describe('Countries whose national phone formats the scan recognises (E.164 "+CC ..." always counts); name the countries your customers live in'),
   sensitive_columns: z
     .array(columnPattern())
     .default(['*email*', '*phone*', '*ssn*', 'first_name', 'last_name', '*card_number*', '*birth*'])
@@ -62,7 +73,15 @@ export const piiScanSchema = z.strictObject({
 });
 
 export const maskSchema = z.strictObject({
-  hmac_key: z.string().min(16, 'must be at least 16 characters').describe('Secret key for hmac, email and tokens; give it as ${MASK_HMAC_KEY} (or MASK_HMAC_KEY_FILE)'),
+  hmac_key: z.string().min(16, 'must be at least 16 characters').describe('Secret key for hmac and email (and the keyed _row_hash); give it as ${MASK_HMAC_KEY} (or MASK_HMAC_KEY_FILE)'),
+  tokenize_key: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .optional()
+    .describe(
+      'Secret key tokens are derived from, held by mask alone (and ingest only for at_ingest tokenize rules); required when a rule tokenizes. Separate from hmac_key so a holder of that key cannot reverse tokens by guessing values; give it as ${MASK_TOKENIZE_KEY}',
+    ),
+  tokenize_key_id: keyIdSchema().default('t1').describe('Version of tokenize_key, recorded in the mask manifest'),
   key_id: keyIdSchema().default('v1').describe('Version of hmac_key, recorded in the output (_mask_key_id) so keys can rotate'),
   previous_keys: z
     .record(keyIdSchema(), z.string().min(16, 'must be at least 16 characters'))
@@ -70,7 +89,7 @@ export const maskSchema = z.strictObject({
     .describe('Older HMAC keys by key id, kept to re-compute or verify values masked before a rotation'),
   vault: vaultSchema.optional().describe('Token vault: where tokenize keeps the originals, encrypted; without it tokens cannot be reversed'),
   pii_scan: piiScanSchema
-    .default({ enabled: true, sample_rows: 100_000, detectors: ['email', 'phone', 'card', 'ssn'], sensitive_columns: ['*email*', '*phone*', '*ssn*', 'first_name', 'last_name', '*card_number*', '*birth*'], safe_columns: [] })
+    .default({ enabled: true, sample_rows: 100_000, detectors: ['email', 'phone', 'card', 'ssn', 'iban'], countries: ['US', 'CA', 'GB', 'DE', 'FR', 'NL', 'IN', 'AU'], sensitive_columns: ['*email*', '*phone*', '*ssn*', 'first_name', 'last_name', '*card_number*', '*birth*'], safe_columns: [] })
     .describe('The PII contract checked on the masked zone'),
   entities: z
     .record(identifier(), z.record(columnPattern(), maskRuleSchema))

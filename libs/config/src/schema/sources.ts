@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { tlsSchema } from './tls';
 import { bool, identifier, num } from './primitives';
 
 const csvOptionsSchema = z.strictObject({
@@ -70,7 +71,8 @@ export const databaseSourceSchema = z.strictObject({
       user: z.string().min(1).describe('User name'),
       password: z.string().optional().describe('Password; give it as ${NAME}'),
       database: z.string().min(1).describe('Database name'),
-      ssl: bool().default(false).describe('Connect with TLS'),
+      ssl: bool().optional().describe('Deprecated: true is tls.mode verify-full, false is tls.mode disable'),
+      tls: tlsSchema.optional().describe('TLS to the server; verified by default (see tls.mode)'),
     })
     .describe('Where the database is'),
   fetch_size: num().int().min(1).default(10_000).describe('Rows read from a MySQL result set per chunk; PostgreSQL streams a binary COPY instead, paused while the lake catches up'),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { num } from './primitives';
+import { tlsSchema } from './tls';
 
 export const warehouseSchema = z.strictObject({
   client: z.enum(['sqlite', 'postgres', 'mysql']).describe('Warehouse engine'),
@@ -11,6 +12,7 @@ export const warehouseSchema = z.strictObject({
       user: z.string().describe('User name'),
       password: z.string().optional().describe('Password; give it as ${NAME}'),
       database: z.string().describe('Database name'),
+      tls: tlsSchema.optional().describe('TLS to the warehouse; verified by default (see tls.mode)'),
     })
     .optional()
     .describe('For client postgres or mysql'),

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type * as arrow from 'apache-arrow';
 import { columnsOf, type ColumnDef } from '@salesflow/batches';
 import { BadInputError } from '@salesflow/errors';
-import type { Logger } from '@salesflow/logging';
+import { redactDocument, type Logger } from '@salesflow/logging';
 import { openParquetWriter, type ParquetWriter } from '../parquet';
 import type { Storage } from '../storage';
 import { MANIFEST_FILE, MANIFEST_FORMAT, hashSchema, type Manifest, type ManifestFile } from './manifest';
@@ -121,7 +121,8 @@ export class PartitionWriter {
       schema_hash: hashSchema(schema),
       producer: { step: this.opts.step, run_id: this.opts.runId },
       committed_at: new Date().toISOString(),
-      meta,
+      // What steps record about a partition is theirs to say; secrets in it are not.
+      meta: redactDocument(meta) as typeof meta,
     };
     const previous = await this.storage.getBytes(this.prefix + MANIFEST_FILE);
     await this.storage.putBytes(this.prefix + MANIFEST_FILE, JSON.stringify(manifest, null, 2), 'application/json');

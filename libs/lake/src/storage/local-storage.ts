@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { copyFile, mkdir, open, readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, open, readFile, readdir, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { LakeObjectNotFoundError, PipelineError } from '@salesflow/errors';
+import { BadInputError, LakeObjectNotFoundError, PipelineError } from '@salesflow/errors';
 import type { ObjectInfo, Storage } from '../storage';
 
 /** Temp files are `.<name>.<12 hex>.tmp`; list() must never show them, even ones a crash left behind. */
@@ -14,6 +14,10 @@ const TEMP_FILE = /^\..+\.[0-9a-f]{12}\.tmp$/;
  * The lake in a local folder. Every write goes to a temp file in the target's own folder and is
  * then renamed over the target, so a reader sees the old object or the new one, never a partial one
  * (rename is atomic only within one file system, hence the same folder).
+ *
+ * Symbolic links are followed only while they stay under the root: a link (or a linked folder)
+ * that resolves outside it is refused with exit 4, so a landing folder cannot hand the pipeline
+ * a key file or any other file of the machine.
  */
 export class LocalStorage implements Storage {
   /** The absolute folder path. */
@@ -28,6 +32,30 @@ export class LocalStorage implements Storage {
       });
     }
     this.rootUri = path.resolve(root);
+  }
+
+  private realRoot: string | undefined;
+
+  /**
+   * The object's path after following links, refused (SymlinkOutsideRootError) when it resolves
+   * outside the root. A path that does not exist yet resolves through its nearest existing folder.
+   */
+  private async inside(key: string): Promise<string> {
+    const file = this.uriOf(key);
+    this.realRoot ??= await realpath(this.rootUri).catch(() => undefined);
+    const root = this.realRoot ?? this.rootUri;
+    let probe = file;
+    let real: string | undefined;
+    while (real === undefined) {
+      try {
+        real = await realpath(probe);
+      } catch (err) {
+        if (!isMissing(err) || probe === this.rootUri || path.dirname(probe) === probe) return file;
+        probe = path.dirname(probe);
+      }
+    }
+    if (real !== root && !real.startsWith(root + path.sep)) throw new SymlinkOutsideRootError(key, this.rootUri);
+    return file;
   }
 
   uriOf(key: string): string {
@@ -63,7 +91,7 @@ export class LocalStorage implements Storage {
   }
 
   async copy(fromKey: string, toKey: string): Promise<number> {
-    const source = this.uriOf(fromKey);
+    const source = await this.inside(fromKey);
     let bytes = 0;
     await this.writeAtomically(toKey, async (tmp) => {
       try {
@@ -86,7 +114,7 @@ export class LocalStorage implements Storage {
 
   async getBytes(key: string): Promise<Uint8Array | undefined> {
     try {
-      return await readFile(this.uriOf(key));
+      return await readFile(await this.inside(key));
     } catch (err) {
       if (isMissing(err)) return undefined;
       throw err;
@@ -94,7 +122,7 @@ export class LocalStorage implements Storage {
   }
 
   async getStream(key: string): Promise<Readable> {
-    const file = this.uriOf(key);
+    const file = await this.inside(key);
     // Opening first turns a missing file into our error now, instead of an 'error' event later.
     let handle;
     try {
@@ -114,7 +142,7 @@ export class LocalStorage implements Storage {
 
   async stat(key: string): Promise<ObjectInfo | undefined> {
     try {
-      const s = await stat(this.uriOf(key));
+      const s = await stat(await this.inside(key));
       // A Date of our own realm rather than fs's, so instanceof Date holds under jest's VM too.
       return s.isFile() ? Object.freeze({ key, size: s.size, modified: new Date(s.mtimeMs) }) : undefined;
     } catch (err) {
@@ -168,7 +196,7 @@ export class LocalStorage implements Storage {
   }
 
   private async writeAtomically(key: string, write: (tmp: string) => Promise<void>): Promise<void> {
-    const target = this.uriOf(key);
+    const target = await this.inside(key);
     const dir = path.dirname(target);
     await mkdir(dir, { recursive: true });
     const tmp = path.join(dir, `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
@@ -179,6 +207,16 @@ export class LocalStorage implements Storage {
       await unlink(tmp).catch(() => {});
       throw err;
     }
+  }
+}
+
+/** A key of a local lake or landing folder resolves, through a symbolic link, outside the folder. */
+export class SymlinkOutsideRootError extends BadInputError {
+  constructor(key: string, root: string) {
+    super(`${path.join(root, key)} is a symbolic link (or lies under one) that leads outside ${root}; it is not read`, {
+      context: { file: path.join(root, key) },
+      fix: `replace the link with the file itself (cp -L), or point the source's path at the folder the file really is in`,
+    });
   }
 }
 

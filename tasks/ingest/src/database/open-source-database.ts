@@ -1,5 +1,5 @@
 import { knex, type Knex } from 'knex';
-import type { DatabaseSourceConfig } from '@salesflow/config';
+import { driverTlsOptions, type DatabaseSourceConfig } from '@salesflow/config';
 import { registerSecret } from '@salesflow/logging';
 
 type Done = (err: Error | null, conn: unknown) => void;
@@ -9,10 +9,12 @@ type RawConn = { query(sql: string, cb: (err: Error | null) => void): void };
  * A knex pool on a source database, sessions in UTC. MySQL connections return DECIMAL, BIGINT and
  * dates as text (no value passes through a double or the local time zone); PostgreSQL results
  * are parsed per query (see pgTypeParsers). The password is registered as a secret so no log
- * line prints it.
+ * line prints it. TLS follows connection.tls (verify-full by default, see driverTlsOptions).
  */
-export function openSourceDatabase(source: DatabaseSourceConfig): Knex {
+export function openSourceDatabase(source: DatabaseSourceConfig, configPath = `sources[${source.name}].connection`): Knex {
   const c = source.connection;
+  // Verified TLS unless the config says otherwise (a loopback host defaults to none).
+  const ssl = driverTlsOptions(c.host, c.tls, configPath, c.ssl);
   registerSecret(c.password);
   const inUtc = (sql: string) => (conn: RawConn, done: Done) => conn.query(sql, (err) => done(err, conn));
   const common = { useNullAsDefault: true, compileSqlOnError: false, acquireConnectionTimeout: 30_000 };
@@ -26,7 +28,7 @@ export function openSourceDatabase(source: DatabaseSourceConfig): Knex {
         user: c.user,
         password: c.password,
         database: c.database,
-        ssl: c.ssl ? { rejectUnauthorized: true } : false,
+        ssl,
         connectionTimeoutMillis: 10_000,
         application_name: 'salesflow-ingest',
       },
@@ -43,7 +45,7 @@ export function openSourceDatabase(source: DatabaseSourceConfig): Knex {
       user: c.user,
       password: c.password,
       database: c.database,
-      ssl: c.ssl ? { rejectUnauthorized: true } : undefined,
+      ssl: ssl || undefined,
       charset: 'utf8mb4',
       timezone: 'Z',
       dateStrings: true,

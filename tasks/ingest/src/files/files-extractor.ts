@@ -7,6 +7,7 @@ import { readParquetFile, readParquetSchema, type ObjectInfo, type Storage } fro
 import type { Extraction, ExtractedInput, ExtractOptions, Extractor } from '../extractor';
 import { detectFormat, type FileFormat } from './detect-format';
 import { readCsvColumns, readCsvHeader, readCsvRecords, readJsonArrayRecords, readNdjsonRecords, readsCsvColumns, type JsonRecord, type TextRecord } from './read-text-records';
+import { checkCsvHeader } from './check-csv-header';
 import { noRowsWarning } from './no-rows-warning';
 import { toRawText } from './raw-value';
 import { landingOf, landParquetBatch, type LandedColumn } from './parquet-to-lake';
@@ -53,7 +54,7 @@ export class FilesExtractor implements Extractor<FileEntityConfig> {
         fix: `narrow ${this.configPath}.entities pattern "${entity.pattern}" so it matches one kind of file`,
       });
     }
-    const extraction = formats.has('parquet') ? await this.extractParquet(files, opts.batchSize, inputs) : await this.extractText(entity, files, opts.batchSize, inputs);
+    const extraction = formats.has('parquet') ? await this.extractParquet(files, opts.batchSize, inputs) : await this.extractText(entity, files, opts, inputs);
     return { ...extraction, found: matched.length, outcome };
   }
 
@@ -77,7 +78,8 @@ export class FilesExtractor implements Extractor<FileEntityConfig> {
     });
   }
 
-  private async extractText(entity: FileEntityConfig, files: readonly MatchedFile[], batchSize: number, inputs: ExtractedInput[]): Promise<Extraction> {
+  private async extractText(entity: FileEntityConfig, files: readonly MatchedFile[], opts: ExtractOptions, inputs: ExtractedInput[]): Promise<Extraction> {
+    const batchSize = opts.batchSize;
     // The schema must be known before the first batch: the union of every file's columns, in order of appearance.
     const names: string[] = [];
     const headers = new Map<string, string[]>();
@@ -85,6 +87,7 @@ export class FilesExtractor implements Extractor<FileEntityConfig> {
       // A file of 0 bytes is an export with nothing in it, whatever its format: no rows, and a warning.
       const cols =
         f.info.size === 0 ? [] : f.format === 'csv' ? await readCsvHeader(() => this.storage.getStream(f.info.key), f.info.key, f.uri, entity.csv) : await this.scanJsonKeys(f);
+      if (f.format === 'csv' && entity.csv.header && cols.length) checkCsvHeader(cols, f.uri, opts.declaredColumns, `${this.configPath}.entities[${entity.name}]`);
       headers.set(f.info.key, cols);
       for (const c of cols) if (!names.includes(c)) names.push(c);
     }

@@ -1,3 +1,4 @@
+import { findValueLikeNames } from '@salesflow/pii-scan';
 import type { Readable, Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { parse, CsvError } from 'csv-parse';
@@ -107,7 +108,8 @@ export async function readCsvHeader(open: OpenStream, key: string, uri: string, 
     for await (const record of parser as AsyncIterable<string[]>) {
       const names = csv.header ? record.map((n, i) => n.trim() || `column_${i + 1}`) : record.map((_, i) => `column_${i + 1}`);
       const dup = names.find((n, i) => names.indexOf(n) !== i);
-      if (dup) throw new BadInputError(`CSV ${uri} has the column "${dup}" twice in its header`, { context: { file: uri, column: dup }, fix: 'rename one of the columns in the file' });
+      // A repeated "name" that reads like a value is a data row, and checkCsvHeader says so without printing it.
+      if (dup && findValueLikeNames([dup]).length === 0) throw new BadInputError(`CSV ${uri} has the column "${dup}" twice in its header`, { context: { file: uri, column: dup }, fix: 'rename one of the columns in the file' });
       return names;
     }
     return [];
