@@ -2,26 +2,32 @@
 
 ``pipeline_step(step, settings, ...)`` returns, for the runner that ``settings.runner`` names:
 
-- ``docker``: a DockerOperator that starts the step's image (``<image_prefix>-<step>:<tag>``);
-- ``kubernetes``: a KubernetesPodOperator that runs the same image as a pod;
+- ``docker``: a StepDockerOperator (DockerOperator) that starts the step's image
+  (``<image_prefix>-<step>:<tag>[@digest]``) with the step's memory limit;
+- ``kubernetes``: a StepPodOperator (KubernetesPodOperator, deferrable) that runs the same image as
+  a pod with the step's requests and limits and a restricted security context;
 - ``local``: a LocalStepOperator that runs ``node tasks/<step>/dist/main.js`` as a child process,
   for machines without Docker (and the tests).
 
-Every runner passes the step contract's arguments (``--config``, ``--ds {{ ds }}``,
-``--run-id {{ run_id }}``, ``--source NAME`` and ``--[no-]full-refresh`` for ingest) and reads the exit code the same way:
-99 marks the task skipped, 2 (usage or config error) fails it without retries, any other
-non-zero code fails it and Airflow retries. Provider modules are imported only for the runner in
-use, so parsing the DAG stays cheap.
+Every runner passes the step contract's arguments (``--config``, ``--ds`` of the run's data
+interval, ``--run-id {{ run_id }}``, ``--source NAME`` and ``--[no-]full-refresh`` for ingest, and
+``--data-interval-start/--data-interval-end``, unless ``SALESFLOW_STEP_INTERVAL_ARGS=false``), returns
+the step's summary as parsed JSON (the task's XCom), and maps the exit code the same way: 99 marks
+the task skipped; 2 (usage or config), 3 (quality failed) and 4 (bad input beyond tolerance) fail
+it without retries (AirflowFailException); any other code fails it with retries and backoff. The
+failure's message is the step's own error line (its summary's ``error``). Provider modules are
+imported only for the runner in use, so parsing the DAG stays cheap.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import subprocess
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
@@ -37,12 +43,24 @@ from airflow.exceptions import AirflowException
 
 RUNNERS = ("docker", "kubernetes", "local")
 
-# Exit codes of the step contract (DESIGN.md, libs/errors/src/exit-codes.ts).
-EXIT_USAGE = 2
+# Exit codes of the step contract (DESIGN.md, libs/errors/src/exit-codes.ts) and what they mean
+# for Airflow: a retry can help only a transient failure (1, or a crash without a summary).
 EXIT_NOTHING_TO_DO = 99
+NOT_RETRIED = {
+    2: "usage or config error",
+    3: "data quality failed",
+    4: "bad input beyond the configured tolerance",
+}
+STEPS = ("setup", "ingest", "standardize", "mask", "build-star-schema", "check-quality", "load-warehouse")
 
 # The DAG param full_refresh (a run's conf) as the ingest step's flag.
 FULL_REFRESH_ARGUMENT = "{{ '--full-refresh' if params.full_refresh else '--no-full-refresh' }}"
+
+# The run's data interval (salesflow_interval.step_interval, the DAG's macro salesflow_interval).
+_INTERVAL = "salesflow_interval(params, dag_run, data_interval_start | default(none), data_interval_end | default(none))"
+DS_ARGUMENT = "{{ " + _INTERVAL + ".ds }}"
+INTERVAL_START_ARGUMENT = "{{ " + _INTERVAL + ".start_iso }}"
+INTERVAL_END_ARGUMENT = "{{ " + _INTERVAL + ".end_iso }}"
 
 # The repository this file lives in (airflow/dags/ -> repository root): the local runner's home.
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -113,7 +131,10 @@ class StepSettings:
     # The --config argument each step receives, as the step sees it (inside the image for docker).
     step_config: str
     image_prefix: str = "salesflow"
-    image_tag: str = "latest"
+    # A released version: docker and kubernetes refuse "latest" (what runs must be known).
+    image_tag: str = ""
+    # step -> "sha256:..." pins an image by digest (SALESFLOW_IMAGE_DIGESTS="ingest=sha256:...,...").
+    image_digests: Mapping[str, str] = field(default_factory=dict)
     docker_url: str = "unix://var/run/docker.sock"
     docker_network: str = "salesflow"
     # Volumes for the step containers, "source:target[:ro]" (a named volume, or an absolute host path).
@@ -123,12 +144,28 @@ class StepSettings:
     k8s_service_account: str = "salesflow-steps"
     k8s_secrets: Sequence[str] = ("salesflow-s3", "salesflow-warehouse", "salesflow-mask", "salesflow-sources")
     k8s_config_map: str = ""
+    # Pods run deferred (the worker slot is freed while the pod runs; the triggerer watches it).
+    k8s_deferrable: bool = True
+    # How long a pod may take to be scheduled and start (image pull included) before the try fails.
+    k8s_startup_timeout_s: int = 600
+    # The image of the sidecar that hands /airflow/xcom/return.json to Airflow ("" = the provider's).
+    k8s_xcom_sidecar_image: str = ""
     node: str = "node"
     home: Path = REPO_ROOT
     retries: int = 3
     max_active_runs: int = 4
+    # Catch-up creates a run for every interval since start_date; off unless asked for.
+    catchup: bool = False
     # The first logical date the schedule covers (catchup runs every day from there).
     start_date: datetime = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    # Also pass --data-interval-start/--data-interval-end (ISO instants) to every step; off only for
+    # step images older than those arguments (they reject unknown arguments).
+    step_interval_args: bool = True
+    # A DAG run longer than this fails (and alerts): a stuck run does not hold max_active_runs forever.
+    dagrun_timeout: timedelta = timedelta(hours=8)
+    # "HH:MM" (UTC): load_warehouse must have finished by then, the day after the interval's day;
+    # or a duration after the run is queued ("90m", "30s"); "" for no deadline.
+    load_deadline: str = "03:00"
 
     @staticmethod
     def from_env(env: Mapping[str, str] = os.environ) -> "StepSettings":
@@ -142,12 +179,13 @@ class StepSettings:
         default_config = home / "config" / "demo_config.yaml" if runner == "local" else home / "config" / "pipeline_config.yaml"
         config_path = Path(env.get("SALESFLOW_CONFIG") or default_config)
         default_step_config = str(config_path) if runner == "local" else "/app/config/pipeline_config.yaml"
-        return StepSettings(
+        settings = StepSettings(
             runner=runner,
             config_path=config_path,
             step_config=env.get("SALESFLOW_STEP_CONFIG") or default_step_config,
             image_prefix=env.get("SALESFLOW_IMAGE_PREFIX") or "salesflow",
-            image_tag=env.get("SALESFLOW_IMAGE_TAG") or "latest",
+            image_tag=(env.get("SALESFLOW_IMAGE_TAG") or "").strip(),
+            image_digests=_digests(env.get("SALESFLOW_IMAGE_DIGESTS")),
             docker_url=env.get("SALESFLOW_DOCKER_URL") or "unix://var/run/docker.sock",
             docker_network=env.get("SALESFLOW_DOCKER_NETWORK") or "salesflow",
             docker_mounts=_names(env.get("SALESFLOW_DOCKER_MOUNTS"), ()),
@@ -156,12 +194,76 @@ class StepSettings:
             k8s_service_account=env.get("SALESFLOW_K8S_SERVICE_ACCOUNT") or "salesflow-steps",
             k8s_secrets=_names(env.get("SALESFLOW_K8S_SECRETS"), ("salesflow-s3", "salesflow-warehouse", "salesflow-mask", "salesflow-sources")),
             k8s_config_map=env.get("SALESFLOW_K8S_CONFIG_MAP") or "",
+            k8s_deferrable=_bool(env, "SALESFLOW_K8S_DEFERRABLE", True),
+            k8s_startup_timeout_s=_int(env, "SALESFLOW_K8S_STARTUP_TIMEOUT", 600),
+            k8s_xcom_sidecar_image=env.get("SALESFLOW_K8S_XCOM_SIDECAR_IMAGE") or "",
             node=env.get("SALESFLOW_NODE") or "node",
             home=home,
             retries=_int(env, "SALESFLOW_RETRIES", 3),
             max_active_runs=_int(env, "SALESFLOW_MAX_ACTIVE_RUNS", 4),
+            catchup=_bool(env, "SALESFLOW_CATCHUP", False),
             start_date=_date(env, "SALESFLOW_START_DATE", datetime(2026, 1, 1, tzinfo=timezone.utc)),
+            step_interval_args=_bool(env, "SALESFLOW_STEP_INTERVAL_ARGS", True),
+            dagrun_timeout=timedelta(minutes=_int(env, "SALESFLOW_DAGRUN_TIMEOUT_MINUTES", 480)),
+            load_deadline=(env.get("SALESFLOW_LOAD_DEADLINE", "03:00")).strip(),
         )
+        settings.check_images()
+        parse_deadline(settings.load_deadline)
+        return settings
+
+    def check_images(self) -> None:
+        """Outside the local runner, every step image is pinned: by a version tag, or by digest."""
+        if self.runner == "local":
+            return
+        unpinned = [step for step in STEPS if step not in self.image_digests]
+        if unpinned and self.image_tag in ("", "latest"):
+            raise StepSettingsError(
+                f"SALESFLOW_IMAGE_TAG={self.image_tag!r}: the {self.runner} runner needs pinned images; set SALESFLOW_IMAGE_TAG "
+                f"to a released version (e.g. 0.1.0, as docker/build-images.sh tags them) or give SALESFLOW_IMAGE_DIGESTS for {', '.join(unpinned)}"
+            )
+
+    def image(self, step: str) -> str:
+        """The step's image reference: ``<prefix>-<step>:<tag>``, ``@<digest>`` when pinned so."""
+        name = f"{self.image_prefix}-{step}"
+        if self.image_tag and self.image_tag != "latest":
+            name += f":{self.image_tag}"
+        digest = self.image_digests.get(step)
+        return f"{name}@{digest}" if digest else name
+
+
+def parse_deadline(value: str) -> tuple[str, timedelta] | None:
+    """SALESFLOW_LOAD_DEADLINE as ("clock", time after midnight UTC) or ("after_queued", duration)."""
+    if value == "":
+        return None
+    clock = re.fullmatch(r"(\d{1,2}):(\d{2})", value)
+    if clock and int(clock[1]) < 24 and int(clock[2]) < 60:
+        return ("clock", timedelta(hours=int(clock[1]), minutes=int(clock[2])))
+    duration = re.fullmatch(r"(\d+)(s|m|h)", value)
+    if duration:
+        unit = {"s": "seconds", "m": "minutes", "h": "hours"}[duration[2]]
+        return ("after_queued", timedelta(**{unit: int(duration[1])}))
+    raise StepSettingsError(f"SALESFLOW_LOAD_DEADLINE={value!r} is neither a time HH:MM (UTC) nor a duration like 90m or 30s; set it to e.g. 03:00, or to '' for no deadline")
+
+
+def _digests(value: str | None) -> Mapping[str, str]:
+    digests: dict[str, str] = {}
+    for entry in _names(value, ()):
+        step, _, digest = entry.partition("=")
+        if step not in STEPS or not re.fullmatch(r"sha256:[0-9a-f]{64}", digest):
+            raise StepSettingsError(f"SALESFLOW_IMAGE_DIGESTS entry {entry!r} is not <step>=sha256:<64 hex digits> with a step of {', '.join(STEPS)}")
+        digests[step] = digest
+    return digests
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    value = (env.get(name) or "").strip().lower()
+    if value == "":
+        return default
+    if value in ("true", "1", "yes", "on"):
+        return True
+    if value in ("false", "0", "no", "off"):
+        return False
+    raise StepSettingsError(f"{name}={env.get(name)!r} is not a boolean: set it to true or false")
 
 
 def _names(value: str | None, default: Sequence[str]) -> Sequence[str]:
@@ -223,17 +325,31 @@ def read_source_names(config_path: Path) -> list[str]:
 
 
 def task_id_for(step: str, source: str | None = None) -> str:
-    """Airflow task ids use snake_case: build-star-schema -> build_star_schema, ingest -> ingest_<source>."""
+    """Airflow task ids use snake_case: build-star-schema -> build_star_schema, ingest -> ingest_<source>
+    (a source name keeps letters, digits, '_' and '-'; anything else, such as '.', becomes '_')."""
     base = step.replace("-", "_")
     if source is None:
         return base
-    safe = "".join(c if c.isalnum() or c in "_-." else "_" for c in source)
-    return f"{base}_{safe}"
+    return f"{base}_{re.sub(r'[^A-Za-z0-9_-]', '_', source)}"
+
+
+def pod_name_for(task_id: str) -> str:
+    """A DNS-1123 pod name (lowercase letters, digits and '-', starting and ending with one), short
+    enough for the operator's random suffix: ingest_Shop.DB -> salesflow-ingest-shop-db."""
+    name = re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", f"salesflow-{task_id}".lower())).strip("-")
+    return name[:50].rstrip("-")
+
+
+def label_value_for(value: str) -> str:
+    """A Kubernetes label value: at most 63 of letters, digits, '-', '_', '.', alphanumeric at both ends."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", value)[:63].strip("_.-") or "none"
 
 
 def step_arguments(step: str, settings: StepSettings, source: str | None = None) -> list[str]:
     """The step contract's arguments (templated): what follows ``node tasks/<step>/dist/main.js``."""
-    arguments = ["--config", settings.step_config, "--ds", "{{ ds }}", "--run-id", "{{ run_id }}"]
+    arguments = ["--config", settings.step_config, "--ds", DS_ARGUMENT, "--run-id", "{{ run_id }}"]
+    if settings.step_interval_args:
+        arguments += ["--data-interval-start", INTERVAL_START_ARGUMENT, "--data-interval-end", INTERVAL_END_ARGUMENT]
     if source is not None:
         # Incremental state belongs to the sources: a run triggered with {"full_refresh": true}
         # makes each ingest re-read everything. Always one argument, so lists stay lists.
@@ -241,34 +357,56 @@ def step_arguments(step: str, settings: StepSettings, source: str | None = None)
     return arguments
 
 
-class ExitCodePolicy(Sequence[int]):
-    """The exit codes that mark a task skipped, given as ``skip_on_exit_code`` to every operator.
+class StepFailedError(AirflowException):
+    """A step exited non-zero with a code a retry may help (1, or a crash without a summary)."""
 
-    Docker and Kubernetes operators test ``exit_code in skip_on_exit_code`` before they treat a
-    non-zero code as a failure. Being asked about the usage code (2) raises AirflowFailException
-    there, which fails the task without retries: a config error stays wrong on the next try.
-    """
 
-    def __init__(self, skip: int = EXIT_NOTHING_TO_DO, fail_fast: int = EXIT_USAGE) -> None:
-        self._skip = (skip,)
-        self._fail_fast = fail_fast
+def _lines(output: Any) -> list[str]:
+    if isinstance(output, bytes):
+        output = output.decode("utf-8", "replace")
+    if isinstance(output, str):
+        return output.splitlines()
+    return [line.decode("utf-8", "replace") if isinstance(line, bytes) else str(line) for line in output or []]
 
-    def __contains__(self, code: object) -> bool:
-        if code == self._fail_fast:
-            raise AirflowFailException(f"the step exited {code} (usage or config error): not retried, fix the config or arguments")
-        return code in self._skip
 
-    def __getitem__(self, index):  # type: ignore[override]
-        return self._skip[index]
+def _last_json_object(lines: list[str], has_exit_code: bool = False) -> dict | None:
+    for line in reversed(lines):
+        text = line.strip()
+        start = text.find("{")
+        if start < 0 or (start > 0 and not has_exit_code):
+            continue
+        try:
+            found = json.loads(text[start:])
+        except ValueError:
+            continue
+        if isinstance(found, dict) and (not has_exit_code or "exit_code" in found):
+            return found
+    return None
 
-    def __len__(self) -> int:
-        return len(self._skip)
 
-    def __iter__(self) -> Iterator[int]:
-        return iter(self._skip)
+def parse_summary(output: Any) -> dict | None:
+    """The step's summary as parsed JSON, whatever a runner hands back: the local runner's stdout
+    and DockerOperator's last line (text), or the pod's return.json (already parsed). None when
+    the step printed no JSON summary."""
+    if output is None or isinstance(output, dict):
+        return output
+    return _last_json_object(_lines(output))
 
-    def __repr__(self) -> str:
-        return f"ExitCodePolicy(skip={self._skip[0]}, fail_fast={self._fail_fast})"
+
+def _failure_summary(output: Any) -> dict:
+    """The step's summary among a failure's output (Docker's log lines, or the pod's termination
+    message inside the operator's error): the last JSON object that carries an exit code."""
+    return _last_json_object(_lines(output), has_exit_code=True) or {}
+
+
+def step_failure(step: str, code: int | None, summary: Any, fallback: str = "see the log above") -> Exception:
+    """The exception a failed step raises: AirflowFailException (no retries) for 2, 3 and 4, a
+    StepFailedError (retried with backoff) otherwise. The message is the step's own error line."""
+    error = summary.get("error") if isinstance(summary, dict) and summary.get("error") else fallback
+    if code in NOT_RETRIED:
+        return AirflowFailException(f"{step} exited {code} ({NOT_RETRIED[code]}), not retried: {error}")
+    shown = code if code is not None else "without a summary"
+    return StepFailedError(f"{step} exited {shown} (retried if tries are left): {error}")
 
 
 class LocalStepOperator(BaseOperator):
@@ -301,13 +439,13 @@ class LocalStepOperator(BaseOperator):
         out = self._process.stdout.read()
         code = self._process.wait()
         relay.join()
-        summary = _last_json_line(out)
+        summary = parse_summary(out)
         if code == EXIT_NOTHING_TO_DO:
             raise AirflowSkipException(f"{self.step} exited {code}: nothing to do for this date")
-        if code == EXIT_USAGE:
-            raise AirflowFailException(f"{self.step} exited {code} (usage or config error): not retried, fix the config or arguments")
         if code != 0:
-            raise AirflowException(f"{self.step} exited {code}: {summary.get('error') if isinstance(summary, dict) else 'see the log above'}")
+            failure = step_failure(self.step, code, summary)
+            self.log.error("%s", failure)
+            raise failure
         return summary
 
     def _relay_stderr(self, stream: Any) -> None:
@@ -317,16 +455,6 @@ class LocalStepOperator(BaseOperator):
     def on_kill(self) -> None:
         if self._process is not None and self._process.poll() is None:
             self._process.terminate()
-
-
-def _last_json_line(out: str) -> Any:
-    lines = [line for line in out.splitlines() if line.strip()]
-    if not lines:
-        return None
-    try:
-        return json.loads(lines[-1])
-    except ValueError:
-        return lines[-1]
 
 
 def _docker_mount(spec: str) -> Any:
@@ -339,6 +467,94 @@ def _docker_mount(spec: str) -> Any:
     return Mount(target=parts[1], source=parts[0], type=kind, read_only=len(parts) == 3)
 
 
+def memory_bytes(quantity: str) -> int:
+    """A Kubernetes memory quantity (STEP_RESOURCES: 512Mi, 1Gi) in bytes, for Docker's mem_limit."""
+    match = re.fullmatch(r"(\d+)(Ki|Mi|Gi)?", quantity)
+    if not match:
+        raise StepSettingsError(f"STEP_RESOURCES memory {quantity!r} is not <n>[Ki|Mi|Gi]")
+    return int(match[1]) * {None: 1, "Ki": 1024, "Mi": 1024**2, "Gi": 1024**3}[match[2]]
+
+
+def _docker_operator_class() -> type:
+    from airflow.providers.docker.exceptions import DockerContainerFailedException
+    from airflow.providers.docker.operators.docker import DockerOperator
+
+    class StepDockerOperator(DockerOperator):
+        """DockerOperator that returns the step's parsed summary and fails by the step's exit code
+        (read from the summary line in the container's output, the step contract)."""
+
+        def __init__(self, *, step: str, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.step = step
+
+        def execute(self, context: Any) -> Any:
+            try:
+                return parse_summary(super().execute(context))
+            except DockerContainerFailedException as failed:
+                summary = _failure_summary(failed.logs)
+                failure = step_failure(self.step, summary.get("exit_code"), summary, fallback=str(failed))
+                self.log.error("%s", failure)
+                raise failure from None
+
+    return StepDockerOperator
+
+
+def _pod_operator_class() -> type:
+    from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+    from airflow.providers.cncf.kubernetes.utils.xcom_sidecar import PodDefaults
+
+    class StepPodOperator(KubernetesPodOperator):
+        """KubernetesPodOperator that returns the step's parsed summary, fails by the step's exit code
+        (its summary line, which Kubernetes keeps as the termination message: FallbackToLogsOnError),
+        and runs the XCom sidecar from a configured image."""
+
+        def __init__(self, *, step: str, xcom_sidecar_image: str = "", **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.step = step
+            self.xcom_sidecar_image = xcom_sidecar_image
+
+        def build_pod_request_obj(self, context: Any = None) -> Any:
+            pod = super().build_pod_request_obj(context)
+            if self.xcom_sidecar_image:
+                for container in pod.spec.containers:
+                    if container.name == PodDefaults.SIDECAR_CONTAINER_NAME:
+                        container.image = self.xcom_sidecar_image
+            return pod
+
+        def _step_result(self, run: Any) -> Any:
+            try:
+                return parse_summary(run())
+            except AirflowException as failed:
+                if isinstance(failed, (AirflowSkipException, AirflowFailException)):
+                    raise
+                summary = _failure_summary(str(failed))
+                failure = step_failure(self.step, summary.get("exit_code"), summary, fallback=str(failed).splitlines()[0])
+                self.log.error("%s", failure)
+                raise failure from None
+
+        def execute(self, context: Any) -> Any:
+            return self._step_result(lambda: super(StepPodOperator, self).execute(context))
+
+        def trigger_reentry(self, context: Any, event: dict[str, Any]) -> Any:
+            return self._step_result(lambda: super(StepPodOperator, self).trigger_reentry(context, event))
+
+    return StepPodOperator
+
+
+def _restricted_security(k8s: Any) -> tuple[Any, Any]:
+    """The pod and container security contexts of Kubernetes' "restricted" profile: non-root (the
+    images' user node, uid 1000), read-only root filesystem, no capabilities, no privilege escalation."""
+    pod = k8s.V1PodSecurityContext(run_as_non_root=True, run_as_user=1000, run_as_group=1000, fs_group=1000, seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault"))
+    container = k8s.V1SecurityContext(
+        run_as_non_root=True,
+        allow_privilege_escalation=False,
+        read_only_root_filesystem=True,
+        capabilities=k8s.V1Capabilities(drop=["ALL"]),
+        seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault"),
+    )
+    return pod, container
+
+
 def pipeline_step(step: str, settings: StepSettings, *, source: str | None = None, execution_timeout: timedelta, **task_args: Any) -> BaseOperator:
     """One Airflow task for one step run, made by the runner ``settings.runner`` names."""
     task_id = task_id_for(step, source)
@@ -346,11 +562,11 @@ def pipeline_step(step: str, settings: StepSettings, *, source: str | None = Non
     common: dict[str, Any] = {"task_id": task_id, "execution_timeout": execution_timeout, **task_args}
     if settings.runner == "local":
         return LocalStepOperator(step=step, arguments=arguments, home=str(settings.home), node=settings.node, **common)
-    image = f"{settings.image_prefix}-{step}:{settings.image_tag}"
+    image = settings.image(step)
+    resources = STEP_RESOURCES.get(step, STEP_RESOURCES["ingest"])
     if settings.runner == "docker":
-        from airflow.providers.docker.operators.docker import DockerOperator
-
-        return DockerOperator(
+        return _docker_operator_class()(
+            step=step,
             mounts=[_docker_mount(spec) for spec in settings.docker_mounts],
             image=image,
             # The image's entrypoint is `node tasks/<step>/dist/main.js`; the command is its arguments.
@@ -360,24 +576,30 @@ def pipeline_step(step: str, settings: StepSettings, *, source: str | None = Non
             environment={"LOG_FORMAT": "json"},
             docker_url=settings.docker_url,
             network_mode=settings.docker_network,
+            mem_limit=memory_bytes(resources["limits"]["memory"]),
             auto_remove="success",
             mount_tmp_dir=False,
             tty=False,
             do_xcom_push=True,
-            skip_on_exit_code=ExitCodePolicy(),
+            skip_on_exit_code=[EXIT_NOTHING_TO_DO],
             **common,
         )
-    from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
     from airflow.providers.cncf.kubernetes.secret import Secret
     from kubernetes.client import models as k8s
 
-    resources = STEP_RESOURCES.get(step, STEP_RESOURCES["ingest"])
-    volumes, mounts = [], []
+    # The root filesystem is read-only: the step's temporary files go to an emptyDir at /tmp.
+    volumes = [k8s.V1Volume(name="tmp", empty_dir=k8s.V1EmptyDirVolumeSource())]
+    mounts = [k8s.V1VolumeMount(name="tmp", mount_path="/tmp")]
     if settings.k8s_config_map:
         volumes.append(k8s.V1Volume(name="pipeline-config", config_map=k8s.V1ConfigMapVolumeSource(name=settings.k8s_config_map)))
         mounts.append(k8s.V1VolumeMount(name="pipeline-config", mount_path=str(Path(settings.step_config).parent), read_only=True))
-    return KubernetesPodOperator(
-        name=f"salesflow-{task_id.replace('_', '-')}"[:63],
+    pod_security, container_security = _restricted_security(k8s)
+    labels = {"app.kubernetes.io/part-of": "salesflow", "salesflow/step": step}
+    if source is not None:
+        labels["salesflow/source"] = label_value_for(source)
+    return _pod_operator_class()(
+        step=step,
+        name=pod_name_for(task_id),
         namespace=settings.k8s_namespace,
         service_account_name=settings.k8s_service_account,
         image=image,
@@ -389,11 +611,20 @@ def pipeline_step(step: str, settings: StepSettings, *, source: str | None = Non
         container_resources=k8s.V1ResourceRequirements(requests=dict(resources["requests"]), limits=dict(resources["limits"])),
         volumes=volumes,
         volume_mounts=mounts,
-        labels={"app.kubernetes.io/part-of": "salesflow", "salesflow/step": step},
+        labels=labels,
+        security_context=pod_security,
+        container_security_context=container_security,
+        xcom_sidecar_container_security_context=container_security,
+        xcom_sidecar_image=settings.k8s_xcom_sidecar_image,
+        # A failed step's last log lines (its summary) become the termination message the
+        # operator reports: the exit code and error line reach Airflow without reading the pod's logs.
+        termination_message_policy="FallbackToLogsOnError",
+        deferrable=settings.k8s_deferrable,
+        startup_timeout_seconds=settings.k8s_startup_timeout_s,
         # The step writes its summary to /airflow/xcom/return.json; the sidecar hands it to XCom.
         do_xcom_push=True,
         get_logs=True,
         on_finish_action="delete_succeeded_pod",
-        skip_on_exit_code=ExitCodePolicy(),
+        skip_on_exit_code=[EXIT_NOTHING_TO_DO],
         **common,
     )

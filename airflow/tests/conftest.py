@@ -44,6 +44,10 @@ os.environ.update(
         "AIRFLOW__API_AUTH__JWT_SECRET": uuid.uuid4().hex + uuid.uuid4().hex,
         "AIRFLOW__API__SECRET_KEY": uuid.uuid4().hex,
         "AIRFLOW__WEBSERVER__SECRET_KEY": uuid.uuid4().hex,
+        # Airflow 2's default (seconds) is deprecated; Airflow 3 always does this.
+        "AIRFLOW__METRICS__TIMER_UNIT_CONSISTENCY": "True",
+        # The Docker and Kubernetes runners need a pinned image tag; the tests render this one.
+        "SALESFLOW_IMAGE_TAG": os.environ.get("SALESFLOW_IMAGE_TAG", "0.1.0"),
     }
 )
 
@@ -140,6 +144,15 @@ class MetadataDatabase:
     def migrate(self) -> None:
         run_airflow(["db", "migrate"], self.env, timeout=600)
 
+    def create_pools(self, env: Mapping[str, str]) -> None:
+        """The DAG's pools, created as the deploy creates them (salesflow_pools.py, then
+        `airflow pools import`), for the config ``env`` selects."""
+        pools = Path(tempfile.mkdtemp(prefix="salesflow-pools-")) / "pools.json"
+        written = subprocess.run([sys.executable, str(DAGS_FOLDER / "salesflow_pools.py")], env={**os.environ, **env}, capture_output=True, text=True, check=True, stdin=subprocess.DEVNULL)
+        pools.write_text(written.stdout)
+        run_airflow(["pools", "import", str(pools)], {**env, **self.env})
+        shutil.rmtree(pools.parent, ignore_errors=True)
+
     def drop(self) -> None:
         if self._admin is not None:
             with self._admin.cursor() as cur:
@@ -155,12 +168,14 @@ def airflow_db() -> None:
 
 
 @pytest.fixture
-def metadata_db(tmp_path: Path) -> Iterator[dict[str, str]]:
-    """A fresh migrated metadata database for one test's `airflow` commands: runs of other tests
-    (and their depends_on_past history) stay out of it. Yields the environment that selects it."""
+def metadata_db(tmp_path: Path, pipeline_env: dict[str, str]) -> Iterator[dict[str, str]]:
+    """A fresh migrated metadata database for one test's `airflow` commands, with the DAG's pools
+    for the pipeline's config: runs of other tests (and their depends_on_past history) stay out of
+    it. Yields the environment that selects it."""
     db = MetadataDatabase(str(tmp_path))
     try:
         db.migrate()
+        db.create_pools(pipeline_env)
         yield db.env
     finally:
         db.drop()
@@ -213,4 +228,49 @@ def pipeline_env(tmp_path: Path, built_steps: Path) -> dict[str, str]:
         "LANDING_PATH": str(tmp_path / "landing"),
         "WAREHOUSE_SQLITE": str(tmp_path / "warehouse.sqlite"),
         "LOG_LEVEL": "warn",
+        # Alerts go nowhere unless a test points them at its recorder.
+        "SALESFLOW_ALERT_WEBHOOK_URL": "",
     }
+
+
+class AlertRecorder:
+    """A local HTTP server that records every JSON body POSTed to it: the alert webhook's far end."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        self.bodies: list[dict] = []
+        recorder = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                length = int(self.headers.get("Content-Length") or 0)
+                recorder.bodies.append(json.loads(self.rfile.read(length) or b"null"))
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/hook"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def events(self) -> list[str]:
+        return [body.get("event") if isinstance(body, dict) else None for body in self.bodies]
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture
+def alert_recorder() -> Iterator[AlertRecorder]:
+    recorder = AlertRecorder()
+    try:
+        yield recorder
+    finally:
+        recorder.close()

@@ -1,20 +1,21 @@
-"""Exit codes to task outcomes, for the local runner (a real child process) and the policy the
-Docker and Kubernetes operators are given."""
+"""Exit codes to task outcomes: the local runner (a real child process), and the translation the
+Docker and Kubernetes operators apply to a failed step's output (here the output of a real step
+program, since no Docker engine or cluster runs in the tests)."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import AIRFLOW_MAJOR  # noqa: F401  (sets Airflow's environment before the import below)
-from salesflow_steps import ExitCodePolicy, LocalStepOperator
+from conftest import AIRFLOW_MAJOR, REPO_ROOT
+from salesflow_steps import LocalStepOperator, StepFailedError, _failure_summary, parse_summary, step_failure
 
 if AIRFLOW_MAJOR >= 3:
     from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 else:
     from airflow.exceptions import AirflowFailException, AirflowSkipException
-from airflow.exceptions import AirflowException
 
 
 def fake_step(home: Path, body: str) -> LocalStepOperator:
@@ -23,6 +24,13 @@ def fake_step(home: Path, body: str) -> LocalStepOperator:
     main.parent.mkdir(parents=True)
     main.write_text(body)
     return LocalStepOperator(task_id="fake", step="fake", arguments=["--ds", "2026-11-26"], home=str(home))
+
+
+def failing(code: int, error: str) -> str:
+    return (
+        f"process.stderr.write(JSON.stringify({{level:'error', msg:'fake failed: {error}'}}) + '\\n');"
+        f"process.stdout.write(JSON.stringify({{step:'fake', status:'failed', exit_code:{code}, error:'{error}'}}) + '\\n'); process.exitCode = {code};"
+    )
 
 
 def test_success_returns_the_summary_line(tmp_path):
@@ -39,23 +47,59 @@ def test_exit_99_skips(tmp_path):
         fake_step(tmp_path, "process.exitCode = 99;").execute({})
 
 
-def test_exit_2_fails_without_retries(tmp_path):
-    with pytest.raises(AirflowFailException, match="exited 2"):
-        fake_step(tmp_path, "process.exitCode = 2;").execute({})
+@pytest.mark.parametrize(("code", "meaning"), [(2, "usage or config error"), (3, "data quality failed"), (4, "bad input beyond the configured tolerance")])
+def test_exits_2_3_and_4_fail_without_retries_with_the_steps_error_line(tmp_path, code, meaning, caplog, capsys):
+    op = fake_step(tmp_path, failing(code, f"rule amount_positive failed on 12 rows {code}"))
+    with pytest.raises(AirflowFailException) as raised:
+        op.execute({})
+    assert str(raised.value) == f"fake exited {code} ({meaning}), not retried: rule amount_positive failed on 12 rows {code}"
+    # The task log shows the step's own error line, not only a traceback.
+    # (Airflow 2 logs through logging, Airflow 3 through structlog to stdout.)
+    logged = caplog.text + capsys.readouterr().out
+    assert f"[error" in logged.replace("ERROR", "[error") and f"not retried: rule amount_positive failed on 12 rows {code}" in logged
 
 
-@pytest.mark.parametrize("code", [1, 3, 4])
-def test_other_codes_fail_and_may_retry(tmp_path, code):
-    op = fake_step(tmp_path, f"process.stdout.write(JSON.stringify({{status:'failed', error:'boom {code}'}}) + '\\n'); process.exitCode = {code};")
-    with pytest.raises(AirflowException, match=f"exited {code}: boom {code}") as raised:
+def test_exit_1_fails_and_is_retried(tmp_path):
+    op = fake_step(tmp_path, failing(1, "connect ECONNREFUSED 127.0.0.1:5432"))
+    with pytest.raises(StepFailedError, match=r"fake exited 1 \(retried if tries are left\): connect ECONNREFUSED") as raised:
         op.execute({})
     assert not isinstance(raised.value, (AirflowFailException, AirflowSkipException))
 
 
-def test_exit_code_policy_for_docker_and_kubernetes():
-    policy = ExitCodePolicy()
-    assert 99 in policy
-    assert 0 not in policy and 1 not in policy and 3 not in policy
-    assert list(policy) == [99] and len(policy) == 1 and bool(policy)
-    with pytest.raises(AirflowFailException, match="exited 2"):
-        2 in policy  # noqa: B015  (the operators ask exactly this)
+def test_a_crash_without_a_summary_is_retried(tmp_path):
+    with pytest.raises(StepFailedError, match="exited 137"):
+        fake_step(tmp_path, "process.exitCode = 137;").execute({})
+
+
+def test_docker_and_kubernetes_failures_are_read_from_the_steps_own_output(built_steps):
+    """What DockerOperator's DockerContainerFailedException carries (the container's log lines) and
+    what the pod operator's error holds (the termination message, the log's end under
+    FallbackToLogsOnError), made from a real step that fails on its config (exit 2)."""
+    result = subprocess.run(
+        ["node", "tasks/ingest/dist/main.js", "--config", "/nonexistent/pipeline.yaml", "--ds", "2026-11-26", "--source", "landing"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 2
+    docker_logs = [line.encode() for line in (result.stderr + result.stdout).splitlines()]
+    summary = _failure_summary(docker_logs)
+    assert summary["exit_code"] == 2 and "/nonexistent/pipeline.yaml" in summary["error"]
+    failure = step_failure("ingest", summary["exit_code"], summary)
+    assert isinstance(failure, AirflowFailException) and "not retried" in str(failure) and "/nonexistent/pipeline.yaml" in str(failure)
+    pod_error = "Pod salesflow-ingest-landing-x1y2 returned a failure.\n" + "\n".join((result.stderr + result.stdout).splitlines()[-80:])
+    assert _failure_summary(pod_error) == summary
+    # A transient failure keeps its retries.
+    assert isinstance(step_failure("ingest", 1, {"error": "ECONNRESET"}), StepFailedError)
+    assert step_failure("ingest", None, {}, fallback="Docker container failed: {'StatusCode': 137}").args[0].endswith("{'StatusCode': 137}")
+
+
+def test_one_summary_type_from_every_runner():
+    summary = {"step": "mask", "rows_out": 10}
+    docker_last_line = '{"step": "mask", "rows_out": 10}'
+    assert parse_summary(docker_last_line) == summary  # DockerOperator: the last line, text
+    assert parse_summary(docker_last_line.encode()) == summary
+    assert parse_summary(summary) == summary  # the pod's return.json, parsed by the operator
+    assert parse_summary('{"level":"info"}\nnot json\n') == {"level": "info"}
+    assert parse_summary("no summary") is None and parse_summary(None) is None

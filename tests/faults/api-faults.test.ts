@@ -19,7 +19,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { openStorage } from '@salesflow/lake';
+import { datasets, openStorage } from '@salesflow/lake';
 import { startSampleApi, type SampleApi } from '../../tasks/sample-api/src';
 import { recordFigures } from './kit/fault-summary';
 import { compareDigests, digestLake, type PartitionDigest } from './kit/lake-digest';
@@ -163,8 +163,8 @@ const cleanDir = path.join(work, 'clean');
 let clean: PartitionDigest[];
 const lakeOf = (dir: string) => path.join(dir, 'lake');
 const rowsOf = (d: readonly PartitionDigest[]) => d.reduce((n, x) => n + x.rows, 0);
-/** The incremental entity's watermark file. */
-const STATE = '_state/inventory/product_stock_inc.json';
+/** The incremental entity's watermark file of the run's ds. */
+const STATE = datasets.stateDayKey('inventory', 'product_stock_inc', DS);
 const stateAt = (dir: string) => (existsSync(path.join(lakeOf(dir), STATE)) ? readFileSync(path.join(lakeOf(dir), STATE), 'utf8') : undefined);
 const digestAt = async (dir: string) => (existsSync(lakeOf(dir)) ? digestLake(openStorage(lakeOf(dir))) : []);
 const ingest = (config: string, dir: string): Promise<StepRun> =>

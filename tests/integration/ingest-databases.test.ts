@@ -68,7 +68,7 @@ describe.each(['postgres', 'mysql'] as const)('%s source', (client) => {
     const full = await runIngest(stepContext(config, lake, 'db', D3, true));
     expect(full.rowsOut).toBe(7);
     expect(full.metrics?.watermarks).toEqual({ sales: { before: null, after: '2026-11-25T09:30:00.000Z' } });
-    expect((await lake.readJson<{ watermark: { watermark: string } }>(datasets.stateKey('db', 'sales')))?.watermark.watermark).toBe('2026-11-25T09:30:00.000Z');
+    expect((await lake.readJson<{ watermark: { watermark: string } }>(datasets.stateDayKey('db', 'sales', D3)))?.watermark.watermark).toBe('2026-11-25T09:30:00.000Z');
   });
 
   it('keeps the old watermark and the old partition when a read fails before its commit', async () => {
@@ -85,7 +85,8 @@ describe.each(['postgres', 'mysql'] as const)('%s source', (client) => {
     const err = await runIngest(stepContext(config, lake, 'db', D2)).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/column shipped, row \d of the read: date\S* ".*" cannot be stored in the lake/);
     expect(exitCodeOf(err)).toBe(ExitCode.badInput);
-    expect((await lake.readJson<{ watermark: { watermark: string } }>(datasets.stateKey('db', 'items')))?.watermark.watermark).toBe('2026-11-24T02:00:00.000Z');
+    expect((await lake.readJson<{ watermark: { watermark: string } }>(datasets.stateDayKey('db', 'items', D1)))?.watermark.watermark).toBe('2026-11-24T02:00:00.000Z');
+    expect(await lake.readJson(datasets.stateDayKey('db', 'items', D2))).toBeUndefined();
     expect(await lake.readManifest(datasets.raw('database', 'db', 'items'), D2)).toBeUndefined();
     await t.db('items').where({ id: 4 }).update({ shipped: '2026-11-24' });
     await runIngest(stepContext(config, lake, 'db', D2));

@@ -77,6 +77,13 @@ it('ingests PostgreSQL, MySQL, the API and S3 files, and carries them to the war
     WAREHOUSE_PASSWORD: warehouse.connection.password ?? 'unused-with-trust-auth',
     WAREHOUSE_DATABASE: warehouse.name,
   };
+  // The initial load of the database sources (the sample transactions fall before DS): a full refresh of DS, which the pipeline's own ingest of DS then repeats.
+  const setup = spawnSync(process.execPath, [path.join(ROOT, 'tasks/setup/dist/main.js'), '--config', 'config/pipeline_config.yaml', '--ds', DS], { cwd: ROOT, env, encoding: 'utf8' });
+  if (setup.status !== 0) throw new Error(`setup failed with exit ${setup.status}:\n${setup.stderr.slice(-4000)}`);
+  for (const source of ['sales_db', 'stores_db']) {
+    const initial = spawnSync(process.execPath, [path.join(ROOT, 'tasks/ingest/dist/main.js'), '--config', 'config/pipeline_config.yaml', '--ds', DS, '--source', source, '--full-refresh'], { cwd: ROOT, env, encoding: 'utf8' });
+    if (initial.status !== 0) throw new Error(`initial load of ${source} failed with exit ${initial.status}:\n${initial.stderr.slice(-4000)}`);
+  }
   const r = spawnSync(process.execPath, [path.join(ROOT, 'tasks/run-pipeline/dist/main.js'), '--config', 'config/pipeline_config.yaml', '--ds', DS], { cwd: ROOT, env, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`pipeline failed with exit ${r.status}:\n${r.stderr.slice(-4000)}`);
   const summary = JSON.parse(r.stdout.trim().split('\n').pop()!) as { steps: { task: string; args: string[]; rows_out: number }[] };

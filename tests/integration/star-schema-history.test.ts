@@ -4,13 +4,15 @@
  * each test makes its own database with a random name and drops it).
  *
  * Three days with changes:
- *   day 1  C1 lives in Austin, C2 in Boston; sales of C1 and C2.
+ *   day 1  C1 lives in Austin, C2 in Boston; sales of C1 and C2, and one of C1 dated weeks before
+ *          the first load (joins C1's first version, valid from history_start).
  *   day 2  C1 moved to Dallas (a tracked change: new version); C2 changed phone (untracked: in
  *          place); a sale of product P9 that no file ever delivers (unknown member -1); a sale of
  *          C3, whose customer row has not arrived (inferred member); a sale of C1 dated day 1
  *          that arrived late, in day 2's batch (points at C1's day-1 version).
  *   day 3  C3 arrives (the inferred member is filled in, same key); more sales.
- * Built in order, day 2 re-run; and built out of order (day 3 before day 2).
+ * Built in order, day 2 re-run; and built out of order (day 3 before day 2). First versions are
+ * valid from history_start (1900-01-01 by default), so sales before a member's first day join too.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -59,7 +61,7 @@ const sale = (id: string, customerId: string, productId: string, day: string): R
 });
 
 const DAYS: Record<string, { customers: Row[]; sales: Row[] }> = {
-  [D1]: { customers: [customer('C1', 'Austin', 'h-a1'), customer('C2', 'Boston', 'h-b1')], sales: [sale('S1-1', 'C1', 'P1', D1), sale('S1-2', 'C2', 'P2', D1)] },
+  [D1]: { customers: [customer('C1', 'Austin', 'h-a1'), customer('C2', 'Boston', 'h-b1')], sales: [sale('S1-0', 'C1', 'P1', '2026-10-01'), sale('S1-1', 'C1', 'P1', D1), sale('S1-2', 'C2', 'P2', D1)] },
   [D2]: {
     customers: [customer('C1', 'Dallas', 'h-a2'), customer('C2', 'Boston', 'h-b1', '555-0199')],
     sales: [sale('S2-1', 'C1', 'P1', D2), sale('S2-2', 'C2', 'P9', D2), sale('S2-3', 'C3', 'P1', D2), sale('S2-4', 'C1', 'P2', D1)],
@@ -113,12 +115,22 @@ async function facts(db: Knex): Promise<Record<string, unknown[]>> {
   return Object.fromEntries(rows.map((r: Row) => [r.transaction_id, [r.customer_key, r.city, r.product_key]]));
 }
 
+/** Facts whose customer version does not cover the fact's date (the join a BI tool makes by date range). */
+async function factsOutsideTheirVersion(db: Knex): Promise<unknown[]> {
+  return db('fact_sales as f')
+    .join('dim_date as d', 'd.date_key', 'f.date_key')
+    .join('dim_customer as c', 'c.customer_key', 'f.customer_key')
+    .whereRaw('NOT (d.full_date BETWEEN c.valid_from AND c.valid_to)')
+    .pluck('f.transaction_id');
+}
+
 /** Natural keys with other than exactly one current row. */
 async function currentRowProblems(db: Knex): Promise<unknown[]> {
   return db('dim_customer').select('customer_id').sum({ current: db.raw('CASE WHEN is_current THEN 1 ELSE 0 END') }).groupBy('customer_id').havingRaw('SUM(CASE WHEN is_current THEN 1 ELSE 0 END) <> 1');
 }
 
 const FACTS = {
+  'S1-0': [1, 'Austin', 1],
   'S1-1': [1, 'Austin', 1],
   'S1-2': [2, 'Boston', 2],
   'S2-1': [3, 'Dallas', 1],
@@ -151,10 +163,10 @@ describe.each(SERVERS)('star schema history on $client', (server) => {
       expect(day2).toMatchObject({ unknown_members: { customer_key: 0, product_key: 1, location_key: 0 }, inferred_members: { dim_customer: 1 }, derived_mismatches: { total_amount: 0 } });
       expect(await versions(target.db)).toEqual({
         C1: [
-          [1, D1, D1, 'Austin', false, false],
+          [1, '1900-01-01', D1, 'Austin', false, false],
           [3, D2, '9999-12-31', 'Dallas', true, false],
         ],
-        C2: [[2, D1, '9999-12-31', 'Boston', true, false]],
+        C2: [[2, '1900-01-01', '9999-12-31', 'Boston', true, false]],
         C3: [[4, '1900-01-01', '9999-12-31', null, true, true]],
       });
       expect((await target.db('dim_customer').where({ customer_key: 2 }).first()).phone).toBe('555-0199');
@@ -163,6 +175,7 @@ describe.each(SERVERS)('star schema history on $client', (server) => {
       expect(day3).toMatchObject({ inferred_members: { dim_customer: 0 }, dimensions: { dim_customer: { inferred_filled: 1 } } });
       expect((await versions(target.db)).C3).toEqual([[4, '1900-01-01', '9999-12-31', 'Chicago', true, false]]);
       expect(await facts(target.db)).toEqual(FACTS);
+      expect(await factsOutsideTheirVersion(target.db)).toEqual([]);
       expect(await currentRowProblems(target.db)).toEqual([]);
 
       const before = await snapshotWarehouse(target.db);
@@ -171,7 +184,7 @@ describe.each(SERVERS)('star schema history on $client', (server) => {
 
       // Loading day 1 again (an Airflow clear) replaces its facts but keeps the newer history.
       const reload = await loadStarSchema({ ds: D1, lake, log: silentLogger, config });
-      expect(reload.metrics).toMatchObject({ tables: { dim_customer: { skipped: true, rowsOut: 0 }, fact_sales: { rowsReplaced: 2, rowsOut: 2 } } });
+      expect(reload.metrics).toMatchObject({ tables: { dim_customer: { skipped: true, rowsOut: 0 }, fact_sales: { rowsOut: 3, merge: { unchanged: 3, inserted: 0, updated: 0 } } } });
       expect(await snapshotWarehouse(target.db)).toEqual(before);
     } finally {
       await target.drop();
@@ -188,21 +201,22 @@ describe.each(SERVERS)('star schema history on $client', (server) => {
       await buildAndLoad(lake, D1, config);
       await buildAndLoad(lake, D3, config);
       expect((await versions(target.db)).C1).toEqual([
-        [1, D1, D2, 'Austin', false, false],
+        [1, '1900-01-01', D2, 'Austin', false, false],
         [3, D3, '9999-12-31', 'Dallas', true, false],
       ]);
       await buildAndLoad(lake, D2, config);
 
       expect(await versions(target.db)).toEqual({
         C1: [
-          [1, D1, D1, 'Austin', false, false],
+          [1, '1900-01-01', D1, 'Austin', false, false],
           [3, D2, '9999-12-31', 'Dallas', true, false],
         ],
-        C2: [[2, D1, '9999-12-31', 'Boston', true, false]],
-        // Known since day 3, so day 2's sale found it (its first version) and needed no inferred member.
-        C3: [[4, D3, '9999-12-31', 'Chicago', true, false]],
+        C2: [[2, '1900-01-01', '9999-12-31', 'Boston', true, false]],
+        // Known since day 3, so day 2's sale found it (its first version, valid from history_start) and needed no inferred member.
+        C3: [[4, '1900-01-01', '9999-12-31', 'Chicago', true, false]],
       });
       expect(await facts(target.db)).toEqual({ ...FACTS, 'S2-3': [4, 'Chicago', 1] });
+      expect(await factsOutsideTheirVersion(target.db)).toEqual([]);
       expect(await currentRowProblems(target.db)).toEqual([]);
       // The lake agrees with the warehouse: the last snapshot holds every version.
       const manifest = await lake.readManifest(datasets.curated('dim_customer'), D2);

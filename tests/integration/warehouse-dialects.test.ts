@@ -126,7 +126,7 @@ describe.each(SERVERS)('load-warehouse on $client', ({ client, url, envVar }) =>
     expect(snap).toEqual(reference.snapshot);
 
     const again = await load(B);
-    expect(again.metrics).toMatchObject({ tables: { fact_sales: { rowsReplaced: 5, rowsOut: 5 } } });
+    expect(again.metrics).toMatchObject({ tables: { fact_sales: { rowsOut: 5, merge: { inserted: 0, updated: 0, unchanged: 5, superseded: 0, removed: 0 } } } });
     expect(await snapshotWarehouse(db!)).toEqual(reference.snapshot);
 
     const [view] = await runSql(db!, client, 'SELECT COUNT(*) AS n FROM vw_sales_analysis');
@@ -282,10 +282,10 @@ describe.each(SERVERS)('a load killed in the middle on $client', (server) => {
   /** Whether the fact table's bulk statement (COPY, LOAD DATA or INSERT) is running in the database now, from the server's own view. */
   async function factLoadRunning(admin: Knex, database: string): Promise<boolean> {
     if (server.client === 'postgres') {
-      const r = await admin.raw(`SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = ? AND state = 'active' AND query LIKE 'COPY "fact_sales"%'`, [database]);
+      const r = await admin.raw(`SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = ? AND state = 'active' AND query LIKE 'COPY "_stage_fact_sales"%'`, [database]);
       return Number(r.rows[0].n) > 0;
     }
-    const [rows] = await admin.raw("SELECT COUNT(*) AS n FROM information_schema.processlist WHERE db = ? AND (info LIKE 'LOAD DATA%`fact_sales`%' OR info LIKE 'INSERT INTO `fact_sales`%')", [database]);
+    const [rows] = await admin.raw("SELECT COUNT(*) AS n FROM information_schema.processlist WHERE db = ? AND (info LIKE 'LOAD DATA%`_stage_fact_sales`%' OR info LIKE 'INSERT INTO `_stage_fact_sales`%')", [database]);
     return Number(rows[0].n) > 0;
   }
 
@@ -334,7 +334,7 @@ describe.each(SERVERS)('a load killed in the middle on $client', (server) => {
         // The server rolls the dead connection's transaction back.
         expect(await snapshotWarehouse(target.db)).toEqual(before);
         const again = await loadStarSchema(loadContext(lake, B, target.warehouse));
-        expect(again.metrics).toMatchObject({ tables: { fact_sales: { rowsReplaced: 0, rowsOut: FACTS } } });
+        expect(again.metrics).toMatchObject({ tables: { fact_sales: { rowsOut: FACTS, merge: { inserted: FACTS, updated: 0, unchanged: 0, superseded: 0, removed: 0 } } } });
         const [{ n }] = await target.db('fact_sales').count({ n: '*' });
         expect(Number(n)).toBe(FACTS + 2);
         expect((await target.db('dim_customer').where({ customer_key: 1 }).first()).city).toBe('Changed');

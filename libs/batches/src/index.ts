@@ -9,3 +9,6 @@ export * from './snake-case';
 export * from './utf8-ids';
 export * from './spill-buckets';
 export * from './copy-bytes';
+export * from './null-bits';
+export * from './row-keys';
+export * from './filter-rows';

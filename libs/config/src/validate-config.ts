@@ -1,6 +1,7 @@
 import { columnsOfExpression, parseMeasureExpression } from './measure-expression';
 import { columnGlobRegExp, isColumnGlob } from './schema/mask';
 import { pipelineConfigSchema, type PipelineConfig, type QualityCheckConfig, type SourceConfig, type StandardizeEntityConfig } from './pipeline-config';
+import { checkSqlPlaceholders } from './sql-placeholders';
 
 export interface ValidationResult {
   readonly config?: PipelineConfig;
@@ -32,8 +33,10 @@ export function validateConfig(raw: unknown): ValidationResult {
   const landed = new Map<string, string>(); // entity -> source
   for (const s of c.sources) for (const e of s.entities) landed.set(`${s.name}/${e.name}`, s.name);
   for (const [name, e] of Object.entries(c.standardize.entities)) {
-    if (!sourceNames.has(e.source)) errors.push(`standardize.entities.${name}.source: no source named "${e.source}"; known: ${[...sourceNames].join(', ')}`);
-    else if (!landed.has(`${e.source}/${name}`)) errors.push(`standardize.entities.${name}: source "${e.source}" has no entity "${name}"`);
+    for (const source of e.sources) {
+      if (!sourceNames.has(source)) errors.push(`standardize.entities.${name}.source: no source named "${source}"; known: ${[...sourceNames].join(', ')}`);
+      else if (!landed.has(`${source}/${name}`)) errors.push(`standardize.entities.${name}: source "${source}" has no entity "${name}"`);
+    }
     e.key.forEach((k, i) => {
       if (!(k in e.columns)) errors.push(`standardize.entities.${name}.key.${i}: "${k}" is not a declared column`);
     });
@@ -49,11 +52,25 @@ export function validateConfig(raw: unknown): ValidationResult {
       [d.natural_key, ...d.attributes].forEach((col) => {
         if (!hasColumn(d.source, col)) errors.push(`${p}: "${col}" is not a declared column of ${d.source}`);
       });
+    (d.indexes ?? []).forEach((cols, i) => {
+      cols.forEach((col) => {
+        if (col !== d.natural_key && !d.attributes.includes(col)) errors.push(`${p}.indexes.${i}: "${col}" is not the natural key or one of the attributes`);
+      });
+    });
     (d.tracked ?? []).forEach((col, i) => {
       if (!d.attributes.includes(col)) errors.push(`${p}.tracked.${i}: "${col}" is not one of the attributes`);
     });
     if (d.tracked && d.history !== 'type2') errors.push(`${p}.tracked: only type2 dimensions track attributes; set history: type2 or remove tracked`);
-    const reserved = d.history === 'type2' ? ['valid_from', 'valid_to', 'is_current', 'is_inferred'] : ['is_inferred'];
+    if (d.valid_from_column !== undefined) {
+      if (d.history !== 'type2') errors.push(`${p}.valid_from_column: only type2 dimensions have versions to date; set history: type2 or remove valid_from_column`);
+      const type = entities[d.source]?.columns[d.valid_from_column]?.type;
+      if (d.source in entities && type === undefined)
+        errors.push(`${p}.valid_from_column: "${d.valid_from_column}" is not a declared column of ${d.source}; declare it in standardize.entities.${d.source}.columns as timestamp or date`);
+      else if (type !== undefined && type !== 'timestamp' && type !== 'date')
+        errors.push(`${p}.valid_from_column: "${d.valid_from_column}" is declared as ${type}; a version's start needs a timestamp or date column`);
+    }
+    if (d.history_start !== undefined && d.history !== 'type2') errors.push(`${p}.history_start: only type2 dimensions have a history; set history: type2 or remove history_start`);
+    const reserved = d.history === 'type2' ? ['valid_from', 'valid_to', 'is_current', 'is_inferred', 'observed_from', 'observed_at'] : ['is_inferred'];
     [d.natural_key, ...d.attributes].forEach((col) => {
       if (reserved.includes(col)) errors.push(`${p}: "${col}" is a column the star schema adds itself; rename it in standardize`);
     });
@@ -153,6 +170,10 @@ function checkSourceEntities(s: SourceConfig, path: string): string[] {
       if (e.query && (e.columns || e.schema)) errors.push(`${p}: columns and schema go with table, not query`);
       if (e.query && !/^\s*(select|with)\b/i.test(e.query)) errors.push(`${p}.query: must be one SELECT (or WITH ... SELECT) statement`);
       if (e.query && /;\s*\S/.test(e.query)) errors.push(`${p}.query: must be a single statement (no ";" followed by more SQL)`);
+      if (e.where && e.query) errors.push(`${p}.where: goes with table; write the condition inside the query`);
+      if (e.where && /;/.test(e.where)) errors.push(`${p}.where: must be a condition, without ";"`);
+      if (e.query) errors.push(...checkSqlPlaceholders(e.query, s.client, `${p}.query`));
+      if (e.where) errors.push(...checkSqlPlaceholders(e.where, s.client, `${p}.where`));
       if (e.cursor_column && !e.primary_key?.length) errors.push(`${p}.primary_key: required with cursor_column, to drop rows already loaded at the watermark`);
       if (e.columns && e.cursor_column && !e.columns.includes(e.cursor_column)) errors.push(`${p}.columns: must include the cursor_column "${e.cursor_column}"`);
       for (const k of e.primary_key ?? []) if (e.columns && !e.columns.includes(k)) errors.push(`${p}.columns: must include the primary_key column "${k}"`);

@@ -47,4 +47,34 @@ describe('validateConfig star_schema and warehouse', () => {
       'star_schema.fact.derived_measures.3.expression: the expression ends too early',
     ]);
   });
+
+  it('checks valid_from_column and history_start of a dimension, naming the key', () => {
+    const c = demo();
+    c.standardize.entities.customers.columns.updated_at = { type: 'timestamp' };
+    c.star_schema.dimensions.dim_customer.valid_from_column = 'updated_at';
+    c.star_schema.dimensions.dim_customer.history_start = '2000-01-01';
+    const ok = validateConfig(c);
+    expect(ok.errors).toEqual([]);
+    expect(ok.config!.star_schema.dimensions.dim_customer).toMatchObject({ valid_from_column: 'updated_at', history_start: '2000-01-01' });
+    c.star_schema.dimensions.dim_customer.history_start = null;
+    expect(validateConfig(c).errors).toEqual([]);
+
+    c.star_schema.dimensions.dim_customer.history_start = '2026-02-30';
+    c.star_schema.dimensions.dim_location.history_start = '1 Jan 1900';
+    expect(validateConfig(c).errors).toEqual([
+      'star_schema.dimensions.dim_customer.history_start: must be a date YYYY-MM-DD between 1000-01-01 and 9999-12-30',
+      'star_schema.dimensions.dim_location.history_start: must be a date YYYY-MM-DD between 1000-01-01 and 9999-12-30',
+    ]);
+
+    c.star_schema.dimensions.dim_customer.history_start = '1900-01-01';
+    c.star_schema.dimensions.dim_customer.valid_from_column = 'email';
+    c.star_schema.dimensions.dim_product.valid_from_column = 'updated_at';
+    c.star_schema.dimensions.dim_location.history_start = '1900-01-01';
+    expect(validateConfig(c).errors).toEqual([
+      'star_schema.dimensions.dim_customer.valid_from_column: "email" is declared as string; a version\'s start needs a timestamp or date column',
+      'star_schema.dimensions.dim_product.valid_from_column: only type2 dimensions have versions to date; set history: type2 or remove valid_from_column',
+      'star_schema.dimensions.dim_product.valid_from_column: "updated_at" is not a declared column of products; declare it in standardize.entities.products.columns as timestamp or date',
+      'star_schema.dimensions.dim_location.history_start: only type2 dimensions have a history; set history: type2 or remove history_start',
+    ]);
+  });
 });

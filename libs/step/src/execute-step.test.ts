@@ -48,6 +48,19 @@ describe('executeStep', () => {
     expect(report).toMatchObject({ status: 'success', inputs: [{ uri: 'in', rows: 5 }], metrics: { x: 1 } });
   });
 
+  it('passes the data interval: the UTC day of ds by default, or the one given; a bad bound is exit 2', async () => {
+    const seen: unknown[] = [];
+    const def: StepDefinition = { name: 'windowed', description: 'd', run: async (ctx) => (seen.push(ctx.dataInterval), { rowsIn: 0, rowsOut: 0, inputs: [], outputs: [] }) };
+    expect(await run(def)).toBe(0);
+    expect(await run(def, ['--data-interval-start', '2026-11-26T02:00:00+00:00', '--data-interval-end', '2026-11-27T02:00:00+00:00'])).toBe(0);
+    expect(seen).toEqual([
+      { start: '2026-11-26T00:00:00.000Z', end: '2026-11-27T00:00:00.000Z' },
+      { start: '2026-11-26T02:00:00.000Z', end: '2026-11-27T02:00:00.000Z' },
+    ]);
+    expect(await run(def, ['--data-interval-end', 'tomorrow'])).toBe(2);
+    expect(JSON.parse(lines[lines.length - 1]!).error).toMatch(/--data-interval-end "tomorrow" is not an ISO-8601 instant/);
+  });
+
   it.each([
     [new BadInputError('bad file', { fix: 'fix it' }), 4, 'failed'],
     [new NothingToDoError('no new files'), 99, 'skipped'],

@@ -6,6 +6,7 @@ import { ExitCode, PipelineError, UsageError, exitCodeOf, type ExitCodeValue } f
 import { assertDs, datasets, type Lake } from '@salesflow/lake';
 import { buildRunEvent, createLineageEmitter, type LineageEmitter, type RunEventType } from '@salesflow/lineage';
 import { createLogger, redactText, registerSecret, type Logger } from '@salesflow/logging';
+import { resolveDataInterval } from './data-interval';
 import { describeDatasets, type DescribedDataset } from './describe-datasets';
 import { openLake } from './open-lake';
 import type { DatasetRef, StepContext, StepDefinition, StepResult, WatermarkChange } from './step-context';
@@ -98,7 +99,8 @@ export async function executeStep(def: StepDefinition, opts: ExecuteOptions): Pr
     log = log.child({ ds: args.ds, run: args.runId, ...(args.source ? { source: args.source } : {}) });
     warnings.forEach((w) => log.warn(w));
     const lake = openLake(config.lake, log);
-    ctx = { step: def.name, ds: args.ds, runId: args.runId, source: args.source, fullRefresh: args.fullRefresh, config, lake, log };
+    const dataInterval = resolveDataInterval(args.ds, args.dataIntervalStart, args.dataIntervalEnd);
+    ctx = { step: def.name, ds: args.ds, runId: args.runId, source: args.source, fullRefresh: args.fullRefresh, dataInterval, config, lake, log };
     lineage = startLineage(ctx, opts.lineageFetch);
     log.info(`${def.name} started`, { lake: lake.storage.rootUri });
     await lineage.send('START');
@@ -133,6 +135,8 @@ interface StepArgs {
   readonly source?: string;
   readonly runId: string;
   readonly fullRefresh: boolean;
+  readonly dataIntervalStart?: string;
+  readonly dataIntervalEnd?: string;
 }
 
 async function parseArgs(def: StepDefinition, argv: readonly string[]): Promise<StepArgs | undefined> {
@@ -145,6 +149,8 @@ async function parseArgs(def: StepDefinition, argv: readonly string[]): Promise<
     .option('source', { type: 'string', demandOption: Boolean(def.perSource), describe: 'Source name from the config' })
     .option('run-id', { type: 'string', describe: "Run id (Airflow's {{ run_id }}); default manual__<time>" })
     .option('full-refresh', { type: 'boolean', default: false, describe: 'Ignore incremental state (watermarks, files already ingested) and re-read everything' })
+    .option('data-interval-start', { type: 'string', describe: "Start of the run's data interval, ISO-8601 (Airflow's {{ data_interval_start }}); default ds 00:00 UTC" })
+    .option('data-interval-end', { type: 'string', describe: "End of the run's data interval, exclusive, ISO-8601 (Airflow's {{ data_interval_end }}); default ds+1 00:00 UTC" })
     .strict()
     .help()
     .version(false)
@@ -161,6 +167,8 @@ async function parseArgs(def: StepDefinition, argv: readonly string[]): Promise<
     source: a.source,
     runId: a['run-id'] ?? `manual__${new Date().toISOString()}`,
     fullRefresh: a['full-refresh'] === true,
+    dataIntervalStart: a['data-interval-start'],
+    dataIntervalEnd: a['data-interval-end'],
   };
 }
 

@@ -2,3 +2,4 @@ export * from './step-context';
 export * from './execute-step';
 export * from './open-lake';
 export * from './describe-datasets';
+export * from './data-interval';

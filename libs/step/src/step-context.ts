@@ -2,6 +2,7 @@ import type { ColumnDef } from '@salesflow/batches';
 import type { PipelineConfig } from '@salesflow/config';
 import type { Lake } from '@salesflow/lake';
 import type { Logger } from '@salesflow/logging';
+import { resolveDataInterval, type DataInterval } from './data-interval';
 
 /** Everything a step needs, built once by main.ts; the step never reads argv, env or the clock for its partition. */
 export interface StepContext {
@@ -13,6 +14,12 @@ export interface StepContext {
   readonly source?: string;
   /** --full-refresh: ignore incremental state and re-read everything. */
   readonly fullRefresh?: boolean;
+  /**
+   * --data-interval-start / --data-interval-end (Airflow's data interval); executeStep always
+   * fills it, by default [ds 00:00 UTC, ds+1 00:00 UTC). Contexts built by hand may leave it out:
+   * use dataIntervalOf(ctx).
+   */
+  readonly dataInterval?: DataInterval;
   readonly config: PipelineConfig;
   readonly lake: Lake;
   readonly log: Logger;
@@ -53,4 +60,9 @@ export interface StepDefinition {
   /** Whether --source is required (steps run once per source). */
   readonly perSource?: boolean;
   run(ctx: StepContext): Promise<StepResult>;
+}
+
+/** The run's data interval: the one given, else the UTC day of ds. */
+export function dataIntervalOf(ctx: Pick<StepContext, 'ds' | 'dataInterval'>): DataInterval {
+  return ctx.dataInterval ?? resolveDataInterval(ctx.ds);
 }

@@ -16,12 +16,28 @@ export type HistoryType = 'type1' | 'type2';
 /** One version of a member (type 1 members have exactly one). Days are epoch days (UTC). */
 export interface Version {
   key: number;
+  /**
+   * The day the version started as the source tells it (observed_from in the snapshot). The first
+   * version is written valid from the dimension's historyStart instead, when it has one.
+   */
   validFrom: number;
   /** Inclusive; END_OF_TIME for the current version. */
   validTo: number;
   attrs: readonly unknown[];
   /** Made for a fact that arrived before its member: natural key only, until the member arrives. */
   inferred: boolean;
+  /**
+   * Epoch ms of the newest source row these attributes come from (observed_at in the snapshot):
+   * an older row (a backfill) never overwrites them.
+   */
+  seenAt: number;
+}
+
+/** One source row of a member: its attributes as of `at` (epoch ms: the source's own time, or the run's ds). */
+export interface Observation {
+  readonly naturalKey: string;
+  readonly attrs: readonly unknown[];
+  readonly at: number;
 }
 
 /**
@@ -37,6 +53,8 @@ export interface Dimension {
   readonly history: HistoryType;
   /** Indexes into attributes of the tracked ones (type 2). */
   readonly tracked: readonly number[];
+  /** Type 2: the epoch day every member's history is written to begin (first versions, unknown member); undefined keeps each first version's own start. */
+  readonly historyStart: number | undefined;
   readonly members: Map<string, Version[]>;
 }
 
@@ -52,6 +70,8 @@ export interface DimensionChanges {
   inferred_filled: number;
   /** Inferred members made for facts that arrived first. */
   inferred_added: number;
+  /** Rows older than what their version already holds (a backfill after a later day): kept out, so newer values stay. */
+  stale: number;
 }
 
 export interface DimensionSpec {
@@ -61,9 +81,16 @@ export interface DimensionSpec {
   readonly history: HistoryType;
   /** Tracked attributes (type 2); default all. */
   readonly tracked?: readonly string[];
+  /** Type 2: the epoch day the first version of every member is written valid from (see Dimension.historyStart). */
+  readonly historyStart?: number;
 }
 
-/** The columns the star schema adds after the attributes. */
+/**
+ * The columns the star schema adds after the attributes. Type 2 snapshots also keep, for the
+ * next run only (the warehouse does not load them), each version's start as the source told it
+ * (observed_from; valid_from differs on a first version stretched to history_start) and the time
+ * of the row its attributes come from (observed_at).
+ */
 export function historyColumns(history: HistoryType): ColumnDef[] {
   const flag: ColumnDef = { name: 'is_inferred', kind: 'bool', nullable: false };
   if (history === 'type1') return [flag];
@@ -72,6 +99,8 @@ export function historyColumns(history: HistoryType): ColumnDef[] {
     { name: 'valid_to', kind: 'date', nullable: false },
     { name: 'is_current', kind: 'bool', nullable: false },
     flag,
+    { name: 'observed_from', kind: 'date', nullable: true },
+    { name: 'observed_at', kind: 'timestamp', nullable: true },
   ];
 }
 
@@ -95,35 +124,41 @@ export function emptyDimension(spec: DimensionSpec, kindOf: (col: string) => Col
     attributes: spec.attributes,
     history: spec.history,
     tracked,
+    historyStart: spec.history === 'type2' ? spec.historyStart : undefined,
     members: new Map(),
   };
 }
 
 /**
  * Adds the versions of a stored snapshot batch (the unknown member is skipped; it is re-made on
- * write). Columns the snapshot lacks read as null: an attribute added to the config since, or the
- * history columns of a snapshot written as type 1 (each member then becomes one open version).
+ * write). Columns the snapshot lacks read as null: an attribute added to the config since, the
+ * history columns of a snapshot written as type 1 (each member then becomes one open version), or
+ * observed_from and observed_at of a snapshot written before them (valid_from stands in).
  */
 export function loadSnapshotBatch(dim: Dimension, batch: arrow.RecordBatch): void {
   const names = dim.columns.map((c) => c.name);
   const readers = columnReaders(batch, names);
   const at = (n: string) => readers[names.indexOf(n)]!;
   const attrReaders = dim.attributes.map((a) => at(a));
-  const from = dim.history === 'type2' ? at('valid_from') : () => null;
-  const to = dim.history === 'type2' ? at('valid_to') : () => null;
+  const none = () => null;
+  const type2 = dim.history === 'type2';
+  const [validFrom, to, observedFrom, observedAt] = ['valid_from', 'valid_to', 'observed_from', 'observed_at'].map((n) => (type2 ? at(n) : none));
   const inferred = at('is_inferred');
   for (let r = 0; r < batch.numRows; r++) {
     const key = readers[0]!(r) as number;
     if (key === UNKNOWN_KEY) continue;
     const nk = String(readers[1]!(r));
-    const f = from(r) as number | null;
-    const t = to(r) as number | null;
+    const f = (observedFrom!(r) ?? validFrom!(r)) as number | null;
+    const t = to!(r) as number | null;
+    const seen = observedAt!(r) as number | bigint | null;
+    const from = f === null ? BEGINNING_OF_TIME : Math.round(Number(f) / DAY_MS);
     const v: Version = {
       key,
-      validFrom: f === null ? BEGINNING_OF_TIME : Math.round(f / DAY_MS),
-      validTo: t === null ? END_OF_TIME : Math.round(t / DAY_MS),
+      validFrom: from,
+      validTo: t === null ? END_OF_TIME : Math.round(Number(t) / DAY_MS),
       attrs: attrReaders.map((read) => read(r)),
       inferred: inferred(r) === true,
+      seenAt: seen === null ? from * DAY_MS : Number(seen),
     };
     const versions = dim.members.get(nk);
     if (versions) versions.push(v);
@@ -142,80 +177,157 @@ export function hashAttributes(values: readonly unknown[]): string {
 }
 
 /**
- * Merges the source rows of day `day` (epoch day of ds) into the dimension. Type 1 overwrites.
- * Type 2 compares the tracked attributes with the version valid at `day`:
- *  - the same: untracked attributes are overwritten on that version, if they differ;
- *  - different, and that version starts on `day`: overwritten (a re-run with corrected input);
- *  - different otherwise: that version ends the day before, and a new one runs from `day` to
- *    where the old one ended, unless the next version already holds these tracked values (a
- *    later day recorded the change first), which then starts on `day`. Built out of order
- *    (day 3, then day 2), the history stays contiguous and every existing version keeps its key.
- *  - no version yet at `day` (a backfill before the member's first version): the first version
- *    starts earlier when its tracked attributes are the same, else a version is put in front.
- * An inferred member is filled in place: it keeps its key, so facts already pointing to it stay right.
- * New versions get keys above the highest ever given (`keysGivenUpTo` and the dimension's own),
- * in natural-key order, so the same input always yields the same keys. Rows whose natural key is
- * null are skipped and counted by the caller. Re-running the same day changes nothing.
+ * Merges the source rows of day `day` (epoch day of ds) into the dimension: each row is an
+ * observation at the start of that day (see mergeObservations). Rows are [natural key, ...attributes].
  */
 export function mergeSourceRows(dim: Dimension, sourceRows: Iterable<readonly unknown[]>, day: number, keysGivenUpTo = 0): DimensionChanges {
-  const changes: DimensionChanges = { added: 0, updated: 0, versioned: 0, unchanged: 0, inferred_filled: 0, inferred_added: 0 };
+  const at = day * DAY_MS;
+  const observations: Observation[] = [];
+  for (const [nk, ...attrs] of sourceRows) observations.push({ naturalKey: String(nk), attrs, at });
+  return mergeObservations(dim, observations, keysGivenUpTo);
+}
+
+/**
+ * Merges source rows, each with the time it speaks for, into the dimension. Type 1 overwrites.
+ * Type 2 applies the rows oldest first, each on its day (clamped to historyStart), against the
+ * version valid on that day:
+ *  - the same tracked attributes: the others are overwritten, unless the version already holds a
+ *    newer row's values (stale);
+ *  - different, and the row is the newest word on that version: a version that starts on the same
+ *    day is corrected in place; else the version ends the day before and a new one runs to where
+ *    it ended, unless the next version already holds these tracked values (a later day recorded the
+ *    change first), which then starts on that day;
+ *  - different, but the version's values were seen again after the row's time (A, then this row's
+ *    X, then A again): X goes in between, up to the day before A was seen again, and A resumes in
+ *    a new version; on that very day the newer row wins and this one is stale;
+ *  - no version yet on that day (a row older than the member's first version): the first version
+ *    starts earlier when its tracked attributes are the same, else a version is put in front.
+ * So the history is the same whatever order the days are built in, ranges stay contiguous with
+ * one current version, and every existing version keeps its key. An inferred member is filled in
+ * place: it keeps its key, so facts already pointing to it stay right.
+ * New versions get keys above the highest ever given (`keysGivenUpTo` and the dimension's own),
+ * in natural-key order, so the same input always yields the same keys. Re-running the same rows
+ * changes nothing.
+ */
+export function mergeObservations(dim: Dimension, observations: readonly Observation[], keysGivenUpTo = 0): DimensionChanges {
+  const changes: DimensionChanges = { added: 0, updated: 0, versioned: 0, unchanged: 0, inferred_filled: 0, inferred_added: 0, stale: 0 };
   const pending: { nk: string; version: Version }[] = [];
   const type2 = dim.history === 'type2';
-  const trackedHash = (attrs: readonly unknown[]) => hashAttributes(dim.tracked.map((i) => attrs[i]));
-  for (const [nkValue, ...attrs] of sourceRows) {
-    const nk = String(nkValue);
+  const earliest = dim.historyStart ?? -Infinity;
+  const dayOf = (ms: number) => Math.max(Math.floor(ms / DAY_MS), earliest);
+  // Oldest first (stable: rows of the same time keep their order, the later one wins).
+  const ordered = type2 && !inTimeOrder(observations) ? [...observations].sort((a, b) => a.at - b.at) : observations;
+  for (const { naturalKey: nk, attrs, at } of ordered) {
     const versions = dim.members.get(nk);
+    const day = dayOf(at);
     if (!versions) {
-      const version: Version = { key: 0, validFrom: type2 ? day : BEGINNING_OF_TIME, validTo: END_OF_TIME, attrs, inferred: false };
+      const version: Version = { key: 0, validFrom: type2 ? day : BEGINNING_OF_TIME, validTo: END_OF_TIME, attrs, inferred: false, seenAt: at };
       dim.members.set(nk, [version]);
       pending.push({ nk, version });
       changes.added++;
       continue;
     }
-    const i = type2 ? versionIndexAt(versions, day) : 0;
-    if (i < 0) {
-      const first = versions[0]!;
-      if (trackedHash(first.attrs) === trackedHash(attrs)) {
-        first.validFrom = day;
-        if (hashAttributes(first.attrs) !== hashAttributes(attrs)) first.attrs = attrs;
-        changes.updated++;
-      } else {
-        const version: Version = { key: 0, validFrom: day, validTo: first.validFrom - 1, attrs, inferred: false };
-        versions.unshift(version);
-        pending.push({ nk, version });
-        changes.versioned++;
-      }
+    if (!type2) {
+      const v = versions[0]!;
+      if (v.inferred) changes.inferred_filled++;
+      else if (hashAttributes(v.attrs) === hashAttributes(attrs)) changes.unchanged++;
+      else changes.updated++;
+      Object.assign(v, { attrs, inferred: false, seenAt: at });
       continue;
     }
-    const v = versions[i]!;
-    if (v.inferred) {
-      v.attrs = attrs;
-      v.inferred = false;
-      changes.inferred_filled++;
-    } else if (hashAttributes(v.attrs) === hashAttributes(attrs)) {
-      changes.unchanged++;
-    } else if (!type2 || v.validFrom === day || trackedHash(v.attrs) === trackedHash(attrs)) {
-      v.attrs = attrs;
-      changes.updated++;
-    } else if (versions[i + 1] && trackedHash(versions[i + 1]!.attrs) === trackedHash(attrs)) {
-      // A backfill of the day a change happened, after a later day recorded it: the later version starts earlier.
-      versions[i + 1]!.validFrom = day;
-      v.validTo = day - 1;
-      changes.updated++;
-    } else {
-      const version: Version = { key: 0, validFrom: day, validTo: v.validTo, attrs, inferred: false };
-      v.validTo = day - 1;
-      versions.splice(i + 1, 0, version);
-      pending.push({ nk, version });
-      changes.versioned++;
-    }
+    mergeType2(dim, versions, attrs, at, day, changes, (version) => pending.push({ nk, version }));
   }
   assignKeys(dim, pending, keysGivenUpTo);
   return changes;
 }
 
+function inTimeOrder(observations: readonly Observation[]): boolean {
+  for (let i = 1; i < observations.length; i++) if (observations[i]!.at < observations[i - 1]!.at) return false;
+  return true;
+}
+
+function trackedHashOf(dim: Dimension, values: readonly unknown[]): string {
+  return hashAttributes(dim.tracked.map((t) => values[t]));
+}
+
+function openVersion(validFrom: number, validTo: number, attrs: readonly unknown[], seenAt: number): Version {
+  return { key: 0, validFrom, validTo, attrs, inferred: false, seenAt };
+}
+
+/** One observation of a known type 2 member (see mergeObservations); hands each version it opens to `opened`. */
+function mergeType2(dim: Dimension, versions: Version[], attrs: readonly unknown[], at: number, day: number, changes: DimensionChanges, opened: (v: Version) => void): void {
+  const trackedHash = (values: readonly unknown[]) => trackedHashOf(dim, values);
+  const i = versionIndexAt(versions, day);
+  if (i < 0) {
+    const first = versions[0]!;
+    if (trackedHash(first.attrs) === trackedHash(attrs)) {
+      first.validFrom = day;
+      changes.updated++;
+      return;
+    }
+    const version = openVersion(day, first.validFrom - 1, attrs, at);
+    versions.unshift(version);
+    changes.versioned++;
+    opened(version);
+    return;
+  }
+  const v = versions[i]!;
+  if (v.inferred) {
+    // With a history start, the inferred version is written from it anyway: keep the real start for ordering.
+    if (dim.historyStart !== undefined) v.validFrom = day;
+    Object.assign(v, { attrs, inferred: false, seenAt: at });
+    changes.inferred_filled++;
+    return;
+  }
+  const newer = at >= v.seenAt;
+  if (hashAttributes(v.attrs) === hashAttributes(attrs)) {
+    if (newer) v.seenAt = at;
+    changes.unchanged++;
+    return;
+  }
+  if (trackedHash(v.attrs) === trackedHash(attrs) || (newer && v.validFrom === day)) {
+    // Untracked attributes, or a same-day correction (a re-run with corrected input).
+    if (!newer) changes.stale++;
+    else {
+      Object.assign(v, { attrs, seenAt: at });
+      changes.updated++;
+    }
+    return;
+  }
+  // v's values seen again on a day it still covers (a change on the day it ends does not count).
+  const resumes = Math.max(Math.floor(v.seenAt / DAY_MS), dim.historyStart ?? -Infinity);
+  if (!newer && resumes <= v.validTo) {
+    if (v.validFrom >= day || resumes <= day) {
+      changes.stale++;
+      return;
+    }
+    const between = openVersion(day, resumes - 1, attrs, at);
+    const again = openVersion(resumes, v.validTo, v.attrs, v.seenAt);
+    // What v held before `day` was seen no later than its start; later rows may overwrite it.
+    Object.assign(v, { validTo: day - 1, seenAt: v.validFrom * DAY_MS });
+    versions.splice(i + 1, 0, between, again);
+    changes.versioned += 2;
+    opened(between);
+    opened(again);
+    return;
+  }
+  const next = versions[i + 1];
+  if (next && trackedHash(next.attrs) === trackedHash(attrs)) {
+    // A backfill of the day a change happened, after a later day recorded it: the later version starts earlier.
+    next.validFrom = day;
+    v.validTo = day - 1;
+    changes.updated++;
+    return;
+  }
+  const version = openVersion(day, v.validTo, attrs, at);
+  v.validTo = day - 1;
+  versions.splice(i + 1, 0, version);
+  changes.versioned++;
+  opened(version);
+}
+
 /**
- * Adds an inferred member (natural key only, valid for all time) for each natural key the
+ * Adds an inferred member (natural key only, valid for all time from historyStart) for each natural key the
  * dimension does not know yet; returns how many were added. Keys as in mergeSourceRows.
  */
 export function addInferredMembers(dim: Dimension, naturalKeys: Iterable<string>, keysGivenUpTo = 0): number {
@@ -223,7 +335,8 @@ export function addInferredMembers(dim: Dimension, naturalKeys: Iterable<string>
   const blank = dim.attributes.map(() => null);
   for (const nk of naturalKeys) {
     if (dim.members.has(nk)) continue;
-    const version: Version = { key: 0, validFrom: BEGINNING_OF_TIME, validTo: END_OF_TIME, attrs: blank, inferred: true };
+    const validFrom = dim.historyStart ?? BEGINNING_OF_TIME;
+    const version: Version = { key: 0, validFrom, validTo: END_OF_TIME, attrs: blank, inferred: true, seenAt: validFrom * DAY_MS };
     dim.members.set(nk, [version]);
     pending.push({ nk, version });
   }
@@ -252,19 +365,28 @@ export function highestKey(dim: Dimension): number {
   return max;
 }
 
-/** The whole dimension as record batches ordered by key, starting with the unknown member (-1). */
+/**
+ * The whole dimension as record batches ordered by key, starting with the unknown member (-1).
+ * Type 2: with a historyStart, the first version of each member (and the unknown member) is
+ * valid from it, so every member's ranges cover every day from historyStart on.
+ */
 export function* dimensionBatches(dim: Dimension, batchSize: number): Generator<arrow.RecordBatch> {
   const b = new BatchBuilder(dim.columns);
   const type2 = dim.history === 'type2';
-  const history = (v: Pick<Version, 'validFrom' | 'validTo' | 'inferred'>) =>
-    type2 ? [v.validFrom * DAY_MS, v.validTo * DAY_MS, v.validTo === END_OF_TIME, v.inferred] : [v.inferred];
+  const start = dim.historyStart;
+  const history = (v: Version, first: boolean): unknown[] => {
+    if (!type2) return [v.inferred];
+    const validFrom = first && start !== undefined ? start : v.validFrom;
+    return [validFrom * DAY_MS, v.validTo * DAY_MS, v.validTo === END_OF_TIME, v.inferred, v.validFrom * DAY_MS, v.inferred ? null : v.seenAt];
+  };
   const unknownAttrs = dim.columns.slice(2, 2 + dim.attributes.length).map((c) => (c.kind === 'string' ? 'Unknown' : null));
-  b.appendRow([UNKNOWN_KEY, UNKNOWN_NATURAL_KEY, ...unknownAttrs, ...history({ validFrom: BEGINNING_OF_TIME, validTo: END_OF_TIME, inferred: false })]);
-  const rows: [string, Version][] = [];
-  for (const [nk, versions] of dim.members) for (const v of versions) rows.push([nk, v]);
+  const unknownHistory = type2 ? [(start ?? BEGINNING_OF_TIME) * DAY_MS, END_OF_TIME * DAY_MS, true, false, null, null] : [false];
+  b.appendRow([UNKNOWN_KEY, UNKNOWN_NATURAL_KEY, ...unknownAttrs, ...unknownHistory]);
+  const rows: [string, Version, boolean][] = [];
+  for (const [nk, versions] of dim.members) versions.forEach((v, i) => rows.push([nk, v, i === 0]));
   rows.sort((x, y) => x[1].key - y[1].key);
-  for (const [nk, v] of rows) {
-    b.appendRow([v.key, nk, ...v.attrs, ...history(v)]);
+  for (const [nk, v, first] of rows) {
+    b.appendRow([v.key, nk, ...v.attrs, ...history(v, first)]);
     if (b.length >= batchSize) yield b.finish();
   }
   if (b.length) yield b.finish();

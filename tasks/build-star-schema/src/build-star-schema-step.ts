@@ -1,13 +1,14 @@
-import { BatchBuilder, columnReaders, schemaOf, Utf8Ids, type ColumnKind } from '@salesflow/batches';
-import { columnsOfExpression, parseMeasureExpression, surrogateKeyOf, type DimensionConfig, type PipelineConfig } from '@salesflow/config';
+import { BatchBuilder, columnReaders, KeySet, schemaOf, Utf8Ids, type ColumnKind } from '@salesflow/batches';
+import { DEFAULT_HISTORY_START, columnsOfExpression, parseMeasureExpression, surrogateKeyOf, type DimensionConfig, type PipelineConfig } from '@salesflow/config';
 import { ExitCode, PipelineError } from '@salesflow/errors';
 import { datasets, type Lake, type Manifest, type PartitionWriter } from '@salesflow/lake';
 import { startProgress, type Logger } from '@salesflow/logging';
 import type { DatasetRef, StepContext, StepDefinition, StepResult } from '@salesflow/step';
-import { addInferredMembers, dimensionBatches, emptyDimension, highestKey, keyLookup, loadSnapshotBatch, mergeSourceRows, type Dimension, type DimensionChanges } from './build-dimension';
+import { addInferredMembers, dimensionBatches, emptyDimension, highestKey, keyLookup, loadSnapshotBatch, mergeObservations, type Dimension, type DimensionChanges, type Observation } from './build-dimension';
 import { buildFactBatch, type DerivedMeasure, type FactBatchStats } from './build-fact-batch';
 import { MAX_KEY_META, highestMaxKey, mostRecentlyCommitted } from './choose-snapshot';
 import { compileMeasure } from './derive-measure';
+import { dropOwnedGrains, moveTakenGrains, readGrains, type MovedRows } from './fact-grain-merge';
 import { DIM_DATE_COLUMNS, calendar, dayOfDateKey, epochDay, unknownDateRow } from './dim-date';
 
 const STEP = 'build-star-schema';
@@ -51,14 +52,15 @@ interface MergedDimension {
   readonly cfg: DimensionConfig;
   readonly dim: Dimension;
   readonly source: Manifest;
-  readonly changes: DimensionChanges & { null_natural_keys: number; previous_snapshot: string | null };
+  readonly changes: DimensionChanges & { null_natural_keys: number; null_source_times?: number; previous_snapshot: string | null };
   readonly keysGivenUpTo: number;
 }
 
 async function mergeDimension(ctx: StepContext, table: string, cfg: DimensionConfig): Promise<MergedDimension> {
   const { lake, ds } = ctx;
   const source = await lake.requireManifest(datasets.masked(cfg.source), ds, 'mask');
-  const spec = { keyColumn: surrogateKeyOf(table, cfg), naturalKey: cfg.natural_key, attributes: cfg.attributes, history: cfg.history, tracked: cfg.tracked };
+  const historyStart = cfg.history_start === null ? undefined : epochDay(Date.parse(`${cfg.history_start ?? DEFAULT_HISTORY_START}T00:00:00Z`));
+  const spec = { keyColumn: surrogateKeyOf(table, cfg), naturalKey: cfg.natural_key, attributes: cfg.attributes, history: cfg.history, tracked: cfg.tracked, historyStart };
   const dim = emptyDimension(spec, kindsFrom(source));
   const columns = dim.columns;
   const snapshots = await committedSnapshots(lake, table);
@@ -79,16 +81,7 @@ async function mergeDimension(ctx: StepContext, table: string, cfg: DimensionCon
     const readable = columns.map((c) => c.name).filter((n) => stored.has(n));
     for await (const b of lake.readManifestBatches(previous, { columns: readable })) loadSnapshotBatch(dim, b);
   }
-  const rows: unknown[][] = [];
-  let nullKeys = 0;
-  for await (const b of lake.readManifestBatches(source, { columns: [cfg.natural_key, ...cfg.attributes] })) {
-    const readers = columnReaders(b, [cfg.natural_key, ...cfg.attributes]);
-    for (let r = 0; r < b.numRows; r++) {
-      const row = readers.map((read) => read(r));
-      if (row[0] === null || row[0] === undefined) nullKeys++;
-      else rows.push(row);
-    }
-  }
+  const { observations, nullKeys, nullTimes } = await readObservations(lake, source, table, cfg, Date.parse(`${ds}T00:00:00Z`));
   // New keys go above the highest max_key of ALL snapshots, not only the loaded one: a backfill
   // running beside this run may have given keys to members the loaded snapshot lacks. Snapshots
   // committed before max_key existed count through the loaded members' keys. Two runs at the very
@@ -96,9 +89,56 @@ async function mergeDimension(ctx: StepContext, table: string, cfg: DimensionCon
   // key to different members; dimensions are committed as soon as merged, before the fact is
   // built, to keep that window to seconds.
   const keysGivenUpTo = highestMaxKey(snapshots);
-  const day = epochDay(Date.parse(`${ds}T00:00:00Z`));
-  const changes = { ...mergeSourceRows(dim, rows, day, keysGivenUpTo), null_natural_keys: nullKeys, previous_snapshot: previous?.ds ?? null };
+  const changes = {
+    ...mergeObservations(dim, observations, keysGivenUpTo),
+    null_natural_keys: nullKeys,
+    ...(cfg.valid_from_column === undefined ? {} : { null_source_times: nullTimes }),
+    previous_snapshot: previous?.ds ?? null,
+  };
   return { table, cfg, dim, source, changes, keysGivenUpTo };
+}
+
+/**
+ * The dimension's source rows of ds as observations: each at the time its valid_from_column gives
+ * (the start of ds when the dimension has none, or the row's value is null). Rows without a
+ * natural key are left out and counted, as are null times.
+ */
+async function readObservations(lake: Lake, source: Manifest, table: string, cfg: DimensionConfig, dsStart: number): Promise<{ observations: Observation[]; nullKeys: number; nullTimes: number }> {
+  const timeColumn = cfg.valid_from_column;
+  if (timeColumn !== undefined) {
+    const kind = source.schema.find((c) => c.name === timeColumn)?.kind;
+    if (kind !== 'timestamp' && kind !== 'date')
+      throw new PipelineError(`${table}: valid_from_column ${timeColumn} is ${kind ? `a ${kind} column` : 'missing'} in processed/masked/${cfg.source} dt=${source.ds}`, {
+        exitCode: ExitCode.usage,
+        context: { table, ds: source.ds, column: timeColumn },
+        fix: `declare ${timeColumn} as timestamp or date in standardize.entities.${cfg.source}.columns and re-run standardize and mask, or remove star_schema.dimensions.${table}.valid_from_column`,
+      });
+  }
+  const columns = [cfg.natural_key, ...cfg.attributes, ...(timeColumn === undefined ? [] : [timeColumn])];
+  const attributes = cfg.attributes.length;
+  const observations: Observation[] = [];
+  let nullKeys = 0;
+  let nullTimes = 0;
+  for await (const b of lake.readManifestBatches(source, { columns })) {
+    const readers = columnReaders(b, columns);
+    for (let r = 0; r < b.numRows; r++) {
+      const nk = readers[0]!(r);
+      if (nk === null || nk === undefined) {
+        nullKeys++;
+        continue;
+      }
+      const attrs = new Array<unknown>(attributes);
+      for (let a = 0; a < attributes; a++) attrs[a] = readers[a + 1]!(r);
+      let at = dsStart;
+      if (timeColumn !== undefined) {
+        const t = readers[attributes + 1]!(r) as number | bigint | null | undefined;
+        if (t === null || t === undefined) nullTimes++;
+        else at = Number(t);
+      }
+      observations.push({ naturalKey: String(nk), attrs, at });
+    }
+  }
+  return { observations, nullKeys, nullTimes };
 }
 
 async function writeDimension(ctx: StepContext, m: MergedDimension, log: Logger): Promise<{ input: DatasetRef; output: DatasetRef }> {
@@ -217,6 +257,14 @@ export async function runBuildStarSchema(ctx: StepContext): Promise<StepResult> 
   let maxDay: number | undefined;
   let dateManifest: Manifest;
   let factManifest: Manifest;
+  // A grain belongs to the newest batch that carries it: rows newer batches hold are left out of
+  // this one, and the grains this batch carries move here out of older partitions (after commit).
+  const otherBatches = (await committedSnapshots(lake, fact.table)).filter((m) => m.ds !== ds);
+  const newer = otherBatches.filter((m) => m.ds > ds);
+  const older = otherBatches.filter((m) => m.ds < ds);
+  const ownedByNewer = newer.length ? await readGrains(lake, newer, fact.grain) : undefined;
+  const taken = older.length ? new KeySet(Math.max(source.rows, 16), Math.max(source.rows, 16) * 16) : undefined;
+  let superseded = 0;
   const progress = startProgress(ctx.log, `build ${fact.table}`);
   const factWriter = lake.openPartition({ dataset: datasets.curated(fact.table), ds, step: STEP, runId: ctx.runId });
   let dateWriter: PartitionWriter | undefined;
@@ -226,7 +274,9 @@ export async function runBuildStarSchema(ctx: StepContext): Promise<StepResult> 
     const sourceColumns = new Set(source.schema.map((c) => c.name));
     const derivedInputs = fact.derived_measures.flatMap((d) => [...columnsOfExpression(parseMeasureExpression(d.expression)), ...(sourceColumns.has(d.name) ? [d.name] : [])]);
     const columns = [...new Set([...fact.grain, fact.date_column, ...fact.measures, ...derivedInputs, ...fact.lookups.map((l) => l.column)])];
-    for await (const b of lake.readManifestBatches(source, { columns })) {
+    for await (const read of lake.readManifestBatches(source, { columns })) {
+      const { batch: b, dropped } = dropOwnedGrains(read, fact.grain, ownedByNewer, taken);
+      superseded += dropped;
       const out = buildFactBatch(b, plan, stats);
       await factWriter.write(out);
       factRows += out.numRows;
@@ -262,10 +312,18 @@ export async function runBuildStarSchema(ctx: StepContext): Promise<StepResult> 
     if (minDay !== undefined && maxDay !== undefined) for (let d = minDay; d <= maxDay; d++) dates.appendRow(dateRow(d));
     await dateWriter.write(dates.finish());
     dateManifest = await dateWriter.commit({ from: minDay, to: maxDay });
-    factManifest = await factWriter.commit({ table: fact.table, unknown_members: stats.unknown, inferred_members: inferred, derived_mismatches: stats.mismatches });
+    factManifest = await factWriter.commit({ table: fact.table, unknown_members: stats.unknown, inferred_members: inferred, derived_mismatches: stats.mismatches, superseded });
   } catch (e) {
     await abortAll([dateWriter, factWriter], e, ctx.log);
     throw e;
+  }
+  // After this batch's commit: a crash here leaves a grain in two partitions until the re-run,
+  // never in none.
+  const moved: MovedRows[] = taken ? await moveTakenGrains(lake, older, fact.grain, taken, { ds, step: STEP, runId: ctx.runId }) : [];
+  if (superseded) ctx.log.info(`${superseded} fact rows of this batch are left out: a newer batch carries their grain`, { superseded, newer: newer.map((m) => m.ds) });
+  for (const m of moved) {
+    ctx.log.info(`${m.rows} fact rows moved from the batch of ${m.ds} to this one (their grain is carried again)`, { from: m.ds, rows: m.rows, remaining: m.remaining });
+    outputs.push({ uri: lake.partitionUri(datasets.curated(fact.table), m.ds), rows: m.remaining });
   }
   const unknownTotal = Object.values(stats.unknown).reduce((a, b) => a + b, 0);
   if (unknownTotal) ctx.log.warn(`${unknownTotal} fact lookups missed and point to the unknown member -1`, { unknown: stats.unknown });
@@ -278,9 +336,18 @@ export async function runBuildStarSchema(ctx: StepContext): Promise<StepResult> 
   return {
     rowsIn: source.rows,
     rowsOut: factManifest.rows,
+    // Left out on purpose: a newer batch holds these grains.
+    rowsDropped: superseded,
     inputs,
     outputs,
-    metrics: { unknown_members: stats.unknown, inferred_members: inferred, derived_mismatches: stats.mismatches, dimensions: dimChanges, date_range: [minDay, maxDay] },
+    metrics: {
+      unknown_members: stats.unknown,
+      inferred_members: inferred,
+      derived_mismatches: stats.mismatches,
+      dimensions: dimChanges,
+      date_range: [minDay, maxDay],
+      fact_merge: { superseded, moved_from: Object.fromEntries(moved.map((m) => [m.ds, m.rows])) },
+    },
   };
 }
 

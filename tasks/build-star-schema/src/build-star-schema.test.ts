@@ -180,7 +180,7 @@ describe('type 2 dimensions', () => {
       [3, 'C9', null, BEGINNING_OF_TIME * 86_400_000, END_OF_TIME * 86_400_000, true],
     ]);
     expect(mergeSourceRows(dim, [['C9', 'Boston', 'Ivy']], D2)).toMatchObject({ inferred_filled: 1, added: 0, versioned: 0 });
-    expect(dim.members.get('C9')).toEqual([{ key: 3, validFrom: BEGINNING_OF_TIME, validTo: END_OF_TIME, attrs: ['Boston', 'Ivy'], inferred: false }]);
+    expect(dim.members.get('C9')).toEqual([{ key: 3, validFrom: BEGINNING_OF_TIME, validTo: END_OF_TIME, attrs: ['Boston', 'Ivy'], inferred: false, seenAt: D2 * 86_400_000 }]);
   });
 });
 

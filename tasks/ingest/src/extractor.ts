@@ -1,5 +1,6 @@
 import type * as arrow from 'apache-arrow';
-import type { IncrementalPosition } from './incremental/entity-state';
+import type { DataInterval } from '@salesflow/step';
+import type { CursorBound, IncrementalPosition } from './incremental/entity-state';
 
 /** One unit of input an extractor reads (a file, a table, an API endpoint), recorded in the manifest. */
 export interface ExtractedInput {
@@ -13,6 +14,10 @@ export interface ExtractedInput {
 export interface ExtractionOutcome {
   readonly position?: IncrementalPosition;
   readonly dropped: number;
+  /** The exclusive upper bound of a time cursor's read (the data interval's end), ISO-8601 UTC; absent when unbounded. */
+  readonly readTo?: string;
+  /** The lower bound of the cursor's read; absent when it had none. */
+  readonly readFrom?: CursorBound;
 }
 
 /** What an extractor produced for one entity: batches to land and, once drained, what it read. */
@@ -34,8 +39,14 @@ export interface Extraction {
 
 export interface ExtractOptions {
   readonly batchSize: number;
-  /** Where an incremental read starts; undefined on a first run or with --full-refresh. */
+  /** Where an incremental read starts; undefined on a first run, after a gap, or with --full-refresh. */
   readonly start?: IncrementalPosition;
+  /**
+   * The run: its ds and data interval. Database entities bind them for {ds},
+   * {data_interval_start}, {data_interval_end}, and read a time cursor up to the interval's end
+   * (from its start when there is no start position and no full refresh).
+   */
+  readonly run?: { readonly ds: string; readonly interval: DataInterval; readonly fullRefresh: boolean };
 }
 
 /**

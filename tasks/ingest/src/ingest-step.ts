@@ -3,13 +3,13 @@ import { columnsOf } from '@salesflow/batches';
 import { BadInputError, UsageError } from '@salesflow/errors';
 import { datasets, openStorage } from '@salesflow/lake';
 import { startProgress } from '@salesflow/logging';
-import type { DatasetRef, StepContext, StepDefinition, StepResult } from '@salesflow/step';
+import { dataIntervalOf, type DatasetRef, type StepContext, type StepDefinition, type StepResult } from '@salesflow/step';
 import { ApiExtractor } from './api/api-extractor';
 import { DatabaseExtractor } from './database/database-extractor';
 import type { Extraction, Extractor } from './extractor';
 import { sourceForDs } from './files/expand-ds';
 import { FilesExtractor } from './files/files-extractor';
-import { readEntityState, startPosition, writeEntityState } from './incremental/entity-state';
+import { planStart, readPreviousState, writeEntityState } from './incremental/entity-state';
 import { IngestMasking } from './mask-at-ingest';
 import { diffSchemas, type SchemaChanges } from './schema-changes';
 
@@ -49,17 +49,18 @@ function isIncremental(entity: AnyEntity): boolean {
 }
 
 /**
- * Lands every entity of one source in raw/<kind>/<source>/<entity>/dt=<ds>/ as Parquet, each
- * committed by its manifest. Incremental entities start where the last run ended (or, when ds is
- * re-run, where that ds's run started, so a re-run lands the same rows) and keep their new
- * watermark in _state/<source>/<entity>.json only after the partition is committed.
- */
-/**
  * Rows per extracted batch. The writer still fills row groups of lake.row_group_size; smaller
  * batches keep less in flight between the source, this thread and the Parquet worker.
  */
 const EXTRACT_BATCH_ROWS = 32_768;
 
+/**
+ * Lands every entity of one source in raw/<kind>/<source>/<entity>/dt=<ds>/ as Parquet, each
+ * committed by its manifest. Incremental entities continue from the state of the latest earlier
+ * ds (so a re-run of any ds lands the same rows, and days may run in any order or at once), a
+ * time cursor reads up to the data interval's end, and each run keeps its own state in
+ * _state/<source>/<entity>/dt=<ds>.json, written only after the partition is committed.
+ */
 export async function runIngest(ctx: StepContext): Promise<StepResult> {
   const configured = ctx.config.sources.find((s) => s.name === ctx.source);
   if (!configured) throw new UsageError(`--source ${ctx.source} is not configured`, { fix: 'pass a name from the config sources' });
@@ -69,15 +70,23 @@ export async function runIngest(ctx: StepContext): Promise<StepResult> {
   const outputs: DatasetRef[] = [];
   const skipped: string[] = [];
   const watermarks: Record<string, { before: string | null; after: string | null }> = {};
+  const interval = dataIntervalOf(ctx);
   const schemaChanges: Record<string, SchemaChanges> = {};
   const warnings: string[] = [];
   let rows = 0;
   let dropped = 0;
   try {
     const plan = async (entity: AnyEntity) => {
-      const state = isIncremental(entity) ? await readEntityState(ctx.lake, source.name, entity.name) : undefined;
-      const start = startPosition(state, ctx.ds, ctx.fullRefresh === true);
-      const extraction = await extractor.extract(entity, { batchSize: Math.min(batchSize, EXTRACT_BATCH_ROWS), start });
+      const starting = isIncremental(entity) ? planStart({ ds: ctx.ds, interval, fullRefresh: ctx.fullRefresh === true, ...(await readPreviousState(ctx.lake, source.name, entity.name, ctx.ds)) }) : {};
+      const fullRefresh = ctx.fullRefresh === true || starting.fullRefresh === true;
+      if (fullRefresh && !ctx.fullRefresh) ctx.log.info(`${entity.name}: ds ${ctx.ds} was loaded with --full-refresh; re-running it the same way`, { entity: entity.name });
+      if (starting.gap) {
+        const w = `${entity.name}: the latest earlier day (${starting.gap.ds}) read up to ${starting.gap.from}, before this run's interval starts (${starting.gap.to}); this run reads from ${starting.gap.to}, and the rows between belong to the days not run yet: run them`;
+        ctx.log.warn(w, { entity: entity.name });
+        warnings.push(w);
+      }
+      const start = starting.start;
+      const extraction = await extractor.extract(entity, { batchSize: Math.min(batchSize, EXTRACT_BATCH_ROWS), start, run: { ds: ctx.ds, interval, fullRefresh } });
       // A required entity needs files to exist; files that exist but were all ingested before are simply nothing new.
       if ((extraction.found ?? extraction.planned) === 0 && 'required' in entity && entity.required) {
         throw new BadInputError(`No file matches "${'pattern' in entity ? entity.pattern : ''}" under ${'path' in source ? source.path : ''} for entity ${entity.name}`, {
@@ -85,14 +94,14 @@ export async function runIngest(ctx: StepContext): Promise<StepResult> {
           fix: `land the files there, correct the pattern, or set required: false on the entity`,
         });
       }
-      return { entity, extraction, start };
+      return { entity, extraction, start, fullRefresh };
     };
     // File entities are all matched before anything is written, so a missing required file fails
     // the run without landing some entities of the source and not others. Database and API
     // entities are opened one at a time: each holds a connection or a spool while it is read.
     const planned = source.kind === 'files' ? await planAll(source.entities, plan) : undefined;
     for (let i = 0; i < source.entities.length; i++) {
-      const { entity, extraction, start } = planned ? planned[i]! : await plan(source.entities[i]!);
+      const { entity, extraction, start, fullRefresh } = planned ? planned[i]! : await plan(source.entities[i]!);
       const log = ctx.log.child({ entity: entity.name });
       const dataset = datasets.raw(extractor.kind, source.name, entity.name);
       const changes = await compareWithPrevious(ctx, dataset, extraction);
@@ -135,7 +144,7 @@ export async function runIngest(ctx: StepContext): Promise<StepResult> {
         progress.done();
         if (outcome) {
           // Only now, after the commit: a failed run leaves the old watermark and is simply re-run.
-          await writeEntityState(ctx.lake, { source: source.name, entity: entity.name, ds: ctx.ds, run_id: ctx.runId, ...outcome.position, start: start ?? {} });
+          await writeEntityState(ctx.lake, { source: source.name, entity: entity.name, ds: ctx.ds, run_id: ctx.runId, interval, ...(fullRefresh ? { full_refresh: true } : {}), ...(outcome.readTo ? { read_to: outcome.readTo } : {}), ...(outcome.readFrom ? { read_from: outcome.readFrom } : {}), ...outcome.position });
           if (watermark) watermarks[entity.name] = watermark;
           dropped += outcome.dropped;
         }

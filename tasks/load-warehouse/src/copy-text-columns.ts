@@ -56,6 +56,8 @@ function encoderOf(column: WarehouseColumn): Encoder {
       return (v) => (v === null || v === undefined ? NULL : typeof v === 'string' && !needsEscape.test(v) ? v : fallback(v));
     case 'int':
       return (v) => (v === null || v === undefined ? NULL : typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : fallback(v));
+    case 'bigint':
+      return (v) => (v === null || v === undefined ? NULL : typeof v === 'bigint' || (typeof v === 'number' && Number.isSafeInteger(v)) ? String(v) : fallback(v));
     case 'decimal':
     case 'float':
       return (v) => (v === null || v === undefined ? NULL : typeof v === 'number' && Number.isFinite(v) ? String(v) : fallback(v));

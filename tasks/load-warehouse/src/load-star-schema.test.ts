@@ -74,7 +74,7 @@ describe('loadStarSchema into SQLite', () => {
     expect(result.rowsOut).toBe(result.rowsIn);
     expect(result.outputs).toContainEqual({ uri: `sqlite://${filename}/fact_sales`, rows: 5 });
     expect(result.inputs.map((i) => i.uri)).toContainEqual(path.join(dir, 'lake', 'curated', 'fact_sales', `dt=${B}`) + '/');
-    expect(result.metrics).toMatchObject({ tables: { fact_sales: { rowsIn: 5, rowsOut: 5, rowsReplaced: 0 }, dim_customer: { rowsOut: 4 } } });
+    expect(result.metrics).toMatchObject({ tables: { fact_sales: { rowsIn: 5, rowsOut: 5, merge: { inserted: 5, updated: 0, unchanged: 0, superseded: 0, removed: 0 } }, dim_customer: { rowsOut: 4 } } });
   });
 
   it('gives the same rows when the same ds is loaded twice', async () => {
@@ -83,7 +83,7 @@ describe('loadStarSchema into SQLite', () => {
     const first = await snapshot();
     const again = await load(B);
     expect(await snapshot()).toEqual(first);
-    expect(again.metrics).toMatchObject({ tables: { fact_sales: { rowsReplaced: 5, rowsOut: 5 } } });
+    expect(again.metrics).toMatchObject({ tables: { fact_sales: { rowsOut: 5, merge: { inserted: 0, updated: 0, unchanged: 5, superseded: 0, removed: 0 } } } });
     expect(first.fact_sales).toHaveLength(7);
   });
 
@@ -133,7 +133,39 @@ describe('loadStarSchema into SQLite', () => {
       ['T0003', B],
       ['T0004', B],
     ]);
-    expect(result.metrics).toMatchObject({ tables: { fact_sales: { rowsReplaced: 5, rowsOut: 2 } } });
+    expect(result.metrics).toMatchObject({ tables: { fact_sales: { rowsOut: 2, merge: { inserted: 0, updated: 0, unchanged: 2, superseded: 0, removed: 3 } } } });
+  });
+
+  it('merges facts on the grain across batches: a grain moves to the newest batch, an older batch loaded late never brings back its version', async () => {
+    await load(A);
+    await load(B);
+    // The next day re-delivers T0001 (from A) corrected and T0004 (from B) unchanged, plus a new sale.
+    const C = '2026-11-27';
+    const corrected = { ...sampleFacts(A)[0]!, batch_ds: C, quantity: 3, total_amount: 2999.97 };
+    const resent = { ...sampleFacts(B)[1]!, batch_ds: C };
+    const fresh = { ...sampleFacts(B)[0]!, transaction_id: 'T0100', batch_ds: C };
+    await writeCurated(lake, C, { ...sampleDimensions(), fact_sales: [corrected, resent, fresh] });
+    const result = await load(C);
+    expect(result.metrics).toMatchObject({ tables: { fact_sales: { rowsIn: 3, rowsOut: 3, merge: { inserted: 1, updated: 2, unchanged: 0, superseded: 0, removed: 0 } } } });
+    const after = await snapshot();
+    const byId = new Map(after.fact_sales!.map((r) => [r.transaction_id, r]));
+    expect(after.fact_sales).toHaveLength(8);
+    expect(byId.get('T0001')).toMatchObject({ batch_ds: C, quantity: 3, total_amount: 2999.97 });
+    expect(byId.get('T0004')).toMatchObject({ batch_ds: C });
+    expect(byId.get('T0002')).toMatchObject({ batch_ds: A });
+
+    // Loading A and B again (out of order, their partitions still carrying the old versions)
+    // leaves the newer versions alone and changes nothing.
+    const lateA = await load(A);
+    expect(lateA.metrics).toMatchObject({ tables: { fact_sales: { rowsOut: 1, merge: { inserted: 0, updated: 0, unchanged: 1, superseded: 1, removed: 0 } } } });
+    expect(lateA.rowsDropped).toBe(1);
+    const lateB = await load(B);
+    expect(lateB.metrics).toMatchObject({ tables: { fact_sales: { merge: { unchanged: 4, superseded: 1 } } } });
+    expect((await snapshot()).fact_sales).toEqual(after.fact_sales);
+    // And C again: the same table.
+    const againC = await load(C);
+    expect(againC.metrics).toMatchObject({ tables: { fact_sales: { merge: { inserted: 0, updated: 0, unchanged: 3, superseded: 0, removed: 0 } } } });
+    expect((await snapshot()).fact_sales).toEqual(after.fact_sales);
   });
 
   it('an empty fact partition removes the ds batch', async () => {

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { columnReaders } from '@salesflow/batches';
+import { recordOfModel, WAREHOUSE_MODEL_KEY } from '@salesflow/config';
 import { BadInputError, ExitCode, PipelineError } from '@salesflow/errors';
 import { datasets, type Lake, type Manifest } from '@salesflow/lake';
 import { startProgress, type Logger } from '@salesflow/logging';
@@ -10,10 +11,12 @@ import { copyIntoPostgres } from './copy-into-postgres';
 import { copyTextRow } from './copy-text';
 import { copyTextColumns } from './copy-text-columns';
 import { isLocalInfileRefused, loadDataIntoMysql } from './load-data-into-mysql';
+import { createFactStage, dropFactStage, factStageName, mergeStagedFact, type FactMergeCounts } from './merge-fact-rows';
 import { openWarehouse, warehouseTableUri } from './open-warehouse';
 import { readPostgresIndexSet, type PostgresIndexSet } from './postgres-index-set';
 import { toSqlValue, type SqlValue } from './to-sql-value';
 import { WarehouseLoadError } from './warehouse-load-error';
+import { DIMENSION_STATE_TABLE } from './warehouse-ddl';
 import { warehouseTablesOf, type WarehouseDialect, type WarehouseTable } from './warehouse-tables';
 
 /** The step whose curated partitions this step loads (named in "run it first" errors). */
@@ -25,8 +28,6 @@ export type LoadStarSchemaContext = Pick<StepContext, 'ds' | 'lake' | 'log' | 'c
 export interface LoadStarSchemaOptions {
   /** An open warehouse to load into (the caller destroys it); default: openWarehouse(config.warehouse), destroyed at the end. */
   readonly db?: Knex;
-  /** Folder holding <dialect>/create_star_schema.sql; default resolveSqlDir(). */
-  readonly sqlDir?: string;
   /** Rows per record batch read from the lake; default 65536. */
   readonly readBatchSize?: number;
   /** Called inside the transaction after each table is loaded; a throw rolls the whole load back (tests use it). */
@@ -56,9 +57,10 @@ const REBUILD_FACTOR = 4;
 /** Rows read from the lake and written to the warehouse for one table. */
 export interface TableLoadCount {
   readonly rowsIn: number;
+  /** Rows of this table's partition the warehouse holds after the load (a fact: inserted + updated + unchanged). */
   readonly rowsOut: number;
-  /** Fact rows of this ds that were in the warehouse before and were replaced. */
-  readonly rowsReplaced?: number;
+  /** The fact: what the merge on the grain did with each row (see FactMergeCounts). */
+  readonly merge?: FactMergeCounts;
   /** Wall time of this table's load. */
   readonly seconds: number;
   /** How the rows went in: copy (PostgreSQL COPY), load_data (MySQL LOAD DATA LOCAL INFILE) or insert. */
@@ -70,18 +72,19 @@ export interface TableLoadCount {
 /**
  * Loads the curated star schema of ctx.ds into the warehouse in ONE transaction: every dimension
  * (the whole snapshot as of ds, every version of a type 2 one) is upserted by its surrogate key,
- * then the fact rows of ds's batch replace those already loaded for that batch_ds (other batches
- * are untouched). Dimensions go first so the fact's foreign keys hold. Any failure, or the process
+ * then the fact rows of ds's batch are merged on the fact's grain (mergeStagedFact): a grain an
+ * older batch loaded moves to this batch, one a newer batch holds is left alone, and rows of this
+ * batch it no longer carries go. Dimensions go first so the fact's foreign keys hold. Any failure, or the process
  * being killed, rolls everything back, so the warehouse is either fully at this ds's state or as
  * before; re-running a ds gives the same rows. The tables and columns come from the star_schema
  * config (warehouseTablesOf).
- * PostgreSQL gets the rows through COPY FROM STDIN, encoded column by column (dimensions into a
- * temporary table, then one INSERT ... ON CONFLICT); while the other batches hold at most
+ * PostgreSQL gets the rows through COPY FROM STDIN into temporary tables, encoded column by
+ * column (dimensions then upserted with one INSERT ... ON CONFLICT); while the other batches hold at most
  * REBUILD_FACTOR times the new fact rows (first loads, early backfills), the fact's indexes and
- * foreign keys are dropped before its COPY and built again after it, in the same transaction:
+ * foreign keys are dropped before its insert and built again after it, in the same transaction:
  * the same declared table, every key validated over the whole table, much faster than row by
  * row, but with every table of the load locked up front, so readers wait until the commit.
- * MySQL's fact through LOAD DATA LOCAL INFILE (warehouse.mysql_bulk;
+ * MySQL's fact stage through LOAD DATA LOCAL INFILE (warehouse.mysql_bulk;
  * INSERTs when the server refuses it) and its dimensions, like SQLite's tables, through
  * multi-row INSERTs of warehouse.batch_size rows. Only one lake batch and one chunk of rows are
  * held in memory.
@@ -103,9 +106,9 @@ export async function loadStarSchema(ctx: LoadStarSchemaContext, opts: LoadStarS
   const db = opts.db ?? openWarehouse(cfg);
   const counts = new Map<string, TableLoadCount>();
   try {
-    const statements = await applySchema(db, dialect, { sqlDir: opts.sqlDir });
-    ctx.log.info(`warehouse schema checked`, { client: dialect, statements });
-    await assertWarehouseColumns(db, dialect, tables);
+    const applied = await applySchema(db, dialect, tables);
+    const { addTables, addColumns, widen } = applied.changes;
+    ctx.log.info(`warehouse schema checked`, { client: dialect, statements: applied.statements, created: addTables, added: addColumns.map((a) => `${a.table}.${a.column.name}`), widened: widen.map((w) => `${w.table}.${w.column.name}`) });
     const factTable = tables.find((t) => t.kind === 'fact');
     const rebuild = dialect === 'postgres' && factTable ? await chooseFactRebuild(db, ctx, factTable, manifests.get(factTable.name)!, opts.factIndexes ?? 'auto') : false;
     await db.transaction(async (trx) => {
@@ -125,6 +128,8 @@ export async function loadStarSchema(ctx: LoadStarSchemaContext, opts: LoadStarS
   } finally {
     if (!opts.db) await db.destroy();
   }
+  // For setup's check of the next config, before any data moves (see compareWarehouseModels).
+  await ctx.lake.writeJson(WAREHOUSE_MODEL_KEY, recordOfModel(tables, dialect, ctx.ds, new Date()));
 
   const inputs: DatasetRef[] = tables.map((t) => ({
     uri: ctx.lake.partitionUri(datasets.curated(t.name), ctx.ds),
@@ -135,6 +140,8 @@ export async function loadStarSchema(ctx: LoadStarSchemaContext, opts: LoadStarS
   return Object.freeze({
     rowsIn: total('rowsIn'),
     rowsOut: total('rowsOut'),
+    // Fact rows left to the newer batch that holds their grain.
+    rowsDropped: [...counts.values()].reduce((n, c) => n + (c.merge?.superseded ?? 0), 0),
     inputs,
     outputs,
     metrics: { client: dialect, tables: Object.fromEntries(counts) },
@@ -210,9 +217,9 @@ async function chooseFactRebuild(db: Knex, ctx: LoadStarSchemaContext, table: Wa
 async function loadTable(l: TableLoader, table: WarehouseTable, manifest: Manifest): Promise<TableLoadCount> {
   const started = Date.now();
   const progress = startProgress(l.log, `load ${table.name}`);
-  let state = { rowsIn: 0 };
+  const state = { rowsIn: 0 };
   let rowsOut: number;
-  let rowsReplaced: number | undefined;
+  let merge: FactMergeCounts | undefined;
   let method: TableLoadCount['method'] = l.dialect === 'postgres' ? 'copy' : 'insert';
   const onRows = (n: number) => progress.add(n);
   try {
@@ -221,30 +228,74 @@ async function loadTable(l: TableLoader, table: WarehouseTable, manifest: Manife
       return Object.freeze({ rowsIn: 0, rowsOut: 0, seconds: 0, method, skipped: true });
     }
     if (table.kind === 'fact') {
-      rowsReplaced = Number(await l.trx(table.name).where('batch_ds', l.ds).del());
-    }
-    if (l.dialect === 'postgres') rowsOut = await copyTable(l, table, () => copyTextChunks(l, table, manifest, state, onRows));
-    else if (l.dialect === 'mysql' && table.kind === 'fact' && l.mysqlBulk !== 'insert') {
-      try {
-        rowsOut = await loadDataIntoMysql(l.trx, table.name, table.columns.map((c) => c.name), textChunks(sqlRows(l, table, manifest, state), onRows));
-        method = 'load_data';
-      } catch (e) {
-        if (!isLocalInfileRefused(e)) throw e;
-        l.log.warn('the MySQL server refuses LOAD DATA LOCAL INFILE (local_infile=OFF): loading with INSERTs; set local_infile=ON for speed, or warehouse.mysql_bulk: insert to stop this warning', { table: table.name });
-        state = { rowsIn: 0 };
-        rowsOut = await insertTable(l, table, sqlRows(l, table, manifest, state), onRows);
-      }
-    } else rowsOut = await insertTable(l, table, sqlRows(l, table, manifest, state), onRows);
+      ({ merge, method } = await loadFact(l, table, manifest, state, onRows));
+      rowsOut = merge.inserted + merge.updated + merge.unchanged;
+      l.log.info(`${table.name}: ${merge.inserted} rows inserted, ${merge.updated} updated, ${merge.unchanged} unchanged, ${merge.superseded} left to a newer batch, ${merge.removed} removed`, { table: table.name, ...merge });
+    } else if (l.dialect === 'postgres') rowsOut = await copyTable(l, table, () => copyTextChunks(l, table, manifest, state, onRows));
+    else rowsOut = await insertTable(l, table, sqlRows(l, table, manifest, state), onRows);
   } catch (e) {
     throw e instanceof PipelineError ? e : new WarehouseLoadError(table.name, l.ds, l.dialect, e);
   }
   progress.done();
   const seconds = Math.round((Date.now() - started) / 10) / 100;
-  return Object.freeze({ rowsIn: state.rowsIn, rowsOut, ...(rowsReplaced === undefined ? {} : { rowsReplaced }), seconds, method });
+  return Object.freeze({ rowsIn: state.rowsIn, rowsOut, ...(merge ? { merge } : {}), seconds, method });
 }
 
-/** Where the loader records which dimension snapshot each warehouse dimension holds (see sql/<dialect>). */
-const DIMENSION_STATE = 'etl_dimension_state';
+/**
+ * The fact of ds: its curated rows into a stage table (PostgreSQL COPY, MySQL LOAD DATA LOCAL
+ * INFILE or INSERTs, SQLite INSERTs), then merged into the fact on the grain (mergeStagedFact).
+ * With l.factIndexes (PostgreSQL, first loads), the fact's indexes and foreign keys are dropped
+ * once the merge has compared the rows, and built again after the insert, then ANALYZE.
+ */
+async function loadFact(
+  l: TableLoader,
+  table: WarehouseTable,
+  manifest: Manifest,
+  state: { rowsIn: number },
+  onRows: (n: number) => void,
+): Promise<{ merge: FactMergeCounts; method: TableLoadCount['method'] }> {
+  const staged: WarehouseTable = { ...table, name: factStageName(table) };
+  const names = table.columns.map((c) => c.name);
+  let method: TableLoadCount['method'] = 'insert';
+  await createFactStage(l.trx, l.dialect, table);
+  if (l.dialect === 'postgres') {
+    const q = (n: string) => quoteIdentifier(n, 'postgres');
+    await copyIntoPostgres(l.trx, `COPY ${q(staged.name)} (${names.map(q).join(', ')}) FROM STDIN`, copyTextChunks(l, table, manifest, state, onRows));
+    method = 'copy';
+  } else if (l.dialect === 'mysql' && l.mysqlBulk !== 'insert') {
+    try {
+      await loadDataIntoMysql(l.trx, staged.name, names, textChunks(sqlRows(l, table, manifest, state), onRows));
+      method = 'load_data';
+    } catch (e) {
+      if (!isLocalInfileRefused(e)) throw e;
+      l.log.warn('the MySQL server refuses LOAD DATA LOCAL INFILE (local_infile=OFF): loading with INSERTs; set local_infile=ON for speed, or warehouse.mysql_bulk: insert to stop this warning', { table: table.name });
+      state.rowsIn = 0;
+      await insertTable(l, staged, sqlRows(l, table, manifest, state), onRows);
+    }
+  } else await insertTable(l, staged, sqlRows(l, table, manifest, state), onRows);
+
+  const indexes = l.factIndexes;
+  const dropIndexes = indexes
+    ? async () => {
+        for (const sql of indexes.drop) await l.trx.raw(sql);
+      }
+    : undefined;
+  const merge = await mergeStagedFact(l.trx, l.dialect, table, l.ds, dropIndexes);
+  if (indexes) {
+    const q = (n: string) => quoteIdentifier(n, 'postgres');
+    let at = Date.now();
+    for (const sql of indexes.create) await l.trx.raw(sql);
+    const built = (Date.now() - at) / 1000;
+    at = Date.now();
+    await l.trx.raw(`ANALYZE ${q(table.name)}`);
+    l.log.info(`${table.name}: indexes and foreign keys built again`, { table: table.name, statements: indexes.create.length, seconds: built, analyzeSeconds: (Date.now() - at) / 1000 });
+  }
+  await dropFactStage(l.trx, l.dialect, table);
+  return { merge, method };
+}
+
+/** Where the loader records which dimension snapshot each warehouse dimension holds. */
+const DIMENSION_STATE = DIMENSION_STATE_TABLE;
 
 /**
  * Dimension snapshots are cumulative (every version known when built), so the newest one loaded
@@ -290,7 +341,7 @@ function badValueError(l: TableLoader, table: WarehouseTable, row: number, colum
   });
 }
 
-/** A row of another batch here would survive the DELETE of its own ds and duplicate on re-runs. */
+/** A row of another batch here would be merged as this batch's and move there. */
 function otherBatchError(l: TableLoader, table: WarehouseTable, row: number, batchDs: string): BadInputError {
   return new BadInputError(`fact row ${row} of curated/${table.name} dt=${l.ds} has batch_ds ${batchDs}`, {
     context: { table: table.name, ds: l.ds, row },
@@ -350,26 +401,12 @@ async function* textChunks(rows: AsyncIterable<SqlValue[]>, onRows: (n: number) 
 }
 
 /**
- * PostgreSQL: the fact straight into its table by COPY (its ds's rows were deleted just before),
- * between dropping and building again its indexes and foreign keys when l.factIndexes says so,
- * then ANALYZE, as most of its rows are new; a dimension into a temporary table by COPY, then
- * upserted with one INSERT ... ON CONFLICT that leaves unchanged rows alone.
+ * PostgreSQL: a dimension into a temporary table by COPY, then upserted with one
+ * INSERT ... ON CONFLICT that leaves unchanged rows alone.
  */
 async function copyTable(l: TableLoader, table: WarehouseTable, chunks: () => AsyncIterable<string>): Promise<number> {
   const q = (n: string) => quoteIdentifier(n, 'postgres');
   const names = table.columns.map((c) => q(c.name)).join(', ');
-  if (table.kind === 'fact') {
-    if (!l.factIndexes) return copyIntoPostgres(l.trx, `COPY ${q(table.name)} (${names}) FROM STDIN`, chunks());
-    for (const sql of l.factIndexes.drop) await l.trx.raw(sql);
-    const copied = await copyIntoPostgres(l.trx, `COPY ${q(table.name)} (${names}) FROM STDIN`, chunks());
-    let started = Date.now();
-    for (const sql of l.factIndexes.create) await l.trx.raw(sql);
-    const built = (Date.now() - started) / 1000;
-    started = Date.now();
-    await l.trx.raw(`ANALYZE ${q(table.name)}`);
-    l.log.info(`${table.name}: indexes and foreign keys built again`, { table: table.name, statements: l.factIndexes.create.length, seconds: built, analyzeSeconds: (Date.now() - started) / 1000 });
-    return copied;
-  }
   const stage = q(`_stage_${table.name}`);
   await l.trx.raw(`CREATE TEMPORARY TABLE ${stage} (LIKE ${q(table.name)} INCLUDING DEFAULTS) ON COMMIT DROP`);
   const copied = await copyIntoPostgres(l.trx, `COPY ${stage} (${names}) FROM STDIN`, chunks());
@@ -410,31 +447,6 @@ async function insertTable(l: TableLoader, table: WarehouseTable, rows: AsyncIte
   return rowsOut;
 }
 
-/**
- * Throws a usage error (exit 2) naming every column the config maps that the warehouse tables
- * lack: the DDL in sql/<dialect>/ and star_schema must agree, and CREATE TABLE IF NOT EXISTS
- * never alters an existing table.
- */
-async function assertWarehouseColumns(db: Knex, dialect: WarehouseDialect, tables: readonly WarehouseTable[]): Promise<void> {
-  const problems: string[] = [];
-  for (const t of tables) {
-    const info = (await db(t.name).columnInfo()) as Record<string, unknown>;
-    const have = new Set(Object.keys(info).map((k) => k.toLowerCase()));
-    if (!have.size) problems.push(`${t.name}: no such table`);
-    else {
-      const missing = t.columns.filter((c) => !have.has(c.name.toLowerCase())).map((c) => c.name);
-      if (missing.length) problems.push(`${t.name}: no column ${missing.join(', ')}`);
-    }
-  }
-  if (problems.length) {
-    throw new PipelineError(`The ${dialect} warehouse does not have what star_schema maps: ${problems.join('; ')}`, {
-      exitCode: ExitCode.usage,
-      context: { dialect },
-      fix: `declare these tables and columns in sql/${dialect}/create_star_schema.sql (and ALTER the existing tables), or change star_schema in the config`,
-    });
-  }
-}
-
 /** Throws BadInputError unless the curated partition has every column the warehouse table needs. */
 function assertColumns(table: WarehouseTable, manifest: Manifest, lake: Lake): void {
   const have = new Set(manifest.schema.map((c) => c.name));
@@ -442,7 +454,7 @@ function assertColumns(table: WarehouseTable, manifest: Manifest, lake: Lake): v
   if (missing.length) {
     throw new BadInputError(`curated/${table.name} dt=${manifest.ds} lacks column(s) ${missing.join(', ')} of the warehouse table`, {
       context: { table: table.name, ds: manifest.ds, uri: lake.partitionUri(manifest.dataset, manifest.ds) },
-      fix: 'the curated tables and sql/<dialect>/create_star_schema.sql must have the same columns; re-run build-star-schema or update the DDL and the loader',
+      fix: `the curated partition was built from another star_schema: re-run build-star-schema for --ds ${manifest.ds}`,
     });
   }
 }

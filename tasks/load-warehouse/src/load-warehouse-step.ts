@@ -8,7 +8,7 @@ export const loadWarehouseStep: StepDefinition = Object.freeze({
   name: 'load-warehouse',
   description:
     'Loads the curated star schema of --ds into the warehouse (SQLite, PostgreSQL or MySQL) in one transaction: ' +
-    'dimensions upserted by surrogate key, the fact rows of the ds batch replaced (PostgreSQL through COPY). Creates missing tables first. ' +
+    'dimensions upserted by surrogate key, the fact rows of the ds batch merged on the grain (a grain moves to the newest batch that carries it; PostgreSQL through COPY). Creates missing tables first. ' +
     'Refuses a ds whose quality report is missing, failed, or older than its curated partitions.',
   run: async (ctx: StepContext) => {
     await requirePassedQuality(

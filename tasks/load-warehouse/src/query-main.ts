@@ -1,5 +1,5 @@
 import yargs from 'yargs';
-import { readConfig } from '@salesflow/config';
+import { readConfig, warehouseTablesOf } from '@salesflow/config';
 import { PipelineError } from '@salesflow/errors';
 import { openWarehouse } from './open-warehouse';
 import { runAnalyticalQueries } from './run-analytical-queries';
@@ -19,9 +19,13 @@ async function main(): Promise<void> {
   const { config } = readConfig(args.config);
   const db = openWarehouse(config.warehouse);
   try {
-    for (const { name, rows } of await runAnalyticalQueries(db)) {
+    for (const { name, rows, skipped } of await runAnalyticalQueries(db, { tables: warehouseTablesOf(config) })) {
       if (args.json) {
-        process.stdout.write(JSON.stringify({ name, rows }) + '\n');
+        process.stdout.write(JSON.stringify({ name, rows, ...(skipped ? { skipped } : {}) }) + '\n');
+        continue;
+      }
+      if (skipped) {
+        process.stdout.write(`\n${name}: not run, the star schema of this config has no ${skipped.replace(/^needs /, '')}\n`);
         continue;
       }
       process.stdout.write(`\n${name} (${rows.length} rows)\n`);

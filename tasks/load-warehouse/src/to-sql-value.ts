@@ -16,6 +16,9 @@ export function toSqlValue(value: unknown, column: WarehouseColumn, dialect: War
       return typeof value === 'string' ? value : String(value);
     case 'int':
       return toInteger(value);
+    case 'bigint':
+      // As digits: a BIGINT beyond 2^53 would lose its last digits as a JS number.
+      return toBigIntText(value);
     case 'decimal':
       return roundDecimal(toFiniteNumber(value), column.scale ?? 2);
     case 'float':
@@ -42,6 +45,12 @@ function toInteger(value: unknown): number {
   const n = toFiniteNumber(value);
   if (!Number.isSafeInteger(n)) throw new Error(`${String(value)} is not an integer the warehouse column can hold`);
   return n;
+}
+
+function toBigIntText(value: unknown): string {
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'string' && /^-?\d+$/.test(value)) return value;
+  return String(toInteger(value));
 }
 
 /** 'YYYY-MM-DD' of an epoch-ms date (UTC), a Date, or a string already in that form. */

@@ -1,4 +1,6 @@
-import { S3Storage } from '@salesflow/lake';
+import { compareWarehouseModels, warehouseTablesOf, WAREHOUSE_MODEL_KEY, type PipelineConfig, type RecordedWarehouseModel } from '@salesflow/config';
+import { ExitCode, PipelineError } from '@salesflow/errors';
+import { S3Storage, type Lake } from '@salesflow/lake';
 import type { StepContext, StepDefinition, StepResult } from '@salesflow/step';
 import { RETENTION_ZONES, expiredKeys } from './expired-partitions';
 
@@ -13,6 +15,7 @@ export async function runSetup(ctx: StepContext): Promise<StepResult> {
   const { lake, config, ds, log } = ctx;
   const storage = lake.storage;
   await storage.ensureRoot();
+  await checkWarehouseModel(lake, config);
   const retention = config.lake.retention_days;
   await lake.writeJson(LAYOUT_KEY, {
     layout: 'salesflow/1',
@@ -38,6 +41,24 @@ export async function runSetup(ctx: StepContext): Promise<StepResult> {
     }
   }
   return { rowsIn: 0, rowsOut: 0, inputs: [], outputs: [{ uri: storage.rootUri, rows: 0 }], metrics: { expired_files_deleted: deleted } };
+}
+
+/**
+ * Fails with exit 2, before any step of the run moves data, when the config's star schema changes
+ * the warehouse in a way load-warehouse cannot make safely (a type's kind or a decimal's scale, a
+ * required column on loaded tables), comparing it with the model the last load recorded in the
+ * lake. No warehouse connection is needed here; load-warehouse checks the warehouse itself again.
+ */
+async function checkWarehouseModel(lake: Lake, config: PipelineConfig): Promise<void> {
+  const recorded = await lake.readJson<RecordedWarehouseModel>(WAREHOUSE_MODEL_KEY);
+  if (!recorded || recorded.client !== config.warehouse.client) return;
+  const { problems } = compareWarehouseModels(recorded.tables, warehouseTablesOf(config));
+  if (!problems.length) return;
+  throw new PipelineError(`The star_schema of the config changes the ${recorded.client} warehouse loaded for ${recorded.ds} in ways that cannot be made safely: ${problems.join('; ')}`, {
+    exitCode: ExitCode.usage,
+    context: { warehouse: recorded.client, last_load: recorded.ds },
+    fix: 'see each problem above; `npm run warehouse:ddl -- --config <file>` prints the DDL the config gives',
+  });
 }
 
 export const setupStep: StepDefinition = {

@@ -111,6 +111,14 @@ describe('EntityStandardizer', () => {
     expect(() => planEntity('sales', CFG, schema)).toThrow(/Entity sales: the required column "quantity" is not in the raw data/);
   });
 
+  it('fails when a column the star schema maps is missing, and fills an unmapped optional one with nulls', () => {
+    const schema = new BatchBuilder(RAW_WITH_LINEAGE.filter((c) => !/total.?amount/i.test(c.name))).schema;
+    expect(() => planEntity('sales', { ...CFG, columns: { ...CFG.columns, total_amount: { ...CFG.columns.total_amount!, from: 'amount_total' } } }, schema, { mapped: new Set(['total_amount']) })).toThrow(
+      /Entity sales: the column "amount_total" \(declared as total_amount, which star_schema maps\) is not in the raw data/,
+    );
+    expect(planEntity('sales', CFG, schema, { mapped: new Set(['quantity']) }).missing).toEqual(['total_amount']);
+  });
+
   it('names the delimiter when the whole CSV header landed in one column', () => {
     const schema = new BatchBuilder([{ name: 'transaction_id;quantity;store', kind: 'string' }, ...RAW_WITH_LINEAGE.filter((c) => c.name.startsWith('_'))]).schema;
     try {

@@ -52,10 +52,11 @@ const RAW_LINEAGE = new Set(['_source_file', '_source_row']);
 
 /**
  * Matches raw column names (snake_cased) to the declared schema and applies the entity's
- * unknown-column policy. A required declared column missing from the data, or (policy freeze)
- * an undeclared one present, fails with the entity and column named.
+ * unknown-column policy. A required declared column missing from the data, one the star schema
+ * maps (opts.mapped), or (policy freeze) an undeclared one present, fails with the entity and
+ * column named; other declared columns missing are filled with nulls and reported.
  */
-export function planEntity(entity: string, cfg: EntitySpec, rawSchema: arrow.Schema, opts: { readonly empty?: boolean } = {}): EntityPlan {
+export function planEntity(entity: string, cfg: EntitySpec, rawSchema: arrow.Schema, opts: { readonly empty?: boolean; readonly mapped?: ReadonlySet<string> } = {}): EntityPlan {
   const rawColumns = rawSchema.fields.map((f) => f.name);
   const bySnake = new Map<string, string>();
   for (const n of rawColumns) {
@@ -80,6 +81,12 @@ export function planEntity(entity: string, cfg: EntitySpec, rawSchema: arrow.Sch
       throw new BadInputError(`Entity ${entity}: the required column "${spec.from ?? target}" is not in the raw data (columns: ${rawColumns.join(', ')})`, {
         context: { entity, column: target },
         fix: delimiterHint(rawColumns) ?? `set standardize.entities.${entity}.columns.${target}.from to the source column name, or fix the source`,
+      });
+    } else if (opts.mapped?.has(target) && !opts.empty) {
+      // The star schema reads it: a column of nulls would load silently as missing data.
+      throw new BadInputError(`Entity ${entity}: the column "${spec.from ?? target}" (declared as ${target}, which star_schema maps) is not in the raw data (columns: ${rawColumns.join(', ')})`, {
+        context: { entity, column: target },
+        fix: delimiterHint(rawColumns) ?? `set standardize.entities.${entity}.columns.${target}.from to the source column name, or remove ${target} from star_schema`,
       });
     } else missing.push(target);
     return { target, raw, spec, kind: KIND_OF_TYPE[spec.type] };
@@ -169,17 +176,45 @@ export class EntityStandardizer {
    * opts.expectedRows (the raw partition's row count) sizes the latest-row bookkeeping, which
    * spills to opts.tmpDir (default: the OS temp folder) beyond about a million rows.
    */
+  /** Raw columns of the rejected rows: every source's, when several land the entity. */
+  private readonly rejectedRaw: readonly string[];
+
+  /**
+   * opts.rejectedRawColumns: the raw columns rejected rows keep, when several sources (each with
+   * its own plan, see useSource) feed the entity; default the plan's.
+   */
   constructor(
-    private readonly plan: EntityPlan,
-    private readonly lineage: { readonly source: string; readonly ingestedAt: number; readonly runId: string },
-    opts: { readonly expectedRows?: number; readonly tmpDir?: string } = {},
+    private plan: EntityPlan,
+    private lineage: { readonly source: string; readonly ingestedAt: number; readonly runId: string },
+    opts: { readonly expectedRows?: number; readonly tmpDir?: string; readonly rejectedRawColumns?: readonly string[] } = {},
   ) {
     this.processed = new BatchBuilder(processedColumns(plan));
-    this.rejected = new BatchBuilder(rejectedColumns(plan));
+    this.rejectedRaw = opts.rejectedRawColumns ?? plan.rawColumns;
+    this.rejected = new BatchBuilder(rejectedColumns({ ...plan, rawColumns: [...this.rejectedRaw] }));
     this.keyIdx = plan.key.map((k) => plan.columns.findIndex((c) => c.target === k));
     this.orderIdx = plan.orderBy ? plan.columns.findIndex((c) => c.target === plan.orderBy) : -1;
     if (this.orderIdx >= 0) this.latest = new LatestByKey(opts.expectedRows ?? 0, { tmpDir: opts.tmpDir });
     this.casters = plan.columns.map((c) => new ColumnCaster(c.spec, c.kind));
+  }
+
+  /**
+   * Switches to the batches of another source of the same entity: its plan (its raw column
+   * names) and lineage. The declared columns must be the same, so every source's rows land in one
+   * processed partition; keys and the latest row per key are shared, so the key decides duplicates
+   * across sources (with an ordering column: the latest; without: the first source's row). Call it
+   * before the source's batches, in the same source order for prepass() and push().
+   */
+  useSource(plan: EntityPlan, lineage: { readonly source: string; readonly ingestedAt: number; readonly runId: string }): void {
+    const shape = (p: EntityPlan) => processedColumns(p).map((c) => `${c.name}:${c.kind}`).join(',');
+    if (shape(plan) !== shape(this.plan)) {
+      throw new BadInputError(`Entity ${plan.entity}: source ${lineage.source} lands columns ${processedColumns(plan).map((c) => c.name).join(', ')}, unlike ${this.lineage.source}'s ${processedColumns(this.plan).map((c) => c.name).join(', ')}`, {
+        context: { entity: plan.entity, source: lineage.source },
+        fix: `entities fed by several sources take the declared columns only: set standardize.entities.${plan.entity}.unknown_columns to drop`,
+      });
+    }
+    this.plan = plan;
+    this.lineage = lineage;
+    this.runs = { source: repeatText('', 0), runId: repeatText('', 0) };
   }
 
   /** Whether batches must go through prepass() before push() (an ordering column is declared). */
@@ -428,7 +463,10 @@ export class EntityStandardizer {
   }
 
   private rejectRow(rawReaders: ReturnType<typeof columnReaders>, r: number, column: string, reason: string): void {
-    const row = this.plan.rawColumns.map((name, i) => {
+    const at = this.plan.rawColumns;
+    const row = this.rejectedRaw.map((name, k) => {
+      const i = at[k] === name ? k : at.indexOf(name);
+      if (i < 0) return null;
       const v = rawReaders[i]!(r);
       if (name === '_source_row') return v;
       return v === null || v === undefined ? null : typeof v === 'string' ? v : String(v);

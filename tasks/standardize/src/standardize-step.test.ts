@@ -117,6 +117,36 @@ describe('runStandardize on dirty formats', () => {
     expect((await read(datasets.rejected('orders'))).length).toBe(5);
   });
 
+  it('unions an entity fed by several sources: each row keeps its _source, the key decides duplicates across them, and the counts balance', async () => {
+    // The shop database lands orders too, with its own column names: a newer O1, a new O8, a bad row.
+    const names = ['order_id', 'customer_email', 'amount', 'order_date', 'billing_month', 'gift', 'placed_at', 'qty', 'status', 'updated_at'];
+    const b = new BatchBuilder(names.map((name) => ({ name, kind: 'string' as const })));
+    b.appendRow(['O1', 'ann@example.com', '7.00', '12/25/2026', '12/2022', 'no', '2026-11-26 09:30', '4', 'SHIPPED', '2026-11-26T13:00:00Z']);
+    b.appendRow(['O8', 'h@example.com', '8.50', '12/26/2026', '12/2022', 'yes', '2026-11-26 10:30', '1', 'NEW', '2026-11-26T09:00:00Z']);
+    b.appendRow(['O9', 'i@example.com', 'n/a', '12/26/2026', '12/2022', 'yes', '2026-11-26 10:30', '1', 'NEW', '2026-11-26T09:00:00Z']);
+    const w = lake.openPartition({ dataset: datasets.raw('database', 'shop', 'orders'), ds: DS, step: 'ingest', runId: 'ingest-shop' });
+    await w.write(b.finish());
+    await w.commit({});
+    const config = configWith({ ...ORDERS, source: ['landing', 'shop'] }, 0.6);
+    const withShop = { ...config, sources: [...config.sources, { ...config.sources[0]!, name: 'shop', kind: 'database' }] } as PipelineConfig;
+
+    const result = await runStandardize(ctx(withShop));
+    expect(result).toMatchObject({ rowsIn: 13, rowsOut: 4, rowsRejected: 6, rowsDropped: 3 });
+    expect(result.metrics).toMatchObject({ entities: { orders: { sources: { landing: 10, shop: 3 } } } });
+    expect(result.inputs.map((i) => i.rows)).toEqual([10, 3]);
+    const rows = await read(datasets.processed('orders'));
+    expect(rows.map((r) => [r.order_id, r._source, r.qty]).sort()).toEqual([
+      ['O1', 'shop', 4],
+      ['O2', 'landing', 2],
+      ['O6', 'landing', 1],
+      ['O8', 'shop', 1],
+    ]);
+    const rejected = await read(datasets.rejected('orders'));
+    const fromShop = rejected.filter((r) => r.order_id !== null);
+    expect(fromShop.map((r) => [r.order_id, r['Order ID'], r._reject_reason])).toEqual([['O9', null, 'amount: "n/a" is not a number']]);
+    expect(rejected).toHaveLength(6);
+  });
+
   it('keeps the first row per key without order_by', async () => {
     const { order_by: _o, ...first } = ORDERS;
     await runStandardize(ctx(configWith(first, 0.6)));

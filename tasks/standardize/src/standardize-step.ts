@@ -1,9 +1,10 @@
 import { schemaOf } from '@salesflow/batches';
+import { starSchemaColumnsOf } from '@salesflow/config';
 import { BadInputError } from '@salesflow/errors';
-import { datasets, type PartitionWriter } from '@salesflow/lake';
+import { datasets, type Manifest, type PartitionWriter } from '@salesflow/lake';
 import { startProgress } from '@salesflow/logging';
 import type { DatasetRef, StepContext, StepDefinition, StepResult } from '@salesflow/step';
-import { EntityStandardizer, planEntity, type StandardizeCounts } from './standardize-batch';
+import { EntityStandardizer, planEntity, type EntityPlan, type StandardizeCounts } from './standardize-batch';
 
 /**
  * Rows per batch read: smaller than a row group, since decoding a 131 k-row batch of text columns
@@ -27,19 +28,30 @@ export async function runStandardize(ctx: StepContext): Promise<StepResult> {
   const handoff = Math.min(batchSize, READ_BATCH_ROWS);
   const inputs: DatasetRef[] = [];
   const outputs: DatasetRef[] = [];
-  const perEntity: Record<string, StandardizeCounts & { undeclared: readonly string[]; evolved: readonly string[]; missing: readonly string[] }> = {};
+  const perEntity: Record<string, StandardizeCounts & { undeclared: readonly string[]; evolved: readonly string[]; missing: readonly string[]; sources?: Record<string, number> }> = {};
   const total: StandardizeCounts = { rowsIn: 0, rowsOut: 0, rejected: 0, duplicates: 0 };
 
   for (const [entity, cfg] of Object.entries(config.standardize.entities)) {
     const log = ctx.log.child({ entity });
-    const source = config.sources.find((s) => s.name === cfg.source)!;
-    const rawDataset = datasets.raw(source.kind, source.name, entity);
-    const manifest = await lake.requireManifest(rawDataset, ds, `ingest --source ${source.name}`);
-    const plan = planEntity(entity, cfg, schemaOf(manifest.schema), { empty: manifest.rows === 0 });
-    if (plan.evolved.length) log.warn('undeclared columns kept as text (unknown_columns: evolve); declare them to type them', { columns: plan.undeclared });
-    else if (plan.undeclared.length) log.warn('undeclared columns dropped', { columns: plan.undeclared });
-    if (plan.missing.length) log.warn('declared columns missing from the source; filled with nulls', { columns: plan.missing });
-    const std = new EntityStandardizer(plan, { source: source.name, ingestedAt: Date.parse(manifest.committed_at), runId: ctx.runId }, { expectedRows: manifest.rows });
+    // Every source landing the entity (standardize.entities.<entity>.source may list several): their rows are unioned.
+    const mapped = starSchemaColumnsOf(ctx.config, entity);
+    const feeds: { rawDataset: string; manifest: Manifest; plan: EntityPlan; lineage: { source: string; ingestedAt: number; runId: string } }[] = [];
+    for (const name of cfg.sources) {
+      const source = config.sources.find((s) => s.name === name)!;
+      const rawDataset = datasets.raw(source.kind, source.name, entity);
+      const manifest = await lake.requireManifest(rawDataset, ds, `ingest --source ${source.name}`);
+      const plan = planEntity(entity, cfg, schemaOf(manifest.schema), { empty: manifest.rows === 0, mapped });
+      const from = cfg.sources.length > 1 ? { source: name } : {};
+      if (plan.evolved.length) log.warn('undeclared columns kept as text (unknown_columns: evolve); declare them to type them', { columns: plan.undeclared, ...from });
+      else if (plan.undeclared.length) log.warn('undeclared columns dropped', { columns: plan.undeclared, ...from });
+      if (plan.missing.length) log.warn('declared columns missing from the source; filled with nulls', { columns: plan.missing, ...from });
+      feeds.push({ rawDataset, manifest, plan, lineage: { source: name, ingestedAt: Date.parse(manifest.committed_at), runId: ctx.runId } });
+    }
+    const plan = feeds[0]!.plan;
+    const union = <T,>(pick: (p: typeof plan) => readonly T[]) => [...new Set(feeds.flatMap((f) => pick(f.plan)))];
+    const std = new EntityStandardizer(plan, feeds[0]!.lineage, { expectedRows: feeds.reduce((n, f) => n + f.manifest.rows, 0), rejectedRawColumns: union((p) => p.rawColumns) });
+    const undeclared = union((p) => p.undeclared);
+    const missing = union((p) => p.missing);
     const open = (dataset: string, schema: ReturnType<typeof schemaOf>): PartitionWriter =>
       lake.openPartition({ dataset, ds, step: ctx.step, runId: ctx.runId, schema });
     const processed = open(datasets.processed(entity), std.processed.schema);
@@ -50,15 +62,21 @@ export async function runStandardize(ctx: StepContext): Promise<StepResult> {
         // Keeping the latest row of each key needs every row seen first: one pass to find the
         // winners (spilled by key hash beyond a million rows, so memory stays flat), a second to
         // write. Rows are never held. The first pass reads only the key and ordering columns.
-        const columns = std.prepassColumns;
-        for await (const batch of lake.readManifestBatches(manifest, { batchSize: READ_BATCH_ROWS, columns: columns.length ? columns : undefined })) std.prepass(batch);
+        for (const f of feeds) {
+          std.useSource(f.plan, f.lineage);
+          const columns = std.prepassColumns;
+          for await (const batch of lake.readManifestBatches(f.manifest, { batchSize: READ_BATCH_ROWS, columns: columns.length ? columns : undefined })) std.prepass(batch);
+        }
         log.info(`standardize ${entity}: latest row per key found, writing`, { orderBy: plan.orderBy });
       }
-      for await (const batch of lake.readManifestBatches(manifest, { batchSize: READ_BATCH_ROWS })) {
-        std.push(batch);
-        progress.add(batch.numRows);
-        if (std.processed.length >= handoff) await processed.write(std.processed.finish());
-        if (std.rejected.length >= handoff) await rejected.write(std.rejected.finish());
+      for (const f of feeds) {
+        std.useSource(f.plan, f.lineage);
+        for await (const batch of lake.readManifestBatches(f.manifest, { batchSize: READ_BATCH_ROWS })) {
+          std.push(batch);
+          progress.add(batch.numRows);
+          if (std.processed.length >= handoff) await processed.write(std.processed.finish());
+          if (std.rejected.length >= handoff) await rejected.write(std.rejected.finish());
+        }
       }
       if (std.processed.length) await processed.write(std.processed.finish());
       if (std.rejected.length) await rejected.write(std.rejected.finish());
@@ -79,11 +97,12 @@ export async function runStandardize(ctx: StepContext): Promise<StepResult> {
           },
         );
       }
-      const m = await processed.commit({ entity, counts: c, undeclared_columns: plan.undeclared, evolved_columns: plan.evolved, missing_columns: plan.missing, order_by: plan.orderBy ?? null });
+      const sources = Object.fromEntries(feeds.map((f) => [f.lineage.source, f.manifest.rows]));
+      const m = await processed.commit({ entity, counts: c, sources, undeclared_columns: undeclared, evolved_columns: plan.evolved, missing_columns: missing, order_by: plan.orderBy ?? null });
       if (c.rejected) log.warn(`${c.rejected} rows rejected`, { rejected: c.rejected });
-      perEntity[entity] = { ...c, undeclared: plan.undeclared, evolved: plan.evolved, missing: plan.missing };
+      perEntity[entity] = { ...c, undeclared, evolved: plan.evolved, missing, ...(feeds.length > 1 ? { sources } : {}) };
       for (const k of ['rowsIn', 'rowsOut', 'rejected', 'duplicates'] as const) total[k] += c[k];
-      inputs.push({ uri: lake.partitionUri(rawDataset, ds), rows: manifest.rows });
+      for (const f of feeds) inputs.push({ uri: lake.partitionUri(f.rawDataset, ds), rows: f.manifest.rows });
       outputs.push({ uri: lake.partitionUri(datasets.processed(entity), ds), rows: m.rows });
       outputs.push({ uri: lake.partitionUri(datasets.rejected(entity), ds), rows: c.rejected });
     } catch (e) {

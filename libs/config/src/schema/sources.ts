@@ -23,7 +23,7 @@ export const fileEntitySchema = z.strictObject({
   required: bool().default(true).describe('Fail (exit 4) when no file matches; otherwise the entity is skipped'),
   new_files_only: bool()
     .default(true)
-    .describe('Read only files not ingested before (by URI and modification time, kept in _state/<source>/<entity>.json); --full-refresh reads them all again; false reads every matching file on every run'),
+    .describe('Read only files not ingested before (by URI and modification time, kept per day in _state/<source>/<entity>/dt=<ds>.json); --full-refresh reads them all again; false reads every matching file on every run'),
 });
 
 export const filesSourceSchema = z.strictObject({
@@ -42,8 +42,19 @@ export const databaseEntitySchema = z.strictObject({
   table: identifier().optional().describe('Table to read (a plain identifier, quoted when queried); give table or query'),
   schema: identifier().optional().describe('Schema (PostgreSQL) or database (MySQL) of the table; default the connection\'s'),
   columns: z.array(identifier()).optional().describe('Columns to read from the table; default all'),
-  query: z.string().min(1).optional().describe('A named SELECT to read instead of a table; its result columns are the entity\'s columns'),
-  cursor_column: identifier().optional().describe('Column that grows on every insert and update (e.g. updated_at or an increasing id); set it to load incrementally'),
+  where: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('SQL condition on the table\'s rows, e.g. "order_date >= {data_interval_start} AND order_date < {data_interval_end}"; {ds}, {data_interval_start} and {data_interval_end} are sent as bound parameters'),
+  query: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('A named SELECT to read instead of a table; its result columns are the entity\'s columns. {ds} (a date), {data_interval_start} and {data_interval_end} (UTC timestamps) are sent as bound parameters, never pasted into the SQL'),
+  cursor_column: identifier()
+    .optional()
+    .describe('Column that grows on every insert and update (e.g. updated_at or an increasing id); set it to load incrementally. A timestamp or date cursor is read up to the run\'s data interval end (exclusive), never past it'),
   primary_key: z.array(identifier()).optional().describe('Columns identifying a row; required with cursor_column, to drop rows already loaded at the watermark boundary'),
   lookback: num().min(0).default(0).describe(lookbackDescription),
 });

@@ -61,8 +61,12 @@ export const columnSpecSchema = columnSpecInput.transform((spec) => {
   return { ...spec, type: spec.type as ColumnType, scale: spec.scale ?? 2 };
 });
 
-export const standardizeEntitySchema = z.strictObject({
-  source: identifier().describe('Name of the source that lands this entity in raw'),
+export const standardizeEntitySchema = z
+  .strictObject({
+  source: z
+    .union([identifier(), z.array(identifier()).min(1)])
+    .describe('Name of the source that lands this entity in raw, or a list of them: their rows are unioned (each keeps its _source) and the key decides duplicates across them'),
+  sources: z.array(identifier()).optional().describe('More sources of the entity (the same as listing them in source); filled in from source after validation'),
   key: z.array(identifier()).min(1).describe('Business key; duplicates on it are dropped'),
   order_by: identifier()
     .optional()
@@ -72,7 +76,12 @@ export const standardizeEntitySchema = z.strictObject({
     .default('drop')
     .describe('Raw columns the schema does not declare: evolve keeps them (as text) and reports them, freeze fails the step (exit 4), drop drops and reports them'),
   columns: z.record(identifier(), columnSpecSchema).describe('Declared schema: target column name to its spec'),
-});
+  })
+  // `sources` lists every source; `source` stays the first, for messages and single-source readers.
+  .transform((e) => {
+    const sources = [...new Set([...(Array.isArray(e.source) ? e.source : [e.source]), ...(e.sources ?? [])])];
+    return { ...e, source: sources[0]!, sources };
+  });
 
 export const standardizeSchema = z.strictObject({
   reject_tolerance: num().min(0).max(1).default(0.05).describe('Fraction of rejected rows above which the step fails with exit 4'),

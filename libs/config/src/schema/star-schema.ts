@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { identifier, num } from './primitives';
 
+/** The history_start of a type 2 dimension that does not set one. */
+export const DEFAULT_HISTORY_START = '1900-01-01';
+
+function isCalendarDate(iso: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(iso)) return false;
+  const ms = Date.parse(`${iso}T00:00:00Z`);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === iso && iso >= '1000-01-01' && iso < '9999-12-31';
+}
+
 export const dimensionSchema = z.strictObject({
   source: identifier().describe('Masked entity the dimension is built from'),
   natural_key: identifier().describe('Column identifying a member'),
@@ -14,6 +23,23 @@ export const dimensionSchema = z.strictObject({
     .array(identifier())
     .optional()
     .describe('For type2: attributes whose change opens a new version (default: all); the others are overwritten on the version valid at ds'),
+  indexes: z
+    .array(z.array(identifier()).min(1))
+    .optional()
+    .describe('Extra warehouse indexes on the dimension, each a list of columns, e.g. [[category, subcategory]] for BI filters'),
+  valid_from_column: identifier()
+    .optional()
+    .describe(
+      "For type2: a date or timestamp column of the source (e.g. updated_at) giving the day each version starts; default the run's ds. Versions are ordered by it, so a backfill or a late row slots into its place",
+    ),
+  history_start: z
+    .string()
+    .refine(isCalendarDate, 'must be a date YYYY-MM-DD between 1000-01-01 and 9999-12-30')
+    .nullable()
+    .optional()
+    .describe(
+      `For type2: valid_from written on the first version of every member, so facts dated before it was first loaded join to it (default ${DEFAULT_HISTORY_START}); null writes each first version from the day it was first seen`,
+    ),
   late_arriving: z
     .enum(['unknown', 'inferred'])
     .default('unknown')
@@ -32,6 +58,7 @@ export const derivedMeasureSchema = z.strictObject({
     .min(1)
     .describe('Arithmetic over fact source columns: + - * / ( ), numbers, round(x, digits), coalesce(a, b, ...); + - * and round are exact decimal (as SQL DECIMAL), / keeps 12 more places; a null operand, or a division by zero, gives null'),
   scale: num().int().min(0).max(9).default(2).describe('Digits after the point of the result (rounded half away from zero)'),
+  precision: num().int().min(1).max(38).optional().describe('Total digits of the warehouse column (DECIMAL(precision, scale)); default 18'),
 });
 
 /** A day of the year every year ("12-25") or one date ("2026-11-26"). */

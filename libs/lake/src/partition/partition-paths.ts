@@ -24,7 +24,12 @@ export const datasets = Object.freeze({
   rejected: (entity: string) => `processed/_rejected/${entity}`,
   masked: (entity: string) => `processed/masked/${entity}`,
   curated: (table: string) => `curated/${table}`,
+  /** The state of one entity before states were kept per day (read for the upgrade only). */
   stateKey: (source: string, entity: string) => `_state/${source}/${entity}.json`,
+  /** The folder of an entity's per-day states. */
+  statePrefix: (source: string, entity: string) => `_state/${source}/${entity}/`,
+  /** The state one run of ds left: written by that ds's runs only, so parallel days never share an object. */
+  stateDayKey: (source: string, entity: string, ds: string) => `_state/${source}/${entity}/dt=${ds}.json`,
   runReportKey: (ds: string, step: string, source?: string) => `_runs/dt=${ds}/${step}${source ? '-' + source : ''}.json`,
   qualityPrefix: (ds: string) => `quality/dt=${ds}/`,
 });

@@ -1,7 +1,7 @@
 import type * as arrow from 'apache-arrow';
+import { RowKeys } from '@salesflow/batches';
 import type { QualityCheckConfig } from '@salesflow/config';
 import { ColumnCheck, formatCount } from './column-check';
-import { RowKeys } from './key-encoder';
 import { DuplicateFinder, type Duplicates } from './duplicate-finder';
 import type { CheckOptions, QualityCheckResult } from './quality-check-result';
 

@@ -30,8 +30,8 @@ export function lakeDatasetsOf(config: PipelineConfig): LakeDataset[] {
     }
   }
   for (const [entity, e] of Object.entries(config.standardize.entities)) {
-    const raw = rawOf.get(`${e.source}/${entity}`);
-    out.push({ zone: 'processed', dataset: datasets.processed(entity), step: 'standardize', inputs: raw ? [raw] : [] });
+    const raws = e.sources.map((source) => rawOf.get(`${source}/${entity}`)).filter((r): r is string => r !== undefined);
+    out.push({ zone: 'processed', dataset: datasets.processed(entity), step: 'standardize', inputs: raws });
   }
   for (const entity of Object.keys(config.standardize.entities)) {
     out.push({ zone: 'masked', dataset: datasets.masked(entity), step: 'mask', inputs: [datasets.processed(entity)] });

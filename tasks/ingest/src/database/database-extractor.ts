@@ -5,14 +5,17 @@ import { BatchBuilder } from '@salesflow/batches';
 import type { DatabaseEntityConfig, DatabaseSourceConfig } from '@salesflow/config';
 import { BadInputError, PipelineError, UsageError } from '@salesflow/errors';
 import type { Extraction, ExtractedInput, ExtractOptions, Extractor } from '../extractor';
-import { BoundaryFilter, formatCursor, keyOf, lowerBound, parseCursor, type CursorType } from '../incremental/boundary-filter';
-import { buildSelect, type SourceDialect } from './build-select';
+import type { DataInterval } from '@salesflow/step';
+import { BoundaryFilter, formatCursor, keyOf, lowerBound, parseCursor, type CursorType, type WatermarkState } from '../incremental/boundary-filter';
+import { buildSelect, type CursorRange, type SourceDialect } from './build-select';
 import { ConnectionLostError } from './connection-lost-error';
 import { mysqlColumn, type MysqlField } from './mysql-types';
 import { openSourceDatabase } from './open-source-database';
 import { PgBinaryDecoder, PgValueNotStorableError } from './pg-binary-decoder';
 import { copySelect, readPgCopy, type PgCopySource } from './pg-copy-reader';
 import { pgColumn, pgTypeParsers, type SourceColumn } from './pg-types';
+import type { CursorBound } from '../incremental/entity-state';
+import { bindSessionParams, type SessionParam } from './session-params';
 
 interface PgConn {
   query(q: { text: string; rowMode: 'array'; types: typeof pgTypeParsers }): Promise<{ fields: { name: string; dataTypeID: number }[] }>;
@@ -23,7 +26,7 @@ interface MysqlQuery {
   on(event: 'end', cb: () => void): MysqlQuery;
 }
 interface MysqlConn {
-  query(opts: { sql: string; values?: unknown[]; rowsAsArray: true }, cb?: (err: Error | null, rows: unknown, fields: MysqlField[]) => void): MysqlQuery & { stream(o?: { highWaterMark?: number }): Readable };
+  query(opts: { sql: string; rowsAsArray: true }, cb?: (err: Error | null, rows: unknown, fields: MysqlField[]) => void): MysqlQuery & { stream(o?: { highWaterMark?: number }): Readable };
   pause(): void;
   resume(): void;
   destroy(): void;
@@ -71,7 +74,6 @@ export class DatabaseExtractor implements Extractor<DatabaseEntityConfig> {
     const key = `${this.configPath}.entities.${this.source.entities.indexOf(entity)}`;
     const context = { source: this.source.name, entity: entity.name };
     const prev = opts.start?.watermark?.cursor === entity.cursor_column ? opts.start?.watermark : undefined;
-    const select = buildSelect(this.dialect, entity, key, Boolean(prev && entity.cursor_column));
     const conn = (await this.db.client.acquireConnection()) as unknown;
     let released = false;
     const release = async () => {
@@ -80,7 +82,8 @@ export class DatabaseExtractor implements Extractor<DatabaseEntityConfig> {
       await this.db.client.releaseConnection(conn);
     };
     try {
-      const columns = await this.describe(conn, select.describeSql, key, context);
+      if (opts.run) await bindSessionParams(conn, this.dialect, intervalParams(opts.run.ds, opts.run.interval));
+      const columns = await this.describe(conn, buildSelect(this.dialect, entity, key).describeSql, key, context);
       const index = (name: string, what: string) => {
         const i = columns.findIndex((c) => c.name === name);
         if (i < 0) throw new UsageError(`${key}.${what}: the result of ${entity.table ?? 'the query'} has no column "${name}"`, { context, fix: `name one of: ${columns.map((c) => c.name).join(', ')}` });
@@ -89,7 +92,9 @@ export class DatabaseExtractor implements Extractor<DatabaseEntityConfig> {
       let filter: BoundaryFilter | undefined;
       let cursorAt = -1;
       let keyAt: number[] = [];
-      let binds: unknown[] = [];
+      let range: CursorRange = {};
+      let readTo: string | undefined;
+      let readFrom: CursorBound | undefined;
       if (entity.cursor_column) {
         cursorAt = index(entity.cursor_column, 'cursor_column');
         keyAt = (entity.primary_key ?? []).map((k, i) => index(k, `primary_key.${i}`));
@@ -98,14 +103,22 @@ export class DatabaseExtractor implements Extractor<DatabaseEntityConfig> {
           throw new UsageError(`${key}.cursor_column: "${entity.cursor_column}" was a ${prev.cursor_type} cursor and is now ${type}`, { context, fix: 'run once with --full-refresh to start a new watermark' });
         }
         filter = new BoundaryFilter(type, entity.lookback, prev);
-        if (prev) binds = [bindOf(type, lowerBound(type, parseCursor(type, prev.watermark), entity.lookback))];
+        const bounds = cursorBounds(type, entity.lookback, prev, opts.run, prev ? opts.start?.readFrom : undefined);
+        range = { fromType: bounds.from?.type, to: bounds.to !== undefined };
+        readTo = bounds.to;
+        readFrom = bounds.from;
+        await bindSessionParams(conn, this.dialect, [
+          ...(bounds.from ? [{ name: 'cursor_from', ...bounds.from }] : []),
+          ...(bounds.to ? [{ name: 'cursor_to', type: 'timestamp' as const, value: sqlTimestamp(bounds.to) }] : []),
+        ]);
       }
+      const select = buildSelect(this.dialect, entity, key, range);
       const inputs: ExtractedInput[] = [];
       const uri = this.uriOf(entity);
       const outcome = filter
         ? () => {
             const next = filter!.next(entity.cursor_column!);
-            return { position: { watermark: next ?? prev }, dropped: filter!.dropped };
+            return { position: { watermark: next ?? prev }, dropped: filter!.dropped, ...(readTo ? { readTo } : {}), ...(readFrom ? { readFrom } : {}) };
           }
         : undefined;
       /** A value the lake cannot hold: bad input naming the column and the row of the read. */
@@ -115,7 +128,7 @@ export class DatabaseExtractor implements Extractor<DatabaseEntityConfig> {
           fix: `correct the value at the source, or read the column through a query that casts it (${key}.query)`,
         });
       if (this.dialect === 'postgres') {
-        const copy = copySelect(select.sql, columns as PgCopySource[], binds.length ? String(binds[0]) : undefined);
+        const copy = copySelect(select.sql, columns as PgCopySource[]);
         const rowFilter = filter && { cursorAt, keyAt, accept: (cursor: number | bigint | null, key: () => readonly unknown[]) => filter!.accept(cursor, () => keyOf(key())) };
         const decoder = new PgBinaryDecoder(copy.columns, opts.batchSize, rowFilter);
         const self = this;
@@ -137,7 +150,7 @@ export class DatabaseExtractor implements Extractor<DatabaseEntityConfig> {
         return { schema: decoder.schema, batches: batches(), planned: 1, inputs, outcome };
       }
       const builder = new BatchBuilder(columns.map((c) => ({ name: c.name, kind: c.kind })));
-      const chunks = this.readChunks(conn, select.sql, binds);
+      const chunks = this.readChunks(conn, select.sql);
       const converters = columns.map((c) => c.convert);
       const hasConverters = converters.some(Boolean);
       const batchSize = opts.batchSize;
@@ -214,7 +227,7 @@ export class DatabaseExtractor implements Extractor<DatabaseEntityConfig> {
    * streamed result set, the connection paused while a chunk is processed, so memory holds one
    * or two chunks whatever the table size. (PostgreSQL reads through readPgCopy.)
    */
-  private async *readChunks(conn: unknown, sql: string, binds: unknown[]): AsyncGenerator<unknown[][]> {
+  private async *readChunks(conn: unknown, sql: string): AsyncGenerator<unknown[][]> {
     const size = this.source.fetch_size;
     const c = conn as MysqlConn;
     let chunk: unknown[][] = [];
@@ -235,7 +248,7 @@ export class DatabaseExtractor implements Extractor<DatabaseEntityConfig> {
     };
     c.on('error', lost);
     c.on('end', lost);
-    c.query({ sql, values: binds, rowsAsArray: true })
+    c.query({ sql, rowsAsArray: true })
       .on('result', (row) => {
         chunk.push(row);
         if (chunk.length >= size) {
@@ -310,8 +323,49 @@ function cursorTypeOf(c: SourceColumn, key: string): CursorType {
   throw new UsageError(`${key}: column "${c.name}" is ${c.sourceType}; a cursor must be a timestamp, date or integer column`, { fix: 'pick an updated_at timestamp or an increasing id' });
 }
 
-/** A lower bound as a literal both databases compare correctly with their column types, sessions in UTC. */
-function bindOf(type: CursorType, v: number | bigint): string {
-  if (type === 'timestamp') return formatCursor(type, v).replace('T', ' ').replace('Z', '');
-  return formatCursor(type, v);
+/** An ISO-8601 instant as both databases read a timestamp literal in a UTC session. */
+function sqlTimestamp(iso: string): string {
+  return iso.replace('T', ' ').replace('Z', '');
+}
+
+/** The run's {ds}, {data_interval_start} and {data_interval_end}, as session parameters. */
+function intervalParams(ds: string, interval: DataInterval): SessionParam[] {
+  return [
+    { name: 'ds', type: 'date', value: ds },
+    { name: 'data_interval_start', type: 'timestamp', value: sqlTimestamp(interval.start) },
+    { name: 'data_interval_end', type: 'timestamp', value: sqlTimestamp(interval.end) },
+  ];
+}
+
+/** A cursor bound as a comparable number (epoch ms for times) or bigint. */
+function boundValue(b: CursorBound): number | bigint {
+  if (b.type === 'int') return BigInt(b.value);
+  return Date.parse(b.type === 'date' ? `${b.value}T00:00:00Z` : `${b.value.replace(' ', 'T')}Z`);
+}
+
+/**
+ * The cursor range of one read. Lower bound: the previous day's watermark minus the lookback when
+ * the run continues from it, but never below where the previous day's read started (`prevFrom`:
+ * rows below it belong to days before, not to this one's lookback); else, for a time cursor, the data interval's start (a first day, a
+ * day after a gap), unless --full-refresh reads all history. Upper bound: a time cursor stops at
+ * the interval's end (exclusive), so a past day never reads rows of later days; an integer cursor
+ * has no time to window by and stays unbounded. Pure.
+ */
+export function cursorBounds(
+  type: CursorType,
+  lookback: number,
+  prev: WatermarkState | undefined,
+  run: ExtractOptions['run'],
+  prevFrom?: CursorBound,
+): { from?: CursorBound; to?: string } {
+  const timed = type !== 'int' && run !== undefined;
+  const to = timed ? run.interval.end : undefined;
+  if (prev) {
+    const v = lowerBound(type, parseCursor(type, prev.watermark), lookback);
+    const from: CursorBound = { type, value: type === 'timestamp' ? sqlTimestamp(formatCursor(type, v)) : formatCursor(type, v) };
+    const higher = prevFrom && (prevFrom.type === 'int') === (type === 'int') && boundValue(prevFrom) > boundValue(from) ? prevFrom : from;
+    return { from: higher, to };
+  }
+  if (timed && !run.fullRefresh) return { from: { type: 'timestamp', value: sqlTimestamp(run.interval.start) }, to };
+  return { to };
 }

@@ -18,20 +18,13 @@ export interface PgCopySource extends SourceColumn {
 }
 
 /**
- * The statement that streams a SELECT as binary COPY. COPY takes no bind parameters, so the
- * incremental lower bound (a literal we formatted: digits, dashes, colons, a dot, a space) is
- * inlined in place of the trailing $1, as an untyped literal PostgreSQL reads as the cursor
- * column's type, like the bind it replaces. Columns of types without a binary decoding are
- * converted to their text form (the type's output function, as the text protocol sends it)
- * by wrapping the SELECT; positional aliases keep duplicate or odd column names working.
+ * The statement that streams a SELECT as binary COPY. COPY takes no bind parameters, so every
+ * value the SELECT needs (cursor bounds, the data interval) is a session parameter bound just
+ * before (bindSessionParams) and read by name in the SQL. Columns of types without a binary
+ * decoding are converted to their text form (the type's output function, as the text protocol
+ * sends it) by wrapping the SELECT; positional aliases keep duplicate or odd column names working.
  */
-export function copySelect(sql: string, columns: readonly PgCopySource[], lowerBound?: string): { sql: string; columns: PgCopyColumn[] } {
-  let select = sql;
-  if (lowerBound !== undefined) {
-    if (!/^[0-9A-Za-z:. +-]+$/.test(lowerBound)) throw new Error(`the incremental lower bound "${lowerBound}" is not a plain literal`);
-    if (!/ \$1$/.test(select)) throw new Error('the incremental SELECT does not end with its $1 bind');
-    select = `${select.slice(0, -2)}'${lowerBound}'`;
-  }
+export function copySelect(select: string, columns: readonly PgCopySource[]): { sql: string; columns: PgCopyColumn[] } {
   const decodings = columns.map((c) => binaryDecodingOf(c.oid));
   const out = columns.map((c, i) => ({ name: c.name, kind: c.kind, decoding: decodings[i] ?? (c.kind === 'float64' ? 'float-text' : 'text') }) as PgCopyColumn);
   if (decodings.every(Boolean)) return { sql: `COPY (${select}) TO STDOUT (FORMAT binary)`, columns: out };

@@ -4,7 +4,7 @@
  */
 export type CursorType = 'timestamp' | 'date' | 'int';
 
-/** What an incremental entity keeps between runs in _state/<source>/<entity>.json. */
+/** What an incremental entity keeps between runs, in its per-day state (see entity-state.ts). */
 export interface WatermarkState {
   readonly cursor: string;
   readonly cursor_type: CursorType;

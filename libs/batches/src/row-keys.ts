@@ -1,5 +1,5 @@
 import * as arrow from 'apache-arrow';
-import { isNullAt, normalizeKey, nullBitsOf } from './column-values';
+import { isNullAt, normalizeKey, nullBitsOf } from './null-bits';
 
 /** How one key column's value of a row becomes bytes. */
 type KeyPart =
