@@ -8,6 +8,7 @@ Needs DOCKER_HOST, SALESFLOW_TEST_IMAGE_PREFIX and SALESFLOW_TEST_IMAGE_TAG (set
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 from conftest import DAG_ID, land_sample_data, list_runs, run_airflow, task_states
 
 TASKS = ["setup", "ingest_landing", "standardize", "mask", "build_star_schema", "check_quality", "load_warehouse"]
+# Each test is a manual run for this one day (the README's one-day command: conf {"ds": ...}).
 DS = "2026-11-26"
 
 
@@ -44,6 +46,7 @@ def docker_env(tmp_path: Path, built_steps: Path) -> dict[str, str]:
         "LANDING_PATH": "/case/landing",
         "WAREHOUSE_SQLITE": "/case/warehouse.sqlite",
         "LOG_LEVEL": "warn",
+        "SALESFLOW_ALERT_WEBHOOK_URL": "",
     }
 
 
@@ -53,7 +56,7 @@ def test_dags_test_runs_every_step_as_its_image(tmp_path, docker_env, metadata_d
     land_sample_data(case / "landing", DS)
     run_airflow(["dags", "reserialize"], env)
 
-    run_airflow(["dags", "test", DAG_ID, DS], env, timeout=900)
+    run_airflow(["dags", "test", DAG_ID, "-c", json.dumps({"ds": DS})], env, timeout=900)
 
     [run] = list_runs(env)
     assert run["state"] == "success"
@@ -67,7 +70,7 @@ def test_a_config_error_in_a_step_image_fails_its_task_without_retry(tmp_path, d
     env = {**docker_env, **metadata_db, "SALESFLOW_STEP_CONFIG": "/app/config/missing.yaml"}
     run_airflow(["dags", "reserialize"], env)
 
-    result = run_airflow(["dags", "test", DAG_ID, DS], env, timeout=900, check=False)
+    result = run_airflow(["dags", "test", DAG_ID, "-c", json.dumps({"ds": DS})], env, timeout=900, check=False)
 
     [run] = list_runs(env)
     assert run["state"] == "failed"
