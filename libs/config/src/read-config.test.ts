@@ -47,6 +47,22 @@ describe('readConfig', () => {
     expect(secrets).toEqual(expect.arrayContaining(['pw-very-secret', 'k'.repeat(32), 'ab'.repeat(32), 'api-token-secret']));
   });
 
+  it('refuses a YAML alias bomb with exit 2 naming the file', () => {
+    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...'bcdefghi'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`)].join('\n');
+    const file = tempYaml(bomb + '\n');
+    const err = (() => {
+      try {
+        readConfig(file, () => undefined);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(ConfigInvalidError);
+    expect((err as ConfigInvalidError).exitCode).toBe(2);
+    expect((err as Error).message).toContain(file);
+    expect((err as Error).message).toMatch(/alias/i);
+  });
+
   it('reports every problem at once with its dotted path', () => {
     const file = tempYaml(`
 lake: { root: "", row_group_size: 10 }

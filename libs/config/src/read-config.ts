@@ -34,6 +34,9 @@ export function envWithFiles(env: NodeJS.ProcessEnv = process.env): EnvLookup {
 
 const SECRET_PATH = /(password|secret|token|key|credential)/i;
 
+/** Alias uses a config may make in all: a real config needs few; billions of nested ones exhaust memory. */
+const MAX_ALIAS_COUNT = 100;
+
 /** Reads, interpolates and validates a config file; throws ConfigInvalidError listing every problem. */
 export function readConfig(file: string, lookup: EnvLookup = envWithFiles()): ReadConfigResult {
   let text: string;
@@ -44,7 +47,14 @@ export function readConfig(file: string, lookup: EnvLookup = envWithFiles()): Re
   }
   const doc = parseDocument(text);
   if (doc.errors.length) throw new ConfigInvalidError(file, doc.errors.map((e) => `YAML syntax (line ${e.linePos?.[0]?.line ?? '?'}): ${e.message.split('\n')[0]}`));
-  const interpolated = interpolateEnv(doc.toJS(), lookup);
+  let data: unknown;
+  try {
+    // yaml refuses a document whose aliases expand past its limit (an alias bomb) here.
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    throw new ConfigInvalidError(file, [`YAML: ${(e as Error).message} (aliases *name may be used at most ${MAX_ALIAS_COUNT} times in all; write the values out instead)`]);
+  }
+  const interpolated = interpolateEnv(data, lookup);
   const result = validateConfig(interpolated.value);
   const errors = [...interpolated.errors, ...result.errors.filter((e) => !interpolated.errors.some((ie) => ie.split(':')[0] === e.split(':')[0]))];
   if (errors.length || !result.config) throw new ConfigInvalidError(file, errors);

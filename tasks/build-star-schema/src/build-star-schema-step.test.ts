@@ -224,6 +224,8 @@ describe('runBuildStarSchema merges facts on the grain across batches', () => {
     expect(await facts(D3)).toEqual([['T2', 1, D3], ['T4', 1, D3]]);
     const manifest = await lake.readManifest(datasets.curated('fact_sales'), D1);
     expect(manifest!.meta.moved_out).toEqual({ [D2]: 1, [D3]: 1 });
+    // The build's own commit time stays, for the load's quality gate.
+    expect(Date.parse(String(manifest!.meta.built_at))).toBeLessThan(Date.parse(manifest!.committed_at));
   });
 
   it('leaves out of an older batch re-run the grains newer batches hold, so any order gives the same partitions', async () => {

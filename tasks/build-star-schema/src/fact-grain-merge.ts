@@ -70,6 +70,13 @@ export function dropOwnedGrains(batch: arrow.RecordBatch, grain: readonly string
 /** Meta key of a fact manifest: rows moved out to newer batches, by the ds that took them. */
 export const MOVED_OUT_META = 'moved_out';
 
+/**
+ * Meta key of a fact manifest rewritten by moves: when its own build committed. Moving rows out
+ * only removes rows, so the quality checks of that build still vouch for the rest (the load's
+ * quality gate compares with this time, not the rewrite's).
+ */
+export const BUILT_AT_META = 'built_at';
+
 /** An older fact partition rewritten without the grains a newer batch took over. */
 export interface MovedRows {
   readonly ds: string;
@@ -127,7 +134,7 @@ export async function moveTakenGrains(
         remaining += kept.numRows;
       }
       const before = (m.meta[MOVED_OUT_META] ?? {}) as Record<string, number>;
-      await out.commit({ ...m.meta, [MOVED_OUT_META]: { ...before, [writer.ds]: (before[writer.ds] ?? 0) + hits } });
+      await out.commit({ ...m.meta, [BUILT_AT_META]: m.meta[BUILT_AT_META] ?? m.committed_at, [MOVED_OUT_META]: { ...before, [writer.ds]: (before[writer.ds] ?? 0) + hits } });
     } catch (e) {
       await out.abort(e).catch(() => undefined);
       throw e;

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Lake, LocalStorage } from '@salesflow/lake';
+import { datasets, Lake, LocalStorage } from '@salesflow/lake';
 import { sampleCurated, writeCurated } from './curated-fixture.test-util';
 import { requirePassedQuality } from './require-passed-quality';
 
@@ -41,5 +41,18 @@ describe('requirePassedQuality', () => {
   it('refuses a report older than the curated partitions', async () => {
     await report('passed', new Date(Date.now() - 60_000));
     await expect(requirePassedQuality(lake, DS, TABLES)).rejects.toMatchObject({ exitCode: 4, message: expect.stringContaining('rebuilt after the quality checks ran') });
+  });
+
+  it('lets through a fact partition a newer batch rewrote after the checks to move rows out (its build time counts), not one rebuilt', async () => {
+    const checked = new Date(Date.now() + 1000);
+    await report('passed', checked);
+    // A newer ds's build-star-schema rewrites the partition later, keeping built_at.
+    const manifest = (await lake.readManifest(datasets.curated('fact_sales'), DS))!;
+    const moved = { ...manifest, committed_at: new Date(checked.getTime() + 60_000).toISOString(), meta: { ...manifest.meta, built_at: manifest.committed_at, moved_out: { '2026-11-27': 1 } } };
+    await lake.storage.putBytes(`${datasets.curated('fact_sales')}/dt=${DS}/_manifest.json`, JSON.stringify(moved));
+    await expect(requirePassedQuality(lake, DS, TABLES)).resolves.toBeUndefined();
+    const rebuilt = { ...moved, meta: { ...moved.meta, built_at: moved.committed_at } };
+    await lake.storage.putBytes(`${datasets.curated('fact_sales')}/dt=${DS}/_manifest.json`, JSON.stringify(rebuilt));
+    await expect(requirePassedQuality(lake, DS, TABLES)).rejects.toMatchObject({ exitCode: 4 });
   });
 });

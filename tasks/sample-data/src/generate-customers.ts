@@ -1,3 +1,4 @@
+import { addressVersionOn, moveCustomer } from './customer-moves';
 import { dirtyRowsById, type DirtyRow } from './dirty-rows';
 import { formatId } from './format-id';
 import { EMAIL_DOMAINS, FIRST_NAMES, LAST_NAMES } from './person-names';
@@ -10,12 +11,17 @@ import { COUNTRY, US_CITIES } from './us-cities';
 export interface GenerateCustomersOptions {
   readonly seed: number;
   readonly count: number;
+  /**
+   * Days since 1970-01-01 of the daily delivery: customers who moved by then carry their new
+   * address (see customer-moves.ts). Absent: everyone at their first address (history delivery).
+   */
+  readonly asOfDay?: number;
 }
 
 /**
  * Yields customers CUST000001 to CUST<count>, including the dirty customers of DIRTY_ROWS.
- * Customer n depends only on the seed and n, so a larger scale keeps the smaller one's
- * customers as a prefix.
+ * Customer n depends only on the seed, n and asOfDay, so a larger scale keeps the smaller
+ * one's customers as a prefix.
  */
 export function* generateCustomers(options: GenerateCustomersOptions): Generator<CustomerRow> {
   const prng = createPrng(options.seed, 'customers');
@@ -46,9 +52,10 @@ export function* generateCustomers(options: GenerateCustomersOptions): Generator
       zip_code: place.zipPrefix + String(zipSuffix).padStart(2, '0'),
       country: COUNTRY,
     };
-    // Dirt is applied after all draws for the row, so a dirty row never shifts the random stream.
+    // Moves and dirt are applied after all draws for the row, so they never shift the random stream.
+    const current = options.asOfDay === undefined ? row : moveCustomer(options.seed, n, row, addressVersionOn(options.seed, n, options.asOfDay));
     const dirt = dirtyRows.get(id);
-    yield dirt === undefined ? row : soil(row, dirt);
+    yield dirt === undefined ? current : soil(current, dirt);
   }
 }
 

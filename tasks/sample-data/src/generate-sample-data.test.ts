@@ -26,6 +26,7 @@ const config = (outDir: string, overrides: Partial<SampleDataConfig> = {}): Samp
   seed: 42,
   scale: 0.1,
   days: 365,
+  daily: false,
   ...overrides,
 });
 
@@ -136,5 +137,31 @@ describe('generateSampleData', () => {
       for (const money of [row[5], row[6], row[7], row[8]]) expect(money).toMatch(/^\d+\.\d{2}$/);
       if (row[0] !== 'TXN00000500') expect(row[9]).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
     }
+  });
+});
+
+describe('generateSampleData --daily', () => {
+  const daily = (ds: string) => config(join(root, `daily-${ds}`), { ds, dsEpochMs: Date.parse(`${ds}T00:00:00Z`), daily: true, days: 1 });
+
+  it('writes the nightly delivery it reports: regular, duplicate, late and corrected lines', async () => {
+    const result = await generateSampleData(daily('2026-11-28'), { log: silent });
+    expect(result.daily).toBe(true);
+    expect(result.delivery).toEqual({ day: Date.UTC(2026, 10, 28) / 86_400_000, regular: 1_250, late: 5, corrections: 10 });
+    const landing = await readLanding(join(root, 'daily-2026-11-28'));
+    expect(landing.transactions).toHaveLength(1 + 1_250 + 1 + 5 + 10);
+    expect(result.files.find((f) => f.file === SAMPLE_FILES.transactions)?.rows).toBe(1_266);
+    expect(landing.transactions.slice(1).every((row) => /^TXN\d{8}-\d{8}$/.test(row[0] as string))).toBe(true);
+  });
+
+  it('delivers customers as of ds: some have moved between two days, products and locations stay', async () => {
+    await generateSampleData(daily('2026-11-01'), { log: silent });
+    await generateSampleData(daily('2026-11-28'), { log: silent });
+    const [a, b] = [await readLanding(join(root, 'daily-2026-11-01')), await readLanding(join(root, 'daily-2026-11-28'))];
+    const moved = b.customers.map((row, i) => [a.customers[i]!, row]).filter(([before, after]) => after![5] !== before![5]);
+    expect(moved.length).toBeGreaterThan(3);
+    // A move changes where a customer lives, not who they are: id, names, email and phone stay.
+    for (const [before, after] of moved) expect(after!.slice(0, 5)).toEqual(before!.slice(0, 5));
+    expect(b.products).toEqual(a.products);
+    expect(b.locations).toEqual(a.locations);
   });
 });

@@ -4,7 +4,9 @@ import { DIRTY_ROWS } from './dirty-rows';
 import { generateCustomers } from './generate-customers';
 import { generateLocations } from './generate-locations';
 import { generateProducts } from './generate-products';
+import { generateDailyTransactions } from './generate-daily-transactions';
 import { generateTransactions } from './generate-transactions';
+import { planDailyDelivery, type DailyDeliveryPlan } from './daily-delivery-plan';
 import { computeSampleCounts, type SampleCounts } from './sample-counts';
 import type { SampleDataConfig } from './sample-data-config';
 import type { SampleDataLogger } from './sample-data-logger';
@@ -38,8 +40,15 @@ export interface SampleDataResult {
   readonly ds: string;
   readonly scale: number;
   readonly days: number;
-  /** Entities generated; sales_transactions.csv holds one line more (the duplicate). */
+  /** True for a nightly delivery (--daily), false for the history delivery. */
+  readonly daily: boolean;
+  /**
+   * Entities generated. History: sales_transactions.csv holds counts.transactions lines plus the
+   * duplicate. Daily: counts.transactions is the weekday base; see `delivery`.
+   */
   readonly counts: SampleCounts;
+  /** A daily delivery's transactions by kind: regular + late + corrections, plus the duplicate line. */
+  readonly delivery?: DailyDeliveryPlan;
   readonly files: readonly SampleFileResult[];
   /** Number of DIRTY_ROWS entries written. */
   readonly dirtyRows: number;
@@ -47,7 +56,7 @@ export interface SampleDataResult {
 
 /**
  * Writes customers.csv, products.json, locations.ndjson and sales_transactions.csv into
- * config.outDir. Rows stream from the generators to disk, so memory does not grow with
+ * config.outDir: the history delivery, or with config.daily the nightly delivery of ds. Rows stream from the generators to disk, so memory does not grow with
  * the scale; each file appears complete or not at all.
  */
 export async function generateSampleData(config: SampleDataConfig, ctx: SampleDataContext): Promise<SampleDataResult> {
@@ -56,14 +65,15 @@ export async function generateSampleData(config: SampleDataConfig, ctx: SampleDa
   const now = ctx.now ?? Date.now;
   const { seed } = config;
   await mkdir(outDir, { recursive: true });
-  ctx.log.info('generating sample data', { outDir, seed, scale: config.scale, days: config.days, ...counts });
+  ctx.log.info(config.daily ? 'generating the daily sample delivery' : 'generating sample data', { outDir, seed, scale: config.scale, days: config.days, ...counts });
 
   const files: SampleFileResult[] = [];
   const record = async (file: string, rows: number): Promise<void> => {
     files.push(Object.freeze({ file, rows, bytes: (await stat(join(outDir, file))).size }));
   };
 
-  const customers = mapRows(generateCustomers({ seed, count: counts.customers }), (row) => CUSTOMER_COLUMNS.map((column) => row[column]));
+  const day = Math.floor(config.dsEpochMs / 86_400_000);
+  const customers = mapRows(generateCustomers({ seed, count: counts.customers, ...(config.daily ? { asOfDay: day } : {}) }), (row) => CUSTOMER_COLUMNS.map((column) => row[column]));
   await record(SAMPLE_FILES.customers, await writeCsv(join(outDir, SAMPLE_FILES.customers), CUSTOMER_COLUMNS, customers));
 
   // Products are few and every transaction needs its product's price, so they are kept.
@@ -73,15 +83,11 @@ export async function generateSampleData(config: SampleDataConfig, ctx: SampleDa
   const locations = generateLocations({ seed, count: counts.locations });
   await record(SAMPLE_FILES.locations, await writeNdjson(join(outDir, SAMPLE_FILES.locations), locations));
 
-  const transactions = generateTransactions({
-    seed,
-    dsEpochMs: config.dsEpochMs,
-    days: config.days,
-    count: counts.transactions,
-    customerCount: counts.customers,
-    products,
-    locationCount: counts.locations,
-  });
+  const universe = { seed, dsEpochMs: config.dsEpochMs, customerCount: counts.customers, products, locationCount: counts.locations };
+  const delivery = config.daily ? planDailyDelivery(config.dsEpochMs, counts.transactions) : undefined;
+  const transactions = config.daily
+    ? generateDailyTransactions({ ...universe, baseCount: counts.transactions })
+    : generateTransactions({ ...universe, days: config.days, count: counts.transactions });
   const started = now();
   let lastReport = started;
   const interval = ctx.progressIntervalMs ?? 10_000;
@@ -101,7 +107,9 @@ export async function generateSampleData(config: SampleDataConfig, ctx: SampleDa
     ds: config.ds,
     scale: config.scale,
     days: config.days,
+    daily: config.daily,
     counts,
+    ...(delivery ? { delivery } : {}),
     files: Object.freeze(files),
     dirtyRows: DIRTY_ROWS.length,
   });

@@ -24,7 +24,7 @@ describe('reference output for seed 42, ds 2026-11-26, scale 1', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'sample-data-golden-'));
     await generateSampleData(
-      { outDir: dir, ds: '2026-11-26', dsEpochMs: Date.UTC(2026, 10, 26), seed: 42, scale: 1, days: 365 },
+      { outDir: dir, ds: '2026-11-26', dsEpochMs: Date.UTC(2026, 10, 26), seed: 42, scale: 1, days: 365, daily: false },
       { log: { info: () => undefined, error: () => undefined } },
     );
   });

@@ -14,13 +14,14 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     const args = yargs(argv)
       .scriptName(STEP)
-      .usage('$0 --out <landing folder> --ds YYYY-MM-DD [--seed 42] [--scale 1] [--days 365]\n\nWrites deterministic reference sales data (customers.csv, products.json, locations.ndjson, sales_transactions.csv).')
+      .usage('$0 --out <landing folder> --ds YYYY-MM-DD [--seed 42] [--scale 1] [--days 365 | --daily]\n\nWrites deterministic reference sales data (customers.csv, products.json, locations.ndjson, sales_transactions.csv): a year of history by default, or with --daily the nightly delivery of ds (docs/sample-data.md).')
       .options({
         out: { type: 'string', demandOption: true, describe: 'Landing folder to write into; created if missing, same-named files replaced' },
         ds: { type: 'string', demandOption: true, describe: 'Partition date YYYY-MM-DD; transactions fall in the --days days before it (UTC)' },
         seed: { type: 'number', default: SAMPLE_DATA_DEFAULTS.seed, describe: 'PRNG seed; same seed, ds, scale and days give byte-identical files' },
         scale: { type: 'number', default: SAMPLE_DATA_DEFAULTS.scale, describe: 'Transactions x scale (10,000 at 1), customers x sqrt(scale); 0.1 to 9999' },
-        days: { type: 'number', default: SAMPLE_DATA_DEFAULTS.days, describe: 'Days before ds that transactions are spread over' },
+        days: { type: 'number', describe: `History delivery: days before ds that transactions are spread over (default ${SAMPLE_DATA_DEFAULTS.days})` },
+        daily: { type: 'boolean', describe: 'Nightly delivery: the sales of ds (ids TXN<ds>-n), late ones and corrections of earlier days, customers as of ds' },
       })
       .strict()
       .version(false)

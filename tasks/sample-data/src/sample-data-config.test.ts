@@ -4,7 +4,12 @@ describe('validateSampleDataConfig', () => {
   it('fills defaults and derives ds midnight', () => {
     const { config, errors } = validateSampleDataConfig({ out: '/tmp/landing', ds: '2026-11-26' });
     expect(errors).toEqual([]);
-    expect(config).toEqual({ outDir: '/tmp/landing', ds: '2026-11-26', dsEpochMs: Date.UTC(2026, 10, 26), seed: 42, scale: 1, days: 365 });
+    expect(config).toEqual({ outDir: '/tmp/landing', ds: '2026-11-26', dsEpochMs: Date.UTC(2026, 10, 26), seed: 42, scale: 1, days: 365, daily: false });
+  });
+
+  it('takes a daily delivery as one day, and refuses --days with it', () => {
+    expect(validateSampleDataConfig({ out: 'x', ds: '2026-11-26', daily: true }).config).toMatchObject({ daily: true, days: 1 });
+    expect(validateSampleDataConfig({ out: 'x', ds: '2026-11-26', daily: true, days: 30 }).errors).toEqual(['days: a daily delivery holds the one day ds; leave out --days with --daily']);
   });
 
   it('reports every problem at once, each with its field', () => {

@@ -13,8 +13,13 @@ export interface SampleDataConfig {
   readonly seed: number;
   /** Multiplies transactions by scale and customers by sqrt(scale); products and locations stay fixed. */
   readonly scale: number;
-  /** Length in days of the window before ds that transactions are spread over. */
+  /** Length in days of the window before ds that transactions are spread over (history delivery). */
   readonly days: number;
+  /**
+   * A nightly delivery instead of a history one: the sales of ds itself with ids that carry ds,
+   * late transactions and corrections of earlier days, customers as of ds (see docs/sample-data.md).
+   */
+  readonly daily: boolean;
 }
 
 /** Arguments as the command line gives them, before validation. */
@@ -24,6 +29,7 @@ export interface RawSampleDataArgs {
   readonly seed?: unknown;
   readonly scale?: unknown;
   readonly days?: unknown;
+  readonly daily?: unknown;
 }
 
 /** Defaults of the optional arguments. */
@@ -65,6 +71,10 @@ export function validateSampleDataConfig(raw: RawSampleDataArgs): ValidateSample
     errors.push(`days: must be a whole number from 1 to ${MAX_DAYS}, got ${String(raw.days)}`);
   }
 
+  const daily = raw.daily ?? false;
+  if (typeof daily !== 'boolean') errors.push(`daily: must be true or false, got ${String(raw.daily)}`);
+  else if (daily && raw.days !== undefined) errors.push('days: a daily delivery holds the one day ds; leave out --days with --daily');
+
   if (errors.length > 0) return Object.freeze({ errors: Object.freeze(errors) });
   return Object.freeze({
     config: Object.freeze({
@@ -73,7 +83,8 @@ export function validateSampleDataConfig(raw: RawSampleDataArgs): ValidateSample
       dsEpochMs,
       seed: seed as number,
       scale: scale as number,
-      days: days as number,
+      days: daily === true ? 1 : (days as number),
+      daily: daily as boolean,
     }),
     errors: Object.freeze([]),
   });

@@ -110,7 +110,7 @@ export class ApiClient {
       const safe = this.safeUrl(res.url);
       try {
         // Parsed keeping every number's digits: JSON.parse would turn 12345678901234567891 into 12345678901234567000.
-        return { url: safe, body: await parseExactJson(res.body), headers: res.headers };
+        return { url: safe, body: await parseExactJson(res.body, `the response of ${safe}`), headers: res.headers };
       } catch (e) {
         // A JSON body that does not parse was most likely cut short (a proxy or the server gave up
         // mid-body): asked again like a 5xx. A body that is not JSON at all is the wrong endpoint.

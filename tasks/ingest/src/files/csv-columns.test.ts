@@ -43,6 +43,8 @@ function csvParse(bytes: Buffer, seen: string[][] = []): string[][] {
     quote: '"',
     encoding: 'utf8',
     skip_empty_lines: true,
+    // Each record ends at its own line end, whichever of the three.
+    record_delimiter: ['\r\n', '\n', '\r'],
     relax_column_count: true,
     on_record: (record: string[]) => {
       seen.push(record);
@@ -103,7 +105,8 @@ describe('CsvColumnParser against csv-parse', () => {
 
   it.each([
     ['LF', 'a,b\nc,d\n', [['a', 'b'], ['c', 'd']]],
-    ['CRLF with a bare CR and LF inside fields', 'a,b\r\nc,d\ne\r\n', [['a', 'b'], ['c', 'd\ne']]],
+    ['mixed CRLF, LF and CR line ends, each record its own', 'a,b\r\nc,d\ne,f\rg,h\r\n', [['a', 'b'], ['c', 'd'], ['e', 'f'], ['g', 'h']]],
+    ['blank lines of every kind between records', 'a,b\r\n\r\nc,d\n\n\re,f\n', [['a', 'b'], ['c', 'd'], ['e', 'f']]],
     ['CR', 'a,b\rc,d', [['a', 'b'], ['c', 'd']]],
     ['empty lines and a header-less BOM', '\uFEFF\n\na,b\n\n,\n', [['a', 'b'], ['', '']]],
     ['quoted fields with delimiters, quotes and line ends', '"a,1","b""2"\n"c\r\nd",""\n', [['a,1', 'b"2'], ['c\r\nd', '']]],

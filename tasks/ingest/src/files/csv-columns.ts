@@ -71,8 +71,6 @@ class Utf8Column {
  * field feeds which column, and columns the file lacks are all null.
  */
 export class CsvColumnParser {
-  /** 0 until the first unquoted line end is seen; then LF, CR, or -1 for CRLF. */
-  private recordEnd = 0;
   private pending: Buffer | undefined;
   private started = false;
   private records = 0;
@@ -89,6 +87,8 @@ export class CsvColumnParser {
   private bytesHint: number[];
   /** Rows of the file holding bytes that are not UTF-8 (decoded to U+FFFD, as csv-parse's decoder would), and the first one. */
   mangled = 0;
+  /** Blank lines skipped between records (an empty line is no record, as for csv-parse's skip_empty_lines). */
+  blankLines = 0;
   firstMangled: { row: number; column: string } | undefined;
 
   constructor(
@@ -157,6 +157,7 @@ export class CsvColumnParser {
       if (emptyEnd === -2) return recordStart;
       if (emptyEnd >= 0) {
         p = emptyEnd;
+        this.blankLines++;
         continue;
       }
       for (;;) {
@@ -226,24 +227,16 @@ export class CsvColumnParser {
 
   /**
    * Where the record delimiter at p ends, or -1 when p does not start one, or -2 when the bytes
-   * so far cannot tell (a \r at the end of a chunk). The first line end of the file fixes the kind.
+   * so far cannot tell (a \r at the end of a chunk). Each record ends at its own \n, \r\n or \r,
+   * so a file whose line endings are mixed (edited on two systems, concatenated) reads as
+   * pandas, DuckDB and Spark read it (csv-parse with record_delimiter [\r\n, \n, \r] likewise).
    */
   private lineEndAt(buf: Buffer, p: number, last: boolean): number {
     const c = buf[p];
-    if (c !== LF && c !== CR) return -1;
-    if (this.recordEnd === 0) {
-      if (c === LF) this.recordEnd = LF;
-      else if (p + 1 >= buf.length) {
-        if (!last) return -2;
-        this.recordEnd = CR;
-      } else this.recordEnd = buf[p + 1] === LF ? -1 : CR;
-    }
-    if (this.recordEnd === -1) {
-      if (c !== CR) return -1;
-      if (p + 1 >= buf.length) return last ? -1 : -2;
-      return buf[p + 1] === LF ? p + 2 : -1;
-    }
-    return c === this.recordEnd ? p + 1 : -1;
+    if (c === LF) return p + 1;
+    if (c !== CR) return -1;
+    if (p + 1 >= buf.length) return last ? p + 1 : -2;
+    return buf[p + 1] === LF ? p + 2 : p + 1;
   }
 
   private growFields(): void {

@@ -1,4 +1,5 @@
-import type { Transform } from 'node:stream';
+import { Transform } from 'node:stream';
+import { BadInputError } from '@salesflow/errors';
 import { parser } from 'stream-json';
 import { streamArray } from 'stream-json/streamers/StreamArray';
 import { streamValues } from 'stream-json/streamers/StreamValues';
@@ -46,11 +47,13 @@ export function stringifyExact(value: unknown): string {
 }
 
 /** Parses one JSON document with numbers kept as RawNumber; throws on invalid JSON. */
-export async function parseExactJson(text: string): Promise<unknown> {
+export async function parseExactJson(text: string, where = 'the document'): Promise<unknown> {
   const { tokens, elements } = exactValues();
+  const guard = depthGuard(where);
   tokens.on('error', (e) => elements.destroy(e));
+  guard.on('error', (e) => elements.destroy(e));
   tokens.end(text);
-  tokens.pipe(elements);
+  tokens.pipe(guard).pipe(elements);
   let result: unknown;
   let count = 0;
   for await (const { value } of elements as AsyncIterable<{ value: unknown }>) {
@@ -59,4 +62,33 @@ export async function parseExactJson(text: string): Promise<unknown> {
   }
   if (count !== 1) throw new Error(count === 0 ? 'empty body' : 'more than one JSON value');
   return result;
+}
+
+/** Deepest nesting of objects and arrays a JSON source may have; deeper is refused (exit 4) before anything recurses over it. */
+export const MAX_JSON_DEPTH = 256;
+
+/**
+ * A pass-through of stream-json tokens that fails, naming the file, once objects and arrays nest
+ * deeper than maxDepth: assembling and writing such a value recurses once per level, and a file
+ * nested 100,000 levels deep would overflow the stack (exit 1, retried, naming no file).
+ */
+export function depthGuard(uri: string, maxDepth = MAX_JSON_DEPTH): Transform {
+  let depth = 0;
+  return new Transform({
+    objectMode: true,
+    transform(token: { name: string }, _enc, done) {
+      if (token.name === 'startObject' || token.name === 'startArray') {
+        if (++depth > maxDepth) {
+          done(
+            new BadInputError(`JSON ${uri} nests objects and arrays deeper than ${maxDepth} levels`, {
+              context: { file: uri },
+              fix: `flatten the file's records (at most ${maxDepth} levels of nesting), or land it in another format`,
+            }),
+          );
+          return;
+        }
+      } else if (token.name === 'endObject' || token.name === 'endArray') depth--;
+      done(null, token);
+    },
+  });
 }

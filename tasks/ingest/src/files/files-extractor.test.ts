@@ -142,6 +142,30 @@ describe('JSON arrays', () => {
   });
 });
 
+describe('UTF-16 files declared UTF-8', () => {
+  it('are refused with exit 4 naming the encoding to set, with or without a byte order mark', async () => {
+    const text = 'id,name\n1,Ann\n2,Bo\n';
+    const dir = landing({ 'bom.csv': Buffer.from('\ufeff' + text, 'utf16le'), 'plain.csv': Buffer.from(text, 'utf16le') });
+    for (const file of ['bom.csv', 'plain.csv']) {
+      await expect(extractRows(dir, entity('u', file))).rejects.toMatchObject({ exitCode: 4, message: expect.stringContaining(`${file} is UTF-16 little-endian, not UTF-8`), fix: expect.stringContaining('csv.encoding to utf16le') });
+    }
+    const { rows } = await extractRows(dir, entity('u', 'plain.csv', { csv: { ...CSV, encoding: 'utf16le' } }));
+    expect(rows.map((r) => r.name)).toEqual(['Ann', 'Bo']);
+  });
+});
+
+describe('JSON nested too deep', () => {
+  it('fails with exit 4 naming the file, for JSON and NDJSON, while nesting up to the limit reads', async () => {
+    const deep = `${'['.repeat(100_000)}1${']'.repeat(100_000)}`;
+    const dir = landing({ 'deep.json': `[{"a":${deep}}]`, 'deep.ndjson': `{"a":1}\n{"b":${deep}}\n`, 'ok.json': `[{"a":${'['.repeat(200)}1${']'.repeat(200)}}]` });
+    for (const file of ['deep.json', 'deep.ndjson']) {
+      await expect(extractRows(dir, entity('d', file))).rejects.toMatchObject({ exitCode: 4, message: expect.stringMatching(new RegExp(`${file.replace('.', '\\.')} nests objects and arrays deeper than 256 levels`)) });
+    }
+    const { rows } = await extractRows(dir, entity('ok', 'ok.json'));
+    expect(String(rows[0]!.a)).toBe(`${'['.repeat(200)}1${']'.repeat(200)}`);
+  });
+});
+
 describe('exact JSON numbers and broken archives', () => {
   it('keeps big integers and decimals as they were written, nested ones too', async () => {
     const dir = landing({

@@ -1,6 +1,6 @@
 import * as arrow from 'apache-arrow';
 import picomatch from 'picomatch';
-import { assembleBatch, BatchBuilder, constantUtf8Data, int32Data, kindOf, type ColumnDef } from '@salesflow/batches';
+import { arrowTypeOf, assembleBatch, BatchBuilder, constantUtf8Data, int32Data, type ColumnDef } from '@salesflow/batches';
 import type { FileEntityConfig } from '@salesflow/config';
 import { BadInputError } from '@salesflow/errors';
 import { readParquetFile, readParquetSchema, type ObjectInfo, type Storage } from '@salesflow/lake';
@@ -9,6 +9,7 @@ import { detectFormat, type FileFormat } from './detect-format';
 import { readCsvColumns, readCsvHeader, readCsvRecords, readJsonArrayRecords, readNdjsonRecords, readsCsvColumns, type JsonRecord, type TextRecord } from './read-text-records';
 import { noRowsWarning } from './no-rows-warning';
 import { toRawText } from './raw-value';
+import { landingOf, landParquetBatch, type LandedColumn } from './parquet-to-lake';
 
 /** Lineage columns every raw row carries: the file it came from and its 1-based data row (CSV), line (NDJSON) or element (JSON). */
 export const SOURCE_FILE_COLUMN = '_source_file';
@@ -148,15 +149,17 @@ export class FilesExtractor implements Extractor<FileEntityConfig> {
     const first = await storage.openLocal(files[0]!.info.key);
     const fileSchema = await readParquetSchema(first.path).finally(() => first.release());
     // Checked here, not when the raw partition is opened, so the error names the landing file.
-    const unsupported = fileSchema.fields.find((fld) => !kindOf(fld.type));
+    const landings = fileSchema.fields.map((fld) => landingOf(fld.type));
+    const unsupported = fileSchema.fields.find((_, i) => !landings[i]);
     if (unsupported) {
-      throw new BadInputError(`Parquet file ${files[0]!.uri}: Column "${unsupported.name}" has Arrow type ${unsupported.type} which the pipeline does not handle`, {
+      throw new BadInputError(`Parquet file ${files[0]!.uri}: column "${unsupported.name}" is of type ${typeName(unsupported.type)}, which no lake column can hold`, {
         context: { file: files[0]!.uri, column: unsupported.name },
-        fix: `cast the column to string, integer, float, boolean, date or timestamp where the file is written (flatten a list or struct into columns or rows, or write it as a JSON string), or land the file without "${unsupported.name}"`,
+        fix: `cast the column to a number, text, date, timestamp, decimal or a list/struct where the file is written, or land the file without "${unsupported.name}"`,
       });
     }
     const lineage = new BatchBuilder(this.lineageColumns());
-    const schema = new arrow.Schema([...fileSchema.fields, ...lineage.schema.fields]);
+    const landedFields = fileSchema.fields.map((fld, i) => new arrow.Field(fld.name, arrowTypeOf(landings[i]!.kind), true));
+    const schema = new arrow.Schema([...landedFields, ...lineage.schema.fields]);
     const warnings: string[] = [];
     async function* batches(): AsyncGenerator<arrow.RecordBatch> {
       for (const f of files) {
@@ -174,7 +177,8 @@ export class FilesExtractor implements Extractor<FileEntityConfig> {
             for (let r = 0; r < b.numRows; r++) lineage.appendRow([f.uri, rows + r + 1]);
             const extra = lineage.finish();
             rows += b.numRows;
-            yield assembleBatch(schema, [...b.data.children, ...extra.data.children], b.numRows);
+            const landed = landParquetBatch(b, landings as LandedColumn[]);
+            yield assembleBatch(schema, [...landed.children, ...extra.data.children], b.numRows);
           }
         } finally {
           await local.release();
@@ -190,4 +194,10 @@ export class FilesExtractor implements Extractor<FileEntityConfig> {
 /** JSON objects as values in column order, like CSV records. */
 async function* alignJson(objects: AsyncIterable<JsonRecord>, columns: readonly string[]): AsyncGenerator<TextRecord> {
   for await (const { object, row } of objects) yield { values: columns.map((c) => object[c]), row };
+}
+
+/** An Arrow type as people write it: Decimal(12, 2), Timestamp(ns, UTC), List<Int32>. */
+function typeName(type: arrow.DataType): string {
+  if (arrow.DataType.isDecimal(type)) return `Decimal(${type.precision}, ${type.scale})`;
+  return String(type);
 }

@@ -3,7 +3,7 @@ import { createGunzip } from 'node:zlib';
 import { parse, CsvError } from 'csv-parse';
 import type { FileEntityConfig } from '@salesflow/config';
 import { BadInputError } from '@salesflow/errors';
-import { exactArrayElements, exactValues, RawNumber } from './exact-json';
+import { depthGuard, exactArrayElements, exactValues, RawNumber } from './exact-json';
 import { locateJsonSyntaxError } from './locate-json-syntax-error';
 import { Utf8Checker } from './utf8-checker';
 import { byteDialect, CsvColumnParser, CsvSyntaxError, type CsvColumnBatch } from './csv-columns';
@@ -37,6 +37,29 @@ function decompressed(stream: Readable, key: string): Readable {
   return stream.pipe(gunzip);
 }
 
+/**
+ * A file read as UTF-8 that is UTF-16 (a byte order mark FF FE or FE FF, or a NUL in every other
+ * byte of its start, as Excel's "Unicode text" exports are) is refused at once, naming the
+ * encoding to declare: read as UTF-8 it would fail later with a misleading field count.
+ */
+function refuseUtf16(start: Buffer, uri: string, configPath: string): void {
+  const head = start.subarray(0, 64);
+  const bom = head[0] === 0xff && head[1] === 0xfe ? 'utf16le' : head[0] === 0xfe && head[1] === 0xff ? 'utf16be' : undefined;
+  let evenNuls = 0;
+  let oddNuls = 0;
+  for (let i = 0; i + 1 < head.length; i += 2) {
+    if (head[i] === 0) evenNuls++;
+    if (head[i + 1] === 0) oddNuls++;
+  }
+  const pairs = Math.floor(head.length / 2);
+  const guessed = bom ?? (pairs >= 4 && oddNuls === pairs ? 'utf16le' : pairs >= 4 && evenNuls === pairs ? 'utf16be' : undefined);
+  if (!guessed) return;
+  throw new BadInputError(`CSV ${uri} is ${guessed === 'utf16le' ? 'UTF-16 little-endian' : 'UTF-16 big-endian'}, not UTF-8 as its entity declares`, {
+    context: { file: uri },
+    fix: guessed === 'utf16le' ? `set ${configPath}.csv.encoding to utf16le, or land the file as UTF-8` : 'land the file as UTF-8 (big-endian UTF-16 is not read)',
+  });
+}
+
 /** A zlib failure (truncated or corrupt archive). Duck-typed: errors from node core may come from another realm. */
 function isZlibError(e: unknown): e is Error {
   if (!e || typeof e !== 'object') return false;
@@ -55,6 +78,8 @@ function csvParser(csv: FileEntityConfig['csv']) {
     quote: csv.quote,
     encoding: csv.encoding === 'utf-8' ? 'utf8' : csv.encoding,
     skip_empty_lines: true,
+    // Each record ends at its own line end, whichever of the three.
+    record_delimiter: ['\r\n', '\n', '\r'],
     // Field counts are checked by us, to name the file, line and counts in one message.
     relax_column_count: true,
   });
@@ -188,7 +213,10 @@ export async function* readCsvColumns(
   const utf8 = new Utf8Checker();
   const src = decompressed(await open(), key);
   try {
+    let first = true;
     for await (const chunk of src as AsyncIterable<Buffer>) {
+      if (first) refuseUtf16(chunk, uri, configPath);
+      first = false;
       utf8.check(chunk);
       yield* parser.push(chunk);
     }
@@ -200,6 +228,8 @@ export async function* readCsvColumns(
     src.destroy();
   }
   if (utf8.end() || parser.mangled > 0) warn(invalidUtf8Warning(uri, csv, configPath, parser.mangled, parser.firstMangled));
+  // Blank lines hold no record: skipped, and said, so a count of lines and one of rows can be reconciled.
+  if (parser.blankLines > 0) warn(`${uri}: ${parser.blankLines} blank line(s) between records skipped`);
 }
 
 /** csv-parse's account of a file the byte reader refused: it names the line and what is wrong. */
@@ -243,10 +273,12 @@ async function* readJsonObjects(
 ): AsyncGenerator<JsonRecord> {
   const raw = await open();
   const src = decompressed(raw, key);
-  src.pipe(tokens).pipe(elements);
-  // pipe() does not forward errors: a syntax or decompression error must end the iteration too.
+  const guard = depthGuard(uri);
+  src.pipe(tokens).pipe(guard).pipe(elements);
+  // pipe() does not forward errors: a syntax, depth or decompression error must end the iteration too.
   src.on('error', (e) => elements.destroy(e));
   tokens.on('error', (e) => elements.destroy(e));
+  guard.on('error', (e) => elements.destroy(e));
   try {
     for await (const { key: index, value } of elements as AsyncIterable<{ key: number; value: unknown }>) {
       if (!value || typeof value !== 'object' || Array.isArray(value) || value instanceof RawNumber) {
