@@ -187,8 +187,18 @@ describe('type 2 dimensions', () => {
 describe('derived measures', () => {
   const TOTAL = 'round(quantity * unit_price * (1 - coalesce(discount, 0)) + coalesce(tax_amount, 0), 2)';
   const scales: Record<string, number> = { quantity: 0, unit_price: 2, discount: 4, tax_amount: 2 };
-  const evaluate = (expr: string, row: Record<string, unknown>, scale = 2) =>
+  const units = (expr: string, row: Record<string, unknown>, scale = 2) =>
     compileMeasure(parseMeasureExpression(expr), scale, (c) => () => row[c], (c) => scales[c])(0);
+  /** The result's value, for readable expectations (units / 10^scale). */
+  const evaluate = (expr: string, row: Record<string, unknown>, scale = 2) => {
+    const u = units(expr, row, scale);
+    return u === null ? null : u / 10 ** scale;
+  };
+
+  it('gives the scaled integer of the result, reading decimal columns from their digits', () => {
+    expect(units('round(quantity * unit_price, 2)', { quantity: 3, unit_price: '1.15' })).toBe(345);
+    expect(units(TOTAL, { quantity: 2, unit_price: '19.99', discount: '0.1500', tax_amount: '2.72' })).toBe(3670);
+  });
 
   it('computes in exact decimal, half away from zero, as SQL DECIMAL does', () => {
     // In binary floating point 1.15 * 3 = 3.4499999999999997, which rounds to 3.44.
@@ -268,9 +278,9 @@ describe('buildFactBatch', () => {
     }, stats);
     expect(out.schema.fields.map((f) => f.name)).toEqual(['transaction_id', 'date_key', 'customer_key', 'quantity', 'total_amount', 'transaction_timestamp', 'batch_ds']);
     expect(batchToObjects(out).map((r) => [r.transaction_id, r.date_key, r.customer_key, r.quantity, r.total_amount, r.batch_ds])).toEqual([
-      ['T1', 20261125, 7, 2, 10.5, '2026-11-26'],
-      ['T2', 20250101, -1, 1, 3, '2026-11-26'],
-      ['T3', -1, -1, 1, 3, '2026-11-26'],
+      ['T1', 20261125, 7, 2, 10.5, Date.UTC(2026, 10, 26)],
+      ['T2', 20250101, -1, 1, 3, Date.UTC(2026, 10, 26)],
+      ['T3', -1, -1, 1, 3, Date.UTC(2026, 10, 26)],
     ]);
     expect(stats.unknown).toEqual({ customer_key: 2 });
     expect([stats.minDay, stats.maxDay]).toEqual([Date.UTC(2025, 0, 1) / 86_400_000, Date.UTC(2026, 10, 25) / 86_400_000]);

@@ -1,3 +1,4 @@
+import { parseDecimalUnits } from '@salesflow/batches';
 import type { MeasureExpression } from '@salesflow/config';
 
 /**
@@ -79,8 +80,9 @@ function setSafe(node: Node, m: number, s: number): true {
 /**
  * Compiles a parsed expression into a function of a row: `read(column)` gives a reader of the
  * source column, `scaleOf(column)` its declared decimal places (0 for integers, undefined when
- * unknown). The result is rounded to `scale` places and returned as the nearest float (what
- * standardize writes for the same decimal text), or null when an operand is null.
+ * unknown). The result is rounded half away from zero to `scale` places and returned as its
+ * scaled integer (12.34 at scale 2 is 1234, what a DECIMAL(p, scale) column stores), or null when
+ * an operand is null.
  */
 export function compileMeasure(
   expr: MeasureExpression,
@@ -105,6 +107,15 @@ export function compileMeasure(
           eval(row) {
             const v = r(row);
             if (v === null || v === undefined) return false;
+            if (typeof v === 'string' && sc !== undefined) {
+              // A decimal column reads as its fixed-scale digits: the digits are the units.
+              const units = v.length <= 16 ? Math.round(Number(v) * pow!) : Number(parseDecimalUnits(v, sc));
+              if (Number.isSafeInteger(units)) {
+                node.m = units;
+                node.s = sc;
+                return true;
+              }
+            }
             const x = typeof v === 'bigint' ? Number(v) : Number(v);
             if (pow !== undefined) {
               const m = Math.round(x * pow);
@@ -198,6 +209,6 @@ export function compileMeasure(
   return (row) => {
     if (!root.eval(row)) return null;
     const r = roundDec(root, scale);
-    return r.m / POW10[r.s]!;
+    return r.m * POW10[scale - r.s]!;
   };
 }
