@@ -41,7 +41,8 @@ export function decimalUnitsReader(batch: arrow.RecordBatch, name: string): Unit
   return unitsReaderOf(v);
 }
 
-function unitsReaderOf(v: arrow.Vector): UnitsReader {
+/** The scaled integers of a Decimal128 vector (see decimalUnitsReader). */
+export function unitsReaderOf(v: arrow.Vector): UnitsReader {
   // Arrow slices a fixed-width values buffer with its data, so row r of a chunk is at words[4r].
   const chunks = v.data.map((d) => ({ d, words: d.values as Uint32Array }));
   const starts: number[] = [];
