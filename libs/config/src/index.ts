@@ -5,3 +5,4 @@ export * from './read-config';
 export * from './measure-expression';
 export * from './warehouse-model';
 export * from './compare-warehouse-models';
+export * from './lake-table-ddl';

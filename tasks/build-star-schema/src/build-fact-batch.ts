@@ -1,5 +1,5 @@
 import * as arrow from 'apache-arrow';
-import { assembleBatch, columnReaders, decimalUnitsOf, DecimalWriter, int32Data, Utf8Ids } from '@salesflow/batches';
+import { assembleBatch, columnReaders, decimalUnitsOf, decimalUnitsReader, DecimalWriter, int32Data, Utf8Ids, type UnitsReader } from '@salesflow/batches';
 import { UNKNOWN_KEY, type KeyLookup } from './build-dimension';
 import type { ValueReader } from './derive-measure';
 import { dateKeyOfDay, epochDay } from './dim-date';
@@ -13,6 +13,12 @@ export interface FactLookup {
   readonly keys: KeyLookup;
 }
 
+/** A decimal column's scaled integers and their scale. */
+export interface DecimalUnits {
+  readonly read: UnitsReader;
+  readonly scale: number;
+}
+
 /** A measure computed from the source row (see compileMeasure). */
 export interface DerivedMeasure {
   readonly name: string;
@@ -20,7 +26,7 @@ export interface DerivedMeasure {
   readonly precision: number;
   readonly scale: number;
   /** Makes the row function for a batch: the scaled integer at `scale`, or null. */
-  readonly compile: (read: (column: string) => ValueReader) => (row: number) => number | null;
+  readonly compile: (read: (column: string) => ValueReader, readUnits: (column: string) => DecimalUnits | undefined) => (row: number) => number | null;
 }
 
 export interface FactPlan {
@@ -85,22 +91,32 @@ export function buildFactBatch(batch: arrow.RecordBatch, plan: FactPlan, stats: 
     return int32Data(out);
   });
   const read = (column: string) => columnReaders(batch, [column])[0]!;
+  const readUnits = (column: string): DecimalUnits | undefined => {
+    const t = batch.getChild(column)?.type;
+    return t && arrow.DataType.isDecimal(t) ? { read: decimalUnitsReader(batch, column), scale: t.scale } : undefined;
+  };
   const derivedData = (plan.derived ?? []).map((d) => {
-    const value = d.compile(read);
+    const value = d.compile(read, readUnits);
     const out = new DecimalWriter(d.precision, d.scale);
-    const source = batch.getChild(d.name) ? read(d.name) : undefined;
+    // The source's own column of that name, as scaled integers at the measure's scale.
+    const sourceUnits = readUnits(d.name);
+    const same = sourceUnits?.scale === d.scale ? sourceUnits.read : undefined;
+    const source = batch.getChild(d.name) && !same ? read(d.name) : undefined;
     let mismatches = 0;
     for (let r = 0; r < n; r++) {
       const v = value(r);
       if (v === null) out.appendNull();
       else out.appendUnits(v);
-      if (source) {
+      if (same) {
+        const had = same(r);
+        if ((had === null ? null : Number(had)) !== v) mismatches++;
+      } else if (source) {
         const had = source(r);
         const units = had === null || had === undefined ? null : decimalUnitsOf(had, d.scale);
         if ((units === null || units === undefined ? null : Number(units)) !== v) mismatches++;
       }
     }
-    if (source && stats.mismatches) stats.mismatches[d.name] = (stats.mismatches[d.name] ?? 0) + mismatches;
+    if ((same || source) && stats.mismatches) stats.mismatches[d.name] = (stats.mismatches[d.name] ?? 0) + mismatches;
     return out.finish();
   });
   const parts: [string, arrow.Data, boolean][] = [

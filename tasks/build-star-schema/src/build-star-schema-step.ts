@@ -199,7 +199,7 @@ function derivedMeasures(config: PipelineConfig): DerivedMeasure[] {
   };
   return fact.derived_measures.map((d) => {
     const expr = parseMeasureExpression(d.expression);
-    return { name: d.name, precision: d.precision ?? DEFAULT_DECIMAL_PRECISION, scale: d.scale, compile: (read) => compileMeasure(expr, d.scale, read, scaleOf) };
+    return { name: d.name, precision: d.precision ?? DEFAULT_DECIMAL_PRECISION, scale: d.scale, compile: (read, readUnits) => compileMeasure(expr, d.scale, read, scaleOf, readUnits) };
   });
 }
 

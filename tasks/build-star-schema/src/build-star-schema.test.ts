@@ -320,3 +320,23 @@ describe('buildFactBatch', () => {
     expect(stats.unknown).toEqual({ customer_key: 2 });
   });
 });
+
+describe('a snapshot written before decimals were exact', () => {
+  it('promotes its double attributes to the declared decimal, so unchanged members stay unchanged', () => {
+    const spec: DimensionSpec = { keyColumn: 'product_key', naturalKey: 'product_id', attributes: ['unit_price'], history: 'type2' };
+    // The old lake: unit_price stored as double.
+    const old = emptyDimension(spec, () => 'float64');
+    mergeSourceRows(old, [['P1', 19.99], ['P2', 2.5], ['P3', 0.1 + 0.2]], D1);
+    const stored = [...dimensionBatches(old, 1000)];
+    expect(stored[0]!.schema.fields.find((f) => f.name === 'unit_price')!.type.toString()).toBe('Float64');
+    // This run: unit_price declared decimal(12,2); the source reads as fixed-scale digits.
+    const dim = emptyDimension(spec, () => ({ kind: 'decimal', precision: 12, scale: 2 }));
+    for (const b of stored) loadSnapshotBatch(dim, b);
+    expect(dim.members.get('P2')![0]!.attrs).toEqual(['2.50']);
+    expect(dim.members.get('P3')![0]!.attrs).toEqual(['0.30']); // 0.30000000000000004 rounded half away from zero
+    expect(mergeSourceRows(dim, [['P1', '19.99'], ['P2', '2.50'], ['P3', '0.31']], D2)).toMatchObject({ added: 0, unchanged: 2, versioned: 1 });
+    const written = [...dimensionBatches(dim, 1000)];
+    const t = written[0]!.schema.fields.find((f) => f.name === 'unit_price')!.type as unknown as { precision: number; scale: number };
+    expect([t.precision, t.scale]).toEqual([12, 2]);
+  });
+});

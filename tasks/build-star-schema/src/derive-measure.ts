@@ -1,4 +1,4 @@
-import { parseDecimalUnits } from '@salesflow/batches';
+import { parseDecimalUnits, type UnitsReader } from '@salesflow/batches';
 import type { MeasureExpression } from '@salesflow/config';
 
 /**
@@ -89,6 +89,8 @@ export function compileMeasure(
   scale: number,
   read: (column: string) => ValueReader,
   scaleOf: (column: string) => number | undefined,
+  /** A decimal column's scaled integers and their scale, read without text; undefined for other columns. */
+  readUnits: (column: string) => { readonly read: UnitsReader; readonly scale: number } | undefined = () => undefined,
 ): (row: number) => number | null {
   const compile = (e: MeasureExpression): Node => {
     switch (e.op) {
@@ -98,6 +100,20 @@ export function compileMeasure(
         return { m: d.m, s: d.s, eval: () => true };
       }
       case 'col': {
+        const units = readUnits(e.name);
+        if (units) {
+          const { read: u, scale: us } = units;
+          const node: Node = {
+            m: 0,
+            s: 0,
+            eval(row) {
+              const v = u(row);
+              if (v === null) return false;
+              return setSafe(node, typeof v === 'number' ? v : Number(v), us);
+            },
+          };
+          return node;
+        }
         const r = read(e.name);
         const sc = scaleOf(e.name);
         const pow = sc !== undefined && sc < POW10.length ? POW10[sc]! : undefined;
