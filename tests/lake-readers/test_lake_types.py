@@ -201,3 +201,17 @@ def test_revenue_agrees_to_the_cent_per_day_and_in_total(demo):
     assert sum(lake.values()) == sum(warehouse.values()) == sum(landing.values())
     assert sum(lake.values()) > 0
     print(f"revenue per batch_ds: {dict(sorted(lake.items()))}; total {sum(lake.values())}")
+
+
+def test_generated_duckdb_views_read_the_curated_zone(demo):
+    ddl = subprocess.run(
+        ["node", "tasks/run-pipeline/dist/lake-ddl.js", "--config", str(CONFIG), "--engine", "duckdb", "--root", str(demo["lake"])],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout
+    con = duckdb.connect()
+    con.execute(ddl)
+    latest = con.execute("SELECT max(dt) FROM dim_product").fetchone()[0]
+    products, cost_type = con.execute("SELECT count(*), any_value(typeof(unit_cost)) FROM dim_product WHERE dt = ?", [latest]).fetchone()
+    assert products > 0 and cost_type == "DECIMAL(18,2)"
+    total = con.execute("SELECT sum(total_amount) FROM fact_sales").fetchone()[0]
+    assert total == sum(duckdb_revenue(demo).values())
