@@ -12,11 +12,9 @@ Install: pip install -r tests/lake-readers/requirements.txt; run: pytest tests/l
 import csv
 import datetime as dt
 import glob
-import os
 import sqlite3
 import subprocess
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -24,27 +22,10 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-CONFIG = ROOT / "config" / "demo_config.yaml"
-DAYS = ["2026-11-24", "2026-11-25", "2026-11-26"]
+from conftest import CONFIG, DAYS, ROOT
+
 CENT = Decimal("0.01")
 DEFAULT_PRECISION = 18
-
-
-@pytest.fixture(scope="session")
-def demo(tmp_path_factory):
-    """Runs the demo pipeline for DAYS into a temporary lake; returns its folders."""
-    base = tmp_path_factory.mktemp("lake-readers")
-    env = {
-        **os.environ,
-        "LAKE_ROOT": str(base / "lake"),
-        "WAREHOUSE_SQLITE": str(base / "warehouse.sqlite"),
-        "LANDING_PATH": str(base / "landing"),
-    }
-    for day in DAYS:
-        run = subprocess.run(["node", "tasks/run-pipeline/dist/demo.js"], cwd=ROOT, env={**env, "DEMO_DS": day}, capture_output=True, text=True)
-        assert run.returncode == 0, f"demo for {day} failed:\n{run.stderr[-3000:]}"
-    return {"lake": base / "lake", "warehouse": base / "warehouse.sqlite", "landing": base / "landing"}
 
 
 @pytest.fixture(scope="session")
@@ -143,7 +124,8 @@ def test_duckdb_reads_decimal_and_date_with_hive_partitions(demo, config):
     con = duckdb.connect()
     types = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{glob_path}', hive_partitioning = true)").fetchall()}
     for name, (t, p, s) in expected.items():
-        assert types[name] == (f"DECIMAL({p},{s})" if t == "decimal" else "DATE"), name
+        want = {"decimal": f"DECIMAL({p},{s})", "date": "DATE", "int": "INTEGER", "bigint": "BIGINT", "timestamp": "TIMESTAMP WITH TIME ZONE"}[t]
+        assert types[name] == want, (name, types[name])
     total = con.execute(f"SELECT typeof(sum(total_amount)) FROM read_parquet('{glob_path}', hive_partitioning = true)").fetchone()[0]
     assert total.startswith("DECIMAL(38,2)")
 
