@@ -24,7 +24,8 @@ describe('decimal units', () => {
   });
 
   it('refuses text that is not a plain number', () => {
-    for (const t of ['', '.', 'abc', '1,5', '1.2.3', '--1', '1e']) expect(parseDecimalUnits(t, 2)).toBeUndefined();
+    for (const t of ['', '.', 'abc', '1,5', '1.2.3', '--1', '1e', '1e400', '1e-999999999']) expect(parseDecimalUnits(t, 2)).toBeUndefined();
+    expect(parseDecimalUnits('1e-300', 2)).toBe(0n);
   });
 
   it('takes numbers by their shortest decimal form and bigints as whole numbers', () => {

@@ -5,6 +5,7 @@
  */
 
 const PLAIN = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+const MAX_EXPONENT = 308;
 const POW10 = Array.from({ length: 39 }, (_, k) => 10n ** BigInt(k));
 
 /** 10^k as a bigint. */
@@ -14,13 +15,16 @@ export function pow10(k: number): bigint {
 
 /**
  * The units of number text at `scale` ("12.345" at 2 -> 1235n; "-1e-3" at 2 -> 0n), rounding half
- * away from zero. Undefined when the text is not a plain number ([+-]digits[.digits][e[+-]digits]).
+ * away from zero. Undefined when the text is not a plain number ([+-]digits[.digits][e[+-]digits]),
+ * or its exponent is beyond a double's (|e| > 308): such text is not a number any source means, and
+ * 10^e of a huge e would take unbounded memory.
  */
 export function parseDecimalUnits(text: string, scale: number): bigint | undefined {
   const m = PLAIN.exec(text);
   if (!m) return undefined;
   const [, sign, whole = '', frac = '', exp] = m;
   if (whole === '' && frac === '') return undefined;
+  if (exp && Math.abs(Number(exp)) > MAX_EXPONENT) return undefined;
   // The digits as one integer with `shift` decimal places to move: value = digits * 10^-places.
   const digits = (whole + frac).replace(/^0+(?=\d)/, '') || '0';
   const places = frac.length - (exp ? Number(exp) : 0);
