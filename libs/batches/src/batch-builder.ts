@@ -60,7 +60,7 @@ export class BatchBuilder {
   }
 
   private makeBuilders(): ColumnWriter[] {
-    return this.columns.map((c) => columnWriterOf(c.kind));
+    return this.columns.map((c) => columnWriterOf(c.kind, c));
   }
 }
 

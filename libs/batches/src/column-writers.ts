@@ -1,6 +1,7 @@
 import * as arrow from 'apache-arrow';
-import { arrowTypeOf, type ColumnKind } from './column-kinds';
+import { arrowTypeOf, DEFAULT_DECIMAL_PRECISION, DEFAULT_DECIMAL_SCALE, type ColumnDef, type ColumnKind } from './column-kinds';
 import { copyBytes } from './copy-bytes';
+import { decimalUnitsOf, fitsPrecision, formatDecimalUnits } from './decimal-units';
 
 /**
  * Appends values of one column straight into Arrow buffers. Arrow's generic builders spend most
@@ -286,10 +287,109 @@ export class Utf8Writer implements ColumnWriter {
   }
 }
 
-/** A writer for one column kind; values must be of the kind's JS type (see ColumnKind). */
-export function columnWriterOf(kind: ColumnKind): ColumnWriter {
-  const type = arrowTypeOf(kind);
+const TWO_32 = 4294967296;
+
+/**
+ * Decimals as 128-bit scaled integers (Arrow Decimal128, four 32-bit words per value, low first).
+ * append() takes a lake value (digit text, a number by its shortest decimal form, a bigint whole
+ * number) and rounds it half away from zero to the scale; appendUnits() takes the scaled integer
+ * itself, without a bigint when it is a safe integer. A value with more digits than the precision
+ * throws, naming it.
+ */
+export class DecimalWriter implements ColumnWriter {
+  private words = new Uint32Array(4 * 1024);
+  private count = 0;
+  private readonly validity = new Validity();
+  private readonly type: arrow.Decimal;
+  private readonly limit: number;
+
+  constructor(
+    readonly precision = DEFAULT_DECIMAL_PRECISION,
+    readonly scale = DEFAULT_DECIMAL_SCALE,
+  ) {
+    this.type = new arrow.Decimal(scale, precision, 128);
+    this.limit = precision <= 15 ? 10 ** precision : Number.MAX_SAFE_INTEGER;
+  }
+
+  get length(): number {
+    return this.count;
+  }
+
+  append(value: unknown): void {
+    if (value === null || value === undefined) return this.appendNull();
+    const units = decimalUnitsOf(value, this.scale);
+    if (units === undefined) throw new TypeError(`${String(value)} is not a decimal number`);
+    this.appendUnits(units);
+  }
+
+  /** Appends the scaled integer (12.34 at scale 2 is 1234). */
+  appendUnits(units: number | bigint): void {
+    if (typeof units === 'number') {
+      if (!Number.isSafeInteger(units)) throw new RangeError(`${units} is not a whole number of units; pass a bigint`);
+      if (units >= this.limit || units <= -this.limit) return this.appendUnits(BigInt(units));
+      this.reserve();
+      const w = this.words;
+      const at = 4 * this.count;
+      const neg = units < 0;
+      const abs = neg ? -units : units;
+      const hi = Math.floor(abs / TWO_32);
+      const lo = abs - hi * TWO_32;
+      if (!neg) {
+        w[at] = lo;
+        w[at + 1] = hi;
+        w[at + 2] = 0;
+        w[at + 3] = 0;
+      } else {
+        // Two's complement over 128 bits: invert, add one (abs > 0, so no carry past the low words).
+        const nlo = (~lo >>> 0) + 1;
+        w[at] = nlo;
+        w[at + 1] = (~hi >>> 0) + (nlo === TWO_32 ? 1 : 0);
+        w[at + 2] = 0xffffffff;
+        w[at + 3] = 0xffffffff;
+      }
+      this.validity.set(this.count++, true);
+      return;
+    }
+    if (!fitsPrecision(units, this.precision)) {
+      throw new RangeError(`${formatDecimalUnits(units, this.scale)} has more digits than decimal(${this.precision},${this.scale}) holds`);
+    }
+    this.reserve();
+    let x = BigInt.asUintN(128, units);
+    const at = 4 * this.count;
+    for (let k = 0; k < 4; k++) {
+      this.words[at + k] = Number(x & 0xffffffffn);
+      x >>= 32n;
+    }
+    this.validity.set(this.count++, true);
+  }
+
+  appendNull(): void {
+    this.reserve();
+    this.words.fill(0, 4 * this.count, 4 * this.count + 4);
+    this.validity.set(this.count++, false);
+  }
+
+  finish(): arrow.Data {
+    const data = arrow.makeData({ type: this.type, length: this.count, data: this.words.subarray(0, 4 * this.count), ...this.validity.take(this.count) } as never) as arrow.Data;
+    this.words = new Uint32Array(this.words.length);
+    this.count = 0;
+    return data;
+  }
+
+  private reserve(): void {
+    if (4 * this.count < this.words.length) return;
+    const grown = new Uint32Array(this.words.length * 2);
+    grown.set(this.words);
+    this.words = grown;
+  }
+}
+
+/** A writer for one column kind; values must be of the kind's JS type (see ColumnKind). Decimals take `def`'s precision and scale. */
+export function columnWriterOf(kind: ColumnKind, def: Pick<ColumnDef, 'precision' | 'scale'> = {}): ColumnWriter {
+  const type = arrowTypeOf(kind, def);
   switch (kind) {
+    case 'decimal':
+      return new DecimalWriter(def.precision, def.scale);
     case 'string':
       return new Utf8Writer();
     case 'bool':

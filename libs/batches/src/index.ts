@@ -5,6 +5,7 @@ export * from './assemble-batch';
 export * from './column-writers';
 export * from './key-set';
 export * from './round-decimal';
+export * from './decimal-units';
 export * from './snake-case';
 export * from './utf8-ids';
 export * from './spill-buckets';

@@ -1,5 +1,6 @@
 import type * as arrow from 'apache-arrow';
 import { DateUnit, TimeUnit, Type } from 'apache-arrow';
+import { formatDecimalUnits } from './decimal-units';
 
 /** Reads one value; Arrow vectors expose get(i). */
 export type ColumnReader = (row: number) => unknown;
@@ -12,8 +13,68 @@ export function columnReaders(batch: arrow.RecordBatch, names: readonly string[]
   return names.map((n) => {
     const v = batch.getChild(n);
     if (!v) return () => null;
+    if (v.type.typeId === Type.Decimal) {
+      const units = unitsReaderOf(v);
+      const scale = (v.type as arrow.Decimal).scale;
+      return (r: number) => {
+        const u = units(r);
+        return u === null ? null : formatDecimalUnits(u, scale);
+      };
+    }
     return utf8Reader(v) ?? fixedWidthReader(v) ?? ((r: number) => v.get(r));
   });
+}
+
+/** Reads one decimal as its scaled integer: a number when it is a safe integer, else a bigint; null for null. */
+export type UnitsReader = (row: number) => number | bigint | null;
+
+const TWO_32 = 4294967296;
+
+/**
+ * The scaled integers of a Decimal128 column (12.34 at scale 2 reads 1234), for exact arithmetic
+ * without text. Throws naming the column when it is not a decimal column.
+ */
+export function decimalUnitsReader(batch: arrow.RecordBatch, name: string): UnitsReader {
+  const v = batch.getChild(name);
+  if (!v) return () => null;
+  if (v.type.typeId !== Type.Decimal) throw new TypeError(`column "${name}" is ${v.type}, not a decimal`);
+  return unitsReaderOf(v);
+}
+
+/** The scaled integers of a Decimal128 vector (see decimalUnitsReader). */
+export function unitsReaderOf(v: arrow.Vector): UnitsReader {
+  // Arrow slices a fixed-width values buffer with its data, so row r of a chunk is at words[4r].
+  const chunks = v.data.map((d) => ({ d, words: d.values as Uint32Array }));
+  const starts: number[] = [];
+  let at = 0;
+  for (const c of chunks) {
+    starts.push(at);
+    at += c.d.length;
+  }
+  const one = chunks.length === 1 ? chunks[0]! : undefined;
+  const read = (words: Uint32Array, i: number): number | bigint => {
+    const k = 4 * i;
+    const w0 = words[k]!;
+    const w1 = words[k + 1]!;
+    const w2 = words[k + 2]!;
+    const w3 = words[k + 3]!;
+    // Most values: non-negative and below 2^53, or negative above -2^53, with the upper words a sign extension.
+    if (w2 === 0 && w3 === 0 && w1 < 0x200000) return w1 * TWO_32 + w0;
+    if (w2 === 0xffffffff && w3 === 0xffffffff && w1 >= 0xffe00000 && (w1 !== 0xffe00000 || w0 !== 0)) return (w1 - TWO_32) * TWO_32 + w0;
+    return BigInt.asIntN(128, (BigInt(w3) << 96n) | (BigInt(w2) << 64n) | (BigInt(w1) << 32n) | BigInt(w0));
+  };
+  if (one) {
+    const { d, words } = one;
+    if (d.nullCount === 0) return (r) => read(words, r);
+    return (r) => (d.getValid(r) ? read(words, r) : null);
+  }
+  return (r) => {
+    let c = chunks.length - 1;
+    while (starts[c]! > r) c--;
+    const { d, words } = chunks[c]!;
+    const i = r - starts[c]!;
+    return d.getValid(i) ? read(words, i) : null;
+  };
 }
 
 /**

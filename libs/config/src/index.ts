@@ -8,3 +8,4 @@ export * from './lazy-secrets';
 export * from './warehouse-model';
 export * from './compare-warehouse-models';
 export * from './sql-placeholders';
+export * from './lake-table-ddl';

@@ -219,7 +219,7 @@ describe.each([
   it('rejects a column type the lake cannot describe before writing anything', async () => {
     const arrow = await import('apache-arrow');
     const table = arrow.tableFromArrays({ x: new Float32Array([1, 2]) });
-    const odd = new arrow.RecordBatch(new arrow.Schema([new arrow.Field('x', new arrow.Decimal(2, 10, 128))]), table.batches[0]!.data);
+    const odd = new arrow.RecordBatch(new arrow.Schema([new arrow.Field('x', new arrow.Decimal(2, 10, 256))]), table.batches[0]!.data);
     const w = lake.openPartition({ dataset: 'processed/odd', ds: '2026-11-26', step: 'test', runId: 'r' });
     await expect(w.write(odd)).rejects.toMatchObject({ exitCode: 4, message: expect.stringContaining('Column "x"') });
     await w.abort();

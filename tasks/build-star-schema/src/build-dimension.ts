@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type * as arrow from 'apache-arrow';
-import { BatchBuilder, columnReaders, type ColumnDef, type ColumnKind } from '@salesflow/batches';
+import { BatchBuilder, columnReaders, decimalUnitsOf, formatDecimalUnits, type ColumnDef, type ColumnKind } from '@salesflow/batches';
 
 export const UNKNOWN_KEY = -1;
 export const UNKNOWN_NATURAL_KEY = 'UNKNOWN';
@@ -104,18 +104,24 @@ export function historyColumns(history: HistoryType): ColumnDef[] {
   ];
 }
 
+/** The kind of a source column, or its whole definition (a decimal's precision and scale). */
+export type KindOf = (col: string) => ColumnKind | Omit<ColumnDef, 'name'>;
+
 /** Columns of a dimension table: surrogate key, natural key, attributes (kinds from the source), history columns. */
-export function dimensionColumns(spec: DimensionSpec, kindOf: (col: string) => ColumnKind): ColumnDef[] {
+export function dimensionColumns(spec: DimensionSpec, kindOf: KindOf): ColumnDef[] {
   return [
     { name: spec.keyColumn, kind: 'int32', nullable: false },
     { name: spec.naturalKey, kind: 'string', nullable: false },
-    ...spec.attributes.map((a) => ({ name: a, kind: kindOf(a) })),
+    ...spec.attributes.map((a): ColumnDef => {
+      const k = kindOf(a);
+      return typeof k === 'string' ? { name: a, kind: k } : { ...k, name: a, nullable: true };
+    }),
     ...historyColumns(spec.history),
   ];
 }
 
 /** A dimension with no members yet; fill it with loadSnapshotBatch and mergeSourceRows. */
-export function emptyDimension(spec: DimensionSpec, kindOf: (col: string) => ColumnKind = () => 'string'): Dimension {
+export function emptyDimension(spec: DimensionSpec, kindOf: KindOf = () => 'string'): Dimension {
   const tracked = spec.history === 'type2' ? (spec.tracked ?? spec.attributes).map((t) => spec.attributes.indexOf(t)).filter((i) => i >= 0) : [];
   return {
     columns: dimensionColumns(spec, kindOf),
@@ -139,7 +145,19 @@ export function loadSnapshotBatch(dim: Dimension, batch: arrow.RecordBatch): voi
   const names = dim.columns.map((c) => c.name);
   const readers = columnReaders(batch, names);
   const at = (n: string) => readers[names.indexOf(n)]!;
-  const attrReaders = dim.attributes.map((a) => at(a));
+  const attrReaders = dim.attributes.map((a) => {
+    const read = at(a);
+    const def = dim.columns[names.indexOf(a)]!;
+    if (def.kind !== 'decimal') return read;
+    // Promotion of snapshots written before decimals were exact (double) or at another scale:
+    // the value's digits at the declared scale, rounded half away from zero, as the source now reads.
+    const scale = def.scale ?? 2;
+    return (r: number) => {
+      const v = read(r);
+      const units = v === null || v === undefined ? undefined : decimalUnitsOf(v, scale);
+      return units === undefined ? v : formatDecimalUnits(units, scale);
+    };
+  });
   const none = () => null;
   const type2 = dim.history === 'type2';
   const [validFrom, to, observedFrom, observedAt] = ['valid_from', 'valid_to', 'observed_from', 'observed_at'].map((n) => (type2 ? at(n) : none));

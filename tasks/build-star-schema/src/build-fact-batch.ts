@@ -1,5 +1,5 @@
 import * as arrow from 'apache-arrow';
-import { assembleBatch, columnReaders, constantUtf8Data, int32Data, Utf8Ids } from '@salesflow/batches';
+import { assembleBatch, columnReaders, decimalUnitsOf, decimalUnitsReader, DecimalWriter, int32Data, Utf8Ids, type UnitsReader } from '@salesflow/batches';
 import { UNKNOWN_KEY, type KeyLookup } from './build-dimension';
 import type { ValueReader } from './derive-measure';
 import { dateKeyOfDay, epochDay } from './dim-date';
@@ -13,11 +13,20 @@ export interface FactLookup {
   readonly keys: KeyLookup;
 }
 
+/** A decimal column's scaled integers and their scale. */
+export interface DecimalUnits {
+  readonly read: UnitsReader;
+  readonly scale: number;
+}
+
 /** A measure computed from the source row (see compileMeasure). */
 export interface DerivedMeasure {
   readonly name: string;
-  /** Makes the row function for a batch. */
-  readonly compile: (read: (column: string) => ValueReader) => (row: number) => number | null;
+  /** The decimal column it is stored in. */
+  readonly precision: number;
+  readonly scale: number;
+  /** Makes the row function for a batch: the scaled integer at `scale`, or null. */
+  readonly compile: (read: (column: string) => ValueReader, readUnits: (column: string) => DecimalUnits | undefined) => (row: number) => number | null;
 }
 
 export interface FactPlan {
@@ -82,24 +91,33 @@ export function buildFactBatch(batch: arrow.RecordBatch, plan: FactPlan, stats: 
     return int32Data(out);
   });
   const read = (column: string) => columnReaders(batch, [column])[0]!;
+  const readUnits = (column: string): DecimalUnits | undefined => {
+    const t = batch.getChild(column)?.type;
+    return t && arrow.DataType.isDecimal(t) ? { read: decimalUnitsReader(batch, column), scale: t.scale } : undefined;
+  };
   const derivedData = (plan.derived ?? []).map((d) => {
-    const value = d.compile(read);
-    const values = new Float64Array(n);
-    const valid = new Uint8Array((n + 7) >> 3);
-    let nulls = 0;
-    const source = batch.getChild(d.name) ? read(d.name) : undefined;
+    const value = d.compile(read, readUnits);
+    const out = new DecimalWriter(d.precision, d.scale);
+    // The source's own column of that name, as scaled integers at the measure's scale.
+    const sourceUnits = readUnits(d.name);
+    const same = sourceUnits?.scale === d.scale ? sourceUnits.read : undefined;
+    const source = batch.getChild(d.name) && !same ? read(d.name) : undefined;
     let mismatches = 0;
     for (let r = 0; r < n; r++) {
       const v = value(r);
-      if (v === null) nulls++;
-      else {
-        values[r] = v;
-        valid[r >> 3]! |= 1 << (r & 7);
+      if (v === null) out.appendNull();
+      else out.appendUnits(v);
+      if (same) {
+        const had = same(r);
+        if ((had === null ? null : Number(had)) !== v) mismatches++;
+      } else if (source) {
+        const had = source(r);
+        const units = had === null || had === undefined ? null : decimalUnitsOf(had, d.scale);
+        if ((units === null || units === undefined ? null : Number(units)) !== v) mismatches++;
       }
-      if (source && (source(r) ?? null) !== v) mismatches++;
     }
-    if (source && stats.mismatches) stats.mismatches[d.name] = (stats.mismatches[d.name] ?? 0) + mismatches;
-    return arrow.makeData({ type: new arrow.Float64(), length: n, nullCount: nulls, data: values, nullBitmap: nulls ? valid : undefined });
+    if ((same || source) && stats.mismatches) stats.mismatches[d.name] = (stats.mismatches[d.name] ?? 0) + mismatches;
+    return out.finish();
   });
   const parts: [string, arrow.Data, boolean][] = [
     ...plan.grain.map((g): [string, arrow.Data, boolean] => [g, child(g).data[0]!, false]),
@@ -108,10 +126,16 @@ export function buildFactBatch(batch: arrow.RecordBatch, plan: FactPlan, stats: 
     ...plan.measures.map((m): [string, arrow.Data, boolean] => [m, child(m).data[0]!, true]),
     ...(plan.derived ?? []).map((d, i): [string, arrow.Data, boolean] => [d.name, derivedData[i]!, true]),
     [plan.dateColumn, dateVec.data[0]!, true],
-    ['batch_ds', constantUtf8Data(plan.batchDs, n), false],
+    ['batch_ds', constantDateData(plan.batchDs, n), false],
   ];
   const fields = parts.map(([name, data, nullable]) => new arrow.Field(name, data.type, nullable));
   return assembleBatch(new arrow.Schema(fields), parts.map((p) => p[1]), n);
+}
+
+/** A DATE column of n rows, all the day `ds` (YYYY-MM-DD). */
+function constantDateData(ds: string, n: number): arrow.Data {
+  const days = new Int32Array(n).fill(Math.floor(Date.parse(`${ds}T00:00:00Z`) / 86_400_000));
+  return arrow.makeData({ type: new arrow.DateDay(), length: n, data: days });
 }
 
 /** What a lookup has learnt of each distinct natural key, kept across the batches of one step. */

@@ -202,7 +202,7 @@ describe('runBuildStarSchema merges facts on the grain across batches', () => {
     await writeMasked('locations', ds, [{ location_id: 'L1', store_name: 'Main' }]);
     await writeMasked('sales_transactions', ds, sales);
   }
-  const facts = async (ds: string) => (await rowsOf('fact_sales', ds)).map((r) => [r.transaction_id, r.quantity, r.batch_ds]);
+  const facts = async (ds: string) => (await rowsOf('fact_sales', ds)).map((r) => [r.transaction_id, r.quantity, new Date(r.batch_ds as number).toISOString().slice(0, 10)]);
   const D1 = '2026-11-24';
   const D2 = '2026-11-25';
   const D3 = '2026-11-26';

@@ -1,10 +1,10 @@
-import { BatchBuilder, columnReaders, KeySet, schemaOf, Utf8Ids, type ColumnKind } from '@salesflow/batches';
+import { BatchBuilder, columnReaders, DEFAULT_DECIMAL_PRECISION, KeySet, schemaOf, Utf8Ids } from '@salesflow/batches';
 import { DEFAULT_HISTORY_START, columnsOfExpression, parseMeasureExpression, surrogateKeyOf, type DimensionConfig, type PipelineConfig } from '@salesflow/config';
 import { ExitCode, PipelineError } from '@salesflow/errors';
 import { datasets, type Lake, type Manifest, type PartitionWriter } from '@salesflow/lake';
 import { startProgress, type Logger } from '@salesflow/logging';
 import type { DatasetRef, StepContext, StepDefinition, StepResult } from '@salesflow/step';
-import { addInferredMembers, dimensionBatches, emptyDimension, highestKey, keyLookup, loadSnapshotBatch, mergeObservations, type Dimension, type DimensionChanges, type Observation } from './build-dimension';
+import { addInferredMembers, dimensionBatches, emptyDimension, type KindOf, highestKey, keyLookup, loadSnapshotBatch, mergeObservations, type Dimension, type DimensionChanges, type Observation } from './build-dimension';
 import { buildFactBatch, type DerivedMeasure, type FactBatchStats } from './build-fact-batch';
 import { MAX_KEY_META, highestMaxKey, mostRecentlyCommitted } from './choose-snapshot';
 import { compileMeasure } from './derive-measure';
@@ -41,9 +41,13 @@ async function abortAll(writers: readonly (PartitionWriter | undefined)[], reaso
   }
 }
 
-function kindsFrom(manifest: Manifest): (col: string) => ColumnKind {
-  const kinds = new Map(manifest.schema.map((c) => [c.name, c.kind]));
-  return (col) => kinds.get(col) ?? 'string';
+function kindsFrom(manifest: Manifest): KindOf {
+  const defs = new Map(manifest.schema.map((c) => [c.name, c]));
+  return (col) => {
+    const d = defs.get(col);
+    if (!d) return 'string';
+    return d.kind === 'decimal' ? { kind: 'decimal', precision: d.precision, scale: d.scale } : d.kind;
+  };
 }
 
 /** A dimension merged in memory, not written yet. */
@@ -195,7 +199,7 @@ function derivedMeasures(config: PipelineConfig): DerivedMeasure[] {
   };
   return fact.derived_measures.map((d) => {
     const expr = parseMeasureExpression(d.expression);
-    return { name: d.name, compile: (read) => compileMeasure(expr, d.scale, read, scaleOf) };
+    return { name: d.name, precision: d.precision ?? DEFAULT_DECIMAL_PRECISION, scale: d.scale, compile: (read, readUnits) => compileMeasure(expr, d.scale, read, scaleOf, readUnits) };
   });
 }
 

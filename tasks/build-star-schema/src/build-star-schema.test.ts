@@ -187,8 +187,18 @@ describe('type 2 dimensions', () => {
 describe('derived measures', () => {
   const TOTAL = 'round(quantity * unit_price * (1 - coalesce(discount, 0)) + coalesce(tax_amount, 0), 2)';
   const scales: Record<string, number> = { quantity: 0, unit_price: 2, discount: 4, tax_amount: 2 };
-  const evaluate = (expr: string, row: Record<string, unknown>, scale = 2) =>
+  const units = (expr: string, row: Record<string, unknown>, scale = 2) =>
     compileMeasure(parseMeasureExpression(expr), scale, (c) => () => row[c], (c) => scales[c])(0);
+  /** The result's value, for readable expectations (units / 10^scale). */
+  const evaluate = (expr: string, row: Record<string, unknown>, scale = 2) => {
+    const u = units(expr, row, scale);
+    return u === null ? null : u / 10 ** scale;
+  };
+
+  it('gives the scaled integer of the result, reading decimal columns from their digits', () => {
+    expect(units('round(quantity * unit_price, 2)', { quantity: 3, unit_price: '1.15' })).toBe(345);
+    expect(units(TOTAL, { quantity: 2, unit_price: '19.99', discount: '0.1500', tax_amount: '2.72' })).toBe(3670);
+  });
 
   it('computes in exact decimal, half away from zero, as SQL DECIMAL does', () => {
     // In binary floating point 1.15 * 3 = 3.4499999999999997, which rounds to 3.44.
@@ -268,9 +278,9 @@ describe('buildFactBatch', () => {
     }, stats);
     expect(out.schema.fields.map((f) => f.name)).toEqual(['transaction_id', 'date_key', 'customer_key', 'quantity', 'total_amount', 'transaction_timestamp', 'batch_ds']);
     expect(batchToObjects(out).map((r) => [r.transaction_id, r.date_key, r.customer_key, r.quantity, r.total_amount, r.batch_ds])).toEqual([
-      ['T1', 20261125, 7, 2, 10.5, '2026-11-26'],
-      ['T2', 20250101, -1, 1, 3, '2026-11-26'],
-      ['T3', -1, -1, 1, 3, '2026-11-26'],
+      ['T1', 20261125, 7, 2, 10.5, Date.UTC(2026, 10, 26)],
+      ['T2', 20250101, -1, 1, 3, Date.UTC(2026, 10, 26)],
+      ['T3', -1, -1, 1, 3, Date.UTC(2026, 10, 26)],
     ]);
     expect(stats.unknown).toEqual({ customer_key: 2 });
     expect([stats.minDay, stats.maxDay]).toEqual([Date.UTC(2025, 0, 1) / 86_400_000, Date.UTC(2026, 10, 25) / 86_400_000]);
@@ -308,5 +318,25 @@ describe('buildFactBatch', () => {
     expect(got).toEqual(facts.map(([, c, day]) => (c === null ? -1 : keys.keyAt(c, day) ?? -1)));
     expect(got).toEqual([1, 3, 2, -1, 1, 2, 3, -1]);
     expect(stats.unknown).toEqual({ customer_key: 2 });
+  });
+});
+
+describe('a snapshot written before decimals were exact', () => {
+  it('promotes its double attributes to the declared decimal, so unchanged members stay unchanged', () => {
+    const spec: DimensionSpec = { keyColumn: 'product_key', naturalKey: 'product_id', attributes: ['unit_price'], history: 'type2' };
+    // The old lake: unit_price stored as double.
+    const old = emptyDimension(spec, () => 'float64');
+    mergeSourceRows(old, [['P1', 19.99], ['P2', 2.5], ['P3', 0.1 + 0.2]], D1);
+    const stored = [...dimensionBatches(old, 1000)];
+    expect(stored[0]!.schema.fields.find((f) => f.name === 'unit_price')!.type.toString()).toBe('Float64');
+    // This run: unit_price declared decimal(12,2); the source reads as fixed-scale digits.
+    const dim = emptyDimension(spec, () => ({ kind: 'decimal', precision: 12, scale: 2 }));
+    for (const b of stored) loadSnapshotBatch(dim, b);
+    expect(dim.members.get('P2')![0]!.attrs).toEqual(['2.50']);
+    expect(dim.members.get('P3')![0]!.attrs).toEqual(['0.30']); // 0.30000000000000004 rounded half away from zero
+    expect(mergeSourceRows(dim, [['P1', '19.99'], ['P2', '2.50'], ['P3', '0.31']], D2)).toMatchObject({ added: 0, unchanged: 2, versioned: 1 });
+    const written = [...dimensionBatches(dim, 1000)];
+    const t = written[0]!.schema.fields.find((f) => f.name === 'unit_price')!.type as unknown as { precision: number; scale: number };
+    expect([t.precision, t.scale]).toEqual([12, 2]);
   });
 });

@@ -1,3 +1,4 @@
+import { parseDecimalUnits, type UnitsReader } from '@salesflow/batches';
 import type { MeasureExpression } from '@salesflow/config';
 
 /**
@@ -79,14 +80,17 @@ function setSafe(node: Node, m: number, s: number): true {
 /**
  * Compiles a parsed expression into a function of a row: `read(column)` gives a reader of the
  * source column, `scaleOf(column)` its declared decimal places (0 for integers, undefined when
- * unknown). The result is rounded to `scale` places and returned as the nearest float (what
- * standardize writes for the same decimal text), or null when an operand is null.
+ * unknown). The result is rounded half away from zero to `scale` places and returned as its
+ * scaled integer (12.34 at scale 2 is 1234, what a DECIMAL(p, scale) column stores), or null when
+ * an operand is null.
  */
 export function compileMeasure(
   expr: MeasureExpression,
   scale: number,
   read: (column: string) => ValueReader,
   scaleOf: (column: string) => number | undefined,
+  /** A decimal column's scaled integers and their scale, read without text; undefined for other columns. */
+  readUnits: (column: string) => { readonly read: UnitsReader; readonly scale: number } | undefined = () => undefined,
 ): (row: number) => number | null {
   const compile = (e: MeasureExpression): Node => {
     switch (e.op) {
@@ -96,6 +100,20 @@ export function compileMeasure(
         return { m: d.m, s: d.s, eval: () => true };
       }
       case 'col': {
+        const units = readUnits(e.name);
+        if (units) {
+          const { read: u, scale: us } = units;
+          const node: Node = {
+            m: 0,
+            s: 0,
+            eval(row) {
+              const v = u(row);
+              if (v === null) return false;
+              return setSafe(node, typeof v === 'number' ? v : Number(v), us);
+            },
+          };
+          return node;
+        }
         const r = read(e.name);
         const sc = scaleOf(e.name);
         const pow = sc !== undefined && sc < POW10.length ? POW10[sc]! : undefined;
@@ -105,6 +123,15 @@ export function compileMeasure(
           eval(row) {
             const v = r(row);
             if (v === null || v === undefined) return false;
+            if (typeof v === 'string' && sc !== undefined) {
+              // A decimal column reads as its fixed-scale digits: the digits are the units.
+              const units = v.length <= 16 ? Math.round(Number(v) * pow!) : Number(parseDecimalUnits(v, sc));
+              if (Number.isSafeInteger(units)) {
+                node.m = units;
+                node.s = sc;
+                return true;
+              }
+            }
             const x = typeof v === 'bigint' ? Number(v) : Number(v);
             if (pow !== undefined) {
               const m = Math.round(x * pow);
@@ -198,6 +225,6 @@ export function compileMeasure(
   return (row) => {
     if (!root.eval(row)) return null;
     const r = roundDec(root, scale);
-    return r.m / POW10[r.s]!;
+    return r.m * POW10[scale - r.s]!;
   };
 }

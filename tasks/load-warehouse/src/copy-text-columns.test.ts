@@ -40,20 +40,29 @@ describe('copyTextColumns', () => {
     ['é ü 中', 2147483647, 9007199254740991n, -0.125, 3, false, Date.UTC(2000, 1, 29), Date.UTC(2026, 5, 30, 23, 0, 0, 50)],
   ];
 
-  it('writes what toSqlValue and copyTextValue write, except decimals left for PostgreSQL to round', () => {
+  it('writes a Decimal128 column as its digits, every digit kept', () => {
+    const b = new BatchBuilder([{ name: 'd', kind: 'decimal', precision: 18, scale: 2 }]);
+    for (const v of ['1234567890123456.78', '-0.05', null, '19.99']) b.appendRow([v]);
+    const { columns, problem } = copyTextColumns(b.finish(), [{ name: 'd', type: 'decimal', precision: 18, scale: 2 }]);
+    expect(problem).toBeUndefined();
+    expect(columns[0]).toEqual(['1234567890123456.78', '-0.05', '\\N', '19.99']);
+  });
+
+  it('writes what toSqlValue and copyTextValue write (doubles of older lakes as digits rounded half away from zero)', () => {
     const { columns, problem } = copyTextColumns(batchOf(rows), COLUMNS);
     expect(problem).toBeUndefined();
     const batch = batchOf(rows);
     COLUMNS.forEach((column, c) => {
       rows.forEach((_, r) => {
         const lake = batch.getChild(column.name)!.get(r);
-        const expected = column.type === 'decimal' && lake !== null ? String(lake) : copyTextValue(toSqlValue(lake, column, 'postgres'));
+        const expected = copyTextValue(toSqlValue(lake, column, 'postgres'));
         expect([column.name, r, columns[c]![r]]).toEqual([column.name, r, expected]);
       });
     });
     expect(columns[0]![1]).toBe('tab\\there, line\\nand \\\\ slash\\r');
     expect(columns[7]![1]).toBe('1969-12-31T23:59:59.999Z');
     expect(columns[6]![3]).toBe('9999-12-31');
+    expect(columns[3]![1]).toBe('1.01');
   });
 
   it('names the row and column of a value the column cannot hold', () => {

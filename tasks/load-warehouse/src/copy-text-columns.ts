@@ -15,8 +15,8 @@ export interface CopyTextProblem {
  * The values of a record batch as PostgreSQL COPY text, column by column: out[c][r] is the text
  * of row r in columns[c] (\N for null). It writes what toSqlValue then copyTextValue would write,
  * without building a row of driver values per row (the load's hot path at millions of rows):
- * - decimal: the number's shortest text; PostgreSQL rounds it to the column's scale half away
- *   from zero, exactly as roundDecimal does for the other dialects;
+ * - decimal: the lake's digit text as is; PostgreSQL rounds more digits than the column's scale
+ *   half away from zero, exactly as toSqlValue does for the other dialects;
  * - date and timestamp: ISO text built from a per-day cache instead of a Date per value.
  * Any value off these fast paths goes through toSqlValue. Returns the first bad value as a
  * problem instead of throwing, so the caller can name the table and the row in the lake.
@@ -48,6 +48,7 @@ type Encoder = (v: unknown) => string;
 const NULL = '\\N';
 const slow = (column: WarehouseColumn): Encoder => (v) => copyTextValue(toSqlValue(v, column, 'postgres'));
 const needsEscape = /[\\\t\n\r]/;
+const PLAIN_DECIMAL = /^-?\d+(?:\.\d+)?$/;
 
 function encoderOf(column: WarehouseColumn): Encoder {
   const fallback = slow(column);
@@ -59,6 +60,7 @@ function encoderOf(column: WarehouseColumn): Encoder {
     case 'bigint':
       return (v) => (v === null || v === undefined ? NULL : typeof v === 'bigint' || (typeof v === 'number' && Number.isSafeInteger(v)) ? String(v) : fallback(v));
     case 'decimal':
+      return (v) => (v === null || v === undefined ? NULL : typeof v === 'string' && PLAIN_DECIMAL.test(v) ? v : fallback(v));
     case 'float':
       return (v) => (v === null || v === undefined ? NULL : typeof v === 'number' && Number.isFinite(v) ? String(v) : fallback(v));
     case 'bool':

@@ -28,7 +28,12 @@ describe('toSqlValue', () => {
     expect(() => toSqlValue(2n ** 60n, { name: 'i', type: 'int' }, 'postgres')).toThrow(/not an integer/);
     expect(toSqlValue(null, { name: 'i', type: 'int' }, 'mysql')).toBeNull();
     expect(toSqlValue(undefined, { name: 't', type: 'text' }, 'mysql')).toBeNull();
-    expect(toSqlValue(0.123456, { name: 'd', type: 'decimal', scale: 4 }, 'sqlite')).toBe(0.1235);
+    expect(toSqlValue(0.123456, { name: 'd', type: 'decimal', scale: 4 }, 'sqlite')).toBe('0.1235');
+    // Decimals go to the driver as their digits: exact past 15 digits, rounded half away from zero.
+    expect(toSqlValue('1234567890123456.78', { name: 'd', type: 'decimal', precision: 18, scale: 2 }, 'postgres')).toBe('1234567890123456.78');
+    expect(toSqlValue('-0.125', { name: 'd', type: 'decimal', scale: 2 }, 'mysql')).toBe('-0.13');
+    expect(toSqlValue(1.005, { name: 'd', type: 'decimal', scale: 2 }, 'mysql')).toBe('1.01');
+    expect(() => toSqlValue('abc', { name: 'd', type: 'decimal', scale: 2 }, 'mysql')).toThrow(/not a finite number/);
     expect(toSqlValue(7, { name: 't', type: 'text' }, 'sqlite')).toBe('7');
   });
 });

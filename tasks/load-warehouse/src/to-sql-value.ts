@@ -1,4 +1,4 @@
-import { roundDecimal } from '@salesflow/batches';
+import { decimalUnitsOf, formatDecimalUnits } from '@salesflow/batches';
 import type { WarehouseColumn, WarehouseDialect } from './warehouse-tables';
 
 /** A value a warehouse driver binds as-is. */
@@ -20,7 +20,7 @@ export function toSqlValue(value: unknown, column: WarehouseColumn, dialect: War
       // As digits: a BIGINT beyond 2^53 would lose its last digits as a JS number.
       return toBigIntText(value);
     case 'decimal':
-      return roundDecimal(toFiniteNumber(value), column.scale ?? 2);
+      return toDecimalText(value, column.scale ?? 2);
     case 'float':
       return toFiniteNumber(value);
     case 'date':
@@ -39,6 +39,17 @@ function toFiniteNumber(value: unknown): number {
   const n = typeof value === 'bigint' ? Number(value) : typeof value === 'number' ? value : Number(value);
   if (!Number.isFinite(n)) throw new Error(`${String(value)} is not a finite number`);
   return n;
+}
+
+/**
+ * A decimal as its digits at the column's scale ("12.50"), so NUMERIC/DECIMAL columns get the exact
+ * value: the lake's digit text as is, a number (a lake written before decimals were exact) by its
+ * shortest decimal form; both rounded half away from zero, as the warehouses round into DECIMAL(p, s).
+ */
+function toDecimalText(value: unknown, scale: number): string {
+  const units = decimalUnitsOf(value, scale);
+  if (units === undefined) throw new Error(`${String(value)} is not a finite number`);
+  return formatDecimalUnits(units, scale);
 }
 
 function toInteger(value: unknown): number {

@@ -1,4 +1,4 @@
-import { BatchBuilder, type ColumnDef } from '@salesflow/batches';
+import { BatchBuilder, shortestDecimalText, type ColumnDef } from '@salesflow/batches';
 import { CAST_FAILED, CAST_NULL, CAST_OK, ColumnCaster, type CastColumn } from './cast-column';
 import { KIND_OF_TYPE, makeCaster, type CastSpec } from './cast-value';
 
@@ -10,7 +10,9 @@ function outcomeAt(c: CastColumn, spec: CastSpec, r: number) {
   if (s !== CAST_OK) return { status: s };
   const kind = KIND_OF_TYPE[spec.type];
   const text = Buffer.from(c.text.buffer, c.text.byteOffset, c.text.byteLength).toString('utf8', c.start[r], c.end[r]);
-  const value = kind === 'string' ? text : kind === 'int64' || kind === 'bool' ? c.values[r] : c.num[r];
+  // Decimals: the scaled integer, shown as makeCaster's digit text.
+  const units = () => (Number.isNaN(c.num[r]) ? (c.values[r] as bigint) : BigInt(c.num[r]!));
+  const value = kind === 'string' ? text : kind === 'int64' || kind === 'bool' ? c.values[r] : kind === 'decimal' ? shortestDecimalText(units(), spec.scale ?? 2) : c.num[r];
   return { ok: true, value, text };
 }
 
@@ -123,7 +125,7 @@ describe('ColumnCaster', () => {
     [1.5, null, 3].forEach((v) => b.appendRow([v]));
     const batch = b.finish();
     const spec: CastSpec = { type: 'decimal', required: true, scale: 2 };
-    const c = new ColumnCaster(spec, 'float64').cast(batch, 'n');
+    const c = new ColumnCaster(spec, KIND_OF_TYPE[spec.type]).cast(batch, 'n');
     expect([0, 1, 2].map((r) => outcomeAt(c, spec, r))).toEqual([1.5, null, 3].map((v) => expected(spec, v)));
     const missing = new ColumnCaster({ type: 'string', required: false, scale: 2 }, 'string').cast(batch, undefined);
     expect([...missing.status]).toEqual([CAST_NULL, CAST_NULL, CAST_NULL]);

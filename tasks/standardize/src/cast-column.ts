@@ -1,5 +1,5 @@
 import * as arrow from 'apache-arrow';
-import { columnReaders, copyBytes, type ColumnKind, type ColumnReader } from '@salesflow/batches';
+import { columnReaders, copyBytes, DEFAULT_DECIMAL_PRECISION, parseDecimalUnits, type ColumnKind, type ColumnReader } from '@salesflow/batches';
 import { daysFromCivil, makeCaster, type CastResult, type CastSpec } from './cast-value';
 
 /** A row's cast outcome in CastColumn.status. */
@@ -22,9 +22,13 @@ export interface CastColumn {
   readonly nulls: number;
   /** The reason of each failed row. */
   readonly reasons: ReadonlyMap<number, string>;
-  /** Kinds int32, float64, date and timestamp: Number(value) of each OK row. */
+  /**
+   * Kinds int32, float64, date and timestamp: Number(value) of each OK row. Kind decimal: the
+   * scaled integer (12.34 at scale 2 is 1234) when it is a safe integer, else NaN and the bigint
+   * is in values.
+   */
   readonly num: Float64Array;
-  /** Kinds int64 and bool: the value of each OK row. */
+  /** Kinds int64 and bool: the value of each OK row; kind decimal: the scaled integer where num is NaN. */
   readonly values: readonly unknown[];
   /** UTF-8 bytes of String(value) of OK row r: text[start[r], end[r]) (what the row hash and the key read). */
   readonly text: Uint8Array;
@@ -87,7 +91,7 @@ class TextBytes {
   }
 }
 
-type FastPath = 'string' | 'int' | 'number' | 'timestamp' | undefined;
+type FastPath = 'string' | 'int' | 'number' | 'decimal' | 'timestamp' | undefined;
 
 /**
  * Casts a whole column of a raw batch at a time, with the outcome of makeCaster(spec) for every
@@ -105,6 +109,9 @@ export class ColumnCaster {
   private readonly max: number;
   private readonly maxScale: number;
   private readonly maxAbs: number;
+  /** Kind decimal: the scale, and the largest scaled integer + 1 the precision holds (as a number). */
+  private readonly scale: number;
+  private readonly unitLimit: number;
   private readonly side = new TextBytes();
   private capacity = 0;
   private status = new Uint8Array(0);
@@ -126,7 +133,9 @@ export class ColumnCaster {
     const scale = spec.scale ?? 2;
     // Past 10^22 a power of ten is not exact in a double.
     this.maxScale = spec.type === 'decimal' ? Math.min(scale, 22) : 22;
-    this.maxAbs = spec.type === 'decimal' && spec.precision !== undefined ? 10 ** (spec.precision - scale) : Infinity;
+    this.maxAbs = Infinity;
+    this.scale = scale;
+    this.unitLimit = 10 ** (spec.precision ?? DEFAULT_DECIMAL_PRECISION);
     this.fast = fastPathOf(spec);
   }
 
@@ -183,7 +192,7 @@ export class ColumnCaster {
     this.num = new Float64Array(rows);
     this.start = new Int32Array(rows);
     this.end = new Int32Array(rows);
-    if (this.kind === 'int64' || this.kind === 'bool') this.values = new Array<unknown>(rows).fill(null);
+    if (this.kind === 'int64' || this.kind === 'bool' || this.kind === 'decimal') this.values = new Array<unknown>(rows).fill(null);
   }
 
   /** makeCaster's outcome for one raw value, stored for row r (text into the side bytes). */
@@ -201,7 +210,16 @@ export class ColumnCaster {
     }
     this.status[r] = CAST_OK;
     if (this.kind === 'int64' || this.kind === 'bool') this.values[r] = v;
-    else if (this.kind !== 'string') this.num[r] = Number(v);
+    else if (this.kind === 'decimal') {
+      // makeCaster gives the value's digits at no more than the scale: exact units.
+      const units = parseDecimalUnits(String(v), this.scale)!;
+      const n = Number(units);
+      if (Number.isSafeInteger(n)) this.num[r] = n;
+      else {
+        this.num[r] = NaN;
+        this.values[r] = units;
+      }
+    } else if (this.kind !== 'string') this.num[r] = Number(v);
     this.start[r] = this.side.used;
     this.side.writeString(String(v));
     this.end[r] = this.side.used;
@@ -325,8 +343,13 @@ export class ColumnCaster {
     if (Math.abs(n) >= this.maxAbs || n < this.min || n > this.max) return false;
     // Below 1e-6 String() writes an exponent: leave those to it.
     if (firstSig >= intEnd && firstSig - fracStart >= 6) return false;
+    if (this.fast === 'decimal') {
+      // The digits are the scaled integer once padded to the scale: exact while it is a safe integer.
+      const units = m * POW10[this.scale - decimals]!;
+      if (!Number.isSafeInteger(units) || units >= this.unitLimit) return false;
+      this.num[r] = negative ? -units : units;
+    } else this.num[r] = n;
     this.status[r] = CAST_OK;
-    this.num[r] = n;
     if (!this.withText) return true;
     const side = this.side;
     side.reserve(e - s + 2);
@@ -387,8 +410,10 @@ function fastPathOf(spec: CastSpec): FastPath {
     case 'int':
       return 'int';
     case 'float':
-    case 'decimal':
       return spec.decimal_comma ? undefined : 'number';
+    case 'decimal':
+      // Above 15 digits of scale the power of ten is no longer exact: makeCaster decides.
+      return spec.decimal_comma || (spec.scale ?? 2) > 15 ? undefined : 'decimal';
     case 'timestamp':
       return spec.format ? undefined : 'timestamp';
     default:

@@ -45,23 +45,23 @@ describe('format hints', () => {
 
   it('reads money text, negatives in parentheses, and decimal commas', () => {
     const money = makeCaster(spec('decimal'));
-    expect(money('$24,295.00')).toEqual({ ok: true, value: 24295 });
-    expect(money('$1,234.50')).toEqual({ ok: true, value: 1234.5 });
-    expect(money('($12.50)')).toEqual({ ok: true, value: -12.5 });
-    expect(money('-€5')).toEqual({ ok: true, value: -5 });
-    expect(money('-$1,234.50')).toEqual({ ok: true, value: -1234.5 });
+    expect(money('$24,295.00')).toEqual({ ok: true, value: '24295' });
+    expect(money('$1,234.50')).toEqual({ ok: true, value: '1234.5' });
+    expect(money('($12.50)')).toEqual({ ok: true, value: '-12.5' });
+    expect(money('-€5')).toEqual({ ok: true, value: '-5' });
+    expect(money('-$1,234.50')).toEqual({ ok: true, value: '-1234.5' });
     expect(money('--5')).toMatchObject({ ok: false });
-    expect(money('€-5')).toEqual({ ok: true, value: -5 });
-    expect(money('12.00 USD')).toEqual({ ok: true, value: 12 });
+    expect(money('€-5')).toEqual({ ok: true, value: '-5' });
+    expect(money('12.00 USD')).toEqual({ ok: true, value: '12' });
     expect(money('1,2')).toMatchObject({ ok: false });
     const eu = makeCaster(spec('decimal', { decimal_comma: true }));
-    expect(eu('1.234,50')).toEqual({ ok: true, value: 1234.5 });
-    expect(eu('€ 2 500,5')).toEqual({ ok: true, value: 2500.5 });
+    expect(eu('1.234,50')).toEqual({ ok: true, value: '1234.5' });
+    expect(eu('€ 2 500,5')).toEqual({ ok: true, value: '2500.5' });
   });
 
   it('rejects numbers out of decimal(p,s) or the declared range', () => {
     const d = makeCaster(spec('decimal', { precision: 5, scale: 2 }));
-    expect(d('999.99')).toEqual({ ok: true, value: 999.99 });
+    expect(d('999.99')).toEqual({ ok: true, value: '999.99' });
     expect(d('1000.00')).toMatchObject({ ok: false, reason: '1000.00 is out of range for decimal(5,2)' });
     expect(d('999.999')).toMatchObject({ ok: false }); // rounds to 1000.00
     const q = makeCaster(spec('int', { min: 1, max: 100 }));

@@ -1,8 +1,8 @@
 import { castValue } from './cast-value';
 import { snakeCase } from '@salesflow/batches';
 
-const cast = (v: unknown, type: Parameters<typeof castValue>[1]['type'], extra: { required?: boolean; scale?: number } = {}) =>
-  castValue(v, { type, required: extra.required ?? false, scale: extra.scale ?? 2 });
+const cast = (v: unknown, type: Parameters<typeof castValue>[1]['type'], extra: { required?: boolean; scale?: number; precision?: number; decimal_comma?: boolean } = {}) =>
+  castValue(v, { ...extra, type, required: extra.required ?? false, scale: extra.scale ?? 2 });
 
 describe('castValue', () => {
   it('trims strings and turns blanks into null', () => {
@@ -32,13 +32,23 @@ describe('castValue', () => {
   });
 
   it('casts money text to decimals rounded to the scale', () => {
-    expect(cast('$1,234.50', 'decimal')).toEqual({ ok: true, value: 1234.5 });
-    expect(cast('24295.005', 'decimal')).toEqual({ ok: true, value: 24295.01 });
-    expect(cast('1.005', 'decimal')).toEqual({ ok: true, value: 1.01 });
-    expect(cast('-0.125', 'decimal')).toEqual({ ok: true, value: -0.13 });
-    expect(cast('0.15', 'decimal', { scale: 4 })).toEqual({ ok: true, value: 0.15 });
+    // Decimals come out as their exact digits (the text String() gives a number of that value).
+    expect(cast('$1,234.50', 'decimal')).toEqual({ ok: true, value: '1234.5' });
+    expect(cast('24295.005', 'decimal')).toEqual({ ok: true, value: '24295.01' });
+    expect(cast('1.005', 'decimal')).toEqual({ ok: true, value: '1.01' });
+    expect(cast('-0.125', 'decimal')).toEqual({ ok: true, value: '-0.13' });
+    expect(cast('(1.234,505)', 'decimal', { decimal_comma: true })).toEqual({ ok: true, value: '-1234.51' });
+    expect(cast('0.15', 'decimal', { scale: 4 })).toEqual({ ok: true, value: '0.15' });
+    expect(cast(2.675, 'decimal')).toEqual({ ok: true, value: '2.68' });
     expect(cast('1,2', 'decimal')).toMatchObject({ ok: false });
     expect(cast(12.5, 'float')).toEqual({ ok: true, value: 12.5 });
+  });
+
+  it('keeps every digit of decimals beyond a double (no float step)', () => {
+    expect(cast('1234567890123456.785', 'decimal', { precision: 18 })).toEqual({ ok: true, value: '1234567890123456.79' });
+    expect(cast('-9999999999999999.99', 'decimal', { precision: 18 })).toEqual({ ok: true, value: '-9999999999999999.99' });
+    expect(cast('99999999999999999.99', 'decimal', { precision: 18 })).toMatchObject({ ok: false, reason: expect.stringContaining('out of range for decimal(18,2)') });
+    expect(cast('12345678901234567890123.45', 'decimal', { precision: 38 })).toEqual({ ok: true, value: '12345678901234567890123.45' });
   });
 
   it('casts booleans in their usual spellings', () => {

@@ -1,4 +1,4 @@
-import { roundDecimal, type ColumnKind } from '@salesflow/batches';
+import { DEFAULT_DECIMAL_PRECISION, fitsPrecision, parseDecimalUnits, pow10, shortestDecimalText, unitsOfNumber, type ColumnKind } from '@salesflow/batches';
 import type { ColumnSpecConfig, ColumnType } from '@salesflow/config';
 import { normalizerOf } from './normalize-value';
 import { compileDateFormat, type DateParts } from './parse-date-format';
@@ -10,13 +10,13 @@ export type CastResult = { readonly ok: true; readonly value: unknown } | { read
 /** A column spec as the caster reads it: the config's, where everything but type, required and scale may be absent. */
 export type CastSpec = Pick<ColumnSpecConfig, 'type' | 'required' | 'scale'> & Partial<Omit<ColumnSpecConfig, 'type' | 'required' | 'scale'>>;
 
-/** The Arrow kind each declared type is stored as. Decimals are float64 rounded to their scale. */
+/** The Arrow kind each declared type is stored as. Decimals are Decimal128 scaled integers of their precision and scale. */
 export const KIND_OF_TYPE: Readonly<Record<ColumnType, ColumnKind>> = Object.freeze({
   string: 'string',
   int: 'int32',
   bigint: 'int64',
   float: 'float64',
-  decimal: 'float64',
+  decimal: 'decimal',
   bool: 'bool',
   date: 'date',
   timestamp: 'timestamp',
@@ -114,34 +114,16 @@ function isoParts(s: string): DateParts | undefined {
   return { y: +m[1]!, m: +m[2]!, d: +m[3]!, h: +(m[4] ?? 0), mi: +(m[5] ?? 0), s: +(m[6] ?? 0), ms: Math.round(Number(m[7] ?? 0) * 1000), zone: m[8] };
 }
 
-/** Digits after the point of plain number text ([+-]digits[.digits]), or -1 when it is not that shape. */
-function plainDecimals(text: string): number {
-  let i = 0;
-  const n = text.length;
-  const first = text.charCodeAt(0);
-  if (first === 43 || first === 45) i = 1;
-  const intStart = i;
-  while (i < n && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
-  if (i === intStart) return -1;
-  if (i === n) return 0;
-  if (text.charCodeAt(i) !== 46) return -1;
-  const fracStart = ++i;
-  while (i < n && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
-  return i === n ? n - fracStart : -1;
-}
-
-const PLAIN_DECIMAL = /^[+-]?\d+(?:\.(\d*))?$/;
-
-/** Whether the text is a plain number with at most `scale` digits after its point: already exact at that scale. */
-function fitsScale(text: string, scale: number): boolean {
-  const m = PLAIN_DECIMAL.exec(text);
-  return m !== null && (m[1] === undefined || m[1].length <= scale);
-}
-
 /** The number in money or number text: "$1,234.50", "(12.00)", "-€5", "1.234,50" with a decimal comma. */
 function numberOfText(text: string, decimalComma: boolean): number {
+  const plain = plainNumberText(text, decimalComma);
+  return plain === undefined ? NaN : Number(plain);
+}
+
+/** Money or number text as plain number text ("(1.234,50)" with a decimal comma -> "-1234.50"), or undefined. */
+function plainNumberText(text: string, decimalComma: boolean): string | undefined {
   // Most values are plain numbers: skip the money handling for them.
-  if (!decimalComma && NUMBER.test(text)) return Number(text);
+  if (!decimalComma && NUMBER.test(text)) return text;
   let negative = false;
   let s = text;
   // A sign may come before the currency symbol ("-$5.00").
@@ -158,9 +140,9 @@ function numberOfText(text: string, decimalComma: boolean): number {
   if (decimalComma) s = s.replace(/[.\s](?=\d{3}(\D|$))/g, '').replace(',', '.');
   // Thousands separators go; a comma that does not separate groups of three stays and fails.
   else s = s.replace(/,(?=\d{3}(\D|$))/g, '');
-  if (!NUMBER.test(s)) return NaN;
-  const n = Number(s);
-  return negative ? -n : n;
+  if (!NUMBER.test(s)) return undefined;
+  if (!negative) return s;
+  return s.startsWith('-') ? s.slice(1) : `-${s.replace(/^\+/, '')}`;
 }
 
 /**
@@ -176,7 +158,7 @@ export function makeCaster(spec: CastSpec): (raw: unknown) => CastResult {
   const falseSet = new Set((spec.false_values ?? FALSE).map((v) => v.toLowerCase()));
   const allowed = spec.allowed ? new Set(spec.allowed.map(String)) : undefined;
   const scale = spec.scale ?? 2;
-  const maxAbs = spec.type === 'decimal' && spec.precision !== undefined ? 10 ** (spec.precision - scale) : undefined;
+  const precision = spec.precision ?? DEFAULT_DECIMAL_PRECISION;
   const datePartsOf = (s: string): DateParts | undefined => (parseFormat ? parseFormat(s) ?? isoParts(s) : isoParts(s));
   const formatHint = spec.format ? `${spec.format} or ISO 8601` : undefined;
 
@@ -205,24 +187,24 @@ export function makeCaster(spec: CastSpec): (raw: unknown) => CastResult {
         }
         return fail(`"${String(raw)}" is not an integer`);
       }
-      case 'float':
-      case 'decimal': {
-        // Plain "123.45" text (most values) skips the money handling and both regexes.
-        const decimals = typeof v === 'string' && !spec.decimal_comma ? plainDecimals(v) : -1;
-        if (decimals >= 0) {
-          const n = Number(v);
-          if (spec.type === 'float') return ok(n);
-          const d = decimals <= scale ? n : roundDecimal(n, scale);
-          if (maxAbs !== undefined && Math.abs(d) >= maxAbs) return fail(`${String(raw)} is out of range for decimal(${spec.precision},${scale})`);
-          return ok(d);
-        }
+      case 'float': {
         const n = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : numberOfText(String(v), spec.decimal_comma ?? false);
         if (!Number.isFinite(n)) return fail(`"${String(raw)}" is not a number`);
-        if (spec.type === 'float') return ok(n);
-        // Text with no more decimals than the scale is exact already; rounding by text is costly.
-        const d = typeof v === 'string' && fitsScale(v, scale) ? n : roundDecimal(n, scale);
-        if (maxAbs !== undefined && Math.abs(d) >= maxAbs) return fail(`${String(raw)} is out of range for decimal(${spec.precision},${scale})`);
-        return ok(d);
+        return ok(n);
+      }
+      case 'decimal': {
+        // Digits to a scaled integer, rounded half away from zero, with no binary float between.
+        let units: bigint | undefined;
+        if (typeof v === 'number') units = Number.isFinite(v) ? unitsOfNumber(v, scale) : undefined;
+        else if (typeof v === 'bigint') units = v * pow10(scale);
+        else {
+          const text = plainNumberText(String(v), spec.decimal_comma ?? false);
+          units = text === undefined ? undefined : parseDecimalUnits(text, scale);
+        }
+        if (units === undefined) return fail(`"${String(raw)}" is not a number`);
+        if (!fitsPrecision(units, precision)) return fail(`${String(raw)} is out of range for decimal(${precision},${scale})`);
+        // The shortest digit text is what String() gives a number of that value, so row hashes keep their text.
+        return ok(shortestDecimalText(units, scale));
       }
       case 'bool': {
         if (typeof v === 'boolean') return ok(v);

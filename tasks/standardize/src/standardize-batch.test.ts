@@ -48,7 +48,7 @@ describe('EntityStandardizer', () => {
     std.push(rawBatch([['TXN1', '9', '1', '2026-11-25T11:00:00Z', 'x'], ['', '1', '1', '2026-11-25T11:00:00Z', 'x']]));
     expect(std.counts).toEqual({ rowsIn: 5, rowsOut: 1, rejected: 3, duplicates: 1 });
     const [good] = batchToObjects(std.processed.finish());
-    expect(good).toMatchObject({ transaction_id: 'TXN1', quantity: 2, total_amount: 10.5, transaction_timestamp: Date.UTC(2026, 10, 25, 10), _source: 'landing', _ingested_at: 1000, _run_id: 'r1' });
+    expect(good).toMatchObject({ transaction_id: 'TXN1', quantity: 2, total_amount: '10.50', transaction_timestamp: Date.UTC(2026, 10, 25, 10), _source: 'landing', _ingested_at: 1000, _run_id: 'r1' });
     expect(good!._row_hash).toMatch(/^[0-9a-f]{32}$/);
     const rejected = batchToObjects(std.rejected.finish());
     expect(rejected.map((r) => [r['Transaction ID'], r._reject_column, r._source_row])).toEqual([
@@ -87,7 +87,7 @@ describe('EntityStandardizer', () => {
       'Y\u001f4\u001f1.01\u001f1795600800000\u001f',
     ].map(sha);
     expect(rows.map((r) => r._row_hash)).toEqual(expected);
-    expect(rows.map((r) => sha(['transaction_id', 'quantity', 'total_amount', 'transaction_timestamp'].map((c) => (r[c] === null ? '\u0000' : String(r[c])) + '\u001f').join('')))).toEqual(expected);
+    expect(rows.map((r) => sha(['transaction_id', 'quantity', 'total_amount', 'transaction_timestamp'].map((c) => (r[c] === null ? '\u0000' : c === 'total_amount' ? String(Number(r[c])) : String(r[c])) + '\u001f').join('')))).toEqual(expected);
   });
 
   it('deduplicates on a composite key of text and numbers across batches, by the values\' text', () => {
@@ -98,10 +98,10 @@ describe('EntityStandardizer', () => {
     std.push(rawBatch([row('A', '+1', '02.500'), row('A', '1', ''), row('B', '1', '2.5'), row('B', '1.0', '2.5')]));
     expect(std.counts).toEqual({ rowsIn: 8, rowsOut: 4, rejected: 2, duplicates: 2 });
     expect(batchToObjects(std.processed.finish()).map((r) => [r.transaction_id, r.quantity, r.total_amount])).toEqual([
-      ['A', 1, 2.5],
-      ['A', 1, 2.51],
-      ['A\u001f1', 2, 2.5],
-      ['B', 1, 2.5],
+      ['A', 1, '2.50'],
+      ['A', 1, '2.51'],
+      ['A\u001f1', 2, '2.50'],
+      ['B', 1, '2.50'],
     ]);
     expect(batchToObjects(std.rejected.finish()).map((r) => r._reject_reason)).toEqual(['total_amount: key column is empty', 'quantity: "1.0" is not an integer']);
   });

@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import type * as arrow from 'apache-arrow';
-import { BatchBuilder, columnReaders, KeySet, type ColumnDef, type ColumnKind, type ColumnWriter, type FixedWidthWriter, type Utf8Writer } from '@salesflow/batches';
+import { BatchBuilder, columnReaders, DEFAULT_DECIMAL_PRECISION, KeySet, type ColumnDef, type ColumnKind, type ColumnWriter, type DecimalWriter, type FixedWidthWriter, type Utf8Writer } from '@salesflow/batches';
 import type { StandardizeEntityConfig } from '@salesflow/config';
 import { BadInputError } from '@salesflow/errors';
 import { CAST_FAILED, CAST_NULL, ColumnCaster, type CastColumn } from './cast-column';
@@ -120,7 +120,15 @@ export function planEntity(entity: string, cfg: EntitySpec, rawSchema: arrow.Sch
 
 /** Output columns: the declared ones in config order, evolved ones, then lineage. */
 export function processedColumns(plan: EntityPlan): ColumnDef[] {
-  return [...plan.columns.map((c) => ({ name: c.target, kind: c.kind, nullable: !c.spec.required })), ...LINEAGE_COLUMNS];
+  return [
+    ...plan.columns.map((c): ColumnDef => ({
+      name: c.target,
+      kind: c.kind,
+      nullable: !c.spec.required,
+      ...(c.kind === 'decimal' ? { precision: c.spec.precision ?? DEFAULT_DECIMAL_PRECISION, scale: c.spec.scale ?? 2 } : {}),
+    })),
+    ...LINEAGE_COLUMNS,
+  ];
 }
 
 /** Rejected rows keep every raw value as text, plus which column failed and why. */
@@ -425,6 +433,16 @@ export class EntityStandardizer {
           w.appendUtf8Run(c.text, c.start[r]!, c.end, r, len);
           k += len;
         }
+      } else if (kind === 'decimal') {
+        const w = writers[i] as DecimalWriter;
+        for (let k = 0; k < count; k++) {
+          const r = kept[k]!;
+          if (status[r] === CAST_NULL) w.appendNull();
+          else {
+            const n = c.num[r]!;
+            w.appendUnits(Number.isNaN(n) ? (c.values[r] as bigint) : n);
+          }
+        }
       } else if (kind === 'int64' || kind === 'bool') {
         const w = writers[i]!;
         for (let k = 0; k < count; k++) {
@@ -501,6 +519,8 @@ function endsOf(width: number, count: number): Int32Array {
 function orderValue(c: CastColumn, kind: ColumnKind, r: number): number {
   if (kind === 'string') return Number(Buffer.from(c.text.buffer, c.text.byteOffset, c.text.byteLength).toString('utf8', c.start[r]!, c.end[r]!));
   if (kind === 'int64' || kind === 'bool') return Number(c.values[r]);
+  // Decimals order by their scaled integers, which order as their values.
+  if (kind === 'decimal' && Number.isNaN(c.num[r])) return Number(c.values[r]);
   return c.num[r]!;
 }
 

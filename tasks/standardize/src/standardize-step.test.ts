@@ -88,8 +88,8 @@ describe('runStandardize on dirty formats', () => {
     const rows = await read(datasets.processed('orders'));
     const byId = Object.fromEntries(rows.map((r) => [r.order_id, r]));
     expect(Object.keys(byId).sort()).toEqual(['O1', 'O2', 'O6']);
-    expect(byId.O1).toMatchObject({ customer_email: 'ann.lee@example.com', amount: 99, gift: true, qty: 3, status: 'SHIPPED', updated_at: Date.UTC(2026, 10, 26, 12) });
-    expect(byId.O2).toMatchObject({ amount: -12, order_date: Date.UTC(2026, 0, 2), billing_month: Date.UTC(2026, 0, 1), gift: false, qty: 2, placed_at: Date.UTC(2026, 6, 1, 13, 30) });
+    expect(byId.O1).toMatchObject({ customer_email: 'ann.lee@example.com', amount: '99.00', gift: true, qty: 3, status: 'SHIPPED', updated_at: Date.UTC(2026, 10, 26, 12) });
+    expect(byId.O2).toMatchObject({ amount: '-12.00', order_date: Date.UTC(2026, 0, 2), billing_month: Date.UTC(2026, 0, 1), gift: false, qty: 2, placed_at: Date.UTC(2026, 6, 1, 13, 30) });
     expect(byId.O6).toMatchObject({ customer_email: null, gift: null, updated_at: null, placed_at: Date.UTC(2026, 10, 26, 14, 30), billing_month: Date.UTC(2022, 11, 1) });
     expect(rows.every((r) => r._source === 'landing' && r._run_id === 'std-run' && /^[0-9a-f]{32}$/.test(String(r._row_hash)))).toBe(true);
     expect(rows[0]).not.toHaveProperty('extra');
@@ -151,8 +151,8 @@ describe('runStandardize on dirty formats', () => {
     const { order_by: _o, ...first } = ORDERS;
     await runStandardize(ctx(configWith(first, 0.6)));
     const rows = await read(datasets.processed('orders'));
-    expect(rows.find((r) => r.order_id === 'O1')).toMatchObject({ amount: 1234.5, updated_at: Date.UTC(2026, 10, 26, 10) });
-    expect(rows.find((r) => r.order_id === 'O2')).toMatchObject({ amount: -12 });
+    expect(rows.find((r) => r.order_id === 'O1')).toMatchObject({ amount: '1234.50', updated_at: Date.UTC(2026, 10, 26, 10) });
+    expect(rows.find((r) => r.order_id === 'O2')).toMatchObject({ amount: '-12.00' });
   });
 
   it('keeps undeclared columns as text with unknown_columns: evolve, and fails with exit 4 with freeze', async () => {

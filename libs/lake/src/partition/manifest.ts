@@ -23,7 +23,7 @@ export interface Manifest {
   readonly rows: number;
   readonly files: readonly ManifestFile[];
   readonly schema: readonly ColumnDef[];
-  /** sha256 of the schema (names, kinds, nullability), to spot drift between runs. */
+  /** sha256 of the schema (names, kinds with a decimal's precision and scale, nullability), to spot drift between runs. */
   readonly schema_hash: string;
   readonly producer: { readonly step: string; readonly run_id: string };
   readonly committed_at: string;
@@ -33,7 +33,7 @@ export interface Manifest {
 
 /** Stable hash of a schema, independent of how it was built. */
 export function hashSchema(schema: readonly ColumnDef[]): string {
-  const canon = schema.map((c) => `${c.name}:${c.kind}:${c.nullable === false ? 'required' : 'nullable'}`).join(',');
+  const canon = schema.map((c) => `${c.name}:${c.kind}${c.kind === 'decimal' ? `(${c.precision},${c.scale})` : ''}:${c.nullable === false ? 'required' : 'nullable'}`).join(',');
   return createHash('sha256').update(canon).digest('hex').slice(0, 16);
 }
 

@@ -1,5 +1,5 @@
 import * as arrow from 'apache-arrow';
-import { isNullAt, normalizeKey, nullBitsOf, type KeyValue } from '@salesflow/batches';
+import { isNullAt, normalizeKey, nullBitsOf, unitsReaderOf, type KeyValue } from '@salesflow/batches';
 import type { SampleRow, SampleValue } from './quality-check-result';
 
 export { isNullAt, normalizeKey, nullBitsOf, type KeyValue };
@@ -35,6 +35,16 @@ export function keyReaderOf(data: arrow.Data): KeyReader {
   if (arrow.DataType.isDate(type) && type.unit === arrow.DateUnit.DAY && data.values instanceof Int32Array) {
     const values = data.values;
     return (i) => (isNullAt(nulls, i) ? null : values[i]! * 86_400_000);
+  }
+  if (arrow.DataType.isDecimal(type)) {
+    // Decimals check as their value, the number nearest the digits (12.50 -> 12.5), as a double
+    // column of an older lake reads: range bounds and accepted values are numbers in the config.
+    const units = unitsReaderOf(arrow.makeVector(data));
+    const pow = 10 ** type.scale;
+    return (i) => {
+      const u = units(i);
+      return u === null ? null : typeof u === 'number' ? u / pow : Number(u) / pow;
+    };
   }
   if (arrow.DataType.isUtf8(type)) {
     const bytes = data.values as Uint8Array;

@@ -182,3 +182,14 @@ describe('reconciliation', () => {
     expect(failed.message).toContain('the standardize run of 2026-11-26 ended failed');
   });
 });
+
+describe('checks over Decimal128 columns', () => {
+  it('read decimals as their values: range bounds and accepted values compare as numbers', () => {
+    const { BatchBuilder } = require('@salesflow/batches') as typeof import('@salesflow/batches');
+    const { keyReaderOf } = require('./column-values') as typeof import('./column-values');
+    const b = new BatchBuilder([{ name: 'amount', kind: 'decimal', precision: 12, scale: 2 }]);
+    for (const v of ['12.50', '-0.05', null, '9999999999.99']) b.appendRow([v]);
+    const read = keyReaderOf(b.finish().getChild('amount')!.data[0]!);
+    expect([0, 1, 2, 3].map(read)).toEqual([12.5, -0.05, null, 9999999999.99]);
+  });
+});
