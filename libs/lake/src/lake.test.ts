@@ -198,24 +198,6 @@ describe.each([
     await expect(reading()).rejects.toMatchObject({ exitCode: 1, message: expect.stringContaining('was replaced while being read') });
   });
 
-  it('keeps the replaced files of a rewrite that asks so, for a reader of the old manifest, and a later commit removes them', async () => {
-    const ds = '2026-11-22';
-    const first = lake.openPartition({ dataset: 'processed/kept', ds, step: 'test', runId: 'a' });
-    await first.writeAll(batches(0, 10, 10));
-    const old = await first.commit();
-    const rewrite = lake.openPartition({ dataset: 'processed/kept', ds, step: 'test', runId: 'b', keepReplacedFiles: true, orphanGraceMs: 0 });
-    await rewrite.writeAll(batches(0, 4, 4));
-    await rewrite.commit();
-    let read = 0;
-    for await (const b of lake.readManifestBatches(old)) read += b.numRows;
-    expect(read).toBe(10);
-    expect(await readAll(lake, 'processed/kept', ds)).toHaveLength(4);
-    const later = lake.openPartition({ dataset: 'processed/kept', ds, step: 'test', runId: 'c', orphanGraceMs: 0 });
-    await later.writeAll(batches(0, 2, 2));
-    const last = await later.commit();
-    expect((await target.storage.list('processed/kept/')).map((o) => o.key).sort()).toEqual([...last.files.map((f) => f.key), `processed/kept/dt=${ds}/${MANIFEST_FILE}`].sort());
-  });
-
   it('rejects a column type the lake cannot describe before writing anything', async () => {
     const arrow = await import('apache-arrow');
     const table = arrow.tableFromArrays({ x: new Float32Array([1, 2]) });

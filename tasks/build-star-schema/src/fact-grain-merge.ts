@@ -111,8 +111,7 @@ export async function moveTakenGrains(
       }
     }
     if (hits === 0) continue;
-    // The older day's load or checks may be reading this partition right now (parallel days): its files stay.
-    const out = lake.openPartition({ dataset: m.dataset, ds: m.ds, step: writer.step, runId: writer.runId, keepReplacedFiles: true });
+    const out = lake.openPartition({ dataset: m.dataset, ds: m.ds, step: writer.step, runId: writer.runId });
     let remaining = 0;
     try {
       let wrote = false;

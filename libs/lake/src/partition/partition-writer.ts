@@ -27,12 +27,6 @@ export interface PartitionWriterOptions {
    * attempts and are removed. Default one hour.
    */
   readonly orphanGraceMs?: number;
-  /**
-   * Leave the replaced manifest's files in place at commit (a later commit of the partition
-   * removes them as orphans): for a rewrite another step may be reading the partition during,
-   * such as a newer batch moving fact rows out while an older day's load reads them.
-   */
-  readonly keepReplacedFiles?: boolean;
   readonly log?: Logger;
 }
 
@@ -139,7 +133,6 @@ export class PartitionWriter {
   private async removeSuperseded(manifest: Manifest, previousManifest: Uint8Array | undefined): Promise<void> {
     const keep = new Set([...manifest.files.map((f) => f.key), this.prefix + MANIFEST_FILE]);
     const previous = previousManifest ? (JSON.parse(Buffer.from(previousManifest).toString('utf8')) as Partial<Manifest>).files ?? [] : [];
-    if (this.opts.keepReplacedFiles) for (const f of previous) keep.add(f.key);
     const replaced = previous.map((f) => f.key).filter((k) => !keep.has(k));
     const cutoff = Date.now() - (this.opts.orphanGraceMs ?? 3_600_000);
     const orphans = (await this.storage.list(this.prefix))
