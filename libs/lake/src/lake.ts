@@ -59,7 +59,7 @@ export class Lake {
       const local = await this.storage.openLocal(f.key).catch((e: unknown) => {
         // A listed file vanishes when the partition is replaced while we read it: retrying reads the new one.
         if (e instanceof LakeObjectNotFoundError) {
-          throw new PipelineError(`Partition ${manifest.dataset} dt=${manifest.ds} was replaced while being read (${this.storage.uriOf(f.key)} is gone)`, {
+          throw new PartitionReplacedError(`Partition ${manifest.dataset} dt=${manifest.ds} was replaced while being read (${this.storage.uriOf(f.key)} is gone)`, {
             exitCode: ExitCode.failed,
             context: { dataset: manifest.dataset, ds: manifest.ds },
             fix: 'retry the step; it will read the new partition',
@@ -105,4 +105,13 @@ export class Lake {
     const json = JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2);
     await this.storage.putBytes(key, JSON.stringify(redactDocument(JSON.parse(json)), null, 2), 'application/json');
   }
+}
+
+/**
+ * A partition was replaced (re-run, or a newer batch moving fact rows out of it) while a step
+ * read it. Every step is idempotent, so the step runner runs it again at once (executeStep,
+ * retryInPlace): the new manifest is read and nothing half-done was committed.
+ */
+export class PartitionReplacedError extends PipelineError {
+  readonly retryInPlace = true;
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BadInputError, NothingToDoError } from '@salesflow/errors';
+import { PartitionReplacedError } from '@salesflow/lake';
 import { createLogger } from '@salesflow/logging';
 import { executeStep } from './execute-step';
 import type { StepDefinition } from './step-context';
@@ -46,6 +47,23 @@ describe('executeStep', () => {
     expect(JSON.parse(readFileSync(path.join(dir, 'return.json'), 'utf8'))).toEqual(summary);
     const report = JSON.parse(readFileSync(path.join(dir, 'lake/_runs/dt=2026-11-26/demo-step.json'), 'utf8'));
     expect(report).toMatchObject({ status: 'success', inputs: [{ uri: 'in', rows: 5 }], metrics: { x: 1 } });
+  });
+
+  it('runs a step again when a partition it read was replaced under it, up to three runs, and no other error', async () => {
+    const replaced = () => new PartitionReplacedError('Partition curated/fact_sales dt=2026-11-25 was replaced while being read', { exitCode: 1 });
+    let runs = 0;
+    const flaky: StepDefinition = { name: 'flaky', description: 'd', run: async () => (++runs < 3 ? Promise.reject(replaced()) : { rowsIn: 1, rowsOut: 1, inputs: [], outputs: [] }) };
+    expect(await run(flaky)).toBe(0);
+    expect(runs).toBe(3);
+    expect(logs.filter((l) => l.includes('running the step again'))).toHaveLength(2);
+    runs = 0;
+    const always: StepDefinition = { name: 'always', description: 'd', run: async () => (runs++, Promise.reject(replaced())) };
+    expect(await run(always)).toBe(1);
+    expect(runs).toBe(3);
+    runs = 0;
+    const bad: StepDefinition = { name: 'bad', description: 'd', run: async () => (runs++, Promise.reject(new BadInputError('broken file'))) };
+    expect(await run(bad)).toBe(4);
+    expect(runs).toBe(1);
   });
 
   it('passes the data interval: the UTC day of ds by default, or the one given; a bad bound is exit 2', async () => {

@@ -105,7 +105,7 @@ export async function executeStep(def: StepDefinition, opts: ExecuteOptions): Pr
     lineage = startLineage(ctx, opts.lineageFetch);
     log.info(`${def.name} started`, { lake: lake.storage.rootUri });
     await lineage.send('START');
-    const result = await def.run(ctx);
+    const result = await runRetryingInPlace(def, ctx, log);
     const summary = summarize(base, 'success', ExitCode.ok, started, result);
     const inputs = await describeDatasets(lake, result.inputs);
     const outputs = await describeDatasets(lake, result.outputs);
@@ -255,4 +255,24 @@ export function runStepMain(def: StepDefinition): void {
       process.exitCode = ExitCode.failed;
     },
   );
+}
+
+/** Runs of a step after a partition it read was replaced under it, before the error is the step's. */
+const IN_PLACE_ATTEMPTS = 3;
+
+/**
+ * Runs the step, and runs it again (up to IN_PLACE_ATTEMPTS in all) when it fails because a
+ * partition it read was replaced meanwhile (an error with retryInPlace, e.g. a newer day's build
+ * moving fact rows out of this day's partition during catch-up): steps are idempotent and commit
+ * nothing half-done, so a second run reads the new partition. Any other error ends the step.
+ */
+async function runRetryingInPlace(def: StepDefinition, ctx: StepContext, log: Logger): Promise<StepResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await def.run(ctx);
+    } catch (e) {
+      if (attempt >= IN_PLACE_ATTEMPTS || !(e as { retryInPlace?: unknown })?.retryInPlace) throw e;
+      log.warn(`${def.name}: ${(e as Error).message}; running the step again (${attempt + 1} of ${IN_PLACE_ATTEMPTS})`);
+    }
+  }
 }
