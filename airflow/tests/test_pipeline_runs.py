@@ -263,7 +263,8 @@ def backfill_with_scheduler(tmp_path: Path, env: dict[str, str], start: str, end
             services.append((name, process, log))
         wait_for_http(f"http://127.0.0.1:{api_port}/api/v2/monitor/health", services, 180)
         run_airflow(["backfill", "create", "--dag-id", DAG_ID, "--from-date", start, "--to-date", end, "--reprocess-behavior", "completed"], env)
-        deadline = time.monotonic() + 1200
+        # About a minute a day on top: the 30-day soak of test_calendar.py runs here too.
+        deadline = time.monotonic() + 1200 + 60 * expected_runs
         while True:
             runs = list_runs(env)
             if len(runs) >= expected_runs and all(r["state"] in ("success", "failed") for r in runs):
