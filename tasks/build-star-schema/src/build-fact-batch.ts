@@ -26,7 +26,7 @@ export interface DerivedMeasure {
   readonly precision: number;
   readonly scale: number;
   /** Makes the row function for a batch: the scaled integer at `scale`, or null. */
-  readonly compile: (read: (column: string) => ValueReader, readUnits: (column: string) => DecimalUnits | undefined) => (row: number) => number | null;
+  readonly compile: (read: (column: string) => ValueReader, readUnits: (column: string) => DecimalUnits | undefined) => (row: number) => number | bigint | null;
 }
 
 export interface FactPlan {
@@ -108,12 +108,11 @@ export function buildFactBatch(batch: arrow.RecordBatch, plan: FactPlan, stats: 
       if (v === null) out.appendNull();
       else out.appendUnits(v);
       if (same) {
-        const had = same(r);
-        if ((had === null ? null : Number(had)) !== v) mismatches++;
+        if (!sameUnits(same(r), v)) mismatches++;
       } else if (source) {
         const had = source(r);
         const units = had === null || had === undefined ? null : decimalUnitsOf(had, d.scale);
-        if ((units === null || units === undefined ? null : Number(units)) !== v) mismatches++;
+        if (!sameUnits(units ?? null, v)) mismatches++;
       }
     }
     if ((same || source) && stats.mismatches) stats.mismatches[d.name] = (stats.mismatches[d.name] ?? 0) + mismatches;
@@ -130,6 +129,13 @@ export function buildFactBatch(batch: arrow.RecordBatch, plan: FactPlan, stats: 
   ];
   const fields = parts.map(([name, data, nullable]) => new arrow.Field(name, data.type, nullable));
   return assembleBatch(new arrow.Schema(fields), parts.map((p) => p[1]), n);
+}
+
+/** Whether two scaled integers (numbers while safe, bigints past 2^53) or nulls are equal. */
+function sameUnits(a: number | bigint | null, b: number | bigint | null): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a === typeof b) return false;
+  return BigInt(a) === BigInt(b);
 }
 
 /** A DATE column of n rows, all the day `ds` (YYYY-MM-DD). */
