@@ -95,8 +95,12 @@ export class PartitionWriter {
     for await (const b of batches) await this.write(b);
   }
 
-  /** Finishes the files, writes the manifest (the commit point), then removes superseded files. */
-  async commit(meta: Readonly<Record<string, unknown>> = {}): Promise<Manifest> {
+  /**
+   * Finishes the files, writes the manifest (the commit point), then removes superseded files.
+   * `committedAt` keeps an earlier commit time: a rewrite that only changes how the same rows are
+   * stored (the lake upgrade) must not make an old snapshot look like the newest one.
+   */
+  async commit(meta: Readonly<Record<string, unknown>> = {}, opts: { readonly committedAt?: string } = {}): Promise<Manifest> {
     if (this.state !== 'open') throw new Error(`partition ${this.prefix} is already ${this.state}`);
     await this.closeFile();
     if (this.files.length === 0 && this.schema) {
@@ -114,7 +118,7 @@ export class PartitionWriter {
       schema,
       schema_hash: hashSchema(schema),
       producer: { step: this.opts.step, run_id: this.opts.runId },
-      committed_at: new Date().toISOString(),
+      committed_at: opts.committedAt ?? new Date().toISOString(),
       // What steps record about a partition is theirs to say; secrets in it are not.
       meta: redactDocument(meta) as typeof meta,
     };
