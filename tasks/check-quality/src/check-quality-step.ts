@@ -167,11 +167,14 @@ async function contextOf(ctx: StepContext, plan: TableRead, runReports: Readonly
   }
   // Rows newer batches moved out of the checked fact partition since its build (the same manifest the check reads).
   let factMovedOut: number | undefined;
+  let factSuperseded: number | undefined;
   if (plan.table === ctx.config.star_schema.fact.table) {
-    const moved = (await reader.manifest(plan.table))?.meta.moved_out as Record<string, number> | undefined;
+    const meta = (await reader.manifest(plan.table))?.meta;
+    const moved = meta?.moved_out as Record<string, number> | undefined;
     factMovedOut = Object.values(moved ?? {}).reduce((n, v) => n + Number(v), 0);
+    factSuperseded = Number(meta?.superseded ?? 0);
   }
-  return { ds: ctx.ds, previous, runReports, factSource: ctx.config.star_schema.fact.source, factMovedOut };
+  return { ds: ctx.ds, previous, runReports, factSource: ctx.config.star_schema.fact.source, factMovedOut, factSuperseded };
 }
 
 /** The run reports of ds (_runs/dt=<ds>/*.json) by file name without .json: small documents, read whole. */

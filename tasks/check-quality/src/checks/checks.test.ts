@@ -187,6 +187,17 @@ describe('row_count', () => {
     expect(await run(cfg({ check: 'row_count', max: 2 }), [batch])).toMatchObject({ status: 'failed', failing_rows: 3, message: '5 rows, more than max 2' });
     expect(await run(cfg({ check: 'row_count', min: 1 }), [])).toMatchObject({ status: 'failed', failing_rows: 1, rows_checked: 0 });
   });
+
+  it('counts on the fact the rows of the batch that newer batches now carry, so a day whose rows all moved is not empty', async () => {
+    const context = { ds: '2026-11-26', factMovedOut: 3, factSuperseded: 2 };
+    expect(await run(cfg({ check: 'row_count', min: 1 }), [], { context })).toMatchObject({
+      status: 'passed',
+      rows_checked: 0,
+      message: '5 rows delivered (0 here, 5 now in newer batches), within [1, ∞)',
+    });
+    expect(await run(cfg({ check: 'row_count', min: 8 }), [batch], { context })).toMatchObject({ status: 'passed', failing_rows: 0, message: '10 rows delivered (5 here, 5 now in newer batches), within [8, ∞)' });
+    expect(await run(cfg({ check: 'row_count', min: 11 }), [batch], { context })).toMatchObject({ status: 'failed', failing_rows: 1 });
+  });
 });
 
 describe('a column missing from the table', () => {

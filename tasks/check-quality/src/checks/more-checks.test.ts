@@ -118,6 +118,12 @@ describe('freshness', () => {
     expect(await run(day, [{ day: Date.UTC(2026, 10, 26) }], ctx)).toMatchObject({ status: 'passed' });
     expect(await run(day, [{ day: Date.UTC(2026, 10, 25) }], ctx)).toMatchObject({ status: 'failed' });
   });
+
+  it('passes a fact partition left empty because newer batches carry all its rows, and only that', async () => {
+    expect(await run(check, [], { ...ctx, factMovedOut: 4, factSuperseded: 3 })).toMatchObject({ status: 'passed', message: 'no rows here: all 7 rows of this batch are now in newer batches' });
+    expect(await run(check, [], { ...ctx, factMovedOut: 0, factSuperseded: 0 })).toMatchObject({ status: 'failed' });
+    expect(await run(check, [{ ts: Date.UTC(2026, 10, 20) }], { ...ctx, factMovedOut: 4 })).toMatchObject({ status: 'failed', failing_rows: 1 });
+  });
 });
 
 describe('reconciliation', () => {

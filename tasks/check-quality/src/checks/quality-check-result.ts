@@ -85,6 +85,13 @@ export interface CheckContext {
   readonly factSource?: string;
   /** reconciliation: rows newer batches moved out of the fact partition after its build (manifest meta moved_out). */
   readonly factMovedOut?: number;
+  /** row_count: rows of this batch its build left out because a newer batch carries their grain (manifest meta superseded). */
+  readonly factSuperseded?: number;
+}
+
+/** Rows of the checked fact partition's batch that newer batches carry now (moved out or left out); 0 for other tables. */
+export function rowsInNewerBatches(context: CheckContext | undefined): number {
+  return (context?.factMovedOut ?? 0) + (context?.factSuperseded ?? 0);
 }
 
 /** The number of failing rows kept as a sample unless told otherwise. */
