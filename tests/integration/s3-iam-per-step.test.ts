@@ -72,15 +72,29 @@ function client(keys: Keys): S3Client {
   return new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: keys, maxAttempts: 1, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
 }
 
-/** moto authorizes only S3 actions it knows under its own names; these stand in for the AWS ones (docs/security.md). */
+/**
+ * moto authorizes a few S3 calls under other names or resources than AWS does; these moto-only
+ * grants stand in for the AWS ones (docs/security.md lists the differences):
+ * - HeadBucket is s3:ListBucket on AWS, s3:HeadBucket in moto (PutBucketEncryption is s3:CreateBucket there);
+ * - DeleteObjects is checked per key (s3:DeleteObject on each key) on AWS, but against the bucket
+ *   ARN in moto, so a role that deletes in its prefixes needs s3:DeleteObject on the bucket there.
+ */
 function asMotoNames(policy: IamPolicy): IamPolicy {
+  const extra = policy.Statement.filter((s) => s.Sid === 'Write').map((s) => ({
+    Sid: 'MotoDeleteObjects',
+    Effect: 'Allow' as const,
+    Action: 's3:DeleteObject',
+    Resource: `arn:aws:s3:::${BUCKET}`,
+  }));
   return {
     ...policy,
-    Statement: policy.Statement.map((s) => {
-      const actions = ([] as string[]).concat(s.Action as string | string[]);
-      // HeadBucket is s3:ListBucket on AWS and s3:HeadBucket in moto; PutBucketEncryption is authorized as s3:CreateBucket there.
-      return actions.includes('s3:CreateBucket') ? { ...s, Action: [...actions, 's3:HeadBucket'] } : s;
-    }),
+    Statement: [
+      ...policy.Statement.map((s) => {
+        const actions = ([] as string[]).concat(s.Action as string | string[]);
+        return actions.includes('s3:CreateBucket') ? { ...s, Action: [...actions, 's3:HeadBucket'] } : s;
+      }),
+      ...extra,
+    ],
   };
 }
 
@@ -91,7 +105,11 @@ const env = {
 };
 
 function step(task: string, args: string[], keys: Keys) {
-  const r = spawnSync(process.execPath, [`tasks/${task}/dist/main.js`, '--config', 'config/demo_config.yaml', '--ds', DS, '--run-id', `iam__${DS}`, ...args], {
+  return runAs([`tasks/${task}/dist/main.js`, '--config', 'config/demo_config.yaml', '--ds', DS, '--run-id', `iam__${DS}`, ...args], keys);
+}
+
+function runAs(argv: string[], keys: Keys) {
+  const r = spawnSync(process.execPath, argv, {
     cwd: ROOT,
     encoding: 'utf8',
     // Only what the step needs: no other credentials leak in from the test's environment.
@@ -229,4 +247,14 @@ it('runs a whole day with each step holding only its own policy, and refuses eac
   const wrong = step('build-star-schema', [], keys.get('salesflow-standardize')!);
   expect(wrong.status).not.toBe(0);
   expect(wrong.stderr).toMatch(/AccessDenied|Access Denied/);
+
+  // The commands run by hand for a person's request work with their own roles too.
+  const [header, first] = readFileSync(path.join(landing, readdirSync(landing).find((f) => f.startsWith('customers'))!), 'utf8').split('\n');
+  const customerId = first!.split(',')[header!.split(',').indexOf('customer_id')]!;
+  const forget = runAs(['tasks/mask/dist/forget-main.js', '--config', 'config/demo_config.yaml', '--entity', 'customers', '--key', `customer_id=${customerId}`, '--operator', 'dpo@example.com', '--request-id', 'IAM-1'], keys.get('salesflow-forget')!);
+  if (forget.status !== 0) throw new Error(`forget exited ${forget.status}:\n${forget.stderr.slice(-3000)}`);
+  // An unknown token: detokenize reads every vault partition of the column and finds nothing, but is not refused.
+  const detokenize = runAs(['tasks/mask/dist/detokenize-main.js', '--config', 'config/demo_config.yaml', '--entity', 'customers', '--column', 'first_name', '--token', 'tok_unknown'], keys.get('salesflow-detokenize')!);
+  expect(detokenize.stderr).not.toMatch(/AccessDenied|Access Denied/);
+  expect([0, 4]).toContain(detokenize.status);
 }, 600_000);
