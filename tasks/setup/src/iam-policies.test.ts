@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { readConfig } from '@salesflow/config';
 import { ExitCode, exitCodeOf } from '@salesflow/errors';
@@ -52,5 +53,13 @@ describe('buildIamPolicies', () => {
     })();
     expect(exitCodeOf(err)).toBe(ExitCode.usage);
     expect(String((err as Error).message)).toContain('lake.root');
+  });
+
+  it('is what docs/security.md shows for the mask role of the demo config', () => {
+    const demo = readConfig(path.join(ROOT, 'config/demo_config.yaml'), (name) => (name === 'LAKE_ROOT' ? 's3://salesflow-lake/lake' : undefined)).config;
+    const doc = readFileSync(path.join(ROOT, 'docs/security.md'), 'utf8');
+    const block = /<!-- iam-policies:salesflow-mask -->\n```json\n([\s\S]*?)```/.exec(doc);
+    expect(block).not.toBeNull();
+    expect(JSON.parse(block![1]!)).toEqual(JSON.parse(JSON.stringify(buildIamPolicies(demo).find((r) => r.role === 'salesflow-mask')!.policy)));
   });
 });
