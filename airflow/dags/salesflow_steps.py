@@ -127,6 +127,9 @@ PROCESS_ENV = ("PATH", "HOME", "USER", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE",
 # gets the secrets named after its source (sales_db: SALES_DB_PASSWORD); everything else that is
 # not a secret (hosts, users, key ids, TLS modes) goes to all.
 SECRET_ENV_NAME = re.compile(r"(PASSWORD|_KEY|TOKEN|SECRET)$")
+# Also a secret: a rotated one (MASK_HMAC_KEY_V1, VAULT_KEY_2025) or a mounted file's path
+# (VAULT_KEY_FILE); it goes where the secret it is named after goes. Key ids (..._KEY_ID) are not.
+DERIVED_SECRET_ENV_NAME = re.compile(r"(PASSWORD|_KEY|TOKEN|SECRET)_[A-Z0-9]+$")
 EVERY_STEP_SECRETS = frozenset({"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "OPENLINEAGE_API_KEY"})
 STEP_SECRETS: Mapping[str, frozenset[str]] = {
     "mask": frozenset({"MASK_HMAC_KEY", "MASK_TOKENIZE_KEY", "VAULT_KEY"}),
@@ -140,7 +143,14 @@ def step_env_names(step: str, source: str | None, names: Sequence[str]) -> list[
     """The names of ``names`` handed to one step run: secrets only where its work reads them."""
     own = STEP_SECRETS.get(step, frozenset())
     prefix = f"{source.upper()}_" if step == "ingest" and source else None
-    return [n for n in names if not SECRET_ENV_NAME.search(n) or n in EVERY_STEP_SECRETS or n in own or (prefix is not None and n.startswith(prefix))]
+
+    def is_secret(n: str) -> bool:
+        return bool(SECRET_ENV_NAME.search(n)) or (bool(DERIVED_SECRET_ENV_NAME.search(n)) and not n.endswith("_ID"))
+
+    def held(n: str) -> bool:
+        return n in EVERY_STEP_SECRETS or n in own or any(n.startswith(f"{o}_") for o in own) or (prefix is not None and n.startswith(prefix))
+
+    return [n for n in names if not is_secret(n) or held(n)]
 
 
 def step_environment(step: str, source: str | None, names: Sequence[str], env: Mapping[str, str] = os.environ) -> dict[str, str]:

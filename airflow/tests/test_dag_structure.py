@@ -450,5 +450,11 @@ def test_each_step_gets_only_the_secrets_its_work_reads():
     }
     # The lake's credentials and every non-secret setting reach every step.
     assert {"AWS_SECRET_ACCESS_KEY", "LAKE_BUCKET", "WAREHOUSE_HOST", "MASK_KEY_ID"} <= set(step_env_names("standardize", None, names))
+    # Rotated keys and mounted secret files go where their secret goes; key ids go everywhere.
+    rotated = ["MASK_HMAC_KEY_V1", "VAULT_KEY_V1", "VAULT_KEY_FILE", "WAREHOUSE_PASSWORD_FILE", "SALES_DB_PASSWORD_FILE", "MASK_TOKENIZE_KEY_ID"]
+    assert step_env_names("standardize", None, rotated) == ["MASK_TOKENIZE_KEY_ID"]
+    assert step_env_names("mask", None, rotated) == ["MASK_HMAC_KEY_V1", "VAULT_KEY_V1", "VAULT_KEY_FILE", "MASK_TOKENIZE_KEY_ID"]
+    assert step_env_names("load-warehouse", None, rotated) == ["WAREHOUSE_PASSWORD_FILE", "MASK_TOKENIZE_KEY_ID"]
+    assert step_env_names("ingest", "sales_db", rotated) == ["SALES_DB_PASSWORD_FILE", "MASK_TOKENIZE_KEY_ID"]
     assert k8s_secret_names("mask", None, ["salesflow-s3"]) == (["salesflow-s3", "salesflow-mask"], [])
     assert k8s_secret_names("ingest", "sales_db", ["salesflow-s3"]) == (["salesflow-s3"], ["salesflow-source-sales-db"])
