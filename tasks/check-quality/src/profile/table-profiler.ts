@@ -137,7 +137,9 @@ class ColumnAccumulator {
     const pct = (k: number) => (this.rows ? round((100 * k) / this.rows) : 0);
     const shown = (x: number): ProfileValue => (this.shape === 'date' ? new Date(x).toISOString().slice(0, 10) : this.shape === 'timestamp' ? new Date(x).toISOString() : round(x, 6));
     const exactTop = this.top.tracked && this.top.rounds === 0;
-    const distinct = exactTop ? this.top.top(Infinity)!.length : this.hll.estimate();
+    // Counting with no decrement saw every distinct value: that count beats the estimate, which
+    // is also capped at the values seen (a unique column shows its row count, not 1% more).
+    const distinct = exactTop ? this.top.top(Infinity)!.length : Math.min(this.hll.estimate(), values);
     // Past the counters, only counts above the rounds are surely frequent values, not leftovers.
     const top = distinct <= TOP_VALUES_MAX_DISTINCT ? this.top.top(TOP_VALUES_SHOWN)?.filter((t) => t.count > this.top.rounds) : undefined;
     const out: Record<string, unknown> = {
@@ -147,7 +149,6 @@ class ColumnAccumulator {
       null_pct: pct(this.nulls),
     };
     if (this.shape === 'string') Object.assign(out, { empty: this.empty, empty_pct: pct(this.empty) });
-    // Counting with no decrement saw every distinct value: that count beats the estimate.
     out.distinct = distinct;
     if (this.quantiles && values > 0) {
       const qs = this.quantiles.quantiles(Object.values(QUANTILES));
