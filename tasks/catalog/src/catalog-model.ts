@@ -80,13 +80,19 @@ export function piiMethodOf(config: PipelineConfig, entity: string | undefined, 
   return undefined;
 }
 
-/** Description and owner of a dataset: its path's entry, else its entity or table's entry, else the default owner. */
-export function describeDataset(catalog: CatalogConfig, id: string, name: string): { description?: string; owner: string; columns: Readonly<Record<string, string>> } {
-  const entry = catalog.datasets[id] ?? catalog.datasets[name];
+/**
+ * Description and owner of a dataset: its path's entry, else its entity or table's entry, else the
+ * default owner. Column descriptions also come from the entity it is built from (a dimension's
+ * email column means what customers.email means), the nearer entry winning.
+ */
+export function describeDataset(catalog: CatalogConfig, id: string, name: string, entity?: string): { description?: string; owner: string; columns: Readonly<Record<string, string>> } {
+  const entry = catalog.datasets[id];
   const byName = catalog.datasets[name];
+  const fromEntity = entity && entity !== name ? catalog.datasets[entity] : undefined;
+  const description = entry?.description ?? byName?.description;
   return {
-    ...(entry?.description ?? byName?.description ? { description: entry?.description ?? byName?.description } : {}),
+    ...(description ? { description } : {}),
     owner: entry?.owner ?? byName?.owner ?? catalog.owner,
-    columns: { ...(byName?.columns ?? {}), ...(entry?.columns ?? {}) },
+    columns: { ...(fromEntity?.columns ?? {}), ...(byName?.columns ?? {}), ...(entry?.columns ?? {}) },
   };
 }

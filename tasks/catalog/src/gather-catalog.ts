@@ -40,6 +40,19 @@ interface Planned {
   readonly inputs: readonly string[];
 }
 
+/**
+ * What a curated table is built from, as build-star-schema reads it: a dimension from its source
+ * entity, dim_date from the fact's dates, the fact from its entity and the dimensions it looks
+ * its keys up in.
+ */
+function curatedInputs(config: PipelineConfig, table: string): string[] {
+  const star = config.star_schema;
+  const dim = star.dimensions[table];
+  if (dim) return [datasets.masked(dim.source)];
+  if (table === star.fact.table) return [datasets.masked(star.fact.source), ...[...Object.keys(star.dimensions), 'dim_date'].map(datasets.curated)];
+  return [datasets.masked(star.fact.source)];
+}
+
 /** Every dataset the config makes, in pipeline order, with the ones it is made of. Pure. */
 export function plannedDatasets(config: PipelineConfig): Planned[] {
   const star = config.star_schema;
@@ -48,7 +61,7 @@ export function plannedDatasets(config: PipelineConfig): Planned[] {
   for (const d of lakeDatasetsOf(config)) {
     if (d.zone === 'quality') continue;
     const name = d.dataset.split('/').at(-1)!;
-    out.push({ id: d.dataset, zone: d.zone, name, step: d.step, entity: d.zone === 'curated' ? sourceOf(name) : name, inputs: d.inputs });
+    out.push({ id: d.dataset, zone: d.zone, name, step: d.step, entity: d.zone === 'curated' ? sourceOf(name) : name, inputs: d.zone === 'curated' ? curatedInputs(config, name) : d.inputs });
     // Rows standardize turns away go next to processed, from the same raw partitions.
     if (d.zone === 'processed') out.push({ id: datasets.rejected(name), zone: 'rejected', name, step: 'standardize', entity: name, inputs: d.inputs });
   }
@@ -176,7 +189,7 @@ export async function gatherCatalog(config: PipelineConfig, lake: Lake, log: Log
     out.push({ id, zone: 'source', name, uri, step: 'outside the pipeline', ...pick(describeDataset(config.catalog, id, name)), columns: [], partitions: 0, history: [], checks: [], upstream: [], downstream: downstream(id) });
   }
   for (const p of planned) {
-    const described = describeDataset(config.catalog, p.id, p.name);
+    const described = describeDataset(config.catalog, p.id, p.name, p.entity);
     const part = partitions.get(p.id);
     const schema = p.zone === 'warehouse' ? curatedSchema(p.name) : (part?.latest?.schema ?? []);
     // Raw and processed still hold the values the mask rules name; from masked on they are masked.
