@@ -215,6 +215,7 @@ describe('the data catalog in headless Chromium', () => {
     const x = async (id: string) => (await page.locator(`#lineage g.node[data-id="${id}"]`).boundingBox())!.x;
     expect(await x('source/file/landing/customers.csv')).toBeLessThan(await x('raw/files/landing/customers'));
     expect(await x('processed/masked/customers')).toBeLessThan(await x('curated/fact_sales'));
+    expect(await x('curated/dim_customer')).toBeLessThan(await x('curated/fact_sales')); // the fact reads the dimensions
     expect(await x('curated/fact_sales')).toBeLessThan(await x('warehouse/fact_sales'));
 
     // The current node is filled with the curated zone's green, the others are outlined.

@@ -11,6 +11,8 @@ export const CATALOG_APP_SCRIPT = String.raw`
   var byId = {};
   data.datasets.forEach(function (d) { byId[d.id] = d; });
   var SVG = 'http://www.w3.org/2000/svg';
+  /** The first graph column of each zone (rejected rows sit beside processed). */
+  var RANK = { source: 0, raw: 1, processed: 2, rejected: 2, masked: 3, curated: 4, warehouse: 5 };
 
   function el(tag, attrs, children) {
     var e = document.createElement(tag);
@@ -160,7 +162,25 @@ export const CATALOG_APP_SCRIPT = String.raw`
   /** The lineage graph of one dataset: its ancestors and descendants, one column per zone, edges as curves. */
   function lineageGraph(d) {
     var ids = [d.id].concat(reach(d.id, 'upstream'), reach(d.id, 'downstream')).filter(function (i) { return byId[i]; });
-    var cols = ZONES.map(function (z) { return ids.filter(function (i) { return byId[i].zone === z; }).sort(); }).filter(function (c) { return c.length; });
+    // Columns by zone, and past it by depth (longest path from the graph's first nodes), so a table
+    // built from another of the same zone (the fact from the dimensions) stands to its right.
+    var inGraph = {}, depth = {};
+    ids.forEach(function (i) { inGraph[i] = true; });
+    function depthOf(i, seen) {
+      if (depth[i] !== undefined) return depth[i];
+      if (seen[i]) return 0; // a cycle: draw it, do not loop
+      seen[i] = true;
+      var ups = byId[i].upstream.filter(function (u) { return inGraph[u]; });
+      depth[i] = Math.max(RANK[byId[i].zone], ups.length ? 1 + Math.max.apply(null, ups.map(function (u) { return depthOf(u, seen); })) : 0);
+      return depth[i];
+    }
+    ids.forEach(function (i) { depthOf(i, {}); });
+    var maxDepth = Math.max.apply(null, ids.map(function (i) { return depth[i]; }));
+    var cols = [];
+    for (var k = 0; k <= maxDepth; k++) {
+      cols.push(ids.filter(function (i) { return depth[i] === k; }).sort(function (a, b) { return ZONES.indexOf(byId[a].zone) - ZONES.indexOf(byId[b].zone) || (a < b ? -1 : 1); }));
+    }
+    cols = cols.filter(function (c) { return c.length; });
     var NW = 168, NH = 26, GX = 36, GY = 12, P = 10;
     var pos = {};
     var tallest = Math.max.apply(null, cols.map(function (c) { return c.length; }));

@@ -161,7 +161,8 @@ class ColumnAccumulator {
       });
     }
     if (this.shape === 'string' && values > 0) out.length = { min: this.lenMin, mean: round(this.lenSum / values, 2), max: this.lenMax };
-    if (top && top.length) {
+    // A column where no value repeats (an id) has no top values worth showing.
+    if (top && top.length && top[0]!.count > 1) {
       out.top_values = top.map((t) => ({ value: typeof t.value === 'number' ? shown(t.value) : t.value, count: t.count }));
       out.top_values_exact = exactTop;
       if (!exactTop) out.top_values_error = this.top.rounds;
