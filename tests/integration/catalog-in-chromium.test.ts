@@ -117,7 +117,9 @@ describe('the data catalog in headless Chromium', () => {
     const config = path.join(dir, 'config.yaml');
     const text = readFileSync(path.join(ROOT, 'config/demo_config.yaml'), 'utf8')
       .replace('${LAKE_ROOT:-.demo/lake}', root)
-      .replace(/\nquality:\n(?: {2}#.*\n)* {2}checks:\n(?: {4}(?:- |#).*\n)+/, `\nquality:\n  checks:\n${checks}\n`);
+      .replace(/\nquality:\n(?: {2}#.*\n)* {2}checks:\n(?: {4}(?:- |#).*\n)+/, `\nquality:\n  checks:\n${checks}\n`)
+      // The test's own catalog section instead of the demo's.
+      .replace(/\n(?:#.*\n)*catalog:\n(?: .*\n)*/, '\n');
     writeFileSync(config, `${text}\n${catalog}\n`);
     for (const ds of DAYS.slice(1)) {
       const code = await executeStep(checkQualityStep, { argv: ['--config', config, '--ds', ds, '--run-id', `q-${ds}`], print: () => undefined, log: silentLogger, xcomDir: dir });
