@@ -13,6 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { countPixels } from './count-pixels';
 import { BatchBuilder, type ColumnDef } from '@salesflow/batches';
 import { ExitCode } from '@salesflow/errors';
 import { Lake, LocalStorage, datasets } from '@salesflow/lake';
@@ -63,28 +64,6 @@ async function writeLake(lake: Lake, root: string): Promise<void> {
       outputs: [{ namespace: 'file', name: path.join(root, 'raw/files/landing/customers', `dt=${last}`) }],
     },
   ]);
-}
-
-/** Counts the pixels of a PNG within `tolerance` of an RGB colour, decoded by the browser itself. */
-async function countPixels(page: Page, png: Buffer, hex: string, tolerance = 40): Promise<number> {
-  const rgb = [1, 3, 5].map((k) => parseInt(hex.slice(k, k + 2), 16));
-  return page.evaluate(
-    async ({ src, rgb, tolerance }) => {
-      const img = new Image();
-      img.src = src;
-      await img.decode();
-      const canvas = document.createElement('canvas');
-      canvas.width = img.width;
-      canvas.height = img.height;
-      const g = canvas.getContext('2d')!;
-      g.drawImage(img, 0, 0);
-      const d = g.getImageData(0, 0, img.width, img.height).data;
-      let n = 0;
-      for (let p = 0; p < d.length; p += 4) if (Math.abs(d[p]! - rgb[0]!) + Math.abs(d[p + 1]! - rgb[1]!) + Math.abs(d[p + 2]! - rgb[2]!) <= tolerance) n++;
-      return n;
-    },
-    { src: `data:image/png;base64,${png.toString('base64')}`, rgb, tolerance },
-  );
 }
 
 describe('the data catalog in headless Chromium', () => {
@@ -223,8 +202,8 @@ describe('the data catalog in headless Chromium', () => {
     // The current node is filled with the curated zone's green, the others are outlined.
     const graph = await page.locator('#lineage').screenshot();
     if (SHOTS) writeFileSync(path.join(SHOTS, 'catalog-lineage.png'), graph);
-    expect(await countPixels(page, graph, '#2e7d32', 30)).toBeGreaterThan(1500);
-    expect(await countPixels(page, graph, '#ef6c00', 30)).toBeGreaterThan(50); // the warehouse node's outline
+    expect((await countPixels(page, graph, '#2e7d32', 30)).matching).toBeGreaterThan(1500);
+    expect((await countPixels(page, graph, '#ef6c00', 30)).matching).toBeGreaterThan(50); // the warehouse node's outline
     await shot('catalog-fact-sales.png');
 
     await page.click('#lineage g.node[data-id="warehouse/fact_sales"]');

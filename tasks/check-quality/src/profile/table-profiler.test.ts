@@ -28,12 +28,12 @@ function profileOf(rows = 2500, nullEvery = 10): DatasetProfile {
       at: Date.UTC(2026, 10, 26, 0, 0, i % 3600),
       flag: i % 2 === 0,
     });
-    if (b.rows === 1000) {
+    if (b.length === 1000) {
       p.consume(b.finish());
       b = new BatchBuilder(SCHEMA);
     }
   }
-  if (b.rows) p.consume(b.finish());
+  if (b.length) p.consume(b.finish());
   return p.finish();
 }
 
