@@ -4,10 +4,16 @@
  * moves up one level. With k = 200 the rank error is about 1.7% at 99% confidence, whatever the
  * number of values, in O(k log(n/k)) numbers of memory. The coin flips come from a seeded
  * generator, so the same values in the same order give the same quantiles.
+ *
+ * Unlike the paper's, no level is narrower than k/4 items: the low levels' capacities shrink to 2
+ * as levels grow, which would sort a couple of items every few values (about 300 ns per value at
+ * 1 M values); with k/4 a level-0 compaction sorts 50 items every 25 values. Keeping more items at
+ * the low levels only makes the ranks more exact, for about 1,000 numbers held at 1 M values.
  */
 export class QuantileSketch {
   private levels: Float64Array[] = [];
   private lengths: number[] = [];
+  private capacities: number[] = [];
   private seed = 0x2545f491;
   /** Values added. */
   count = 0;
@@ -21,7 +27,7 @@ export class QuantileSketch {
     if (Number.isNaN(x)) return;
     this.levels[0]![this.lengths[0]!++] = x;
     this.count++;
-    if (this.lengths[0]! >= this.capacity(0)) this.compact(0);
+    if (this.lengths[0]! >= this.capacities[0]!) this.compact(0);
   }
 
   /**
@@ -52,15 +58,13 @@ export class QuantileSketch {
     return this.lengths.reduce((a, b) => a + b, 0);
   }
 
-  private capacity(h: number): number {
-    const depth = this.levels.length - 1 - h;
-    return Math.max(2, Math.ceil(this.k * (2 / 3) ** depth));
-  }
-
   private addLevel(): void {
     // A level receives at most half of a full lower level on top of less than its own capacity (<= k).
     this.levels.push(new Float64Array(2 * this.k + 2));
     this.lengths.push(0);
+    const depth = this.levels.length;
+    const floor = Math.max(2, Math.ceil(this.k / 4));
+    this.capacities = Array.from({ length: depth }, (_, h) => Math.max(floor, Math.ceil(this.k * (2 / 3) ** (depth - 1 - h))));
   }
 
   private compact(h: number): void {
@@ -77,7 +81,7 @@ export class QuantileSketch {
     this.lengths[h + 1] = upLen;
     this.lengths[h] = 0;
     if (keep !== undefined) level[this.lengths[h]!++] = keep;
-    if (upLen >= this.capacity(h + 1)) this.compact(h + 1);
+    if (upLen >= this.capacities[h + 1]!) this.compact(h + 1);
   }
 
   /** 0 or 1 from a xorshift32 generator. */

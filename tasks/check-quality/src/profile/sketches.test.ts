@@ -77,7 +77,7 @@ describe('QuantileSketch (KLL, k=200)', () => {
       expect(Math.abs(lo / values.length - q)).toBeLessThan(0.02);
     });
     expect(sketch.count).toBe(1_000_000);
-    expect(sketch.retained()).toBeLessThan(1000);
+    expect(sketch.retained()).toBeLessThan(1500);
   });
 
   it('is exact while it holds every value, and says nothing for no values', () => {
