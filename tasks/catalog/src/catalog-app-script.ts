@@ -35,7 +35,7 @@ export const CATALOG_APP_SCRIPT = String.raw`
     return 'passed';
   }
   function badge(state, text) { return el('span', { 'class': 'badge ' + state, text: text || state }); }
-  function age(d) { return d.age_hours === undefined ? 'no partition yet' : d.age_hours < 48 ? d.age_hours + ' h ago' : Math.round(d.age_hours / 24) + ' days ago'; }
+  function age(d) { return d.zone === 'source' ? 'outside the lake' : d.age_hours === undefined ? 'no partition yet' : d.age_hours < 48 ? d.age_hours + ' h ago' : Math.round(d.age_hours / 24) + ' days ago'; }
 
   // Sidebar: datasets grouped by zone; search filters it.
   var list = document.getElementById('dataset-list');
