@@ -7,7 +7,10 @@ data interval (never from the clock or the trigger time); the param `ds` (conf `
 picks a day for a manual run, and a run without a logical date processes the last complete interval.
 
 `setup >> ingest_<source> (one per configured source, in parallel) >> standardize >> mask
->> build_star_schema >> check_quality >> load_warehouse`
+>> build_star_schema >> check_quality >> load_warehouse [>> catalog]`
+
+`catalog` (when the config says `catalog: {enabled: true}`) rebuilds the static data catalog,
+`_catalog/index.html` in the lake, after a successful load (docs/catalog.md).
 
 Each task runs one step program with the step contract's arguments
 (`--config ... --ds <day> --run-id {{ run_id }} [--source NAME]`), as a Docker container,
@@ -33,7 +36,7 @@ from functools import partial
 from salesflow_alerts import SalesflowAlert, notify_deadline_missed, notify_sla_missed
 from salesflow_interval import interval_starting_on, step_interval
 from salesflow_pools import WAREHOUSE_POOL, source_pool
-from salesflow_steps import StepSettings, parse_deadline, pipeline_step, read_source_names
+from salesflow_steps import StepSettings, parse_deadline, pipeline_step, read_catalog_enabled, read_source_names
 
 try:  # Airflow 3
     from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, DeadlineAlert, DeadlineReference, Param, SyncCallback
@@ -63,6 +66,7 @@ EXECUTION_TIMEOUTS = {
     "build-star-schema": timedelta(hours=1),
     "check-quality": timedelta(minutes=30),
     "load-warehouse": timedelta(hours=1),
+    "catalog": timedelta(minutes=15),
 }
 
 # Shown in the UI's task details.
@@ -74,10 +78,14 @@ STEP_DOCS = {
     "build-star-schema": "Builds the dimensions (SCD type 2 customers) and the day's facts in the curated zone. Waits for the previous day's run of itself.",
     "check-quality": "Checks the curated tables; exit 3 (quality failed) stops the load, without retries.",
     "load-warehouse": "Loads the day's star schema into the warehouse in one transaction; updates the asset salesflow://warehouse/star_schema. Runs in the pool salesflow_warehouse.",
+    "catalog": "Rebuilds the static data catalog (_catalog/index.html in the lake) from the config, manifests, run reports, quality reports, profiles and lineage. Reads only small JSON documents.",
 }
 
 SETTINGS = StepSettings.from_env()
 SOURCES = read_source_names(SETTINGS.config_path)
+CATALOG = read_catalog_enabled(SETTINGS.config_path)
+if CATALOG:
+    SETTINGS.check_images(optional=("catalog",))
 
 
 def load_deadline_args(settings: StepSettings) -> dict:
@@ -161,3 +169,5 @@ with DAG(
     )
 
     setup >> ingests >> standardize >> mask >> build_star_schema >> check_quality >> load_warehouse
+    if CATALOG:
+        load_warehouse >> step("catalog")

@@ -51,7 +51,9 @@ NOT_RETRIED = {
     3: "data quality failed",
     4: "bad input beyond the configured tolerance",
 }
-STEPS = ("setup", "ingest", "standardize", "mask", "build-star-schema", "check-quality", "load-warehouse")
+STEPS = ("setup", "ingest", "standardize", "mask", "build-star-schema", "check-quality", "load-warehouse", "catalog")
+# Steps the DAG runs only when the config asks (catalog.enabled): their images must be pinned only then.
+OPTIONAL_STEPS = ("catalog",)
 
 # The DAG param full_refresh (a run's conf) as the ingest step's flag.
 FULL_REFRESH_ARGUMENT = "{{ '--full-refresh' if params.full_refresh else '--no-full-refresh' }}"
@@ -276,11 +278,12 @@ class StepSettings:
         parse_deadline(settings.load_deadline)
         return settings
 
-    def check_images(self) -> None:
-        """Outside the local runner, every step image is pinned: by a version tag, or by digest."""
+    def check_images(self, optional: Sequence[str] = ()) -> None:
+        """Outside the local runner, every step image the DAG runs is pinned: by a version tag, or by
+        digest. ``optional`` names the optional steps the config turned on."""
         if self.runner == "local":
             return
-        unpinned = [step for step in STEPS if step not in self.image_digests]
+        unpinned = [step for step in STEPS if step not in self.image_digests and (step not in OPTIONAL_STEPS or step in optional)]
         if unpinned and self.image_tag in ("", "latest"):
             raise StepSettingsError(
                 f"SALESFLOW_IMAGE_TAG={self.image_tag!r}: the {self.runner} runner needs pinned images; set SALESFLOW_IMAGE_TAG "
@@ -360,9 +363,7 @@ def _date(env: Mapping[str, str], name: str, default: datetime) -> datetime:
         raise StepSettingsError(f"{name}={value!r} is not a date: write it as YYYY-MM-DD") from None
 
 
-def read_source_names(config_path: Path) -> list[str]:
-    """The ``name`` of each entry under ``sources`` in the pipeline YAML: the only thing the DAG
-    needs from the config (one ingest task per source). Everything else is the steps' business."""
+def _read_config_document(config_path: Path):
     import yaml  # Airflow depends on PyYAML; imported here so the module loads without it.
 
     try:
@@ -372,9 +373,27 @@ def read_source_names(config_path: Path) -> list[str]:
             f"cannot read the pipeline config {config_path}: {error.strerror}; set SALESFLOW_CONFIG to the YAML file the DAG should read"
         ) from None
     try:
-        document = yaml.safe_load(text)
+        return yaml.safe_load(text)
     except yaml.YAMLError as error:
         raise StepSettingsError(f"{config_path} is not valid YAML: {error}") from None
+
+
+def read_catalog_enabled(config_path: Path) -> bool:
+    """``catalog.enabled`` of the pipeline YAML (default false): whether the DAG runs the catalog
+    step after load_warehouse. Read at parse time like the source names, from the same file."""
+    document = _read_config_document(config_path)
+    catalog = document.get("catalog") if isinstance(document, dict) else None
+    enabled = catalog.get("enabled", False) if isinstance(catalog, dict) else False
+    if not isinstance(enabled, bool):
+        raise StepSettingsError(f"{config_path}: catalog.enabled must be true or false, not {enabled!r}")
+    return enabled
+
+
+def read_source_names(config_path: Path) -> list[str]:
+    """The ``name`` of each entry under ``sources`` in the pipeline YAML: with ``catalog.enabled``,
+    the only things the DAG needs from the config (one ingest task per source). Everything else is
+    the steps' business."""
+    document = _read_config_document(config_path)
     sources = document.get("sources") if isinstance(document, dict) else None
     if not isinstance(sources, list) or not sources:
         raise StepSettingsError(f"{config_path}: sources must be a non-empty list of sources, each with a name")

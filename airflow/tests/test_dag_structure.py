@@ -77,8 +77,32 @@ def test_graph_has_one_parallel_ingest_per_source(monkeypatch, three_sources):
     for upstream, downstream in zip(CHAIN, CHAIN[1:]):
         assert dag.get_task(upstream).downstream_task_ids == {downstream}
     assert dag.get_task("load_warehouse").downstream_task_ids == set()
+
     # The source name reaches the step; no other field of the config matters to the DAG.
     assert dag.get_task("ingest_crm-api").command[-3:-1] == ["--source", "crm-api"]
+
+
+def test_the_catalog_step_runs_after_the_load_when_the_config_enables_it(monkeypatch, three_sources):
+    three_sources.write_text(three_sources.read_text() + "catalog:\n  enabled: true\n")
+    monkeypatch.setenv("SALESFLOW_RUNNER", "docker")
+    monkeypatch.setenv("SALESFLOW_CONFIG", str(three_sources))
+    dag = load_dag()
+    catalog = dag.get_task("catalog")
+    assert catalog.upstream_task_ids == {"load_warehouse"}
+    assert catalog.downstream_task_ids == set()
+    assert catalog.execution_timeout == timedelta(minutes=15)
+    render(catalog)
+    assert step_args(catalog)[:4] == ["--config", step_args(dag.get_task("check_quality"))[1], "--ds", "2026-11-26"]
+
+
+def test_a_catalog_enabled_that_is_not_a_boolean_names_the_key(monkeypatch, tmp_path, three_sources):
+    from salesflow_steps import StepSettingsError, read_catalog_enabled
+
+    assert read_catalog_enabled(three_sources) is False
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(three_sources.read_text() + "catalog:\n  enabled: sometimes\n")
+    with pytest.raises(StepSettingsError, match="catalog.enabled must be true or false"):
+        read_catalog_enabled(bad)
 
 
 def test_schedule_catchup_retries_and_timeouts(monkeypatch):
@@ -429,6 +453,11 @@ def test_images_must_be_pinned_outside_the_local_runner(monkeypatch, tmp_path):
         StepSettings.from_env({"SALESFLOW_RUNNER": "docker", "SALESFLOW_IMAGE_DIGESTS": "mask=latest"})
     with pytest.raises(StepSettingsError, match="SALESFLOW_LOAD_DEADLINE"):
         StepSettings.from_env({"SALESFLOW_RUNNER": "local", "SALESFLOW_LOAD_DEADLINE": "3pm"})
+    # The catalog's image must be pinned too once the config turns the catalog on.
+    settings = StepSettings.from_env({"SALESFLOW_RUNNER": "kubernetes", "SALESFLOW_IMAGE_DIGESTS": every})
+    with pytest.raises(StepSettingsError, match="SALESFLOW_IMAGE_DIGESTS for catalog$"):
+        settings.check_images(optional=("catalog",))
+    StepSettings.from_env({"SALESFLOW_RUNNER": "kubernetes", "SALESFLOW_IMAGE_DIGESTS": f"{every},catalog={digest}"}).check_images(optional=("catalog",))
 
 
 def test_each_step_gets_only_the_secrets_its_work_reads():

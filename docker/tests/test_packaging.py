@@ -20,7 +20,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-STEPS = ["setup", "ingest", "standardize", "mask", "build-star-schema", "check-quality", "load-warehouse"]
+STEPS = ["setup", "ingest", "standardize", "mask", "build-star-schema", "check-quality", "load-warehouse", "catalog"]
 
 
 def run(args: list[str], **kwargs) -> subprocess.CompletedProcess[str]:

@@ -8,6 +8,7 @@ import { starSchemaSchema, dimensionSchema } from './schema/star-schema';
 import { qualityCheckSchema, qualitySchema } from './schema/quality';
 import { lineageSchema } from './schema/lineage';
 import { warehouseSchema } from './schema/warehouse';
+import { catalogSchema } from './schema/catalog';
 
 // One file per section under schema/, so each part of the pipeline owns its own configuration.
 export * from './schema/lake';
@@ -19,6 +20,7 @@ export * from './schema/quality';
 export * from './schema/warehouse';
 export * from './schema/lineage';
 export * from './schema/tls';
+export * from './schema/catalog';
 
 export const pipelineConfigSchema = z.strictObject({
   pipeline: z
@@ -33,6 +35,7 @@ export const pipelineConfigSchema = z.strictObject({
   quality: qualitySchema.describe('Data quality'),
   warehouse: warehouseSchema.describe('The warehouse the curated zone is loaded into'),
   lineage: lineageSchema.default({ enabled: true, endpoint: 'api/v1/lineage', timeout_ms: 5000 }).describe('OpenLineage events of every step run'),
+  catalog: catalogSchema.default({ enabled: false, owner: 'data team', history_days: 30, datasets: {} }).describe('The static data catalog (npm run catalog, and the catalog step)'),
 });
 
 /** The validated configuration every step receives (frozen). */
@@ -60,3 +63,4 @@ export type QualityCheckConfig = z.infer<typeof qualityCheckSchema>;
 export type WarehouseConfig = PipelineConfig['warehouse'];
 export type QualityConfig = PipelineConfig['quality'];
 export type LineageConfig = PipelineConfig['lineage'];
+export type CatalogConfig = PipelineConfig['catalog'];

@@ -3,3 +3,4 @@ export * from './execute-step';
 export * from './open-lake';
 export * from './describe-datasets';
 export * from './data-interval';
+export * from './lake-datasets';

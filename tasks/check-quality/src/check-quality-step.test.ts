@@ -9,6 +9,7 @@ import { createLogger, silentLogger } from '@salesflow/logging';
 import { executeStep } from '@salesflow/step';
 import { checkQualityStep, qualityReportKey } from './check-quality-step';
 import type { QualityReport } from './quality-report';
+import { profilesKey, type ProfilesDocument } from './profile';
 
 const DS = '2026-11-26';
 const REPO = path.resolve(__dirname, '../../..');
@@ -139,7 +140,10 @@ describe('check-quality step', () => {
     logs = [];
     printed = [];
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => {
+    jest.restoreAllMocks();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   async function runStep(config: string) {
     const code = await executeStep(checkQualityStep, {
@@ -279,19 +283,16 @@ describe('check-quality step', () => {
     expect(report.checks[3]!.failing_rows).toBe(300);
   });
 
-  it('reads each partition once, only the columns the checks need', async () => {
+  it('reads each partition once, only the columns the checks need (profiles off)', async () => {
     await writeCurated(lake, goodData());
     await writeRunReports(lake);
-    // Without the pii_scan checks, which read every column of their tables.
-    const { config } = readConfig(writeConfig(dir, readFileSync(path.join(REPO, 'config/demo_config.yaml'), 'utf8').match(/\n {2}checks:\n((?: {4}(?:- |#).*\n)+)/)![1]!.replace(/ {4}- \{[^\n]*check: pii_scan[^\n]*\n/g, '')));
-    const reads: Array<[string, readonly string[] | undefined]> = [];
-    const original = lake.readManifestBatches.bind(lake);
-    jest.spyOn(lake, 'readManifestBatches').mockImplementation((m, opts) => {
-      reads.push([m.dataset, opts?.columns]);
-      return original(m, opts);
-    });
+    // Without the pii_scan checks and the profiles, which read every column of their tables.
+    const { config: withProfiles } = readConfig(writeConfig(dir, readFileSync(path.join(REPO, 'config/demo_config.yaml'), 'utf8').match(/\n {2}checks:\n((?: {4}(?:- |#).*\n)+)/)![1]!.replace(/ {4}- \{[^\n]*check: pii_scan[^\n]*\n/g, '')));
+    const config = { ...withProfiles, quality: { ...withProfiles.quality, profiles: { ...withProfiles.quality.profiles, enabled: false } } };
+    const reads = spyReads();
     const result = await checkQualityStep.run({ step: 'check-quality', ds: DS, runId: 'r', config, lake, log: silentLogger });
     expect(result.metrics).toEqual({ passed: 19, failed: 0, warned: 0 });
+    expect(await lake.readJson(profilesKey(DS))).toBeUndefined();
     // Dimensions first: their keys are collected in the same pass as their own checks.
     expect(reads).toEqual([
       ['curated/dim_customer', ['customer_id', 'valid_from', 'customer_key']],
@@ -303,5 +304,70 @@ describe('check-quality step', () => {
     expect(result).toMatchObject({ rowsIn: 315, rowsOut: 315, metrics: { passed: 19, failed: 0, warned: 0 } });
     expect(result.inputs.map((i) => i.rows)).toEqual([6, 4, 3, 2, 300]);
     expect(result.outputs[0]).toEqual({ uri: path.join(dir, 'lake', 'quality', `dt=${DS}`, 'report.json'), rows: 19 });
+  });
+
+  /** Records which partitions the step reads, and which columns. */
+  function spyReads(target: Lake = lake): Array<[string, readonly string[] | undefined]> {
+    const reads: Array<[string, readonly string[] | undefined]> = [];
+    const original = target.readManifestBatches;
+    jest.spyOn(target, 'readManifestBatches').mockImplementation(function (this: Lake, m, opts) {
+      reads.push([m.dataset, opts?.columns]);
+      return original.call(this, m, opts);
+    });
+    return reads;
+  }
+
+  it('profiles every column of every curated table and masked entity in the same single pass per partition', async () => {
+    await writeCurated(lake, goodData());
+    await writeRunReports(lake);
+    // A masked entity with no checks: profiled in a pass of its own.
+    const cols: ColumnDef[] = [
+      { name: 'customer_id', kind: 'string' },
+      { name: 'email', kind: 'string' },
+    ];
+    const b = new BatchBuilder(cols);
+    for (let i = 0; i < 50; i++) b.appendObject({ customer_id: `C${i}`, email: i % 5 === 0 ? null : `h${i % 7}` });
+    const w = lake.openPartition({ dataset: datasets.masked('customers'), ds: DS, step: 'mask', runId: 't', schema: b.schema });
+    await w.write(b.finish());
+    await w.commit();
+    const reads = spyReads(Lake.prototype);
+    const { code, report } = await runStep(writeConfig(dir));
+    expect(code).toBe(ExitCode.ok);
+    // One read per partition, each with every column.
+    expect(reads.map((r) => r[0]).sort()).toEqual(['curated/dim_customer', 'curated/dim_date', 'curated/dim_location', 'curated/dim_product', 'curated/fact_sales', 'processed/masked/customers']);
+    expect(reads.find((r) => r[0] === 'curated/fact_sales')![1]).toEqual(TABLES.fact_sales!.map((c) => c.name));
+    const doc = (await lake.readJson<ProfilesDocument>(profilesKey(DS)))!;
+    expect(doc.sketches).toEqual({ hll_precision: 14, quantile_k: 200, top_value_counters: 100 });
+    const fact = doc.datasets.find((d) => d.dataset === 'curated/fact_sales')!;
+    expect(fact.rows).toBe(300);
+    expect(fact.columns.find((c) => c.name === 'location_key')).toMatchObject({ nulls: 0, min: -1, max: 2, distinct: 3 });
+    expect(fact.columns.find((c) => c.name === 'transaction_timestamp')).toMatchObject({ min: '2026-11-26T10:00:00.000Z', max: '2026-11-26T10:00:59.000Z' });
+    expect(doc.datasets.find((d) => d.dataset === 'processed/masked/customers')!.columns[1]).toMatchObject({ name: 'email', nulls: 10, null_pct: 20, distinct: 7 });
+    // No earlier profile: no drift check yet.
+    expect(report.checks.some((c) => c.check === 'profile_drift')).toBe(false);
+  });
+
+  it('warns, and still passes, when a column drifted from the previous ds profile', async () => {
+    await writeCurated(lake, goodData());
+    await writeRunReports(lake);
+    const config = writeConfig(dir);
+    await runStep(config);
+    // Yesterday's profile is today's good one; today 40% of the cities are null.
+    const doc = (await lake.readJson<ProfilesDocument>(profilesKey(DS)))!;
+    await lake.writeJson(profilesKey('2026-11-25'), { ...doc, ds: '2026-11-25', datasets: doc.datasets.map((d) => ({ ...d, ds: '2026-11-25' })) });
+    const data = goodData();
+    data.dim_customer = data.dim_customer!.map((r, i) => (i % 5 < 2 ? { ...r, city: null } : r));
+    await writeCurated(lake, data);
+    const { code, report } = await runStep(config);
+    expect(code).toBe(ExitCode.ok);
+    expect(report.status).toBe('passed');
+    const drift = report.checks.filter((c) => c.check === 'profile_drift');
+    expect(drift.map((c) => c.name).sort()).toEqual(['dim_customer.profile_drift', 'dim_date.profile_drift', 'dim_location.profile_drift', 'dim_product.profile_drift', 'fact_sales.profile_drift']);
+    const customer = drift.find((c) => c.table === 'dim_customer')!;
+    expect(customer).toMatchObject({ status: 'failed', severity: 'warn', columns: ['city'] });
+    expect(customer.message).toMatch(/city \(null % 16\.6667 -> 50\)/);
+    expect(drift.filter((c) => c.status === 'failed')).toHaveLength(1);
+    expect(report.summary.warned).toBeGreaterThanOrEqual(1);
+    expect(readFileSync(path.join(dir, 'lake', 'quality', `dt=${DS}`, 'report.html'), 'utf8')).toContain('dim_customer.profile_drift');
   });
 });

@@ -21,6 +21,7 @@ import { planTableReads, type TableRead } from './plan-table-reads';
 import { blockingFailures, buildQualityReport, type QualityReport } from './quality-report';
 import { renderReportHtml } from './render-report-html';
 import { readRunHistory } from './run-history';
+import { TableProfiler, buildProfilesDocument, profileDriftResult, profilesKey, readPreviousProfiles, type DatasetProfile } from './profile';
 
 /** The step whose partitions this one checks. */
 const PRODUCER = 'build-star-schema';
@@ -49,10 +50,21 @@ export async function runCheckQuality(ctx: StepContext): Promise<StepResult> {
   const results: QualityCheckResult[] = new Array(checks.length);
   const references = new Map<string, ReferenceKeys>();
   const runReports = await readRunReports(lake, ds);
+  const profiling = config.quality.profiles.enabled;
+  const profiles: DatasetProfile[] = [];
   for (const plan of planTableReads(checks)) {
     const context = await contextOf(ctx, plan, runReports, reader);
-    const tableResults = await checkTable(ctx, plan, reader, references, context);
+    const tableResults = await checkTable(ctx, plan, reader, references, context, profiling ? profiles : undefined);
     plan.checks.forEach((i, k) => (results[i] = tableResults[k]!));
+  }
+  if (profiling) {
+    await profileRemaining(ctx, reader, profiles);
+    const previous = await readPreviousProfiles(lake, ds);
+    for (const p of profiles) {
+      const before = previous?.datasets.find((d) => d.dataset === p.dataset);
+      if (before) results.push(profileDriftResult(p, before, config.quality.profiles));
+    }
+    await lake.writeJson(profilesKey(ds), buildProfilesDocument(ds, ctx.runId, new Date(), profiles));
   }
 
   const verdict = buildQualityReport({ ds, runId: ctx.runId, generatedAt: new Date(), checks: results });
@@ -103,6 +115,7 @@ async function checkTable(
   reader: PartitionReader,
   references: Map<string, ReferenceKeys>,
   context: CheckContext,
+  profiles?: DatasetProfile[],
 ): Promise<QualityCheckResult[]> {
   const { config, lake, ds, log } = ctx;
   const checks = plan.checks.map((i) => config.quality.checks[i]!);
@@ -144,15 +157,47 @@ async function checkTable(
   const checked = runners.flatMap((r) => r.columns).filter((c) => tableColumns.includes(c));
   let columns = [...new Set([...checked, ...(checked.length ? sampleColumns : []), ...collectors.map((c) => c.column)])];
   if (columns.length === 0 && tableColumns.length > 0) columns = [cheapestColumn(manifest)]; // row_count alone still counts real rows
+  // The profile rides the same pass; it needs every column.
+  const profiler = profiles ? new TableProfiler(datasets.curated(plan.table), ds, manifest.schema) : undefined;
+  if (profiler) columns = tableColumns;
 
   const progress = startProgress(log.child({ table: plan.table }), `check ${plan.table}`);
   const results = await runChecks(runners, reader.batches(plan.table, manifest, columns), {
-    alsoFeed: collectors,
+    alsoFeed: profiler ? [...collectors, profiler] : collectors,
     onBatch: (b) => progress.add(b.numRows),
   });
   progress.done();
   for (const c of collectors) references.set(refKey(c.table, c.column), c.finish());
+  if (profiler) profiles!.push(profiler.finish());
   return results;
+}
+
+/**
+ * Profiles, one pass each, the partitions of ds the checks did not read: curated tables without
+ * checks, and (quality.profiles.processed) processed/masked/<entity> of each standardized entity.
+ * A dataset with no partition for ds is skipped: nothing was built to profile.
+ */
+async function profileRemaining(ctx: StepContext, reader: PartitionReader, profiles: DatasetProfile[]): Promise<void> {
+  const { config, lake, ds, log } = ctx;
+  const star = config.star_schema;
+  const curated = [...new Set([star.fact.table, ...Object.keys(star.dimensions), 'dim_date'])].map((t) => datasets.curated(t));
+  const masked = config.quality.profiles.processed ? Object.keys(config.standardize.entities).map((e) => datasets.masked(e)) : [];
+  for (const dataset of [...curated, ...masked]) {
+    if (profiles.some((p) => p.dataset === dataset)) continue;
+    const manifest = dataset.startsWith('curated/') ? await reader.manifest(dataset.slice('curated/'.length)) : await lake.readManifest(dataset, ds);
+    if (!manifest) {
+      log.debug(`no partition of ${dataset} for ds ${ds}: not profiled`);
+      continue;
+    }
+    const profiler = new TableProfiler(dataset, ds, manifest.schema);
+    const progress = startProgress(log.child({ dataset }), `profile ${dataset}`);
+    for await (const b of reader.manifestBatches(manifest, profiler.columnNames)) {
+      profiler.consume(b);
+      progress.add(b.numRows);
+    }
+    progress.done();
+    profiles.push(profiler.finish());
+  }
 }
 
 /** What the checks of one table need beyond its partition: the previous partition's rows, the run reports of ds. */
@@ -250,7 +295,12 @@ class PartitionReader {
    * requested columns exist, and the reader throws on unknown ones.
    */
   batches(table: string, manifest: Manifest, columns: readonly string[]): AsyncGenerator<arrow.RecordBatch> {
-    this.read.set(partitionUri(this.lake, table, this.ds), manifest.rows);
+    return this.manifestBatches(manifest, columns);
+  }
+
+  /** The batches of any committed partition (curated or processed), recorded as an input. */
+  manifestBatches(manifest: Manifest, columns: readonly string[]): AsyncGenerator<arrow.RecordBatch> {
+    this.read.set(this.lake.storage.uriOf(partitionPrefix(manifest.dataset, this.ds).replace(/\/$/, '')) + '/', manifest.rows);
     return this.lake.readManifestBatches(manifest, { columns, batchSize: this.batchSize });
   }
 
@@ -274,6 +324,7 @@ export const checkQualityStep: StepDefinition = {
   name: 'check-quality',
   description:
     'Runs the configured data quality checks on the curated partitions of ds (and reconciles the run reports), ' +
+    'profiles every column (quality/dt=<ds>/profiles.json, with warn checks on drift since the previous ds), ' +
     'writes quality/dt=<ds>/report.json and report.html, and exits 3 when an error-severity check fails.',
   run: runCheckQuality,
 };

@@ -4,3 +4,4 @@ export * from './quality-report';
 export * from './check-quality-step';
 export * from './run-history';
 export * from './render-report-html';
+export * from './profile';

@@ -6,8 +6,11 @@ export interface PlannedStep {
   readonly args: readonly string[];
 }
 
-/** The DAG's order: setup, one ingest per source, then standardize, mask, build-star-schema, check-quality, load-warehouse. */
-export function planPipeline(config: Pick<PipelineConfig, 'sources'>): PlannedStep[] {
+/**
+ * The DAG's order: setup, one ingest per source, then standardize, mask, build-star-schema,
+ * check-quality, load-warehouse, and catalog when catalog.enabled.
+ */
+export function planPipeline(config: Pick<PipelineConfig, 'sources'> & { readonly catalog?: { readonly enabled: boolean } }): PlannedStep[] {
   return [
     { task: 'setup', args: [] },
     ...config.sources.map((s) => ({ task: 'ingest', args: ['--source', s.name] })),
@@ -16,6 +19,7 @@ export function planPipeline(config: Pick<PipelineConfig, 'sources'>): PlannedSt
     { task: 'build-star-schema', args: [] },
     { task: 'check-quality', args: [] },
     { task: 'load-warehouse', args: [] },
+    ...(config.catalog?.enabled ? [{ task: 'catalog', args: [] }] : []),
   ];
 }
 

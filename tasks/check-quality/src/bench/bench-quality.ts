@@ -1,7 +1,7 @@
 /**
  * Measures the check-quality step over a large fact partition (not a test).
  *
- *   npx tsc -b tasks/check-quality && node tasks/check-quality/dist/bench/bench-quality.js [--rows 10000000] [--dir DIR] [--keep]
+ *   npx tsc -b tasks/check-quality && node tasks/check-quality/dist/bench/bench-quality.js [--rows 10000000] [--dir DIR] [--keep] [--modes read,core,plain,all]
  *
  * 1. Generates curated dimensions and a fact_sales partition of --rows rows (typed arrays, 128k-row
  *    batches) into a local lake in a temp folder.
@@ -11,7 +11,9 @@
  *    relationships, row_count) over the lake.
  * 4. In another fresh child: runs the step with every check of the demo config (adds range, regex,
  *    freshness, row_count_change, accepted_values and reconciliation against generated run reports),
- *    and writes report.html.
+ *    and writes report.html, with column profiles off (plain).
+ * 5. The same with column profiles on (all): the difference is the profiles' cost.
+ * Steps 3 and 4 run without profiles, so they compare with earlier figures.
  * Prints seconds, rows/s and peak RSS (process.resourceUsage().maxRSS) of each.
  */
 import { execFileSync } from 'node:child_process';
@@ -34,7 +36,8 @@ const DAYS = 365;
 const DEFAULT_CONFIG = path.resolve(__dirname, '../../../../config/demo_config.yaml');
 /** The demo config's checks before range, regex, freshness, row_count_change, reconciliation and accepted_values. */
 const CORE_CHECKS = 12;
-type Mode = 'read' | 'core' | 'all';
+type Mode = 'read' | 'core' | 'plain' | 'all';
+const MODES: readonly Mode[] = ['read', 'core', 'plain', 'all'];
 const FACT_CHECK_COLUMNS = ['transaction_id', 'date_key', 'customer_key', 'product_key', 'location_key', 'total_amount'];
 
 const FACT: ColumnDef[] = [
@@ -142,7 +145,13 @@ function* members(n: number, row: (k: number) => unknown[]): Iterable<unknown[]>
 async function generate(dir: string, rows: number): Promise<void> {
   const lake = new Lake(new LocalStorage(dir), { rowGroupSize: BATCH });
   const s = (name: string): ColumnDef => ({ name, kind: 'string' });
-  await writeDimension(lake, 'dim_customer', [{ name: 'customer_key', kind: 'int32' }, s('customer_id'), s('city')], members(CUSTOMERS, (k) => [k, k < 0 ? 'UNKNOWN' : `CUST${String(k).padStart(6, '0')}`, 'Springfield']));
+  // valid_from: the SCD2 grain (customer_id, valid_from) the demo's unique check reads.
+  await writeDimension(
+    lake,
+    'dim_customer',
+    [{ name: 'customer_key', kind: 'int32' }, s('customer_id'), s('city'), { name: 'valid_from', kind: 'date' }],
+    members(CUSTOMERS, (k) => [k, k < 0 ? 'UNKNOWN' : `CUST${String(k).padStart(6, '0')}`, 'Springfield', Date.UTC(2026, 0, 1)]),
+  );
   await writeDimension(lake, 'dim_product', [{ name: 'product_key', kind: 'int32' }, s('product_id')], members(PRODUCTS, (k) => [k, k < 0 ? 'UNKNOWN' : `PROD${k}`]));
   const regions = ['Northeast', 'Southeast', 'Midwest', 'Southwest', 'West'];
   await writeDimension(lake, 'dim_location', [{ name: 'location_key', kind: 'int32' }, s('location_id'), s('region')], members(LOCATIONS, (k) => [k, k < 0 ? 'UNKNOWN' : `LOC${k}`, k < 0 ? 'Unknown' : regions[k % 5]]));
@@ -180,7 +189,9 @@ async function measure(mode: Mode, dir: string, configFile: string): Promise<voi
     for await (const b of lake.readPartition(datasets.curated('fact_sales'), DS, 'build-star-schema', { columns: FACT_CHECK_COLUMNS, batchSize: BATCH })) rows += b.numRows;
   } else {
     const read = readConfig(configFile, (name) => (name === 'LAKE_ROOT' ? dir : undefined)).config;
-    const config = mode === 'core' ? { ...read, quality: { ...read.quality, checks: read.quality.checks.slice(0, CORE_CHECKS), html_report: false } } : read;
+    const profiles = { ...read.quality.profiles, enabled: mode === 'all' };
+    const config =
+      mode === 'core' ? { ...read, quality: { ...read.quality, checks: read.quality.checks.slice(0, CORE_CHECKS), html_report: false, profiles } } : { ...read, quality: { ...read.quality, profiles } };
     const log = createLogger({ level: 'warn', format: 'json', bindings: { step: 'check-quality' } });
     const r = await checkQualityStep.run({ step: 'check-quality', ds: DS, runId: 'bench', config, lake, log }).catch((e: Error) => {
       throw new Error(`the checks failed on generated data (see ${datasets.qualityPrefix(DS)}report.json in ${dir}): ${e.message}`);
@@ -207,13 +218,17 @@ async function main(): Promise<void> {
       await generate(dir, rows);
       process.stderr.write(`generated ${rows.toLocaleString('en-US')} fact rows into ${dir} in ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
     }
-    for (const m of ['read', 'core', 'all'] as const) {
+    const modes = (arg('modes')?.split(',') ?? MODES) as Mode[];
+    const unknown = modes.filter((m) => !MODES.includes(m));
+    if (unknown.length) throw new Error(`--modes: unknown ${unknown.join(', ')}; use some of ${MODES.join(',')}`);
+    for (const m of modes) {
       const out = execFileSync(process.execPath, [__filename, '--measure', m, '--dir', dir, '--config', configFile], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
       const r = JSON.parse(out.trim().split('\n').at(-1)!) as { rows: number; seconds: number; peakRssMb: number; result?: unknown };
       const what = {
         read: 'read the 6 checked fact columns only (baseline)',
         core: `check-quality step, the demo's first ${CORE_CHECKS} checks (not_null, unique, relationships, row_count)`,
-        all: 'check-quality step, every demo check (+ range, regex, freshness, row_count_change, accepted_values, reconciliation) and report.html',
+        plain: 'check-quality step, every demo check (+ range, regex, freshness, row_count_change, accepted_values, reconciliation) and report.html, no profiles',
+        all: 'check-quality step, every demo check and report.html, with column profiles of every table',
       }[m];
       process.stdout.write(
         `${what}: ${r.rows.toLocaleString('en-US')} fact rows in ${r.seconds.toFixed(2)} s = ${Math.round(r.rows / r.seconds).toLocaleString('en-US')} fact rows/s, peak RSS ${r.peakRssMb} MB${r.result ? ' ' + JSON.stringify(r.result) : ''}\n`,

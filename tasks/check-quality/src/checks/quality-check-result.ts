@@ -12,7 +12,8 @@ export interface QualityCheckResult {
   /** Stable name, e.g. "fact_sales.unique(transaction_id)". */
   readonly name: string;
   readonly table: string;
-  readonly check: QualityCheckConfig['check'];
+  /** The configured kind, or profile_drift: the warn check the step adds for each profiled table with a previous profile. */
+  readonly check: QualityCheckConfig['check'] | 'profile_drift';
   readonly columns: readonly string[];
   readonly severity: QualityCheckConfig['severity'];
   readonly status: 'passed' | 'failed';

@@ -1,0 +1,4 @@
+import { runStepMain } from '@salesflow/step';
+import { catalogStep } from './catalog-step';
+
+runStepMain(catalogStep);

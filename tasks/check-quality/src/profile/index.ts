@@ -1,0 +1,6 @@
+export * from './hyperloglog';
+export * from './quantile-sketch';
+export * from './top-values';
+export * from './table-profiler';
+export * from './profile-drift';
+export * from './profiles-document';

@@ -1,0 +1,225 @@
+import * as arrow from 'apache-arrow';
+import type { ColumnDef } from '@salesflow/batches';
+import { isNullAt, nullBitsOf } from '@salesflow/batches';
+import { keyReaderOf } from '../checks/column-values';
+import { HyperLogLog } from './hyperloglog';
+import { QuantileSketch } from './quantile-sketch';
+import { TopValues } from './top-values';
+
+/** HyperLogLog precision of every distinct count: 16 KiB per column, 0.81% standard error. */
+export const HLL_PRECISION = 14;
+/** KLL k of every quantile sketch: about 1.7% rank error at 99% confidence. */
+export const QUANTILE_K = 200;
+/** Misra-Gries counters per column; a column with more distinct values shows no top values. */
+export const TOP_VALUE_COUNTERS = 100;
+/** Columns with more distinct values than this are not low-cardinality: no top values shown. */
+export const TOP_VALUES_MAX_DISTINCT = 1000;
+/** Top values kept in a profile. */
+export const TOP_VALUES_SHOWN = 10;
+/** The ranks reported as quantiles. */
+export const QUANTILES = Object.freeze({ p01: 0.01, p05: 0.05, p25: 0.25, p50: 0.5, p75: 0.75, p95: 0.95, p99: 0.99 });
+
+/** A value in a profile: numbers as numbers, dates and timestamps as ISO text. */
+export type ProfileValue = number | string;
+
+/** One column's profile, as stored in quality/dt=<ds>/profiles.json. */
+export interface ColumnProfile {
+  readonly name: string;
+  /** The manifest's column kind (string, int32, decimal, date, ...). */
+  readonly kind: string;
+  readonly nulls: number;
+  readonly null_pct: number;
+  /** Strings that are "" (strings only). */
+  readonly empty?: number;
+  readonly empty_pct?: number;
+  /** Distinct non-null values, estimated by HyperLogLog (exact when top values are exact). */
+  readonly distinct: number;
+  /** Numbers, dates, timestamps: smallest, largest, mean and quantiles of the non-null values. */
+  readonly min?: ProfileValue;
+  readonly max?: ProfileValue;
+  readonly mean?: ProfileValue;
+  readonly quantiles?: Readonly<Record<keyof typeof QUANTILES, ProfileValue>>;
+  /** Strings: lengths in UTF-16 code units. */
+  readonly length?: { readonly min: number; readonly mean: number; readonly max: number };
+  /** Low-cardinality columns: the most frequent values, largest first. */
+  readonly top_values?: readonly { readonly value: ProfileValue; readonly count: number }[];
+  /** Whether top_values counts are exact (else lower bounds, short by at most top_values_error). */
+  readonly top_values_exact?: boolean;
+  readonly top_values_error?: number;
+}
+
+/** The profile of one partition. */
+export interface DatasetProfile {
+  /** Dataset path below the lake root, e.g. "curated/fact_sales". */
+  readonly dataset: string;
+  readonly ds: string;
+  readonly rows: number;
+  readonly columns: readonly ColumnProfile[];
+}
+
+type Shape = 'number' | 'date' | 'timestamp' | 'string' | 'other';
+
+function shapeOf(kind: string): Shape {
+  if (kind === 'int32' || kind === 'int64' || kind === 'float64' || kind === 'decimal') return 'number';
+  if (kind === 'date') return 'date';
+  if (kind === 'timestamp') return 'timestamp';
+  if (kind === 'string') return 'string';
+  return 'other';
+}
+
+const round = (n: number, digits = 4) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/** Running state of one column: every field bounded whatever the row count. */
+class ColumnAccumulator {
+  rows = 0;
+  nulls = 0;
+  empty = 0;
+  sum = 0;
+  min = Infinity;
+  max = -Infinity;
+  lenMin = Infinity;
+  lenMax = 0;
+  lenSum = 0;
+  readonly hll = new HyperLogLog(HLL_PRECISION);
+  readonly quantiles: QuantileSketch | undefined;
+  readonly top = new TopValues(TOP_VALUE_COUNTERS);
+  readonly shape: Shape;
+
+  constructor(readonly def: ColumnDef) {
+    this.shape = shapeOf(def.kind);
+    this.quantiles = this.shape === 'number' || this.shape === 'date' || this.shape === 'timestamp' ? new QuantileSketch(QUANTILE_K) : undefined;
+  }
+
+  consume(data: arrow.Data): void {
+    const n = data.length;
+    this.rows += n;
+    const read = readerOf(data);
+    const hll = this.hll;
+    const top = this.top;
+    if (this.quantiles) {
+      const q = this.quantiles;
+      for (let i = 0; i < n; i++) {
+        const v = read(i);
+        if (v === null) {
+          this.nulls++;
+          continue;
+        }
+        const x = typeof v === 'number' ? v : Number(v);
+        hll.add(x);
+        top.add(x);
+        if (x < this.min) this.min = x;
+        if (x > this.max) this.max = x;
+        this.sum += x;
+        q.add(x);
+      }
+      return;
+    }
+    for (let i = 0; i < n; i++) {
+      const v = read(i);
+      if (v === null) {
+        this.nulls++;
+        continue;
+      }
+      hll.add(v);
+      top.add(v);
+      if (typeof v === 'string' && this.shape === 'string') {
+        const len = v.length;
+        if (len === 0) this.empty++;
+        if (len < this.lenMin) this.lenMin = len;
+        if (len > this.lenMax) this.lenMax = len;
+        this.lenSum += len;
+      }
+    }
+  }
+
+  finish(): ColumnProfile {
+    const values = this.rows - this.nulls;
+    const pct = (k: number) => (this.rows ? round((100 * k) / this.rows) : 0);
+    const shown = (x: number): ProfileValue => (this.shape === 'date' ? new Date(x).toISOString().slice(0, 10) : this.shape === 'timestamp' ? new Date(x).toISOString() : round(x, 6));
+    const exactTop = this.top.tracked && this.top.rounds === 0;
+    // Counting with no decrement saw every distinct value: that count beats the estimate, which
+    // is also capped at the values seen (a unique column shows its row count, not 1% more).
+    const distinct = exactTop ? this.top.top(Infinity)!.length : Math.min(this.hll.estimate(), values);
+    // Past the counters, only counts above the rounds are surely frequent values, not leftovers.
+    const top = distinct <= TOP_VALUES_MAX_DISTINCT ? this.top.top(TOP_VALUES_SHOWN)?.filter((t) => t.count > this.top.rounds) : undefined;
+    const out: Record<string, unknown> = {
+      name: this.def.name,
+      kind: this.def.kind,
+      nulls: this.nulls,
+      null_pct: pct(this.nulls),
+    };
+    if (this.shape === 'string') Object.assign(out, { empty: this.empty, empty_pct: pct(this.empty) });
+    out.distinct = distinct;
+    if (this.quantiles && values > 0) {
+      const qs = this.quantiles.quantiles(Object.values(QUANTILES));
+      const mean = this.sum / values;
+      Object.assign(out, {
+        min: shown(this.min),
+        max: shown(this.max),
+        mean: this.shape === 'number' ? round(mean, 6) : shown(Math.round(mean)),
+        quantiles: Object.fromEntries(Object.keys(QUANTILES).map((k, i) => [k, shown(qs[i]!)])),
+      });
+    }
+    if (this.shape === 'string' && values > 0) out.length = { min: this.lenMin, mean: round(this.lenSum / values, 2), max: this.lenMax };
+    // A column where no value repeats (an id) has no top values worth showing.
+    if (top && top.length && top[0]!.count > 1) {
+      out.top_values = top.map((t) => ({ value: typeof t.value === 'number' ? shown(t.value) : t.value, count: t.count }));
+      out.top_values_exact = exactTop;
+      if (!exactTop) out.top_values_error = this.top.rounds;
+    }
+    return Object.freeze(out) as unknown as ColumnProfile;
+  }
+}
+
+/** Reads row i of a column as a number or string (null for null); int64 straight from its buffer. */
+function readerOf(data: arrow.Data): (i: number) => number | string | null {
+  const type = data.type;
+  if (arrow.DataType.isInt(type) && type.bitWidth === 64 && data.values instanceof BigInt64Array) {
+    const values = data.values;
+    const nulls = nullBitsOf(data);
+    return nulls ? (i) => (isNullAt(nulls, i) ? null : Number(values[i]!)) : (i) => Number(values[i]!);
+  }
+  if (arrow.DataType.isBool(type)) {
+    const vector = arrow.makeVector(data);
+    return (i) => {
+      const v = vector.get(i);
+      return v === null ? null : String(v);
+    };
+  }
+  return keyReaderOf(data);
+}
+
+/**
+ * Profiles every column of one partition while its batches stream by (the same pass as the
+ * table's checks: it is a BatchConsumer). Holds per column a 16 KiB HyperLogLog, a KLL sketch of
+ * a few hundred numbers and at most 100 counters, whatever the partition's size.
+ */
+export class TableProfiler {
+  private readonly columns: ColumnAccumulator[];
+  private rows = 0;
+
+  constructor(
+    readonly dataset: string,
+    readonly ds: string,
+    schema: readonly ColumnDef[],
+  ) {
+    this.columns = schema.map((c) => new ColumnAccumulator(c));
+  }
+
+  /** Names of the columns the profiler needs in each batch: all of them. */
+  get columnNames(): string[] {
+    return this.columns.map((c) => c.def.name);
+  }
+
+  consume(batch: arrow.RecordBatch): void {
+    this.rows += batch.numRows;
+    for (const c of this.columns) {
+      const data = batch.getChild(c.def.name)?.data[0];
+      if (data) c.consume(data);
+    }
+  }
+
+  finish(): DatasetProfile {
+    return Object.freeze({ dataset: this.dataset, ds: this.ds, rows: this.rows, columns: Object.freeze(this.columns.map((c) => c.finish())) });
+  }
+}
