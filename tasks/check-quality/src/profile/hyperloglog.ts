@@ -79,6 +79,32 @@ export function hashString(s: string): Uint32Array {
   return HASH;
 }
 
+/** Characters (code points) of the last value hashUtf8 hashed. */
+export const UTF8_CHARS = new Uint32Array(1);
+
+/**
+ * hashString over the UTF-8 bytes of bytes[start, end) instead of UTF-16 units: the same hash for
+ * ASCII text, and for any text always the same hash for the same bytes. Also counts the value's
+ * characters (bytes that are not UTF-8 continuation bytes) into UTF8_CHARS.
+ */
+export function hashUtf8(bytes: Uint8Array, start: number, end: number): Uint32Array {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  let chars = 0;
+  for (let i = start; i < end; i++) {
+    const b = bytes[i]!;
+    h1 = Math.imul(h1 ^ b, 2654435761);
+    h2 = Math.imul(h2 ^ b, 1597334677);
+    if ((b & 0xc0) !== 0x80) chars++;
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  HASH[0] = h1;
+  HASH[1] = h2;
+  UTF8_CHARS[0] = chars;
+  return HASH;
+}
+
 /** murmur3's 32-bit finalizer. */
 function fmix32(h: number): number {
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);

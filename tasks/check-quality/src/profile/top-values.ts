@@ -7,6 +7,8 @@
  */
 export class TopValues {
   private counts: Map<string | number, number> | undefined = new Map();
+  /** For values added by addKeyed: the text of each key (decoded once, when its counter starts). */
+  private readonly labels = new Map<number, string>();
   /** Decrement rounds so far: the most any count is short by. */
   rounds = 0;
 
@@ -19,9 +21,39 @@ export class TopValues {
     if (c !== undefined) return void counts.set(value, c + 1);
     if (counts.size < this.capacity) return void counts.set(value, 1);
     if (++this.rounds > this.capacity) return void (this.counts = undefined);
+    this.decrementAll(counts);
+  }
+
+  /**
+   * add() for a UTF-8 value known by a 53-bit hash of its bytes: counting goes by the key, and
+   * the text is decoded only when a counter starts for it (a repeated value is never decoded
+   * again). Two values sharing a 53-bit key would be counted as one (odds about 2^-53 per pair).
+   */
+  addKeyed(key: number, bytes: Buffer, start: number, end: number): void {
+    const counts = this.counts;
+    if (!counts) return;
+    const c = counts.get(key);
+    if (c !== undefined) return void counts.set(key, c + 1);
+    if (counts.size < this.capacity) {
+      counts.set(key, 1);
+      this.labels.set(key, bytes.toString('utf8', start, end));
+      return;
+    }
+    if (++this.rounds > this.capacity) {
+      this.counts = undefined;
+      this.labels.clear();
+      return;
+    }
+    this.decrementAll(counts);
+  }
+
+  private decrementAll(counts: Map<string | number, number>): void {
     for (const [k, n] of counts) {
-      if (n <= 1) counts.delete(k);
-      else counts.set(k, n - 1);
+      if (n > 1) counts.set(k, n - 1);
+      else {
+        counts.delete(k);
+        if (typeof k === 'number') this.labels.delete(k);
+      }
     }
   }
 
@@ -33,7 +65,9 @@ export class TopValues {
   /** The `limit` largest counts, largest first (ties by value), or undefined when counting stopped. */
   top(limit: number): { value: string | number; count: number }[] | undefined {
     if (!this.counts) return undefined;
+    const labels = this.labels;
     return [...this.counts]
+      .map(([value, count]): [string | number, number] => [typeof value === 'number' && labels.has(value) ? labels.get(value)! : value, count])
       .sort((a, b) => b[1] - a[1] || String(a[0]).localeCompare(String(b[0])))
       .slice(0, limit)
       .map(([value, count]) => ({ value, count }));
