@@ -53,12 +53,12 @@ const OPTIONS = {
   bom: true,
   delimiter: ',',
   quote: '"',
-  encoding: 'utf8',
+  encoding: 'utf8' as const,
   skip_empty_lines: true,
   // Each record ends at its own line end, whichever of the three.
   record_delimiter: ['\r\n', '\n', '\r'],
   relax_column_count: true,
-} as const;
+};
 
 /** csv-parse as the pipeline configures it; `seen` receives each record as it is read, so it holds those before an error. */
 function csvParse(bytes: Buffer, seen: string[][] = [], comment?: string): string[][] {
