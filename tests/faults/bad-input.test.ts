@@ -249,7 +249,7 @@ const CASES: readonly BadInputCase[] = [
     name: 'config: an all-zero vault key',
     file: 'good.csv',
     edits: [['  key_id: test', `  key_id: test\n  vault: { key: "${'0'.repeat(64)}" }`]],
-    expect: { fails: 'ingest', exit: 2, message: /mask\.vault\.key: is too weak to be a key: it is one byte repeated \(0x00\); make a random one with openssl rand -hex 32/ },
+    expect: { fails: 'ingest', exit: 2, message: /mask\.vault\.key: is too weak to be a key: it is one byte repeated; make a random one with openssl rand -hex 32/ },
   },
   {
     name: 'config: a low-entropy hmac key from the environment',

@@ -133,7 +133,7 @@ unexpected: 1
   });
 
   it.each([
-    ['an all-zero vault key', 'VAULT_KEY', '0'.repeat(64), /mask\.vault\.key: is too weak to be a key: it is one byte repeated \(0x00\); make a random one with openssl rand -hex 32/],
+    ['an all-zero vault key', 'VAULT_KEY', '0'.repeat(64), /mask\.vault\.key: is too weak to be a key: it is one byte repeated; make a random one with openssl rand -hex 32/],
     ['a vault key of ASCII text', 'VAULT_KEY', Buffer.from('demo-only-vault-key-not-secret!!').toString('hex'), /mask\.vault\.key: is too weak to be a key: its estimated entropy is 122 bits/],
     ['a low-entropy hmac key', 'MASK_HMAC_KEY', 'password123password123', /mask\.hmac_key: is too weak to be a key: it repeats a block of 11 bytes/],
     ['the example file\'s tokenize key', 'MASK_TOKENIZE_KEY', 'change-me-tokenize-key-at-least-32-characters', /mask\.tokenize_key: is too weak to be a key: it is the placeholder/],

@@ -6,8 +6,8 @@ const vault = (k: string) => keyWeakness(vaultKeyBytes(k), VAULT_KEY_RULE);
 
 describe('keyWeakness', () => {
   it.each([
-    ['an all-zero vault key', () => vault('0'.repeat(64)), /one byte repeated \(0x00\)/],
-    ['a vault key of one repeated byte', () => vault('ab'.repeat(32)), /one byte repeated \(0xab\)/],
+    ['an all-zero vault key', () => vault('0'.repeat(64)), /one byte repeated$/],
+    ['a vault key of one repeated byte', () => vault('ab'.repeat(32)), /one byte repeated$/],
     ['a vault key that repeats a block', () => vault('00ff'.repeat(16)), /repeats a block of 2 bytes/],
     ['a vault key of ASCII text', () => vault(Buffer.from('demo-only-vault-key-not-secret!!').toString('hex')), /estimated entropy is 122 bits, under the 128/],
     ['a vault key of few byte values', () => vault('00010203040506070809'.repeat(3) + '0a0b'), /consecutive|distinct/],

@@ -26,7 +26,8 @@ export function keyWeakness(bytes: Uint8Array, rule: KeyStrengthRule): string | 
   if (/^change-?me/i.test(Buffer.from(bytes.subarray(0, 9)).toString('latin1'))) return 'it is the placeholder of an example file, which anyone can read';
   const counts = new Map<number, number>();
   for (const b of bytes) counts.set(b, (counts.get(b) ?? 0) + 1);
-  if (counts.size === 1) return `it is one byte repeated (0x${bytes[0]!.toString(16).padStart(2, '0')})`;
+  // Which byte is not said: the message would print the key.
+  if (counts.size === 1) return 'it is one byte repeated';
   for (let period = 2; period <= n / 2; period++) {
     if (n % period !== 0) continue;
     let repeats = true;
