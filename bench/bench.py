@@ -191,6 +191,34 @@ def output_figures(engine, out):
     return {k: (float(v) if hasattr(v, "as_tuple") else v) for k, v in f.items()}
 
 
+def revenue_check(ours_run, landing):
+    """Total revenue of ds three ways, exact: DuckDB over our curated fact (DECIMAL), our SQLite warehouse
+    after load-warehouse (in integer cents: SQLite keeps REAL rounded to the scale), and a recomputation
+    of the landing files in Python decimal (tests/calendar/expected_from_landing.py, none of our code)."""
+    import duckdb
+    import sqlite3
+    from decimal import Decimal
+    from pathlib import Path
+
+    sys.path.insert(0, os.path.join(ROOT, "tests", "calendar"))
+    from expected_from_landing import expected_from_landing
+
+    files = parquet_of("ours", ours_run["out"], "curated", "fact_sales")
+    lake = Decimal(duckdb.connect().execute(f"SELECT sum(total_amount)::VARCHAR FROM read_parquet({files!r})").fetchone()[0])
+    env = ours_run["env"]
+    r = measure(["node", "tasks/load-warehouse/dist/main.js", "--config", "config/demo_config.yaml", "--ds", DS, "--run-id", "bench-revenue"], env=env)
+    if r["exit"] != 0:
+        return {"error": f"load-warehouse into SQLite failed (exit {r['exit']}): {r['stderr'][-800:]}"}
+    con = sqlite3.connect(env["WAREHOUSE_SQLITE"])
+    cents = con.execute("SELECT SUM(CAST(ROUND(total_amount * 100) AS INTEGER)) FROM fact_sales WHERE batch_ds = ?", (DS,)).fetchone()[0]
+    con.close()
+    warehouse = (Decimal(cents) / 100).quantize(Decimal("0.01"))
+    landing_total = Decimal(expected_from_landing(Path(landing), [DS])["revenue_total"])
+    out = {"duckdb_curated": str(lake), "sqlite_warehouse": str(warehouse), "landing_recomputation": str(landing_total)}
+    out["agree"] = lake == warehouse == landing_total
+    return out
+
+
 def compare(ours, peer):
     return [f"{k}: ours {ours[k]!r}, peer {peer.get(k)!r}" for k in ours if ours[k] != peer.get(k)]
 
@@ -353,6 +381,16 @@ def markdown(result):
                 lines.append(f"| {size} | {pg['rows']:,} | {ing['rows_per_s']:,} | {pg['copy_to']['rows_per_s']:,} | {pg['ingest_vs_copy_to']} | {ing['peak_rss_mb']} |")
             elif "rows" in pg:
                 lines.append(f"| {size} | {pg['rows']:,} | {ing.get('error', 'not measured')} ||||")
+    revs = [(size, s["revenue"]) for size, s in result["sizes"].items() if s.get("revenue")]
+    if revs:
+        lines += ["", "Revenue of the day, exact: DuckDB over our curated fact_sales, our SQLite warehouse (load-warehouse, summed in",
+                  "integer cents), and the landing files recomputed in Python decimal (tests/calendar/expected_from_landing.py).", "",
+                  "| size | DuckDB over curated | SQLite warehouse | landing recomputation | agree |", "|---|---:|---:|---:|---|"]
+        for size, rev in revs:
+            if "error" in rev:
+                lines.append(f"| {size} | {rev['error'][-200:]!r} ||||")
+            else:
+                lines.append(f"| {size} | {rev['duckdb_curated']} | {rev['sqlite_warehouse']} | {rev['landing_recomputation']} | {'yes' if rev['agree'] else 'NO'} |")
     for size, s in result["sizes"].items():
         for engine, e in s["engines"].items():
             for m in e.get("mismatches", []):
@@ -417,6 +455,9 @@ def main():
                 e["checks_failed"] = rs[-1]["summary"]["failed"]
                 e["mismatches"] = (compare(reference, e["figures"]) if reference else []) + [f"check failed: {c}" for c in e["checks_failed"]]
             entry["engines"][engine] = e
+        if "ours" in runs and "error" not in runs["ours"][-1]:
+            log(f"{size}: revenue to the cent (lake, SQLite warehouse, landing recomputation)")
+            entry["revenue"] = revenue_check(runs["ours"][-1], landing)
         if "ours" in runs and not args.no_postgres:
             log(f"{size}: PostgreSQL load and COPY")
             entry["postgres"] = pg_section(work, size, runs["ours"][-1], sys.executable)

@@ -110,13 +110,26 @@ DEFAULT_STEP_ENV = (
     "WAREHOUSE_PASSWORD",
     "WAREHOUSE_DATABASE",
     "LOG_LEVEL",
+    "LOG_FORMAT",
+    # The embedded default (config/demo_config.yaml) reads these.
+    "LAKE_ROOT",
+    "LANDING_PATH",
+    "WAREHOUSE_SQLITE",
+    "FISCAL_YEAR_START_MONTH",
 )
+
+# What any process needs to run, handed to a local runner's child besides its step's variables:
+# nothing of Airflow's own environment (its connections, Fernet key, other steps' secrets) leaks.
+PROCESS_ENV = ("PATH", "HOME", "USER", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "NODE_OPTIONS", "NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "SSL_CERT_DIR")
 
 # Least privilege (docs/security.md): a variable whose name says secret reaches only the steps
 # whose work reads it. The lake's credentials and the lineage key go to every step; an ingest
 # gets the secrets named after its source (sales_db: SALES_DB_PASSWORD); everything else that is
 # not a secret (hosts, users, key ids, TLS modes) goes to all.
 SECRET_ENV_NAME = re.compile(r"(PASSWORD|_KEY|TOKEN|SECRET)$")
+# Also a secret: a rotated one (MASK_HMAC_KEY_V1, VAULT_KEY_2025) or a mounted file's path
+# (VAULT_KEY_FILE); it goes where the secret it is named after goes. Key ids (..._KEY_ID) are not.
+DERIVED_SECRET_ENV_NAME = re.compile(r"(PASSWORD|_KEY|TOKEN|SECRET)_[A-Z0-9]+$")
 EVERY_STEP_SECRETS = frozenset({"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "OPENLINEAGE_API_KEY"})
 STEP_SECRETS: Mapping[str, frozenset[str]] = {
     "mask": frozenset({"MASK_HMAC_KEY", "MASK_TOKENIZE_KEY", "VAULT_KEY"}),
@@ -130,7 +143,20 @@ def step_env_names(step: str, source: str | None, names: Sequence[str]) -> list[
     """The names of ``names`` handed to one step run: secrets only where its work reads them."""
     own = STEP_SECRETS.get(step, frozenset())
     prefix = f"{source.upper()}_" if step == "ingest" and source else None
-    return [n for n in names if not SECRET_ENV_NAME.search(n) or n in EVERY_STEP_SECRETS or n in own or (prefix is not None and n.startswith(prefix))]
+
+    def is_secret(n: str) -> bool:
+        return bool(SECRET_ENV_NAME.search(n)) or (bool(DERIVED_SECRET_ENV_NAME.search(n)) and not n.endswith("_ID"))
+
+    def held(n: str) -> bool:
+        return n in EVERY_STEP_SECRETS or n in own or any(n.startswith(f"{o}_") for o in own) or (prefix is not None and n.startswith(prefix))
+
+    return [n for n in names if not is_secret(n) or held(n)]
+
+
+def step_environment(step: str, source: str | None, names: Sequence[str], env: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """The variables (name: value) of ``env`` one step run gets: those of ``names`` its work
+    reads (step_env_names), read when the task starts, never rendered or stored."""
+    return {name: env[name] for name in step_env_names(step, source, names) if name in env}
 
 
 def k8s_secret_names(step: str, source: str | None, common: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -177,7 +203,9 @@ class StepSettings:
     docker_mounts: Sequence[str] = ()
     step_env: Sequence[str] = DEFAULT_STEP_ENV
     k8s_namespace: str = "salesflow"
-    k8s_service_account: str = "salesflow-steps"
+    # Each step's pods run as its own service account, <prefix>-<step> (<prefix>-ingest-<source>),
+    # bound to the IAM role of the same name (k8s/rbac.yaml, npm run iam-policies).
+    k8s_service_account_prefix: str = "salesflow"
     # The Kubernetes Secrets every step gets; each step's own come from K8S_STEP_SECRETS.
     k8s_secrets: Sequence[str] = ("salesflow-s3",)
     k8s_config_map: str = ""
@@ -228,7 +256,7 @@ class StepSettings:
             docker_mounts=_names(env.get("SALESFLOW_DOCKER_MOUNTS"), ()),
             step_env=_names(env.get("SALESFLOW_STEP_ENV"), DEFAULT_STEP_ENV),
             k8s_namespace=env.get("SALESFLOW_K8S_NAMESPACE") or "salesflow",
-            k8s_service_account=env.get("SALESFLOW_K8S_SERVICE_ACCOUNT") or "salesflow-steps",
+            k8s_service_account_prefix=env.get("SALESFLOW_K8S_SERVICE_ACCOUNT_PREFIX") or "salesflow",
             k8s_secrets=_names(env.get("SALESFLOW_K8S_SECRETS"), ("salesflow-s3",)),
             k8s_config_map=env.get("SALESFLOW_K8S_CONFIG_MAP") or "",
             k8s_deferrable=_bool(env, "SALESFLOW_K8S_DEFERRABLE", True),
@@ -377,6 +405,13 @@ def pod_name_for(task_id: str) -> str:
     return name[:50].rstrip("-")
 
 
+def service_account_for(step: str, source: str | None, prefix: str = "salesflow") -> str:
+    """The service account (and IAM role) of one step run: mask -> salesflow-mask, ingest of
+    sales_db -> salesflow-ingest-sales-db. The same rule names the roles of npm run iam-policies."""
+    role = f"ingest-{source}" if step == "ingest" and source else step
+    return re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", f"{prefix}-{role}".lower())).strip("-")[:63].rstrip("-")
+
+
 def label_value_for(value: str) -> str:
     """A Kubernetes label value: at most 63 of letters, digits, '-', '_', '.', alphanumeric at both ends."""
     return re.sub(r"[^A-Za-z0-9_.-]", "_", value)[:63].strip("_.-") or "none"
@@ -454,12 +489,24 @@ class LocalStepOperator(BaseOperator):
     template_fields: Sequence[str] = ("arguments",)
     ui_color = "#d5e8d4"
 
-    def __init__(self, *, step: str, arguments: Sequence[str], home: str, node: str = "node", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        step: str,
+        arguments: Sequence[str],
+        home: str,
+        node: str = "node",
+        source: str | None = None,
+        step_env: Sequence[str] = DEFAULT_STEP_ENV,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.step = step
         self.arguments = list(arguments)
         self.home = home
         self.node = node
+        self.source = source
+        self.step_env = tuple(step_env)
         self._process: subprocess.Popen[str] | None = None
 
     @property
@@ -469,7 +516,10 @@ class LocalStepOperator(BaseOperator):
     def execute(self, context: Any) -> Any:
         command = self.command
         self.log.info("running %s (in %s)", shlex.join(command), self.home)
-        self._process = subprocess.Popen(command, cwd=self.home, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+        # The child gets what a process needs and its step's variables, as a container would (the
+        # docker runner's step_environment), not Airflow's whole environment.
+        env = {**{n: os.environ[n] for n in PROCESS_ENV if n in os.environ}, **step_environment(self.step, self.source, self.step_env)}
+        self._process = subprocess.Popen(command, cwd=self.home, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
         relay = threading.Thread(target=self._relay_stderr, args=(self._process.stderr,), daemon=True)
         relay.start()
         assert self._process.stdout is not None
@@ -598,7 +648,7 @@ def pipeline_step(step: str, settings: StepSettings, *, source: str | None = Non
     arguments = step_arguments(step, settings, source)
     common: dict[str, Any] = {"task_id": task_id, "execution_timeout": execution_timeout, **task_args}
     if settings.runner == "local":
-        return LocalStepOperator(step=step, arguments=arguments, home=str(settings.home), node=settings.node, **common)
+        return LocalStepOperator(step=step, arguments=arguments, home=str(settings.home), node=settings.node, source=source, step_env=settings.step_env, **common)
     image = settings.image(step)
     resources = STEP_RESOURCES.get(step, STEP_RESOURCES["ingest"])
     if settings.runner == "docker":
@@ -610,7 +660,7 @@ def pipeline_step(step: str, settings: StepSettings, *, source: str | None = Non
             command=arguments,
             # Read from Airflow's environment when the task starts; never rendered or stored.
             # Only the secrets this step's work reads (step_env_names).
-            private_environment={name: os.environ[name] for name in step_env_names(step, source, settings.step_env) if name in os.environ},
+            private_environment=step_environment(step, source, settings.step_env),
             environment={"LOG_FORMAT": "json"},
             docker_url=settings.docker_url,
             network_mode=settings.docker_network,
@@ -639,7 +689,7 @@ def pipeline_step(step: str, settings: StepSettings, *, source: str | None = Non
         step=step,
         name=pod_name_for(task_id),
         namespace=settings.k8s_namespace,
-        service_account_name=settings.k8s_service_account,
+        service_account_name=service_account_for(step, source, settings.k8s_service_account_prefix),
         image=image,
         image_pull_policy="IfNotPresent",
         arguments=arguments,

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import AIRFLOW_MAJOR, DAG_ID, REPO_ROOT, load_dag
 
@@ -184,7 +185,27 @@ def test_rendered_kubernetes_pod(monkeypatch, airflow_db, tmp_path):
     task.config_file = str(kubeconfig)
     pod = task.build_pod_request_obj(None)
     assert pod.metadata.namespace == "salesflow"
-    assert pod.spec.service_account_name == "salesflow-steps"
+    # Its own service account (IRSA: the IAM role of the same name, k8s/rbac.yaml).
+    assert pod.spec.service_account_name == "salesflow-ingest-landing"
+    accounts = {}
+    for task_id in ("setup", "ingest_sales_db", "standardize", "mask", "build_star_schema", "check_quality", "load_warehouse"):
+        other = dag.get_task(task_id)
+        other.config_file = str(kubeconfig)
+        accounts[task_id] = other.build_pod_request_obj(None).spec.service_account_name
+    assert accounts == {
+        "setup": "salesflow-setup",
+        "ingest_sales_db": "salesflow-ingest-sales-db",
+        "standardize": "salesflow-standardize",
+        "mask": "salesflow-mask",
+        "build_star_schema": "salesflow-build-star-schema",
+        "check_quality": "salesflow-check-quality",
+        "load_warehouse": "salesflow-load-warehouse",
+    }
+    declared = {d["metadata"]["name"] for d in yaml.safe_load_all((REPO_ROOT / "k8s" / "rbac.yaml").read_text()) if d["kind"] == "ServiceAccount"}
+    every_task = {t.task_id: t for t in dag.tasks if hasattr(t, "build_pod_request_obj")}
+    for t in every_task.values():
+        t.config_file = str(kubeconfig)
+    assert {t.build_pod_request_obj(None).spec.service_account_name for t in every_task.values()} <= declared
     base = next(c for c in pod.spec.containers if c.name == "base")
     assert base.image == "registry.example.com/data/salesflow-ingest:1.2.3"
     assert base.args == task.arguments
@@ -429,5 +450,11 @@ def test_each_step_gets_only_the_secrets_its_work_reads():
     }
     # The lake's credentials and every non-secret setting reach every step.
     assert {"AWS_SECRET_ACCESS_KEY", "LAKE_BUCKET", "WAREHOUSE_HOST", "MASK_KEY_ID"} <= set(step_env_names("standardize", None, names))
+    # Rotated keys and mounted secret files go where their secret goes; key ids go everywhere.
+    rotated = ["MASK_HMAC_KEY_V1", "VAULT_KEY_V1", "VAULT_KEY_FILE", "WAREHOUSE_PASSWORD_FILE", "SALES_DB_PASSWORD_FILE", "MASK_TOKENIZE_KEY_ID"]
+    assert step_env_names("standardize", None, rotated) == ["MASK_TOKENIZE_KEY_ID"]
+    assert step_env_names("mask", None, rotated) == ["MASK_HMAC_KEY_V1", "VAULT_KEY_V1", "VAULT_KEY_FILE", "MASK_TOKENIZE_KEY_ID"]
+    assert step_env_names("load-warehouse", None, rotated) == ["WAREHOUSE_PASSWORD_FILE", "MASK_TOKENIZE_KEY_ID"]
+    assert step_env_names("ingest", "sales_db", rotated) == ["SALES_DB_PASSWORD_FILE", "MASK_TOKENIZE_KEY_ID"]
     assert k8s_secret_names("mask", None, ["salesflow-s3"]) == (["salesflow-s3", "salesflow-mask"], [])
     assert k8s_secret_names("ingest", "sales_db", ["salesflow-s3"]) == (["salesflow-s3"], ["salesflow-source-sales-db"])

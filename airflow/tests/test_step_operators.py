@@ -4,6 +4,8 @@ program, since no Docker engine or cluster runs in the tests)."""
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -24,6 +26,38 @@ def fake_step(home: Path, body: str) -> LocalStepOperator:
     main.parent.mkdir(parents=True)
     main.write_text(body)
     return LocalStepOperator(task_id="fake", step="fake", arguments=["--ds", "2026-11-26"], home=str(home))
+
+
+def test_the_local_runner_hands_a_step_only_its_own_environment(tmp_path, monkeypatch):
+    """As a container would get it (the docker runner's step_environment): mask's keys never reach
+    standardize, Airflow's own settings reach no step, and what a process needs (PATH, HOME...) does."""
+    monkeypatch.setenv("MASK_TOKENIZE_KEY", "tokenize-key-only-for-mask")
+    monkeypatch.setenv("VAULT_KEY", "vault-key-only-for-mask")
+    monkeypatch.setenv("WAREHOUSE_PASSWORD", "only-for-load-warehouse")
+    monkeypatch.setenv("SALES_DB_PASSWORD", "only-for-ingest-sales-db")
+    monkeypatch.setenv("WAREHOUSE_HOST", "warehouse.test")
+    monkeypatch.setenv("AIRFLOW__CORE__FERNET_KEY", "airflow-own-secret")
+    monkeypatch.setenv("TZ", "UTC")
+    dump = "process.stdout.write(JSON.stringify(process.env) + '\\n');"
+    for step in ("standardize", "mask", "ingest"):
+        main = tmp_path / "tasks" / step / "dist" / "main.js"
+        main.parent.mkdir(parents=True)
+        main.write_text(dump)
+
+    def env_of(step: str, source: str | None = None) -> dict:
+        return LocalStepOperator(task_id=step, step=step, source=source, arguments=[], home=str(tmp_path)).execute({})
+
+    standardize = env_of("standardize")
+    assert not {"MASK_TOKENIZE_KEY", "VAULT_KEY", "WAREHOUSE_PASSWORD", "SALES_DB_PASSWORD", "AIRFLOW__CORE__FERNET_KEY"} & set(standardize)
+    assert "tokenize-key-only-for-mask" not in json.dumps(standardize)
+    assert standardize["WAREHOUSE_HOST"] == "warehouse.test"
+    assert standardize["PATH"] == os.environ["PATH"] and standardize["HOME"] == os.environ["HOME"] and standardize["TZ"] == "UTC"
+    mask = env_of("mask")
+    assert (mask["MASK_TOKENIZE_KEY"], mask["VAULT_KEY"]) == ("tokenize-key-only-for-mask", "vault-key-only-for-mask")
+    assert not {"WAREHOUSE_PASSWORD", "SALES_DB_PASSWORD", "AIRFLOW__CORE__FERNET_KEY"} & set(mask)
+    ingest = env_of("ingest", "sales_db")
+    assert ingest["SALES_DB_PASSWORD"] == "only-for-ingest-sales-db"
+    assert not {"MASK_TOKENIZE_KEY", "VAULT_KEY", "WAREHOUSE_PASSWORD", "AIRFLOW__CORE__FERNET_KEY"} & set(ingest)
 
 
 def failing(code: int, error: str) -> str:

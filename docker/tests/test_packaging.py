@@ -195,8 +195,9 @@ MANIFESTS = ["namespace.yaml", "rbac.yaml", "limits.yaml", "secrets.example.yaml
 def test_kubernetes_manifests_validate_against_the_kubernetes_schemas():
     result = run([str(BIN / "kubernetes-validate"), "--strict", *MANIFESTS], cwd=REPO / "k8s")
     assert result.returncode == 0, result.stdout + result.stderr
-    # 4 secrets: the lake's, mask's, the warehouse's, and one per source (3).
-    assert result.stdout.count("passed") == 12
+    # 12 service accounts (one per step role), a Role and its binding, the namespace, the 2 of
+    # limits.yaml, and 6 secrets: the lake's, mask's, the warehouse's, and one per source (3).
+    assert result.stdout.count("passed") == 23
 
 
 def test_kubernetes_validation_rejects_a_wrong_manifest(tmp_path):
@@ -221,7 +222,18 @@ def test_helm_values_and_manifests_agree_with_the_dag_settings():
     assert set(secrets) == {"salesflow-s3", *own} | {s for s in secrets if s.startswith("salesflow-source-")}
     assert {"salesflow-mask", "salesflow-warehouse"} <= own and len([s for s in secrets if s.startswith("salesflow-source-")]) == 3
     assert {d["metadata"]["name"] for d in docs if d["kind"] == "Namespace"} == {env["SALESFLOW_K8S_NAMESPACE"]}
-    assert env["SALESFLOW_K8S_SERVICE_ACCOUNT"] in {d["metadata"]["name"] for d in docs if d["kind"] == "ServiceAccount"}
+    # One service account per step role, named as the DAG names it (service_account_for), each
+    # bound to the IAM role of its own name (IRSA) and without a Kubernetes API token.
+    prefix = env["SALESFLOW_K8S_SERVICE_ACCOUNT_PREFIX"]
+    accounts = {d["metadata"]["name"]: d for d in docs if d["kind"] == "ServiceAccount"}
+    sources = [s["name"] for s in yaml.safe_load((REPO / "config" / "pipeline_config.yaml").read_text())["sources"]]
+    # (The DAG's own names for them are checked against this file in airflow/tests/test_dag_structure.py.)
+    steps_roles = {f"{prefix}-{step}" for step in ("setup", "standardize", "mask", "build-star-schema", "check-quality", "load-warehouse", "detokenize", "forget")}
+    wanted = steps_roles | {f"{prefix}-ingest-{source.lower().replace('_', '-')}" for source in sources}
+    assert set(accounts) == wanted
+    for name, account in accounts.items():
+        assert account["metadata"]["annotations"]["eks.amazonaws.com/role-arn"].endswith(f":role/{name}")
+        assert account["automountServiceAccountToken"] is False
     mount = values["volumeMounts"][0]["mountPath"]
     assert env["SALESFLOW_CONFIG"].startswith(mount + "/")
     kustomization = yaml.safe_load((REPO / "k8s" / "kustomization.yaml").read_text())

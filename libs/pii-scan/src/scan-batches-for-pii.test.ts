@@ -1,4 +1,5 @@
 import * as arrow from 'apache-arrow';
+import { DecimalWriter } from '@salesflow/batches';
 import { ExitCode } from '@salesflow/errors';
 import { piiPolicyFromConfig, PiiFoundError, PiiScanner, scanBatchesForPii, type PiiScanPolicy } from './index';
 
@@ -102,5 +103,17 @@ describe('piiPolicyFromConfig', () => {
     const p: PiiScanPolicy = { ...policy, maskedMethods: { email: 'email', first_name: 'tokenize' } };
     const result = await scanBatchesForPii('customers', [leaky], p);
     expect(result.findings.map((f) => `${f.column}:${f.kind}:${f.matches}`).sort()).toEqual(['card_no:card:2', 'email:phone:1', 'email:ssn:1']);
+  });
+
+  it('scans a DECIMAL column as its fixed-scale digits, as readers see it, not as its scaled integer', async () => {
+    const decimals = (values: (string | null)[]) => {
+      const w = new DecimalWriter(18, 2);
+      for (const v of values) w.append(v);
+      return arrow.makeVector(w.finish());
+    };
+    // 51555569.08 is no phone, but its scaled integer 5155556908 would look like one; 4111111111111111.00 is a card number either way.
+    const b = new arrow.RecordBatch({ price: decimals(['51555569.08', '0780511.20', null]), card_as_money: decimals(['4111111111111111.00', null, null]) });
+    const result = await scanBatchesForPii('sales', [b], { ...policy, countries: ['US'] });
+    expect(result.findings.map((f) => `${f.column}:${f.kind}:${f.matches}`)).toEqual(['card_as_money:card:1']);
   });
 });

@@ -1,4 +1,5 @@
 import * as arrow from 'apache-arrow';
+import { columnReaders } from '@salesflow/batches';
 import { columnGlobRegExp, isColumnGlob, type MaskConfig, type MaskMethod } from '@salesflow/config';
 import { detectPii, type PiiKind } from './detect-pii';
 
@@ -102,14 +103,15 @@ export class PiiScanner {
     const columns = batch.schema.fields
       .map((f, i) => ({ f, i }))
       .filter(({ f }) => scanned.has(f.name))
-      .map(({ f, i }) => ({ name: f.name, vector: batch.getChildAt(i)!, method: this.maskedMethodOf(f.name) }));
+      // Values as text the way a reader sees them: a decimal as its fixed-scale digits (19.99), read from its scaled integers.
+      .map(({ f }) => ({ name: f.name, read: columnReaders(batch, [f.name])[0]!, method: this.maskedMethodOf(f.name) }));
     const detect = { kinds: this.policy.detectors, countries: this.policy.countries };
     // Rows of this batch that fall on the sampling stride, counted across batches.
     const first = (this.stride - (this.rowsSeen % this.stride)) % this.stride;
     for (let r = first; r < batch.numRows && this.rowsSampled < this.policy.sampleRows; r += this.stride) {
       this.rowsSampled++;
-      for (const { name, vector, method } of columns) {
-        const v = vector.get(r) as unknown;
+      for (const { name, read, method } of columns) {
+        const v = read(r);
         if (v === null || v === undefined) continue;
         this.valuesScanned++;
         this.sampled.set(name, (this.sampled.get(name) ?? 0) + 1);

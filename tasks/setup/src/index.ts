@@ -1,2 +1,3 @@
 export * from './expired-partitions';
 export { runSetup, setupStep } from './setup-step';
+export * from './iam-policies';

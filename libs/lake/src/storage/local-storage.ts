@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { copyFile, mkdir, open, readFile, readdir, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { type FileHandle, mkdir, mkdtemp, open, readdir, readlink, realpath, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -17,7 +18,9 @@ const TEMP_FILE = /^\..+\.[0-9a-f]{12}\.tmp$/;
  *
  * Symbolic links are followed only while they stay under the root: a link (or a linked folder)
  * that resolves outside it is refused with exit 4, so a landing folder cannot hand the pipeline
- * a key file or any other file of the machine.
+ * a key file or any other file of the machine. Reads open the file first and then check where the
+ * opened descriptor really leads (/proc/self/fd), reading only from that descriptor: a link
+ * swapped between a check and an open cannot slip another file in.
  */
 export class LocalStorage implements Storage {
   /** The absolute folder path. */
@@ -36,14 +39,24 @@ export class LocalStorage implements Storage {
 
   private realRoot: string | undefined;
 
+  /** The root after following links, which every opened file must lie under. */
+  private async rootReal(): Promise<string> {
+    this.realRoot ??= await realpath(this.rootUri).catch(() => undefined);
+    return this.realRoot ?? this.rootUri;
+  }
+
+  private async isUnderRoot(real: string): Promise<boolean> {
+    const root = await this.rootReal();
+    return real === root || real.startsWith(root + path.sep);
+  }
+
   /**
-   * The object's path after following links, refused (SymlinkOutsideRootError) when it resolves
-   * outside the root. A path that does not exist yet resolves through its nearest existing folder.
+   * The target path of a write, refused (SymlinkOutsideRootError) when it resolves outside the
+   * root. A path that does not exist yet resolves through its nearest existing folder. Writes go
+   * to the lake, which only the pipeline writes; reads of landing folders use openInside.
    */
   private async inside(key: string): Promise<string> {
     const file = this.uriOf(key);
-    this.realRoot ??= await realpath(this.rootUri).catch(() => undefined);
-    const root = this.realRoot ?? this.rootUri;
     let probe = file;
     let real: string | undefined;
     while (real === undefined) {
@@ -54,8 +67,44 @@ export class LocalStorage implements Storage {
         probe = path.dirname(probe);
       }
     }
-    if (real !== root && !real.startsWith(root + path.sep)) throw new SymlinkOutsideRootError(key, this.rootUri);
+    if (!(await this.isUnderRoot(real))) throw new SymlinkOutsideRootError(key, this.rootUri);
     return file;
+  }
+
+  /**
+   * Opens the object for reading, then checks the descriptor: it must be a regular file whose
+   * real path (what the kernel opened, not what the name says now) lies under the root. Missing
+   * files and folders come back as undefined. O_NONBLOCK keeps a FIFO planted in a landing folder
+   * from hanging the open.
+   */
+  private async openInside(key: string): Promise<{ handle: FileHandle; size: number; modified: number } | undefined> {
+    const file = this.uriOf(key);
+    let handle: FileHandle;
+    try {
+      handle = await open(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+    try {
+      const real = await openedPath(handle, file);
+      if (!(await this.isUnderRoot(real))) throw new SymlinkOutsideRootError(key, this.rootUri);
+      const s = await handle.stat();
+      if (!s.isFile()) {
+        await handle.close();
+        return undefined;
+      }
+      return { handle, size: s.size, modified: s.mtimeMs };
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+  }
+
+  private async openExisting(key: string): Promise<{ handle: FileHandle; size: number; modified: number }> {
+    const opened = await this.openInside(key);
+    if (!opened) throw new LakeObjectNotFoundError(this.uriOf(key));
+    return opened;
   }
 
   uriOf(key: string): string {
@@ -91,64 +140,66 @@ export class LocalStorage implements Storage {
   }
 
   async copy(fromKey: string, toKey: string): Promise<number> {
-    const source = await this.inside(fromKey);
+    const { handle } = await this.openExisting(fromKey);
     let bytes = 0;
-    await this.writeAtomically(toKey, async (tmp) => {
-      try {
-        await copyFile(source, tmp, fsConstants.COPYFILE_EXCL);
-      } catch (err) {
-        if (isMissing(err)) throw new LakeObjectNotFoundError(source);
-        throw err;
-      }
-      // The copy is fsynced before the rename, as every write is.
-      const handle = await open(tmp, 'r+');
-      try {
-        await handle.sync();
-        bytes = (await handle.stat()).size;
-      } finally {
-        await handle.close();
-      }
-    });
+    try {
+      // Copied from the checked descriptor, never by name.
+      bytes = await this.putStream(toKey, handle.createReadStream({ autoClose: false }));
+    } finally {
+      await handle.close();
+    }
     return bytes;
   }
 
   async getBytes(key: string): Promise<Uint8Array | undefined> {
+    const opened = await this.openInside(key);
+    if (!opened) return undefined;
     try {
-      return await readFile(await this.inside(key));
-    } catch (err) {
-      if (isMissing(err)) return undefined;
-      throw err;
+      return await opened.handle.readFile();
+    } finally {
+      await opened.handle.close();
     }
   }
 
   async getStream(key: string): Promise<Readable> {
-    const file = await this.inside(key);
     // Opening first turns a missing file into our error now, instead of an 'error' event later.
-    let handle;
-    try {
-      handle = await open(file, 'r');
-    } catch (err) {
-      if (isMissing(err)) throw new LakeObjectNotFoundError(file);
-      throw err;
-    }
-    return handle.createReadStream();
+    return (await this.openExisting(key)).handle.createReadStream();
   }
 
+  /**
+   * On Linux the path handed out leads to the checked descriptor (a link named like the object,
+   * in a temp folder, to /proc/<pid>/fd/N), kept open until release, so a reader opening it gets
+   * that very file whatever happens to the name; elsewhere it is the object's own path.
+   */
   async openLocal(key: string): Promise<{ readonly path: string; release(): Promise<void> }> {
-    const file = this.uriOf(key);
-    if ((await this.stat(key)) === undefined) throw new LakeObjectNotFoundError(file);
-    return Object.freeze({ path: file, release: async () => {} });
+    const { handle } = await this.openExisting(key);
+    const byFd = `/proc/${process.pid}/fd/${handle.fd}`;
+    if (!(await stat(byFd).then(() => true, () => false))) {
+      await handle.close();
+      return Object.freeze({ path: this.uriOf(key), release: async () => {} });
+    }
+    try {
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'salesflow-open-'));
+      // Keep the base name so readers that sniff the extension (".parquet") still work.
+      const file = path.join(dir, path.posix.basename(key));
+      await symlink(byFd, file);
+      const release = async () => {
+        await rm(dir, { recursive: true, force: true });
+        await handle.close();
+      };
+      return Object.freeze({ path: file, release });
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
   }
 
   async stat(key: string): Promise<ObjectInfo | undefined> {
-    try {
-      const s = await stat(await this.inside(key));
-      // A Date of our own realm rather than fs's, so instanceof Date holds under jest's VM too.
-      return s.isFile() ? Object.freeze({ key, size: s.size, modified: new Date(s.mtimeMs) }) : undefined;
-    } catch (err) {
-      if (isMissing(err)) return undefined;
-      throw err;
-    }
+    const opened = await this.openInside(key);
+    if (!opened) return undefined;
+    await opened.handle.close();
+    // A Date of our own realm rather than fs's, so instanceof Date holds under jest's VM too.
+    return Object.freeze({ key, size: opened.size, modified: new Date(opened.modified) });
   }
 
   async list(prefix: string): Promise<ObjectInfo[]> {
@@ -227,6 +278,25 @@ function checkKey(key: string): string {
     throw new PipelineError(`Invalid lake key "${key}": keys are relative paths like "raw/x/part-0.parquet"`, { context: { key } });
   }
   return key;
+}
+
+/**
+ * Where an opened descriptor really leads: /proc/self/fd on Linux. Elsewhere, the name's real
+ * path, accepted only when it is the same file (device and inode) as the descriptor, so a swap
+ * between the open and this check is refused rather than trusted.
+ */
+async function openedPath(handle: FileHandle, file: string): Promise<string> {
+  const byFd = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => undefined);
+  if (byFd !== undefined && byFd.startsWith('/')) return byFd;
+  const real = await realpath(file);
+  const [opened, named] = await Promise.all([handle.stat(), stat(real)]);
+  if (opened.dev !== named.dev || opened.ino !== named.ino) {
+    throw new PipelineError(`${file} was replaced while it was being opened`, {
+      context: { file },
+      fix: 'retry the step once whatever writes the landing folder has finished',
+    });
+  }
+  return real;
 }
 
 function isMissing(err: unknown): boolean {

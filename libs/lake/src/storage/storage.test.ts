@@ -300,7 +300,7 @@ describe.each(backends)('$kind storage', ({ kind, open }) => {
     expect(await lake.getBytes('del/a')).toBeUndefined();
   });
 
-  test('openLocal gives a file with the same bytes; release removes a downloaded copy only', async () => {
+  test('openLocal gives a file with the same bytes; release removes a downloaded copy or the link to the opened file only', async () => {
     const source = generated(3 * MiB + 7, 'open');
     await lake.putStream('open/data.parquet', source.chunks);
     const local = await lake.openLocal('open/data.parquet');
@@ -313,8 +313,10 @@ describe.each(backends)('$kind storage', ({ kind, open }) => {
       expect(existsSync(local.path)).toBe(false);
       expect(existsSync(path.dirname(local.path))).toBe(false);
     } else {
-      expect(local.path).toBe(lake.uriOf('open/data.parquet'));
-      expect(existsSync(local.path)).toBe(true);
+      // A link to the opened, checked descriptor (see LocalStorage.openLocal); the object stays.
+      expect(local.path).not.toBe(lake.uriOf('open/data.parquet'));
+      expect(existsSync(local.path)).toBe(false);
+      expect(existsSync(lake.uriOf('open/data.parquet'))).toBe(true);
     }
   });
 
