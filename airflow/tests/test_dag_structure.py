@@ -155,7 +155,7 @@ def test_rendered_docker_arguments(monkeypatch):
     monkeypatch.setenv("SALESFLOW_IMAGE_TAG", "1.2.3")
     monkeypatch.setenv("SALESFLOW_DOCKER_NETWORK", "salesflow_net")
     monkeypatch.setenv("WAREHOUSE_PASSWORD", "s3cr3t-for-test")
-    monkeypatch.setenv("MASK_TOKENIZE_KEY", "tokenize-key-for-test")
+    monkeypatch.setenv("MASK_TOKENIZE_KEY", "9f1c7e2ab4d86035e1f7c9a2b3d4e5f60718293a4b5c6d7e")
     monkeypatch.setenv("WAREHOUSE_HOST", "warehouse.test")
     monkeypatch.setenv("SALESFLOW_STEP_ENV", "WAREHOUSE_PASSWORD,WAREHOUSE_HOST,MASK_TOKENIZE_KEY,NOT_SET_ANYWHERE")
     monkeypatch.setenv("SALESFLOW_DOCKER_MOUNTS", "salesflow_landing:/landing:ro, /srv/lake:/data")
@@ -175,7 +175,7 @@ def test_rendered_docker_arguments(monkeypatch):
     # gets only the secrets its work reads (docs/security.md): ingest none of these, the load its password.
     assert ingest._private_environment == {"WAREHOUSE_HOST": "warehouse.test"}
     assert dag.get_task("load_warehouse")._private_environment == {"WAREHOUSE_PASSWORD": "s3cr3t-for-test", "WAREHOUSE_HOST": "warehouse.test"}
-    assert dag.get_task("mask")._private_environment == {"MASK_TOKENIZE_KEY": "tokenize-key-for-test", "WAREHOUSE_HOST": "warehouse.test"}
+    assert dag.get_task("mask")._private_environment == {"MASK_TOKENIZE_KEY": "9f1c7e2ab4d86035e1f7c9a2b3d4e5f60718293a4b5c6d7e", "WAREHOUSE_HOST": "warehouse.test"}
     assert "WAREHOUSE_PASSWORD" not in ingest.environment
     assert "private_environment" not in ingest.template_fields
     assert list(ingest.skip_on_exit_code) == [99]

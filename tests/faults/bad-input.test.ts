@@ -4,6 +4,8 @@
  * programs and must end either in a clear failure (the exit code of the contract, a message naming
  * the file, row, column or config key, and a "Fix:"), or in rows kept and rows quarantined with a
  * reason, where rows in = rows out + rejected + dropped duplicates, and raw rows = rows in.
+ * The last test compares the table of every case's outcome (exit code and message) with the one in
+ * docs/faults.md; FAULTS_TABLE_WRITE=1 rewrites it there.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -32,13 +34,16 @@ interface Ends {
   readonly reasons?: readonly RegExp[];
   /** A warning ingest must log and put in its run report (metrics.warnings). */
   readonly warns?: RegExp;
+  /** Values changed by control_characters: strip, by column, as standardize's run report counts them. */
+  readonly stripped?: Readonly<Record<string, number>>;
 }
 interface BadInputCase {
   readonly name: string;
   /** Fixture in files/, landed as orders.<its extension>. */
   readonly file?: string;
-  /** Input made at run time instead (too big to keep as a fixture). */
+  /** Input made at run time instead (too big to keep as a fixture), landed as orders.<ext> (csv unless said). */
   readonly make?: (landing: string) => void;
+  readonly ext?: string;
   /** Edits of base-config.yaml as [find, replace]; a find that is not there fails the case. */
   readonly edits?: readonly (readonly [string, string])[];
   readonly env?: Readonly<Record<string, string>>;
@@ -198,9 +203,73 @@ const CASES: readonly BadInputCase[] = [
   { name: 'config: an impossible decimal', file: 'good.csv', edits: [['decimal(10,2)', 'decimal(2,10)']], expect: { fails: 'ingest', exit: 2, message: /standardize\.entities\.orders\.columns\.amount\.precision: 2 is below the scale 10/ } },
   { name: 'config: an unsupported lake scheme', file: 'good.csv', edits: [['root: ${LAKE_ROOT}', 'root: gs://bucket/lake']], expect: { fails: 'ingest', exit: 2, message: /Lake root "gs:\/\/bucket\/lake" uses the unsupported scheme "gs:\/\/".*Fix: use s3:\/\// } },
   { name: 'arguments: an impossible --ds', file: 'good.csv', ds: '2026-13-45', expect: { fails: 'ingest', exit: 2, message: /2026-13-45/ } },
+  // Comment lines, control characters, encodings, depth
+  {
+    name: 'csv: comment lines with csv.comment "#"',
+    file: 'comment-lines.csv',
+    edits: [['format: csv }', 'format: csv, csv: { comment: "#" } }']],
+    expect: { rows: { in: 2, out: 2, rejected: 0, dropped: 0 }, warns: /\S+orders\.csv: 3 comment line\(s\) \(starting with "#"\) skipped/ },
+  },
+  {
+    name: 'csv: comment lines without csv.comment',
+    file: 'comment-lines.csv',
+    expect: { fails: 'ingest', exit: 4, message: /orders\.csv: the first line does not look like a header.*Fix: the first line starts with "#" like a comment: set sources\.0\.entities\[orders\]\.csv\.comment to "#"/ },
+  },
+  {
+    name: 'csv: a NUL inside a field (control_characters: reject, the default)',
+    file: 'nul-in-field.csv',
+    expect: { rows: { in: 3, out: 2, rejected: 1, dropped: 0 }, reasons: [/^email: holds the control character U\+0000 \(NUL\) at character 2; set the entity's control_characters to strip/] },
+  },
+  {
+    name: 'csv: a NUL inside a field with control_characters: strip',
+    file: 'nul-in-field.csv',
+    edits: [['      key: [order_id]', '      key: [order_id]\n      control_characters: strip']],
+    expect: { rows: { in: 3, out: 3, rejected: 0, dropped: 0 }, stripped: { email: 1 } },
+  },
+  { name: 'csv: a NUL inside a field with control_characters: keep', file: 'nul-in-field.csv', edits: [['      key: [order_id]', '      key: [order_id]\n      control_characters: keep']], expect: { rows: { in: 3, out: 3, rejected: 0, dropped: 0 } } },
+  {
+    name: 'csv: UTF-16 declared UTF-8',
+    make: (landing) => writeFileSync(path.join(landing, 'orders.csv'), Buffer.from(`\ufeff${readFileSync(path.join(FIXTURES, 'files/good.csv'), 'utf8')}`, 'utf16le')),
+    expect: { fails: 'ingest', exit: 4, message: /orders\.csv is UTF-16 little-endian, not UTF-8 as its entity declares.*Fix: set sources\.0\.entities\[orders\]\.csv\.encoding to utf16le/ },
+  },
+  {
+    name: 'json: nested 100,000 levels deep',
+    ext: 'json',
+    make: (landing) => writeFileSync(path.join(landing, 'orders.json'), `[{"order_id":"O1","x":${'['.repeat(100_000)}${']'.repeat(100_000)}}]`),
+    expect: { fails: 'ingest', exit: 4, message: /JSON \S+orders\.json nests objects and arrays deeper than \d+ levels.*Fix: flatten the file's records/ },
+  },
+  {
+    name: 'config: a YAML alias bomb',
+    file: 'good.csv',
+    edits: [['lineage:\n  enabled: false', `lineage:\n  enabled: false\na: &a ["x","x","x","x","x","x","x","x","x"]\n${'bcdefghi'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`).join('\n')}`]],
+    expect: { fails: 'ingest', exit: 2, message: /Configuration \S+config\.yaml is invalid:\s+- YAML: .*aliases \*name may be used at most \d+ times/ },
+  },
+  // Weak keys
+  {
+    name: 'config: an all-zero vault key',
+    file: 'good.csv',
+    edits: [['  key_id: test', `  key_id: test\n  vault: { key: "${'0'.repeat(64)}" }`]],
+    expect: { fails: 'ingest', exit: 2, message: /mask\.vault\.key: is too weak to be a key: it is one byte repeated; make a random one with openssl rand -hex 32/ },
+  },
+  {
+    name: 'config: a low-entropy hmac key from the environment',
+    file: 'good.csv',
+    env: { MASK_HMAC_KEY: 'password123password123' },
+    // Ingest reads the masking key only for at_ingest rules.
+    edits: [
+      ['${MASK_HMAC_KEY:-bad-input-test-key-0123456789abcdef}', '${MASK_HMAC_KEY}'],
+      ['email: { method: hmac }', 'email: { method: hmac, at_ingest: true }'],
+    ],
+    expect: { fails: 'ingest', exit: 2, message: /mask\.hmac_key: is too weak to be a key: it repeats a block of 11 bytes; make a random one with openssl rand -hex 32/ },
+  },
 ];
 
 const FORMAT_LINE = '{ name: orders, pattern: "orders*.csv", format: csv }';
+const FAULTS_DOC = path.join(ROOT, 'docs/faults.md');
+const TABLE_START = '<!-- bad-input table: written by tests/faults/bad-input.test.ts (FAULTS_TABLE_WRITE=1) -->';
+const TABLE_END = '<!-- end of the bad-input table -->';
+/** What each case that ran ended in, for the table of docs/faults.md. */
+const outcomes = new Map<string, { readonly step: string; readonly exit: number; readonly gist: string }>();
 const figures = { cases: 0, failed_clearly: 0, quarantined_rows: 0, rows_lost: 0 };
 afterAll(() =>
   recordFigures({ suite: 'bad-input corpus', cases: figures.cases, runs_failed_cleanly: figures.failed_clearly, rows_lost: figures.rows_lost, detail: { quarantined_rows: figures.quarantined_rows } }),
@@ -216,7 +285,7 @@ describe.each(CASES.map((c) => [c.name, c] as const))('%s', (_name, c) => {
     const dir = path.join(work, c.name.replace(/[^a-z0-9]+/gi, '-'));
     const landing = path.join(dir, 'landing');
     mkdirSync(landing, { recursive: true });
-    const ext = c.file ? path.extname(c.file).slice(1) : 'csv';
+    const ext = c.file ? path.extname(c.file).slice(1) : (c.ext ?? 'csv');
     if (c.file) copyFileSync(path.join(FIXTURES, 'files', c.file), path.join(landing, `orders.${ext}`));
     c.make?.(landing);
     let yaml = BASE_CONFIG.replace(FORMAT_LINE, FORMAT_LINE.replaceAll('csv', ext));
@@ -238,6 +307,7 @@ describe.each(CASES.map((c) => [c.name, c] as const))('%s', (_name, c) => {
       expect({ step: failed?.step, exit: failed?.run.status }).toEqual({ step: c.expect.fails, exit: c.expect.exit });
       const error = String(summaryOf(failed!.run).error);
       expect(error).toMatch(c.expect.message);
+      outcomes.set(c.name, { step: failed!.step, exit: failed!.run.status!, gist: gistOf(error, dir) });
       // The way out is part of the message.
       expect(error).toMatch(/Fix: \S/);
       // A failed step publishes nothing downstream readers would take.
@@ -272,6 +342,22 @@ describe.each(CASES.map((c) => [c.name, c] as const))('%s', (_name, c) => {
       for (let i = 0; i < b.numRows; i++) reasons.push(String(b.getChildAt(0)!.get(i)));
     }
     for (const r of c.expect.reasons ?? []) expect({ reason: r.source, found: reasons.some((x) => r.test(x)) }).toEqual({ reason: r.source, found: true });
+    const entityReport = (report as unknown as { metrics?: { entities?: Record<string, { control_characters_stripped?: Record<string, number> }> } }).metrics?.entities?.orders;
+    expect(entityReport?.control_characters_stripped).toEqual(c.expect.stripped);
+    const ingestWarnings = (await lake.readJson<{ metrics?: { warnings?: string[] } }>(`_runs/dt=${DS}/ingest-drop.json`))?.metrics?.warnings ?? [];
+    outcomes.set(c.name, {
+      step: '',
+      exit: 0,
+      gist: gistOf(
+        [
+          `${counts.in} in = ${counts.out} out + ${counts.rejected} quarantined + ${counts.dropped} duplicates`,
+          ...new Set(reasons.map((x) => (x.length > 90 ? `${x.slice(0, 89)}…` : x))),
+          ...ingestWarnings,
+          ...(c.expect.stripped ? [`stripped: ${JSON.stringify(c.expect.stripped)}`] : []),
+        ].join('; '),
+        dir,
+      ),
+    });
     if (counts.rejected > 0) expect(c.expect.reasons?.length ?? 0).toBeGreaterThan(0);
     if (c.expect.warns) {
       const warns = c.expect.warns;
@@ -289,4 +375,48 @@ describe.each(CASES.map((c) => [c.name, c] as const))('%s', (_name, c) => {
       });
     }
   });
+});
+
+/** A message as the table shows it: paths of the case's folder cut, at most 150 characters of it and 100 of its "Fix:". */
+function gistOf(message: string, dir: string): string {
+  const cut = (t: string, n: number) => (t.length > n ? `${t.slice(0, n - 1)}…` : t);
+  const [text, fix] = message
+    .split(dir + path.sep)
+    .join('')
+    .split(dir)
+    .join('')
+    // Local Parquet files are read from a copy in a temporary folder of a random name.
+    .replace(/[^\s(=]*salesflow-open-[A-Za-z0-9]+\//g, '<temporary copy>/')
+    .replace(/\s+/g, ' ').replace(/ \([a-z]+=[^)]*\)/g, '').split(' Fix: ');
+  return (cut(text!.trim(), 150) + (fix ? ` Fix: ${cut(fix.trim(), 100)}` : '')).replaceAll('|', '\\|');
+}
+
+/** The markdown table of the outcomes, in corpus order. */
+function outcomeTable(names: readonly string[]): string {
+  const rows = names.map((n) => {
+    const o = outcomes.get(n)!;
+    return `| ${n.replaceAll('|', '\\|')} | ${o.exit === 0 ? 'ends (0)' : `${o.step} exits ${o.exit}`} | ${o.gist} |`;
+  });
+  return ['| case | outcome | message or result |', '|---|---|---|', ...rows].join('\n');
+}
+
+it('docs/faults.md lists every case with the exit code and message it ends in', () => {
+  // Only the cases that ran (a -t filter runs fewer) are compared, each against its row.
+  const ran = CASES.map((c) => c.name).filter((n) => outcomes.has(n));
+  expect(ran.length).toBeGreaterThan(0);
+  const doc = readFileSync(FAULTS_DOC, 'utf8');
+  const start = doc.indexOf(TABLE_START);
+  const end = doc.indexOf(TABLE_END);
+  const table = outcomeTable(ran);
+  if (process.env.FAULTS_TABLE_WRITE === '1' && ran.length === CASES.length) {
+    const body = `${TABLE_START}\n${table}\n${TABLE_END}`;
+    writeFileSync(FAULTS_DOC, start >= 0 && end > start ? doc.slice(0, start) + body + doc.slice(end + TABLE_END.length) : `${doc.trimEnd()}\n\n${body}\n`);
+    return;
+  }
+  expect(start).toBeGreaterThanOrEqual(0);
+  const documented = new Set(doc.slice(start, end).split('\n'));
+  // A row that changed (an exit code, a message) fails here until docs/faults.md is rewritten.
+  const stale = table.split('\n').filter((row) => !documented.has(row));
+  expect({ stale, fix: 'FAULTS_TABLE_WRITE=1 npx jest tests/faults/bad-input.test.ts' }).toEqual({ stale: [], fix: expect.any(String) });
+  if (ran.length === CASES.length) expect(doc.slice(start, end).split('\n').filter((r) => r.startsWith('| ') && !r.startsWith('| case')).length).toBe(CASES.length);
 });

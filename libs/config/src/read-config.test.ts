@@ -14,6 +14,10 @@ function tempYaml(text: string): string {
   return file;
 }
 
+// Random keys: the config refuses weak ones (one repeated character, a repeated block, low entropy).
+const HMAC_KEY = '3b54c251f9ba39932cb9c2274ac50030579858075a21a01c';
+const TOKENIZE_KEY = '47b0e874d03d6cd1f971474916136a64eb2b6268caa3ada3';
+const VAULT_KEY = 'ef7ae64e0830cfd924a79122bcd1ed0b0ec22f813dec3fd2fcc30f1c1331cbbd';
 const env = (vars: Record<string, string>) => (name: string) => vars[name];
 
 describe('interpolateEnv', () => {
@@ -41,16 +45,16 @@ describe('readConfig', () => {
   });
 
   it('accepts the production config when its variables are set, and reports them as secrets', () => {
-    const vars = { LAKE_BUCKET: 'my-lake', MASK_HMAC_KEY: 'k'.repeat(32), MASK_TOKENIZE_KEY: 't'.repeat(32), VAULT_KEY: 'ab'.repeat(32), WAREHOUSE_HOST: 'db', WAREHOUSE_USER: 'etl', WAREHOUSE_PASSWORD: 'pw-very-secret', LANDING_URI: 's3://landing/sales', INVENTORY_API_TOKEN: 'api-token-secret' };
+    const vars = { LAKE_BUCKET: 'my-lake', MASK_HMAC_KEY: HMAC_KEY, MASK_TOKENIZE_KEY: TOKENIZE_KEY, VAULT_KEY, WAREHOUSE_HOST: 'db', WAREHOUSE_USER: 'etl', WAREHOUSE_PASSWORD: 'pw-very-secret', LANDING_URI: 's3://landing/sales', INVENTORY_API_TOKEN: 'api-token-secret' };
     const seen: string[] = [];
     const { config } = readConfig(PROD, env(vars), { onSecret: (s) => seen.push(s) });
     expect(config.lake.root.startsWith('s3://')).toBe(true);
     expect(seen).toEqual([]); // nothing read yet
-    expect([config.warehouse.connection!.password, config.mask.hmac_key, config.mask.tokenize_key, config.mask.vault!.key]).toEqual(['pw-very-secret', 'k'.repeat(32), 't'.repeat(32), 'ab'.repeat(32)]);
+    expect([config.warehouse.connection!.password, config.mask.hmac_key, config.mask.tokenize_key, config.mask.vault!.key]).toEqual(['pw-very-secret', HMAC_KEY, TOKENIZE_KEY, VAULT_KEY]);
     const api = config.sources.find((s) => s.kind === 'api')!;
     expect(JSON.stringify(api)).toContain('api-token-secret');
-    expect(seen).toEqual(expect.arrayContaining(['pw-very-secret', 'k'.repeat(32), 't'.repeat(32), 'ab'.repeat(32), 'api-token-secret']));
-    expect(readConfig(PROD, env(vars), { eagerSecrets: true }).secrets).toEqual(expect.arrayContaining(['pw-very-secret', 'k'.repeat(32), 'api-token-secret']));
+    expect(seen).toEqual(expect.arrayContaining(['pw-very-secret', HMAC_KEY, TOKENIZE_KEY, VAULT_KEY, 'api-token-secret']));
+    expect(readConfig(PROD, env(vars), { eagerSecrets: true }).secrets).toEqual(expect.arrayContaining(['pw-very-secret', HMAC_KEY, 'api-token-secret']));
   });
 
   it('refuses a YAML alias bomb with exit 2 naming the file', () => {
@@ -128,15 +132,31 @@ unexpected: 1
     expect(() => readConfig(file, env({}), { eagerSecrets: true })).toThrow(/mask\.hmac_key: environment variable MASK_HMAC_KEY is not set/);
   });
 
+  it.each([
+    ['an all-zero vault key', 'VAULT_KEY', '0'.repeat(64), /mask\.vault\.key: is too weak to be a key: it is one byte repeated; make a random one with openssl rand -hex 32/],
+    ['a vault key of ASCII text', 'VAULT_KEY', Buffer.from('demo-only-vault-key-not-secret!!').toString('hex'), /mask\.vault\.key: is too weak to be a key: its estimated entropy is 122 bits/],
+    ['a low-entropy hmac key', 'MASK_HMAC_KEY', 'password123password123', /mask\.hmac_key: is too weak to be a key: it repeats a block of 11 bytes/],
+    ['the example file\'s tokenize key', 'MASK_TOKENIZE_KEY', 'change-me-tokenize-key-at-least-32-characters', /mask\.tokenize_key: is too weak to be a key: it is the placeholder/],
+  ])('refuses %s when the step reads it (exit 2), without printing it', (_, name, value, message) => {
+    const vars: Record<string, string> = { LAKE_BUCKET: 'b', LANDING_URI: 's3://l/x', WAREHOUSE_HOST: 'h', WAREHOUSE_USER: 'u', MASK_HMAC_KEY: HMAC_KEY, MASK_TOKENIZE_KEY: TOKENIZE_KEY, VAULT_KEY, [name]: value };
+    const { config } = readConfig(PROD, (n) => vars[n]);
+    const read = { VAULT_KEY: () => config.mask.vault!.key, MASK_HMAC_KEY: () => config.mask.hmac_key, MASK_TOKENIZE_KEY: () => config.mask.tokenize_key }[name]!;
+    const error = catchOf(read) as ConfigInvalidError;
+    expect(error).toBeInstanceOf(ConfigInvalidError);
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toMatch(message);
+    expect(error.message).not.toContain(value);
+  });
+
   it('resolves each secret only when read, checks it then, and never asks for the others', () => {
     const asked: string[] = [];
-    const vars: Record<string, string> = { LAKE_BUCKET: 'b', VAULT_KEY: 'ab'.repeat(32), LANDING_URI: 's3://l/x', WAREHOUSE_HOST: 'h', WAREHOUSE_USER: 'u', MASK_HMAC_KEY: 'short' };
+    const vars: Record<string, string> = { LAKE_BUCKET: 'b', VAULT_KEY, LANDING_URI: 's3://l/x', WAREHOUSE_HOST: 'h', WAREHOUSE_USER: 'u', MASK_HMAC_KEY: 'short' };
     const { config } = readConfig(PROD, (n) => (asked.push(n), vars[n]));
     for (const n of ['MASK_HMAC_KEY', 'MASK_TOKENIZE_KEY', 'VAULT_KEY', 'WAREHOUSE_PASSWORD', 'SALES_DB_PASSWORD', 'INVENTORY_API_TOKEN']) expect(asked).not.toContain(n);
     // The detokenize command reads the vault key alone.
-    expect(config.mask.vault!.key).toBe('ab'.repeat(32));
+    expect(config.mask.vault!.key).toBe(VAULT_KEY);
     expect(asked.filter((n) => n === 'VAULT_KEY')).toHaveLength(1);
-    expect(config.mask.vault!.key).toBe('ab'.repeat(32)); // kept, not asked again
+    expect(config.mask.vault!.key).toBe(VAULT_KEY); // kept, not asked again
     expect(asked.filter((n) => n === 'VAULT_KEY')).toHaveLength(1);
     expect(() => config.mask.hmac_key).toThrow(/mask\.hmac_key: must be at least 16 characters/);
     expect(() => config.warehouse.connection!.password).toThrow(/WAREHOUSE_PASSWORD is not set/);
@@ -158,3 +178,12 @@ describe('envWithFiles', () => {
     expect(() => lookup('WH_PASSWORD')).toThrow(/WH_PASSWORD_FILE names \/nonexistent\/secret, which cannot be read: ENOENT/);
   });
 });
+
+function catchOf(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  return 'no error';
+}

@@ -16,19 +16,19 @@ const DS = '2026-11-26';
 function strictConfig(): string {
   const demo = readFileSync(path.resolve(__dirname, '../../../config/demo_config.yaml'), 'utf8');
   const sqlite = 'warehouse:\n  client: sqlite\n  sqlite:\n    filename: ${WAREHOUSE_SQLITE:-.demo/warehouse.sqlite}\n';
-  for (const s of [sqlite, '${MASK_HMAC_KEY:-demo-only-key-not-secret-0123456789}', '${MASK_TOKENIZE_KEY:-demo-only-tokenize-key-not-secret-42}', '${VAULT_KEY:-64656d6f2d6f6e6c792d7661756c742d6b65792d6e6f742d7365637265742121}'])
+  for (const s of [sqlite, '${MASK_HMAC_KEY:-demo-only-key-not-secret-0123456789}', '${MASK_TOKENIZE_KEY:-demo-only-tokenize-key-not-secret-42}', '${VAULT_KEY:-cd9eb1b644b04dbfa6be54cdfba46b18893942e409d248118e170d255c1856ac}'])
     if (!demo.includes(s)) throw new Error(`config/demo_config.yaml changed shape: ${s}`);
   return demo
     .replace(sqlite, 'warehouse:\n  client: postgres\n  connection: { host: wh.internal, user: etl, password: "${WAREHOUSE_PASSWORD}", database: dw }\n')
     .replace('${MASK_HMAC_KEY:-demo-only-key-not-secret-0123456789}', '${MASK_HMAC_KEY}')
     .replace('${MASK_TOKENIZE_KEY:-demo-only-tokenize-key-not-secret-42}', '${MASK_TOKENIZE_KEY}')
-    .replace('${VAULT_KEY:-64656d6f2d6f6e6c792d7661756c742d6b65792d6e6f742d7365637265742121}', '${VAULT_KEY}');
+    .replace('${VAULT_KEY:-cd9eb1b644b04dbfa6be54cdfba46b18893942e409d248118e170d255c1856ac}', '${VAULT_KEY}');
 }
 
 describe('each step resolves only the secrets its own work needs', () => {
   let root: string;
   let file: string;
-  const MASK_ENV = { MASK_HMAC_KEY: 'mask-only-hmac-key-0123456789', MASK_TOKENIZE_KEY: 'mask-only-tokenize-key-0123456789', VAULT_KEY: 'cd'.repeat(32) };
+  const MASK_ENV = { MASK_HMAC_KEY: 'mask-only-hmac-key-0123456789', MASK_TOKENIZE_KEY: 'mask-only-tokenize-key-0123456789', VAULT_KEY: 'ef7ae64e0830cfd924a79122bcd1ed0b0ec22f813dec3fd2fcc30f1c1331cbbd' };
   beforeEach(async () => {
     root = mkdtempSync(path.join(os.tmpdir(), 'least-privilege-'));
     file = path.join(root, 'config.yaml');

@@ -290,7 +290,7 @@ describe('runMask', () => {
     const noKey = await run({});
     expect(noKey.code).toBe(ExitCode.usage);
     expect(noKey.lines.join('\n')).toMatch(/mask\.vault\.key: environment variable VAULT_KEY is not set/);
-    const wrongKey = await run({ VAULT_KEY: 'ff'.repeat(32) });
+    const wrongKey = await run({ VAULT_KEY: 'f632c0f2de18ae0eb70beb4be875ebc10a1252740ef16d849321addb6d1c1b10' });
     expect(wrongKey.code).toBe(ExitCode.usage);
     expect(wrongKey.printed).toEqual([]);
     expect(wrongKey.lines.join('\n')).toMatch(/does not open with vault key demo/);

@@ -55,6 +55,8 @@ describe('ColumnCaster', () => {
   const specs: [string, CastSpec, readonly (string | null)[]][] = [
     ['string', { type: 'string', required: false, scale: 2 }, TEXTS],
     ['required string', { type: 'string', required: true, scale: 2 }, TEXTS],
+    ['string, control characters stripped', { type: 'string', required: false, scale: 2, control_characters: 'strip' }, TEXTS],
+    ['string, control characters kept', { type: 'string', required: true, scale: 2, control_characters: 'keep' }, TEXTS],
     ['string with a normalizer', { type: 'string', required: false, scale: 2, normalize: ['collapse_spaces'] }, TEXTS],
     ['string with allowed values', { type: 'string', required: false, scale: 2, allowed: ['ok', 'x'] }, TEXTS],
     ['int', { type: 'int', required: false, scale: 2 }, NUMBERS],

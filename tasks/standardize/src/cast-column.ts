@@ -20,6 +20,8 @@ export interface CastColumn {
   /** Rows with CAST_FAILED, and CAST_NULL rows. */
   readonly failures: number;
   readonly nulls: number;
+  /** Values the control_characters policy strip changed. */
+  readonly stripped: number;
   /** The reason of each failed row. */
   readonly reasons: ReadonlyMap<number, string>;
   /**
@@ -121,6 +123,9 @@ export class ColumnCaster {
   private values: unknown[] = [];
   private reasons = new Map<number, string>();
   private withText = true;
+  /** Text columns under a control_characters policy other than keep: bytes below this go to makeCaster (0x20), else 0. */
+  private readonly controlBound: number;
+  private stripped = 0;
 
   constructor(
     private readonly spec: CastSpec,
@@ -137,6 +142,7 @@ export class ColumnCaster {
     this.scale = scale;
     this.unitLimit = 10 ** (spec.precision ?? DEFAULT_DECIMAL_PRECISION);
     this.fast = fastPathOf(spec);
+    this.controlBound = spec.type === 'string' && (spec.control_characters ?? 'reject') !== 'keep' ? 0x20 : 0;
   }
 
   /**
@@ -151,6 +157,7 @@ export class ColumnCaster {
     this.reserve(rows);
     this.reasons.clear();
     this.side.used = 0;
+    this.stripped = 0;
     const d = vector && vector.data.length === 1 && vector.type.typeId === arrow.Type.Utf8 ? (vector.data[0] as arrow.Data<arrow.Utf8>) : undefined;
     let text: Uint8Array = this.side.bytes;
     let start: Int32Array = this.start;
@@ -182,7 +189,7 @@ export class ColumnCaster {
       if (s === CAST_FAILED) failures++;
       else if (s === CAST_NULL) nulls++;
     }
-    return { rows, status, failures, nulls, reasons: this.reasons, num: this.num, values: this.values, text, start, end };
+    return { rows, status, failures, nulls, stripped: this.stripped, reasons: this.reasons, num: this.num, values: this.values, text, start, end };
   }
 
   private reserve(rows: number): void {
@@ -203,6 +210,7 @@ export class ColumnCaster {
       this.reasons.set(r, res.reason);
       return;
     }
+    if (res.stripped) this.stripped++;
     const v = res.value;
     if (v === null || v === undefined) {
       this.status[r] = CAST_NULL;
@@ -233,7 +241,11 @@ export class ColumnCaster {
     } else this.status[r] = CAST_NULL;
   }
 
-  /** Text columns: marks OK the values that are ASCII with no space at either end; returns how many need makeCaster. */
+  /**
+   * Text columns: marks OK the values that are ASCII with no space at either end (and, unless the
+   * control_characters policy is keep, no byte below 0x20: tab, LF and CR go to makeCaster too,
+   * which keeps them); returns how many need makeCaster.
+   */
   private scanStrings(d: arrow.Data<arrow.Utf8>, rows: number): number {
     const offsets = d.valueOffsets;
     const bytes = d.values;
@@ -249,8 +261,9 @@ export class ColumnCaster {
       }
       const first = bytes[s]!;
       const last = bytes[e - 1]!;
-      let ascii = first < 128 && last < 128 && !isAsciiSpace(first) && !isAsciiSpace(last);
-      for (let i = s + 1; ascii && i < e - 1; i++) if (bytes[i]! >= 128) ascii = false;
+      const low = this.controlBound;
+      let ascii = first < 128 && last < 128 && first >= low && last >= low && !isAsciiSpace(first) && !isAsciiSpace(last);
+      for (let i = s + 1; ascii && i < e - 1; i++) if (bytes[i]! >= 128 || bytes[i]! < low) ascii = false;
       if (ascii) status[r] = CAST_OK;
       else {
         status[r] = PENDING;

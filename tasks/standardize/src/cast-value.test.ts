@@ -23,6 +23,17 @@ describe('castValue', () => {
     expect(cast('Jos\uFFFD@x.com', 'string')).toMatchObject({ ok: false, reason: expect.stringContaining('csv.encoding') });
   });
 
+  it('applies the control_characters policy to text: reject (the default) names the character, strip removes C0 controls but tab, LF and CR, keep keeps them', () => {
+    const text = (v: string, control_characters?: 'reject' | 'strip' | 'keep') => castValue(v, { type: 'string', required: false, scale: 2, control_characters });
+    expect(text('ab\u0000c')).toEqual({ ok: false, reason: expect.stringMatching(/^holds the control character U\+0000 \(NUL\) at character 3; set the entity's control_characters to strip/) });
+    expect(text('a\u001bb', 'reject')).toMatchObject({ ok: false, reason: expect.stringContaining('U+001B (ESC) at character 2') });
+    expect(text('a\u0000b\u0007c\td\ne\rf', 'strip')).toEqual({ ok: true, value: 'abc\td\ne\rf', stripped: true });
+    expect(text('line one\r\nline\ttwo', 'reject')).toEqual({ ok: true, value: 'line one\r\nline\ttwo' });
+    expect(text('a\u0000b', 'keep')).toEqual({ ok: true, value: 'a\u0000b' });
+    // Numbers with a NUL are not numbers, whatever the policy.
+    expect(cast('4\u00002', 'int')).toMatchObject({ ok: false });
+  });
+
   it('casts integers and rejects text, fractions and overflow', () => {
     expect(cast(' 42 ', 'int')).toEqual({ ok: true, value: 42 });
     expect(cast('two', 'int')).toMatchObject({ ok: false, reason: '"two" is not an integer' });

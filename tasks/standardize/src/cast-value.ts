@@ -1,14 +1,46 @@
 import { DEFAULT_DECIMAL_PRECISION, fitsPrecision, parseDecimalUnits, pow10, shortestDecimalText, unitsOfNumber, type ColumnKind } from '@salesflow/batches';
-import type { ColumnSpecConfig, ColumnType } from '@salesflow/config';
+import type { ColumnSpecConfig, ColumnType, ControlCharacterPolicy } from '@salesflow/config';
 import { normalizerOf } from './normalize-value';
 import { compileDateFormat, type DateParts } from './parse-date-format';
 import { zonedWallTimeToUtc } from './zoned-time';
 
 /** A cast either gives the typed value (null for empty) or the reason it failed. */
-export type CastResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly reason: string };
+export type CastResult = { readonly ok: true; readonly value: unknown; readonly stripped?: true } | { readonly ok: false; readonly reason: string };
 
 /** A column spec as the caster reads it: the config's, where everything but type, required and scale may be absent. */
-export type CastSpec = Pick<ColumnSpecConfig, 'type' | 'required' | 'scale'> & Partial<Omit<ColumnSpecConfig, 'type' | 'required' | 'scale'>>;
+export type CastSpec = Pick<ColumnSpecConfig, 'type' | 'required' | 'scale'> &
+  Partial<Omit<ColumnSpecConfig, 'type' | 'required' | 'scale'>> & {
+    /** The entity's control_characters policy, for text columns (default reject). */
+    readonly control_characters?: ControlCharacterPolicy;
+  };
+
+/** Names of the C0 control characters, for reasons: U+0000 (NUL). */
+const C0_NAMES = 'NUL SOH STX ETX EOT ENQ ACK BEL BS HT LF VT FF CR SO SI DLE DC1 DC2 DC3 DC4 NAK SYN ETB CAN EM SUB ESC FS GS RS US'.split(' ');
+
+/** Whether a character code is a C0 control the policy covers: U+0000-U+001F but tab, LF and CR. */
+export const isControlCharacter = (c: number) => c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d;
+
+/** Text with the control_characters policy applied: the text (stripped), or why the row is rejected. */
+function applyControlPolicy(text: string, policy: ControlCharacterPolicy): CastResult {
+  if (policy === 'keep') return ok(text);
+  let at = -1;
+  for (let i = 0; i < text.length; i++) {
+    if (isControlCharacter(text.charCodeAt(i))) {
+      at = i;
+      break;
+    }
+  }
+  if (at < 0) return ok(text);
+  if (policy === 'strip') {
+    let out = '';
+    for (let i = 0; i < text.length; i++) if (!isControlCharacter(text.charCodeAt(i))) out += text[i];
+    return { ok: true, value: out, stripped: true };
+  }
+  const c = text.charCodeAt(at);
+  return fail(
+    `holds the control character U+${c.toString(16).toUpperCase().padStart(4, '0')} (${C0_NAMES[c]}) at character ${at + 1}; set the entity's control_characters to strip to remove such characters, or to keep, or clean the source`,
+  );
+}
 
 /** The Arrow kind each declared type is stored as. Decimals are Decimal128 scaled integers of their precision and scale. */
 export const KIND_OF_TYPE: Readonly<Record<ColumnType, ColumnKind>> = Object.freeze({
@@ -161,6 +193,7 @@ export function makeCaster(spec: CastSpec): (raw: unknown) => CastResult {
   const precision = spec.precision ?? DEFAULT_DECIMAL_PRECISION;
   const datePartsOf = (s: string): DateParts | undefined => (parseFormat ? parseFormat(s) ?? isoParts(s) : isoParts(s));
   const formatHint = spec.format ? `${spec.format} or ISO 8601` : undefined;
+  const controls = spec.control_characters ?? 'reject';
 
   const cast = (raw: unknown, v: unknown): CastResult => {
     switch (spec.type) {
@@ -170,7 +203,8 @@ export function makeCaster(spec: CastSpec): (raw: unknown) => CastResult {
         if (typeof v === 'string' && v.includes('\uFFFD')) {
           return fail('holds bytes that are not valid in the source encoding (decoded as U+FFFD); set the entity csv.encoding (e.g. latin1) to the file\'s real encoding');
         }
-        return ok(typeof v === 'string' ? v : typeof v === 'bigint' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v));
+        if (typeof v === 'string') return applyControlPolicy(v, controls);
+        return ok(typeof v === 'bigint' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v));
       case 'int': {
         const n = typeof v === 'number' || typeof v === 'bigint' ? Number(v) : INT.test(String(v)) ? Number(v) : NaN;
         if (!Number.isInteger(n)) return fail(`"${String(raw)}" is not an integer`);

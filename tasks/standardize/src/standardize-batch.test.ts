@@ -90,8 +90,31 @@ describe('EntityStandardizer', () => {
     expect(rows.map((r) => sha(['transaction_id', 'quantity', 'total_amount', 'transaction_timestamp'].map((c) => (r[c] === null ? '\u0000' : c === 'total_amount' ? String(Number(r[c])) : String(r[c])) + '\u001f').join('')))).toEqual(expected);
   });
 
+  it.each([
+    ['reject', { rowsIn: 4, rowsOut: 2, rejected: 2, duplicates: 0 }, ['T1', 'T4\tok'], {}],
+    ['strip', { rowsIn: 4, rowsOut: 4, rejected: 0, duplicates: 0 }, ['T1', 'T2', 'T3', 'T4\tok'], { transaction_id: 2, extra: 1 }],
+    ['keep', { rowsIn: 4, rowsOut: 4, rejected: 0, duplicates: 0 }, ['T1', 'T\u00002', 'T3\u0007', 'T4\tok'], {}],
+  ] as const)('control_characters: %s, with every row accounted for', (policy, counts, ids, stripped) => {
+    const plan = planEntity('sales', { ...CFG, unknown_columns: 'evolve', control_characters: policy }, new BatchBuilder(RAW_WITH_LINEAGE).schema);
+    const std = new EntityStandardizer(plan, { source: 's', ingestedAt: 1, runId: 'r' });
+    const row = (id: string, extra = 'x') => [id, '1', '2.50', '2026-11-25T10:00:00Z', extra];
+    std.push(rawBatch([row('T1'), row('T\u00002'), row('T3\u0007', 'e\u0000'), row('T4\tok')]));
+    std.push(rawBatch([]));
+    expect(std.counts).toEqual(counts);
+    expect(std.counts.rowsIn).toBe(std.counts.rowsOut + std.counts.rejected + std.counts.duplicates);
+    expect(batchToObjects(std.processed.finish()).map((r) => r.transaction_id)).toEqual(ids);
+    expect(Object.fromEntries(std.stripped)).toEqual(stripped);
+    const reasons = batchToObjects(std.rejected.finish()).map((r) => r._reject_reason);
+    expect(reasons).toEqual(
+      policy === 'reject'
+        ? [expect.stringMatching(/^transaction_id: holds the control character U\+0000 \(NUL\) at character 2; /), expect.stringMatching(/^transaction_id: holds the control character U\+0007 \(BEL\) at character 3; .*; extra: holds the control character U\+0000 \(NUL\) at character 2/)]
+        : [],
+    );
+  });
+
   it('deduplicates on a composite key of text and numbers across batches, by the values\' text', () => {
-    const composite = planEntity('sales', { ...CFG, key: ['transaction_id', 'quantity', 'total_amount'] }, new BatchBuilder(RAW_WITH_LINEAGE).schema);
+    // control_characters: keep, so a key holding the separator (U+001F) itself is kept and told apart.
+    const composite = planEntity('sales', { ...CFG, key: ['transaction_id', 'quantity', 'total_amount'], control_characters: 'keep' }, new BatchBuilder(RAW_WITH_LINEAGE).schema);
     const std = new EntityStandardizer(composite, { source: 's', ingestedAt: 1, runId: 'r' });
     const row = (id: string, q: string, amount: string) => [id, q, amount, '2026-11-25T10:00:00Z', 'x'];
     std.push(rawBatch([row('A', '1', '2.50'), row('A', '01', '2.5'), row('A', '1', '2.51'), row('A\u001f1', '2', '2.5')]));

@@ -29,7 +29,7 @@ interface PlannedColumn {
 
 /** The entity settings planEntity reads (the config's, with its defaults optional). */
 export type EntitySpec = Pick<StandardizeEntityConfig, 'source' | 'key'> &
-  Partial<Pick<StandardizeEntityConfig, 'order_by' | 'unknown_columns'>> & { readonly columns: Readonly<Record<string, CastSpec>> };
+  Partial<Pick<StandardizeEntityConfig, 'order_by' | 'unknown_columns' | 'control_characters'>> & { readonly columns: Readonly<Record<string, CastSpec>> };
 
 /** How one entity's raw columns map to its declared schema. */
 export interface EntityPlan {
@@ -73,6 +73,7 @@ export function planEntity(entity: string, cfg: EntitySpec, rawSchema: arrow.Sch
   }
   const used = new Set<string>();
   const missing: string[] = [];
+  const controls = cfg.control_characters ?? 'reject';
   const columns = Object.entries(cfg.columns).map(([target, spec]): PlannedColumn => {
     const raw = bySnake.get(snakeCase(spec.from ?? target));
     if (raw) used.add(raw);
@@ -89,7 +90,7 @@ export function planEntity(entity: string, cfg: EntitySpec, rawSchema: arrow.Sch
         fix: delimiterHint(rawColumns) ?? `set standardize.entities.${entity}.columns.${target}.from to the source column name, or remove ${target} from star_schema`,
       });
     } else missing.push(target);
-    return { target, raw, spec, kind: KIND_OF_TYPE[spec.type] };
+    return { target, raw, spec: { ...spec, control_characters: controls }, kind: KIND_OF_TYPE[spec.type] };
   });
   const undeclared = rawColumns.filter((n) => !used.has(n) && !RAW_LINEAGE.has(n));
   const policy = cfg.unknown_columns ?? 'drop';
@@ -112,7 +113,7 @@ export function planEntity(entity: string, cfg: EntitySpec, rawSchema: arrow.Sch
       }
       names.add(target);
       evolved.push(target);
-      columns.push({ target, raw, spec: { type: 'string', required: false, scale: 0 }, kind: 'string' });
+      columns.push({ target, raw, spec: { type: 'string', required: false, scale: 0, control_characters: controls }, kind: 'string' });
     }
   }
   return { entity, columns, key: cfg.key, orderBy: cfg.order_by, undeclared, evolved, missing, rawColumns };
@@ -161,6 +162,8 @@ export class EntityStandardizer {
   readonly processed: BatchBuilder;
   readonly rejected: BatchBuilder;
   readonly counts: StandardizeCounts = { rowsIn: 0, rowsOut: 0, rejected: 0, duplicates: 0 };
+  /** Text values whose control characters were stripped (control_characters: strip), by column. */
+  readonly stripped = new Map<string, number>();
   /** Keys seen so far, as bytes: a Set of strings would hold at most 16.7 M keys and cost far more memory. */
   private readonly seen = new KeySet();
   private readonly latest?: LatestByKey;
@@ -275,6 +278,7 @@ export class EntityStandardizer {
     const rows = batch.numRows;
     const cols = this.plan.columns;
     const cast = cols.map((c, i) => this.casters[i]!.cast(batch, c.raw));
+    for (let i = 0; i < cast.length; i++) if (cast[i]!.stripped) this.stripped.set(cols[i]!.target, (this.stripped.get(cols[i]!.target) ?? 0) + cast[i]!.stripped);
     // Rows with a failed value or an empty key: rejected, with every reason.
     let problems: Uint8Array | undefined;
     const mark = (c: CastColumn, status: number) => {

@@ -29,7 +29,7 @@ export async function runStandardize(ctx: StepContext): Promise<StepResult> {
   const handoff = Math.min(batchSize, READ_BATCH_ROWS);
   const inputs: DatasetRef[] = [];
   const outputs: DatasetRef[] = [];
-  const perEntity: Record<string, StandardizeCounts & { undeclared: readonly string[]; evolved: readonly string[]; missing: readonly string[]; sources?: Record<string, number> }> = {};
+  const perEntity: Record<string, StandardizeCounts & { undeclared: readonly string[]; evolved: readonly string[]; missing: readonly string[]; sources?: Record<string, number>; control_characters_stripped?: Record<string, number> }> = {};
   const total: StandardizeCounts = { rowsIn: 0, rowsOut: 0, rejected: 0, duplicates: 0 };
 
   for (const [entity, cfg] of Object.entries(config.standardize.entities)) {
@@ -102,7 +102,9 @@ export async function runStandardize(ctx: StepContext): Promise<StepResult> {
       const sources = Object.fromEntries(feeds.map((f) => [f.lineage.source, f.manifest.rows]));
       const m = await processed.commit({ entity, counts: c, sources, undeclared_columns: undeclared, evolved_columns: plan.evolved, missing_columns: missing, order_by: plan.orderBy ?? null });
       if (c.rejected) log.warn(`${c.rejected} rows rejected`, { rejected: c.rejected });
-      perEntity[entity] = { ...c, undeclared, evolved: plan.evolved, missing, ...(feeds.length > 1 ? { sources } : {}) };
+      const stripped = Object.fromEntries(std.stripped);
+      if (std.stripped.size) log.warn('control characters stripped from text values (control_characters: strip)', { values_changed: stripped });
+      perEntity[entity] = { ...c, undeclared, evolved: plan.evolved, missing, ...(std.stripped.size ? { control_characters_stripped: stripped } : {}), ...(feeds.length > 1 ? { sources } : {}) };
       for (const k of ['rowsIn', 'rowsOut', 'rejected', 'duplicates'] as const) total[k] += c[k];
       for (const f of feeds) inputs.push({ uri: lake.partitionUri(f.rawDataset, ds), rows: f.manifest.rows });
       outputs.push({ uri: lake.partitionUri(datasets.processed(entity), ds), rows: m.rows });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { keyWeakness, TEXT_KEY_RULE, VAULT_KEY_RULE, vaultKeyBytes, type KeyStrengthRule } from './key-strength';
 import { bool, identifier, num } from './primitives';
 
 /** Every masking method a rule can name. */
@@ -32,13 +33,25 @@ export const maskRuleSchema = z.strictObject({
     ),
 });
 
+/** A weak key (see key-strength.ts) is refused, naming why and how to make a strong one. */
+function refuseWeakKey(rule: KeyStrengthRule, bytesOf: (text: string) => Uint8Array) {
+  return (text: string, ctx: z.RefinementCtx) => {
+    const weak = keyWeakness(bytesOf(text), rule);
+    if (weak) ctx.addIssue({ code: 'custom', message: `is too weak to be a key: ${weak}; make a random one with openssl rand -hex 32` });
+  };
+}
+const textKeyBytes = (text: string) => Buffer.from(text, 'utf8');
+
 const keyIdSchema = () => z.string().regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, _ . or -').describe('Key version');
 
 export const vaultSchema = z.strictObject({
   key: z
     .string()
     .regex(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, 'must be 32 bytes as 64 hex characters or 44 base64 characters (openssl rand -hex 32)')
-    .describe('AES-256-GCM key of the token vault; give it as ${VAULT_KEY} (or VAULT_KEY_FILE for a mounted file)'),
+    .superRefine(refuseWeakKey(VAULT_KEY_RULE, vaultKeyBytes))
+    .describe(
+      'AES-256-GCM key of the token vault; give it as ${VAULT_KEY} (or VAULT_KEY_FILE for a mounted file). A key of one repeated byte, a repeated block, or under 16 distinct bytes or 128 bits of estimated entropy is refused (exit 2)',
+    ),
   key_id: keyIdSchema().default('v1').describe('Version of vault.key, stored with every vault entry'),
   previous_keys: z
     .record(keyIdSchema(), z.string())
@@ -73,10 +86,17 @@ export const piiScanSchema = z.strictObject({
 });
 
 export const maskSchema = z.strictObject({
-  hmac_key: z.string().min(16, 'must be at least 16 characters').describe('Secret key for hmac and email (and the keyed _row_hash); give it as ${MASK_HMAC_KEY} (or MASK_HMAC_KEY_FILE)'),
+  hmac_key: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .superRefine(refuseWeakKey(TEXT_KEY_RULE, textKeyBytes))
+    .describe(
+      'Secret key for hmac and email (and the keyed _row_hash); give it as ${MASK_HMAC_KEY} (or MASK_HMAC_KEY_FILE). A key of one repeated character, a repeated block, a run of consecutive characters, or under 8 distinct bytes or 80 bits of estimated entropy is refused (exit 2): use 32 random characters or more',
+    ),
   tokenize_key: z
     .string()
     .min(16, 'must be at least 16 characters')
+    .superRefine(refuseWeakKey(TEXT_KEY_RULE, textKeyBytes))
     .optional()
     .describe(
       'Secret key tokens are derived from, held by mask alone (and ingest only for at_ingest tokenize rules); required when a rule tokenizes. Separate from hmac_key so a holder of that key cannot reverse tokens by guessing values; give it as ${MASK_TOKENIZE_KEY}',

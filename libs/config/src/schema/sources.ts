@@ -7,6 +7,15 @@ const csvOptionsSchema = z.strictObject({
   quote: z.string().length(1).default('"').describe('Quote character'),
   header: bool().default(true).describe('First line holds the column names'),
   encoding: z.enum(['utf8', 'utf-8', 'latin1', 'utf16le']).default('utf8').describe('Text encoding of the file'),
+  comment: z
+    .string()
+    .length(1)
+    .refine((c) => c !== '\n' && c !== '\r', 'a line end cannot start a comment')
+    .optional()
+    .describe('A line that starts with this character (e.g. "#") is a comment: skipped and counted in the run report, not read as a record; off when absent'),
+}).refine((o) => o.comment === undefined || (o.comment !== o.delimiter && o.comment !== o.quote), {
+  path: ['comment'],
+  message: 'must differ from the delimiter and the quote',
 });
 
 export const fileEntitySchema = z.strictObject({

@@ -11,6 +11,9 @@ export type Normalizer = (typeof NORMALIZERS)[number];
 
 /** What standardize does with raw columns the declared schema does not name. */
 export const UNKNOWN_COLUMN_POLICIES = ['evolve', 'freeze', 'drop'] as const;
+/** What standardize does with C0 control characters (U+0000-U+001F but tab, LF and CR) in text columns. */
+export const CONTROL_CHARACTER_POLICIES = ['reject', 'strip', 'keep'] as const;
+export type ControlCharacterPolicy = (typeof CONTROL_CHARACTER_POLICIES)[number];
 
 const DECIMAL_TYPE = /^decimal\(\s*(\d+)\s*,\s*(\d+)\s*\)$/;
 
@@ -75,6 +78,12 @@ export const standardizeEntitySchema = z
     .enum(UNKNOWN_COLUMN_POLICIES)
     .default('drop')
     .describe('Raw columns the schema does not declare: evolve keeps them (as text) and reports them, freeze fails the step (exit 4), drop drops and reports them'),
+  control_characters: z
+    .enum(CONTROL_CHARACTER_POLICIES)
+    .default('reject')
+    .describe(
+      'C0 control characters (U+0000 NUL to U+001F, but tab, line feed and carriage return) in text columns: reject sends the row to quarantine naming the column and the character, strip removes them (the run report counts the values changed), keep keeps them. Default reject: a NUL breaks PostgreSQL text and C strings downstream',
+    ),
   columns: z.record(identifier(), columnSpecSchema).describe('Declared schema: target column name to its spec'),
   })
   // `sources` lists every source; `source` stays the first, for messages and single-source readers.

@@ -20,10 +20,14 @@ export function checkCsvHeader(names: readonly string[], uri: string, declared: 
     ...(matching === 0 && known ? [`none of its ${names.length} fields names a declared column (${[...known].slice(0, 8).join(', ')})`] : []),
   ];
   const delimiter = names.length === 1 ? [';', '\t', '|'].find((d) => names[0]!.includes(d)) : undefined;
+  // A first line such as "# exported by ..." is a comment the entity does not declare.
+  const comment = ['#', ';', '%', '/'].find((c) => names[0]!.startsWith(c) && c !== delimiter);
   throw new BadInputError(`CSV ${uri}: the first line does not look like a header: ${why.join('; ')}. Nothing of the file was ingested, and its first line is not repeated here`, {
     context: { file: uri, row: 1 },
-    fix: delimiter
-      ? `the header looks delimited by ${JSON.stringify(delimiter)}: set ${configPath}.csv.delimiter to it`
-      : `land the file with its header line, or set ${configPath}.csv.header: false if the source never sends one (columns are then column_1..n; map them with standardize columns' from)`,
+    fix: comment
+      ? `the first line starts with ${JSON.stringify(comment)} like a comment: set ${configPath}.csv.comment to ${JSON.stringify(comment)} to skip such lines, or land the file without them`
+      : delimiter
+        ? `the header looks delimited by ${JSON.stringify(delimiter)}: set ${configPath}.csv.delimiter to it`
+        : `land the file with its header line, or set ${configPath}.csv.header: false if the source never sends one (columns are then column_1..n; map them with standardize columns' from)`,
   });
 }

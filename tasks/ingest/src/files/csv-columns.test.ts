@@ -1,4 +1,5 @@
 import type * as arrow from 'apache-arrow';
+import { parse as parseStream, type Info } from 'csv-parse';
 import { parse } from 'csv-parse/sync';
 import { BadInputError } from '@salesflow/errors';
 import { byteDialect, CsvColumnParser, CsvSyntaxError, type CsvColumnBatch } from './csv-columns';
@@ -20,10 +21,10 @@ function textAt(c: arrow.Data<arrow.Utf8>, r: number): string | null {
   return Buffer.from(c.values.subarray(c.valueOffsets[r], c.valueOffsets[r + 1])).toString('utf8');
 }
 
-/** Parses `bytes` fed in the given chunk sizes (cycled); header=false, columns column_1..width. */
-function parseChunked(bytes: Buffer, chunk: number[], width: number, batchSize = 3): (string | null)[][] {
+/** Parses `bytes` fed in the given chunk sizes (cycled); header=false, columns column_1..width. `skipped` receives the blank and comment lines counted. */
+function parseChunked(bytes: Buffer, chunk: number[], width: number, batchSize = 3, comment?: string, skipped?: { blank: number; comments: number }): (string | null)[][] {
   const columns = Array.from({ length: width }, (_, i) => `column_${i + 1}`);
-  const parser = new CsvColumnParser(byteDialect(CSV)!, false, columns, batchSize, 'mem://test.csv');
+  const parser = new CsvColumnParser(byteDialect({ ...CSV, comment })!, false, columns, batchSize, 'mem://test.csv');
   const out: CsvColumnBatch[] = [];
   let p = 0;
   for (let i = 0; p < bytes.length; i++) {
@@ -32,20 +33,38 @@ function parseChunked(bytes: Buffer, chunk: number[], width: number, batchSize =
     p += n;
   }
   out.push(...parser.end());
+  if (skipped) Object.assign(skipped, { blank: parser.blankLines, comments: parser.commentLines });
   return rowsOf(out);
 }
 
+/** csv-parse's own count of the lines it skipped (its stream API keeps `info`; the sync one does not). */
+async function csvParseSkipped(bytes: Buffer, comment?: string): Promise<{ blank: number; comments: number }> {
+  const parser = parseStream({ ...OPTIONS, ...(comment ? { comment, comment_no_infix: true } : {}) });
+  parser.end(bytes);
+  for await (const _ of parser) void _;
+  const info = parser.info as Info;
+  // csv-parse counts the end after a final line end as one more empty line (readCsvRecords takes it off too).
+  const last = bytes.at(-1);
+  return { blank: info.empty_lines - (last === 0x0a || last === 0x0d ? 1 : 0), comments: info.comment_lines };
+}
+
+/** csv-parse's options as the pipeline sets them (read-text-records' csvParser). */
+const OPTIONS = {
+  bom: true,
+  delimiter: ',',
+  quote: '"',
+  encoding: 'utf8' as const,
+  skip_empty_lines: true,
+  // Each record ends at its own line end, whichever of the three.
+  record_delimiter: ['\r\n', '\n', '\r'],
+  relax_column_count: true,
+};
+
 /** csv-parse as the pipeline configures it; `seen` receives each record as it is read, so it holds those before an error. */
-function csvParse(bytes: Buffer, seen: string[][] = []): string[][] {
+function csvParse(bytes: Buffer, seen: string[][] = [], comment?: string): string[][] {
   return parse(bytes, {
-    bom: true,
-    delimiter: ',',
-    quote: '"',
-    encoding: 'utf8',
-    skip_empty_lines: true,
-    // Each record ends at its own line end, whichever of the three.
-    record_delimiter: ['\r\n', '\n', '\r'],
-    relax_column_count: true,
+    ...OPTIONS,
+    ...(comment ? { comment, comment_no_infix: true } : {}),
     on_record: (record: string[]) => {
       seen.push(record);
       return record;
@@ -63,30 +82,37 @@ function random(seed: number): () => number {
 }
 
 const PIECES = ['a', 'bc', ',', ',', '"', '""', '\n', '\r', '\r\n', ' ', 'é', '€', '\u{1F600}', 'x,y', '"q"'];
+/** Pieces added when the comment option is on: comments at line starts, inside fields and quotes, holding quotes. */
+const COMMENT_PIECES = ['\n#', '\n# x,"y', '#', '\r\n#c\r\n', '"#"', 'a#b', '\n#"'];
 
 describe('CsvColumnParser against csv-parse', () => {
-  it('reads every generated input as csv-parse does, in any chunking, or refuses it where csv-parse does', () => {
+  it('reads every generated input as csv-parse does, in any chunking, or refuses it where csv-parse does; skips and counts the same blank and comment lines', async () => {
     let compared = 0;
     let refused = 0;
-    for (let seed = 1; seed <= 3000; seed++) {
+    let commentsSeen = 0;
+    for (let seed = 1; seed <= 4000; seed++) {
       const rnd = random(seed);
+      // Every other seed sets comment: "#" (and generates pieces that hold it).
+      const comment = seed % 2 === 0 ? '#' : undefined;
+      const pieces = comment ? [...PIECES, ...COMMENT_PIECES] : PIECES;
       const parts: string[] = [];
       const len = 1 + Math.floor(rnd() * 30);
-      for (let i = 0; i < len; i++) parts.push(PIECES[Math.floor(rnd() * PIECES.length)]!);
+      for (let i = 0; i < len; i++) parts.push(pieces[Math.floor(rnd() * pieces.length)]!);
       const bytes = Buffer.concat([rnd() < 0.1 ? Buffer.from([0xef, 0xbb, 0xbf]) : Buffer.alloc(0), Buffer.from(parts.join(''), 'utf8'), rnd() < 0.1 ? Buffer.from([0xff, 0x41]) : Buffer.alloc(0)]);
       const chunks = [1 + Math.floor(rnd() * 7), 1 + Math.floor(rnd() * 3)];
       // The records csv-parse gives before any error: a ragged one among them fails first.
       const seen: string[][] = [];
       let expected: string[][] | undefined;
       try {
-        expected = csvParse(bytes, seen);
+        expected = csvParse(bytes, seen, comment);
       } catch {
         expected = undefined;
       }
       const width = seen[0]?.length ?? 1;
       const ragged = seen.findIndex((r) => r.length !== width);
-      const run = () => parseChunked(bytes, chunks, width);
-      const context = `seed ${seed}: ${JSON.stringify(bytes.toString('latin1'))}`;
+      const skipped = { blank: 0, comments: 0 };
+      const run = () => parseChunked(bytes, chunks, width, 3, comment, skipped);
+      const context = `seed ${seed}${comment ? ' (comment "#")' : ''}: ${JSON.stringify(bytes.toString('latin1'))}`;
       if (ragged >= 0) {
         const e = catchOf(run);
         expect([context, e instanceof BadInputError && e.message]).toEqual([context, expect.stringContaining(`at row ${ragged + 1}: expected ${width} fields, found ${seen[ragged]!.length}`)]);
@@ -95,12 +121,15 @@ describe('CsvColumnParser against csv-parse', () => {
         refused++;
       } else {
         expect([context, run()]).toEqual([context, expected]);
+        expect([context, skipped]).toEqual([context, await csvParseSkipped(bytes, comment)]);
+        commentsSeen += skipped.comments;
         compared++;
       }
     }
-    // The generator must exercise both outcomes, or the comparison proves little.
-    expect(compared).toBeGreaterThan(300);
-    expect(refused).toBeGreaterThan(300);
+    // The generator must exercise both outcomes, and comments, or the comparison proves little.
+    expect(compared).toBeGreaterThan(400);
+    expect(refused).toBeGreaterThan(400);
+    expect(commentsSeen).toBeGreaterThan(200);
   });
 
   it.each([
@@ -114,6 +143,25 @@ describe('CsvColumnParser against csv-parse', () => {
   ])('%s', (_, text, rows) => {
     expect(parseChunked(Buffer.from(text), [1], 2)).toEqual(rows);
     expect(parseChunked(Buffer.from(text), [1000], 2)).toEqual(rows);
+  });
+
+  it('skips comment lines (a "#" where a record starts, up to its line end) and counts them; a "#" inside a field or quoted is text', () => {
+    const text = '# exported 2026-11-26, "draft\na,b\r\n#a,"unclosed\r"#q",c#d\n\n#last';
+    for (const chunk of [1, 2, 1000]) {
+      const skipped = { blank: 0, comments: 0 };
+      expect(parseChunked(Buffer.from(text), [chunk], 2, 3, '#', skipped)).toEqual([
+        ['a', 'b'],
+        ['#q', 'c#d'],
+      ]);
+      expect(skipped).toEqual({ blank: 1, comments: 3 });
+    }
+    // After a closing quote, as csv-parse reads it: the rest is text, or after a first "" a comment.
+    expect(parseChunked(Buffer.from('"q"#a\n""#x,y\n'), [1], 1, 3, '#')).toEqual([['q#a'], ['']]);
+    // Without the option, a "#" line is a record.
+    expect(parseChunked(Buffer.from('#x,y\na,b\n'), [1000], 2)).toEqual([
+      ['#x', 'y'],
+      ['a', 'b'],
+    ]);
   });
 });
 
@@ -156,8 +204,9 @@ describe('CsvColumnParser columns', () => {
   });
 
   it('is used only for UTF-8 files with one-byte delimiter and quote', () => {
-    expect(byteDialect(CSV)).toEqual({ delimiter: 44, quote: 34 });
-    expect(byteDialect({ ...CSV, delimiter: ';' })).toEqual({ delimiter: 59, quote: 34 });
+    expect(byteDialect(CSV)).toEqual({ delimiter: 44, quote: 34, comment: -1 });
+    expect(byteDialect({ ...CSV, delimiter: ';', comment: '#' })).toEqual({ delimiter: 59, quote: 34, comment: 35 });
+    expect(byteDialect({ ...CSV, comment: '§' })).toBeUndefined();
     expect(byteDialect({ ...CSV, encoding: 'latin1' })).toBeUndefined();
     expect(byteDialect({ ...CSV, delimiter: '||' })).toBeUndefined();
     expect(byteDialect({ ...CSV, delimiter: '\t', quote: '\t' })).toBeUndefined();

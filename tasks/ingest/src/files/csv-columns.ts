@@ -8,8 +8,8 @@ import { BadInputError } from '@salesflow/errors';
  * A CSV reader that goes from the file's bytes straight into Arrow Utf8 columns, for UTF-8 files
  * with a one-byte delimiter and quote. It makes no JS string per field: a field's bytes are copied
  * into its column's buffer (doubled quotes undone). It follows csv-parse as the pipeline
- * configures it (bom, skip_empty_lines, relax_column_count; the record delimiter is the first
- * unquoted \n, \r\n or \r of the file), and where csv-parse would fail it reports `CsvSyntaxError`,
+ * configures it (bom, skip_empty_lines, relax_column_count, comment with comment_no_infix; each
+ * record ends at its own unquoted \n, \r\n or \r), and where csv-parse would fail it reports `CsvSyntaxError`,
  * so the caller can let csv-parse say what and where.
  */
 
@@ -18,14 +18,23 @@ const CR = 0x0d;
 /** Records longer than this are refused rather than held in memory (an unclosed quote, most often). */
 export const MAX_RECORD_BYTES = 64 * 2 ** 20;
 
-/** The byte-level dialect the reader handles, or undefined when the options need csv-parse (another encoding, a longer delimiter). */
-export function byteDialect(csv: FileEntityConfig['csv']): { delimiter: number; quote: number } | undefined {
+/** The bytes of a CSV dialect: delimiter, quote, and the comment character (-1 for none). */
+export interface CsvByteDialect {
+  readonly delimiter: number;
+  readonly quote: number;
+  readonly comment?: number;
+}
+
+/** The byte-level dialect the reader handles, or undefined when the options need csv-parse (another encoding, a longer delimiter, a non-ASCII comment). */
+export function byteDialect(csv: FileEntityConfig['csv']): CsvByteDialect | undefined {
   if (csv.encoding !== 'utf8' && csv.encoding !== 'utf-8') return undefined;
-  if (csv.delimiter.length !== 1 || csv.quote.length !== 1) return undefined;
+  if (csv.delimiter.length !== 1 || csv.quote.length !== 1 || (csv.comment !== undefined && csv.comment.length !== 1)) return undefined;
   const delimiter = csv.delimiter.charCodeAt(0);
   const quote = csv.quote.charCodeAt(0);
+  const comment = csv.comment === undefined ? -1 : csv.comment.charCodeAt(0);
   const plain = (c: number) => c < 0x80 && c !== LF && c !== CR;
-  return plain(delimiter) && plain(quote) && delimiter !== quote ? { delimiter, quote } : undefined;
+  if (comment >= 0 && (!plain(comment) || comment === delimiter || comment === quote)) return undefined;
+  return plain(delimiter) && plain(quote) && delimiter !== quote ? { delimiter, quote, comment } : undefined;
 }
 
 /** Raised where csv-parse would reject the file; `record` is the 1-based record (header included) it is in. */
@@ -83,16 +92,20 @@ export class CsvColumnParser {
   private firstRow = 1;
   private starts = new Int32Array(64);
   private ends = new Int32Array(64);
+  /** Per field: 1 when it holds doubled quotes, 2 when text follows its closing quote (at mids[f]). */
   private escaped = new Uint8Array(64);
+  private mids = new Int32Array(64);
   private bytesHint: number[];
   /** Rows of the file holding bytes that are not UTF-8 (decoded to U+FFFD, as csv-parse's decoder would), and the first one. */
   mangled = 0;
   /** Blank lines skipped between records (an empty line is no record, as for csv-parse's skip_empty_lines). */
   blankLines = 0;
+  /** Comment lines skipped (a record that starts with the comment character, up to its line end; csv-parse's comment_no_infix). */
+  commentLines = 0;
   firstMangled: { row: number; column: string } | undefined;
 
   constructor(
-    private readonly dialect: { delimiter: number; quote: number },
+    private readonly dialect: CsvByteDialect,
     private readonly header: boolean,
     private readonly columns: readonly string[],
     private readonly batchSize: number,
@@ -148,6 +161,7 @@ export class CsvColumnParser {
   private parse(buf: Buffer, last: boolean, out: CsvColumnBatch[]): number {
     const n = buf.length;
     const { delimiter, quote } = this.dialect;
+    const comment = this.dialect.comment ?? -1;
     let p = 0;
     records: while (p < n) {
       const recordStart = p;
@@ -158,6 +172,17 @@ export class CsvColumnParser {
       if (emptyEnd >= 0) {
         p = emptyEnd;
         this.blankLines++;
+        continue;
+      }
+      if (buf[p] === comment) {
+        // Quotes and delimiters mean nothing in a comment: it runs to the first line end.
+        let q = p + 1;
+        while (q < n && buf[q] !== LF && buf[q] !== CR) q++;
+        if (q >= n && !last) return recordStart;
+        const e = q >= n ? n : this.lineEndAt(buf, q, last);
+        if (e === -2) return recordStart;
+        p = e;
+        this.commentLines++;
         continue;
       }
       for (;;) {
@@ -192,8 +217,35 @@ export class CsvColumnParser {
           }
           const e = this.lineEndAt(buf, p, last);
           if (e === -2) return recordStart;
-          if (e < 0) throw new CsvSyntaxError(this.records + 1, 'a closing quote is not followed by a delimiter or a line end');
-          p = e;
+          if (e >= 0) {
+            p = e;
+            break;
+          }
+          if (c !== comment) throw new CsvSyntaxError(this.records + 1, 'a closing quote is not followed by a delimiter or a line end');
+          // csv-parse lets a comment character follow a closing quote (its infix comments). With
+          // comment_no_infix, after an empty quoted first field ("") it comments out the rest of the
+          // line, whose record is that one field; otherwise it and the field's rest are text: "q"#a is q#a.
+          if (q === s && count === 1) {
+            let l = p;
+            while (l < n && buf[l] !== LF && buf[l] !== CR) l++;
+            if (l >= n && !last) return recordStart;
+            const lineEnd = l >= n ? n : this.lineEndAt(buf, l, last);
+            if (lineEnd === -2) return recordStart;
+            p = lineEnd;
+            break;
+          }
+          const end = this.unquotedEnd(buf, p, last);
+          if (end === -2) return recordStart;
+          this.mids[count - 1] = q;
+          this.ends[count - 1] = end;
+          this.escaped[count - 1] = esc | 2;
+          p = end;
+          if (p >= n) break;
+          if (buf[p] === delimiter) {
+            p++;
+            continue;
+          }
+          p = this.lineEndAt(buf, p, last);
           break;
         }
         const s = p;
@@ -239,6 +291,19 @@ export class CsvColumnParser {
     return buf[p + 1] === LF ? p + 2 : p + 1;
   }
 
+  /** Where an unquoted run from p ends (a delimiter, a line end, or the end of the file), or -2 when the bytes so far cannot tell. */
+  private unquotedEnd(buf: Buffer, p: number, last: boolean): number {
+    const n = buf.length;
+    const { delimiter, quote } = this.dialect;
+    for (; p < n; p++) {
+      const c = buf[p]!;
+      if (c === delimiter) return p;
+      if (c === LF || c === CR) return this.lineEndAt(buf, p, last) === -2 ? -2 : p;
+      if (c === quote) throw new CsvSyntaxError(this.records + 1, 'a quote opens inside an unquoted field');
+    }
+    return last ? n : -2;
+  }
+
   private growFields(): void {
     const size = this.starts.length * 2;
     const grow = <T extends Int32Array | Uint8Array>(a: T, b: T): T => {
@@ -248,6 +313,7 @@ export class CsvColumnParser {
     this.starts = grow(this.starts, new Int32Array(size));
     this.ends = grow(this.ends, new Int32Array(size));
     this.escaped = grow(this.escaped, new Uint8Array(size));
+    this.mids = grow(this.mids, new Int32Array(size));
   }
 
   private record(buf: Buffer, count: number, out: CsvColumnBatch[]): void {
@@ -277,13 +343,16 @@ export class CsvColumnParser {
       col.reserve(e - s);
       let w = col.used;
       const dst = col.bytes;
-      if (this.escaped[f]) {
+      const escaped = this.escaped[f]!;
+      if (escaped) {
         const quote = this.dialect.quote;
-        for (let i = s; i < e; i++) {
+        const q = escaped & 2 ? this.mids[f]! : e;
+        for (let i = s; i < q; i++) {
           const b = buf[i]!;
           dst[w++] = b;
           if (b === quote) i++;
         }
+        if (escaped & 2) w = copyBytes(dst, w, buf, q + 1, e);
       } else w = copyBytes(dst, w, buf, s, e);
       col.used = w;
       col.offsets[r + 1] = w;
@@ -293,8 +362,11 @@ export class CsvColumnParser {
 
   /** Field i of the current record as text (for the header). */
   private text(buf: Buffer, i: number): string {
-    const raw = buf.toString('utf8', this.starts[i], this.ends[i]);
-    return this.escaped[i] ? raw.split(String.fromCharCode(this.dialect.quote).repeat(2)).join(String.fromCharCode(this.dialect.quote)) : raw;
+    const quote = String.fromCharCode(this.dialect.quote);
+    const tail = this.escaped[i]! & 2 ? this.mids[i]! : -1;
+    const raw = buf.toString('utf8', this.starts[i], tail >= 0 ? tail : this.ends[i]);
+    const text = this.escaped[i]! & 1 ? raw.split(quote.repeat(2)).join(quote) : raw;
+    return tail >= 0 ? text + buf.toString('utf8', tail + 1, this.ends[i]) : text;
   }
 
   private startBatch(): void {

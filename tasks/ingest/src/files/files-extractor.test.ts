@@ -142,6 +142,28 @@ describe('JSON arrays', () => {
   });
 });
 
+describe('comment and blank lines', () => {
+  it('are skipped and counted alike by the byte reader and by csv-parse (latin1), in the run report warnings', async () => {
+    const text = '# export of 2026-11-26\nid,name\n\n1,Ann\r\n#2,cancelled\r\n\r\n3,"#not a comment"\n# end\n';
+    const dir = landing({ 'c.csv': text });
+    const read = async (encoding: 'utf8' | 'latin1') => {
+      const x = await new FilesExtractor(new LocalStorage(dir), 'sources.0').extract(entity('c', 'c.csv', { csv: { ...CSV, encoding, comment: '#' } }), { batchSize: 2 });
+      const rows: Record<string, unknown>[] = [];
+      for await (const b of x.batches) rows.push(...batchToObjects(b));
+      return { rows: rows.map((r) => [r.id, r.name, r._source_row]), warnings: x.warnings!.map((w) => w.replace(/^\S+c\.csv/, 'c.csv')) };
+    };
+    const bytes = await read('utf8');
+    expect(bytes).toEqual({
+      rows: [
+        ['1', 'Ann', 1],
+        ['3', '#not a comment', 2],
+      ],
+      warnings: ['c.csv: 2 blank line(s) between records skipped', 'c.csv: 3 comment line(s) (starting with "#") skipped'],
+    });
+    expect(await read('latin1')).toEqual(bytes);
+  });
+});
+
 describe('UTF-16 files declared UTF-8', () => {
   it('are refused with exit 4 naming the encoding to set, with or without a byte order mark', async () => {
     const text = 'id,name\n1,Ann\n2,Bo\n';

@@ -150,7 +150,11 @@ export class FilesExtractor implements Extractor<FileEntityConfig> {
   private async extractParquet(files: readonly MatchedFile[], batchSize: number, inputs: ExtractedInput[]): Promise<Extraction> {
     const storage = this.storage;
     const first = await storage.openLocal(files[0]!.info.key);
-    const fileSchema = await readParquetSchema(first.path).finally(() => first.release());
+    const fileSchema = await readParquetSchema(first.path)
+      .catch((e: unknown) => {
+        throw namingFile(e, first.path, files[0]!.uri);
+      })
+      .finally(() => first.release());
     // Checked here, not when the raw partition is opened, so the error names the landing file.
     const landings = fileSchema.fields.map((fld) => landingOf(fld.type));
     const unsupported = fileSchema.fields.find((_, i) => !landings[i]);
@@ -183,6 +187,8 @@ export class FilesExtractor implements Extractor<FileEntityConfig> {
             const landed = landParquetBatch(b, landings as LandedColumn[]);
             yield assembleBatch(schema, [...landed.children, ...extra.data.children], b.numRows);
           }
+        } catch (e) {
+          throw namingFile(e, local.path, f.uri);
         } finally {
           await local.release();
         }
@@ -192,6 +198,12 @@ export class FilesExtractor implements Extractor<FileEntityConfig> {
     }
     return { schema, batches: batches(), inputs, planned: files.length, warnings };
   }
+}
+
+/** A bad-input error about the local copy of a file (a temporary folder), told of the file as landed. */
+function namingFile(e: unknown, localPath: string, uri: string): unknown {
+  if (!(e instanceof BadInputError) || localPath === uri) return e;
+  return new BadInputError(e.message.split(localPath).join(uri), { context: { ...e.context, file: uri }, fix: e.fix, cause: e });
 }
 
 /** JSON objects as values in column order, like CSV records. */

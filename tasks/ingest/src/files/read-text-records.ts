@@ -83,7 +83,17 @@ function csvParser(csv: FileEntityConfig['csv']) {
     record_delimiter: ['\r\n', '\n', '\r'],
     // Field counts are checked by us, to name the file, line and counts in one message.
     relax_column_count: true,
+    // A comment is a whole line that starts with the character, never the rest of a line after it.
+    ...(csv.comment !== undefined ? { comment: csv.comment, comment_no_infix: true } : {}),
   });
+}
+
+/** The warning for lines that held no record (blank, or comments), so a count of lines and one of rows can be reconciled. */
+function skippedLinesWarnings(uri: string, csv: FileEntityConfig['csv'], blank: number, comments: number): string[] {
+  return [
+    ...(blank > 0 ? [`${uri}: ${blank} blank line(s) between records skipped`] : []),
+    ...(comments > 0 ? [`${uri}: ${comments} comment line(s) (starting with "${csv.comment}") skipped`] : []),
+  ];
 }
 
 function csvError(e: unknown, uri: string): Error {
@@ -144,6 +154,9 @@ export async function* readCsvRecords(
   // Registered before pipe(), so a chunk is checked before the parser sees it.
   const utf8 = csv.encoding === 'utf8' || csv.encoding === 'utf-8' ? new Utf8Checker() : undefined;
   if (utf8) src.on('data', (chunk: Buffer) => utf8.check(chunk));
+  // The file's last bytes: csv-parse counts the end after a final line end as one more empty line.
+  let tail: Buffer = Buffer.alloc(0);
+  src.on('data', (chunk: Buffer) => (tail = chunk.length >= 2 ? chunk.subarray(-2) : Buffer.concat([tail, chunk]).subarray(-2)));
   src.on('error', (e) => parser.destroy(e));
   src.pipe(parser);
   let fields = -1;
@@ -181,6 +194,8 @@ export async function* readCsvRecords(
       yield { values, row };
     }
     if (utf8 && (utf8.end() || mangled > 0)) warn(invalidUtf8Warning(uri, csv, configPath, mangled, first));
+    const lineEnd = csv.encoding === 'utf16le' ? tail.length === 2 && tail[1] === 0 && (tail[0] === 0x0a || tail[0] === 0x0d) : tail.length > 0 && (tail.at(-1) === 0x0a || tail.at(-1) === 0x0d);
+    for (const w of skippedLinesWarnings(uri, csv, parser.info.empty_lines - (lineEnd ? 1 : 0), parser.info.comment_lines)) warn(w);
   } catch (e) {
     throw csvError(e, uri);
   } finally {
@@ -230,8 +245,7 @@ export async function* readCsvColumns(
     src.destroy();
   }
   if (utf8.end() || parser.mangled > 0) warn(invalidUtf8Warning(uri, csv, configPath, parser.mangled, parser.firstMangled));
-  // Blank lines hold no record: skipped, and said, so a count of lines and one of rows can be reconciled.
-  if (parser.blankLines > 0) warn(`${uri}: ${parser.blankLines} blank line(s) between records skipped`);
+  for (const w of skippedLinesWarnings(uri, csv, parser.blankLines, parser.commentLines)) warn(w);
 }
 
 /** csv-parse's account of a file the byte reader refused: it names the line and what is wrong. */
