@@ -6,13 +6,15 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel, type Message } from 'kafkajs';
 import { Lake, LocalStorage, datasets } from '@salesflow/lake';
 import { runIngest } from '../../tasks/ingest/src';
 import { configWith, readRaw, stepContext, tempLake } from '../../tasks/ingest/src/ingest-fixture.test-util';
+import { faultSeed } from '../faults/kit/fault-summary';
+import { seededRandom } from '../faults/kit/seeded-random';
 
 jest.setTimeout(600_000);
 
@@ -126,47 +128,61 @@ it('fails with exit 4 when a re-run needs offsets the topic no longer retains', 
   await expect(runIngest(stepContext(config, lake, 'orders', DS))).rejects.toMatchObject({ exitCode: 4, message: expect.stringMatching(/no longer retained/) });
 });
 
-it('loses and duplicates nothing when the step is killed with SIGKILL at random points and run again', async () => {
+it('loses and duplicates nothing when a first run is killed with SIGKILL at random points and run again', async () => {
   const points = Number(process.env.KAFKA_KILL_POINTS || 5);
   const topic = uniq('killed');
-  const count = 30_000;
+  const count = 10_000;
   await produce(topic, count, BAD.slice(0, 3));
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kafka-kill-'));
-  const configFile = path.join(dir, 'pipeline.yaml');
-  const source = kafkaSource('orders', topic, uniq('g'));
-  const yaml = readFileSync(path.join(ROOT, 'config/demo_config.yaml'), 'utf8').replace(/^sources:\n/m, `sources:\n  - ${JSON.stringify(source)}\n`);
-  writeFileSync(configFile, yaml);
-  const lakeRoot = path.join(dir, 'lake');
-  const run = (killAfterMs?: number) =>
-    new Promise<number | string>((resolve) => {
-      const child = spawn(process.execPath, [path.join(ROOT, 'tasks/ingest/dist/main.js'), '--config', configFile, '--ds', DS, '--source', 'orders'], { env: { ...process.env, LAKE_ROOT: lakeRoot, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] });
-      let err = '';
-      child.stderr!.on('data', (d) => (err += d));
-      const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-      child.on('exit', (code, signal) => {
-        clearTimeout(timer);
-        if (code && code !== 0) console.error(err.slice(-2000));
-        resolve(signal ?? code ?? -1);
+  // Each kill point gets its own lake and group, so every kill hits a first run of the ds.
+  const attempt = (n: number) => {
+    const configFile = path.join(dir, `pipeline-${n}.yaml`);
+    const yaml = readFileSync(path.join(ROOT, 'config/demo_config.yaml'), 'utf8').replace(/^sources:\n/m, `sources:\n  - ${JSON.stringify(kafkaSource('orders', topic, `${topic}-g${n}`))}\n`);
+    writeFileSync(configFile, yaml);
+    const lakeRoot = path.join(dir, `lake-${n}`);
+    const manifestFile = path.join(lakeRoot, datasets.raw('kafka', 'orders', 'order_events'), `dt=${DS}`, '_manifest.json');
+    const run = (kill?: number | 'at-manifest') =>
+      new Promise<number | string>((resolve) => {
+        const child = spawn(process.execPath, [path.join(ROOT, 'tasks/ingest/dist/main.js'), '--config', configFile, '--ds', DS, '--source', 'orders'], { env: { ...process.env, LAKE_ROOT: lakeRoot, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] });
+        let err = '';
+        child.stderr!.on('data', (d) => (err += d));
+        // 'at-manifest': killed as soon as the partition's manifest exists, before or during the offset commit.
+        const timer = kill === undefined ? undefined : kill === 'at-manifest' ? setInterval(() => existsSync(manifestFile) && child.kill('SIGKILL'), 2) : setTimeout(() => child.kill('SIGKILL'), kill);
+        child.on('exit', (code, signal) => {
+          clearInterval(timer);
+          clearTimeout(timer);
+          if (code && code !== 0) console.error(err.slice(-2000));
+          resolve(signal ?? code ?? -1);
+        });
       });
-    });
-  const lake = new Lake(new LocalStorage(lakeRoot));
-  for (let i = 0; i < points; i++) {
-    // Spread over a run's life: the group join, reading, writing, and the commits at its end.
-    const at = 500 + Math.floor(Math.random() * 20_000);
+    return { run, lake: new Lake(new LocalStorage(lakeRoot)) };
+  };
+  const check = async (lake: Lake) => {
+    const { keys, offsets, manifest } = await landedKeys(lake);
+    expect(keys.length).toBe(count);
+    expect(new Set(keys)).toEqual(new Set(Array.from({ length: count }, (_, i) => `order-${i}`)));
+    expect(offsets.size).toBe(count);
+    expect(manifest.meta.kafka).toMatchObject({ read: count + 3, landed: count, quarantined: 3 });
+  };
+  const reference = attempt(0);
+  const started = Date.now();
+  expect(await reference.run()).toBe(0);
+  const whole = Date.now() - started;
+  await check(reference.lake);
+  const random = seededRandom(faultSeed());
+  for (let i = 1; i <= points; i++) {
+    // Odd trials anywhere in a run's life (joining, reading, writing; FAULTS_SEED replays them),
+    // even ones the moment the manifest is committed, between it and the group's offset commit.
+    const at = i % 2 ? Math.floor(random() * whole) : 'at-manifest';
+    const { run, lake } = attempt(i);
     const outcome = await run(at);
     const committed = await lake.readManifest(datasets.raw('kafka', 'orders', 'order_events'), DS);
-    if (committed) {
-      // Whatever a killed run committed is whole: every record once.
-      const { keys, offsets } = await landedKeys(lake);
-      expect(new Set(keys).size).toBe(keys.length);
-      expect(offsets.size).toBe(keys.length);
-    }
-    console.log(`kill ${i + 1}/${points} at ${at} ms: ${outcome}, partition ${committed ? 'committed' : 'not committed'}`);
+    const admin = kafka.admin();
+    await admin.connect();
+    const groupAt = (await admin.fetchOffsets({ groupId: `${topic}-g${i}`, topics: [topic] }))[0]!.partitions.map((p) => p.offset).join(',');
+    await admin.disconnect();
+    console.log(`kill ${i}/${points} at ${at} (a whole run ${whole} ms): ${outcome}, partition ${committed ? 'committed' : 'not committed'}, group offsets ${groupAt}`);
+    expect(await run()).toBe(0);
+    await check(lake);
   }
-  expect(await run()).toBe(0);
-  const { keys, offsets, manifest } = await landedKeys(lake);
-  expect(keys.length).toBe(count);
-  expect(new Set(keys)).toEqual(new Set(Array.from({ length: count }, (_, i) => `order-${i}`)));
-  expect(offsets.size).toBe(count);
-  expect(manifest.meta.kafka).toMatchObject({ read: count + 3, landed: count, quarantined: 3 });
 });
