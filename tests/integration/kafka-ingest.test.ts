@@ -27,7 +27,7 @@ const kafka = new Kafka({ clientId: 'kafka-ingest-test', brokers: BROKERS, logLe
 const uniq = (what: string) => `${what}-${randomBytes(4).toString('hex')}`;
 
 function kafkaSource(name: string, topic: string, group: string) {
-  return { name, kind: 'kafka', brokers: BROKERS, group, entities: [{ name: 'order_events', topics: [topic], event_time_field: 'event_time', max_message_bytes: 2048 }] };
+  return { name, kind: 'kafka', brokers: BROKERS, group, session_timeout_ms: 6_000, entities: [{ name: 'order_events', topics: [topic], event_time_field: 'event_time', max_message_bytes: 2048 }] };
 }
 
 /** Creates a topic of 3 partitions and produces `count` keyed events stamped inside DS (plus `bad` bad ones), in sends of 5,000. */
@@ -234,13 +234,15 @@ it('loses and duplicates nothing when the broker restarts during a run (tansu wi
       () => 'ok',
       (e: Error) => `failed: ${e.message}`,
     );
-    const restartAt = 2_000 + Math.floor(seededRandom(faultSeed())() * 14_000);
+    // Inside the run: its group join takes 3 s (half the 6 s session), reading and landing a few more.
+    const restartAt = 500 + Math.floor(seededRandom(faultSeed())() * 4_000);
     await new Promise((r) => setTimeout(r, restartAt));
     broker.kill('SIGKILL');
     await new Promise((r) => setTimeout(r, 500));
     broker = await start();
     const outcome = await Promise.race([first, new Promise((r) => setTimeout(() => r('still running after 150 s'), 150_000))]);
-    console.log(`broker restarted at ${restartAt} ms; the run in flight: ${outcome}`);
+    const landedBefore = (await lake.readManifest(datasets.raw("kafka", "orders", "order_events"), DS)) !== undefined;
+    console.log(`broker restarted at ${restartAt} ms; the run in flight: ${outcome}; partition committed before the restart: ${landedBefore}`);
     const again = await runIngest(stepContext(config, lake, 'orders', DS));
     expect(again.rowsOut).toBe(count);
     const { keys, offsets } = await landedKeys(lake);

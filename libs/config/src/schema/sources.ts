@@ -184,6 +184,11 @@ export const kafkaSourceSchema = z.strictObject({
     .describe('SASL authentication; absent means none'),
   tls: tlsSchema.optional().describe('TLS to the brokers; verified by default except on a loopback host (see tls.mode)'),
   timeout_ms: num().int().min(1).default(30_000).describe('Connection and request timeout, in milliseconds'),
+  session_timeout_ms: num()
+    .int()
+    .min(6_000)
+    .default(10_000)
+    .describe('Consumer group session timeout: a member silent this long (a killed run) loses its partitions; tansu also takes half of it to complete a join'),
   entities: z.array(kafkaEntitySchema).min(1).describe('Topics to ingest, grouped into entities'),
 });
 

@@ -188,7 +188,7 @@ async function ingestEntity(ctx: StepContext, kafka: Kafka, admin: Admin, source
     plan.to = to;
     plan.done = true;
   };
-  const consumer = kafka.consumer({ groupId: source.group, maxWaitTimeInMs: 500, allowAutoTopicCreation: false, sessionTimeout: 10_000, maxBytesPerPartition: 4_194_304 });
+  const consumer = kafka.consumer({ groupId: source.group, maxWaitTimeInMs: 500, allowAutoTopicCreation: false, sessionTimeout: source.session_timeout_ms, maxBytesPerPartition: 4_194_304 });
   try {
     if (plans.some((p) => !p.done)) await consume(consumer, plans, entity.topics, async (plan, messages, highWatermark) => {
       plan.highWatermark ??= highWatermark;
@@ -285,6 +285,8 @@ async function consume(
       // the group rebalances again; the assignment timer fails the run if that never happens.
       if (missing.length) return;
       clearTimeout(timer);
+      clearInterval(idle);
+      // After a rebalance too: every partition restarts from the first record not yet taken.
       for (const p of plans) consumer.seek({ topic: p.topic, partition: p.partition, offset: String(p.next) });
       // A partition with nothing past its start returns no records; its end is the broker's high watermark.
       idle = setInterval(() => {
