@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { identifier } from './schema/primitives';
 import { lakeSchema } from './schema/lake';
-import { sourceSchema, filesSourceSchema, fileEntitySchema, databaseSourceSchema, databaseEntitySchema, apiSourceSchema, apiEntitySchema } from './schema/sources';
+import { sourceSchema, filesSourceSchema, fileEntitySchema, databaseSourceSchema, databaseEntitySchema, apiSourceSchema, apiEntitySchema, kafkaSourceSchema, kafkaEntitySchema } from './schema/sources';
 import { standardizeSchema, standardizeEntitySchema, columnSpecSchema } from './schema/standardize';
 import { maskSchema, maskRuleSchema } from './schema/mask';
 import { starSchemaSchema, dimensionSchema } from './schema/star-schema';
@@ -48,6 +48,8 @@ export type DatabaseSourceConfig = z.infer<typeof databaseSourceSchema>;
 export type DatabaseEntityConfig = z.infer<typeof databaseEntitySchema>;
 export type ApiSourceConfig = z.infer<typeof apiSourceSchema>;
 export type ApiEntityConfig = z.infer<typeof apiEntitySchema>;
+export type KafkaSourceConfig = z.infer<typeof kafkaSourceSchema>;
+export type KafkaEntityConfig = z.infer<typeof kafkaEntitySchema>;
 export type StandardizeConfig = PipelineConfig['standardize'];
 export type StandardizeEntityConfig = z.infer<typeof standardizeEntitySchema>;
 export type ColumnSpecConfig = z.infer<typeof columnSpecSchema>;

@@ -1,4 +1,4 @@
-import type { ApiSourceConfig, DatabaseSourceConfig, FilesSourceConfig, PipelineConfig, SourceConfig } from '@salesflow/config';
+import type { ApiSourceConfig, DatabaseSourceConfig, FilesSourceConfig, KafkaSourceConfig, PipelineConfig, SourceConfig } from '@salesflow/config';
 import { columnsOf } from '@salesflow/batches';
 import { BadInputError, UsageError } from '@salesflow/errors';
 import { datasets, openStorage } from '@salesflow/lake';
@@ -8,12 +8,15 @@ import { ApiExtractor } from './api/api-extractor';
 import { DatabaseExtractor } from './database/database-extractor';
 import type { Extraction, Extractor } from './extractor';
 import { sourceForDs } from './files/expand-ds';
+import { declaredColumnsOf } from './declared-columns';
 import { FilesExtractor } from './files/files-extractor';
+import { runKafkaIngest } from './kafka/kafka-ingest';
 import { planStart, readPreviousState, writeEntityState } from './incremental/entity-state';
 import { IngestMasking } from './mask-at-ingest';
 import { diffSchemas, type SchemaChanges } from './schema-changes';
 
-type AnyEntity = SourceConfig['entities'][number];
+type BatchSourceConfig = Exclude<SourceConfig, KafkaSourceConfig>;
+type AnyEntity = BatchSourceConfig['entities'][number];
 
 function filesExtractor(config: PipelineConfig, source: FilesSourceConfig, path: string): FilesExtractor {
   const s3 = config.lake.s3;
@@ -29,7 +32,7 @@ function filesExtractor(config: PipelineConfig, source: FilesSourceConfig, path:
 }
 
 /** The extractor of a source's kind, and the source as this ds reads it. */
-function openExtractor(config: PipelineConfig, configured: SourceConfig, ds: string): { source: SourceConfig; extractor: Extractor<AnyEntity> } {
+function openExtractor(config: PipelineConfig, configured: BatchSourceConfig, ds: string): { source: BatchSourceConfig; extractor: Extractor<AnyEntity> } {
   const configPath = `sources.${config.sources.indexOf(configured)}`;
   switch (configured.kind) {
     case 'files': {
@@ -64,6 +67,7 @@ const EXTRACT_BATCH_ROWS = 32_768;
 export async function runIngest(ctx: StepContext): Promise<StepResult> {
   const configured = ctx.config.sources.find((s) => s.name === ctx.source);
   if (!configured) throw new UsageError(`--source ${ctx.source} is not configured`, { fix: 'pass a name from the config sources' });
+  if (configured.kind === 'kafka') return runKafkaIngest(ctx, configured, `sources.${ctx.config.sources.indexOf(configured)}`);
   const { source, extractor } = openExtractor(ctx.config, configured, ctx.ds);
   const batchSize = ctx.config.lake.row_group_size;
   const inputs: DatasetRef[] = [];
@@ -195,14 +199,7 @@ async function compareWithPrevious(ctx: StepContext, dataset: string, extraction
 
 export const ingestStep: StepDefinition = {
   name: 'ingest',
-  description: 'Lands one source (files: CSV, JSON, NDJSON, Parquet, gzip; PostgreSQL or MySQL tables and queries; REST APIs) in the raw zone as Parquet, incrementally where configured.',
+  description: 'Lands one source (files: CSV, JSON, NDJSON, Parquet, gzip; PostgreSQL or MySQL tables and queries; REST APIs; Kafka topics) in the raw zone as Parquet, incrementally where configured.',
   perSource: true,
   run: runIngest,
 };
-
-/** The source column names standardize expects for an entity of this source (undefined when it is not standardized). */
-function declaredColumnsOf(config: StepContext['config'], source: string, entity: string): string[] | undefined {
-  const std = config.standardize.entities[entity];
-  if (!std || !std.sources.includes(source)) return undefined;
-  return Object.entries(std.columns).map(([name, spec]) => spec.from ?? name);
-}

@@ -169,4 +169,36 @@ export const apiSourceSchema = z.strictObject({
   entities: z.array(apiEntitySchema).min(1).describe('Endpoints to ingest'),
 });
 
-export const sourceSchema = z.discriminatedUnion('kind', [filesSourceSchema, databaseSourceSchema, apiSourceSchema]);
+export const kafkaEntitySchema = z.strictObject({
+  name: identifier().describe('Entity name; the raw partition is raw/kafka/<source>/<entity>/dt=<ds>/'),
+  topics: z.array(z.string().min(1)).min(1).describe('Topics whose records make up this entity'),
+  value_format: z.enum(['json']).default('json').describe('How a record value is encoded: json (one JSON object per record)'),
+  event_time_field: z.string().min(1).describe('Top-level field of the value holding the event time (ISO-8601 text or epoch milliseconds); a record without a valid one is quarantined'),
+  max_message_bytes: num().int().min(1).default(1_048_576).describe('A record whose value is larger than this many bytes is quarantined, not landed'),
+});
+
+export const kafkaSourceSchema = z.strictObject({
+  name: identifier().describe('Source name, used in lake paths and as --source'),
+  kind: z.literal('kafka').describe('Source kind'),
+  brokers: z.array(z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port')).min(1).describe('Bootstrap brokers as host:port, e.g. ["kafka-1:9092"]'),
+  group: z.string().min(1).describe('Consumer group: offsets are committed to it after each partition manifest, so lag tools see progress'),
+  client_id: z.string().min(1).default('salesflow-ingest').describe('Client id the broker sees in its logs and quotas'),
+  sasl: z
+    .strictObject({
+      mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).describe('SASL mechanism'),
+      username: z.string().min(1).describe('SASL user name'),
+      password: z.string().min(1).describe('SASL password; give it as ${NAME} (or NAME_FILE for a mounted secret)'),
+    })
+    .optional()
+    .describe('SASL authentication; absent means none'),
+  tls: tlsSchema.optional().describe('TLS to the brokers; verified by default except on a loopback host (see tls.mode)'),
+  timeout_ms: num().int().min(1).default(30_000).describe('Connection and request timeout, in milliseconds'),
+  session_timeout_ms: num()
+    .int()
+    .min(6_000)
+    .default(10_000)
+    .describe('Consumer group session timeout: a member silent this long (a killed run) loses its partitions; tansu also takes half of it to complete a join'),
+  entities: z.array(kafkaEntitySchema).min(1).describe('Topics to ingest, grouped into entities'),
+});
+
+export const sourceSchema = z.discriminatedUnion('kind', [filesSourceSchema, databaseSourceSchema, apiSourceSchema, kafkaSourceSchema]);

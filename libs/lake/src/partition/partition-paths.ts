@@ -19,7 +19,7 @@ export function partitionPrefix(dataset: string, ds: string): string {
 
 /** Lake dataset paths, in one place so every step agrees (DESIGN.md "The lake"). */
 export const datasets = Object.freeze({
-  raw: (kind: 'files' | 'database' | 'api', source: string, entity: string) => `raw/${kind}/${source}/${entity}`,
+  raw: (kind: 'files' | 'database' | 'api' | 'kafka', source: string, entity: string) => `raw/${kind}/${source}/${entity}`,
   processed: (entity: string) => `processed/${entity}`,
   rejected: (entity: string) => `processed/_rejected/${entity}`,
   masked: (entity: string) => `processed/masked/${entity}`,

@@ -1,0 +1,30 @@
+import path from 'node:path';
+import { readConfig, validateConfig } from './index';
+
+const DEMO = path.resolve(__dirname, '../../../config/demo_config.yaml');
+const demo = () => JSON.parse(JSON.stringify(readConfig(DEMO, () => undefined).config));
+
+describe('kafka sources', () => {
+  it('fills the defaults of a kafka source', () => {
+    const raw = demo();
+    raw.sources.push({ name: 'orders', kind: 'kafka', brokers: ['kafka-1:9092'], group: 'salesflow', entities: [{ name: 'order_events', topics: ['orders'], event_time_field: 'event_time' }] });
+    const r = validateConfig(raw);
+    expect(r.errors).toEqual([]);
+    expect(r.config!.sources.at(-1)).toMatchObject({ client_id: 'salesflow-ingest', timeout_ms: 30_000, entities: [{ value_format: 'json', max_message_bytes: 1_048_576 }] });
+  });
+
+  it('reports a bad broker, a missing event time field and an unknown SASL mechanism with their paths', () => {
+    const raw = demo();
+    raw.sources.push({ name: 'orders', kind: 'kafka', brokers: ['kafka-1'], group: 'g', sasl: { mechanism: 'gssapi', username: 'u', password: 'p' }, entities: [{ name: 'order_events', topics: [] }] });
+    const at = raw.sources.length - 1;
+    const r = validateConfig(raw);
+    expect(r.errors).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(new RegExp(`^sources\\.${at}\\.brokers\\.0: must be host:port`)),
+        expect.stringMatching(new RegExp(`^sources\\.${at}\\.sasl\\.mechanism: `)),
+        expect.stringMatching(new RegExp(`^sources\\.${at}\\.entities\\.0\\.event_time_field: `)),
+        expect.stringMatching(new RegExp(`^sources\\.${at}\\.entities\\.0\\.topics: `)),
+      ]),
+    );
+  });
+});
