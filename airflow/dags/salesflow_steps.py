@@ -141,9 +141,10 @@ STEP_SECRETS: Mapping[str, frozenset[str]] = {
 K8S_STEP_SECRETS: Mapping[str, tuple[str, ...]] = {"mask": ("salesflow-mask",), "load-warehouse": ("salesflow-warehouse",)}
 
 
-def step_env_names(step: str, source: str | None, names: Sequence[str]) -> list[str]:
-    """The names of ``names`` handed to one step run: secrets only where its work reads them."""
-    own = STEP_SECRETS.get(step, frozenset())
+def step_env_names(step: str, source: str | None, names: Sequence[str], extra: frozenset[str] = frozenset()) -> list[str]:
+    """The names of ``names`` handed to one step run: secrets only where its work reads them.
+    ``extra``: secrets this run needs beyond its step's (an ingest's mask keys for at_ingest rules)."""
+    own = STEP_SECRETS.get(step, frozenset()) | extra
     prefix = f"{source.upper()}_" if step == "ingest" and source else None
 
     def is_secret(n: str) -> bool:
@@ -155,16 +156,19 @@ def step_env_names(step: str, source: str | None, names: Sequence[str]) -> list[
     return [n for n in names if not is_secret(n) or held(n)]
 
 
-def step_environment(step: str, source: str | None, names: Sequence[str], env: Mapping[str, str] = os.environ) -> dict[str, str]:
+def step_environment(step: str, source: str | None, names: Sequence[str], env: Mapping[str, str] = os.environ, extra: frozenset[str] = frozenset()) -> dict[str, str]:
     """The variables (name: value) of ``env`` one step run gets: those of ``names`` its work
     reads (step_env_names), read when the task starts, never rendered or stored."""
-    return {name: env[name] for name in step_env_names(step, source, names) if name in env}
+    return {name: env[name] for name in step_env_names(step, source, names, extra) if name in env}
 
 
-def k8s_secret_names(step: str, source: str | None, common: Sequence[str]) -> tuple[list[str], list[str]]:
+def k8s_secret_names(step: str, source: str | None, common: Sequence[str], extra: frozenset[str] = frozenset()) -> tuple[list[str], list[str]]:
     """The Kubernetes Secrets of one step run: (required, optional). A source's own Secret,
     salesflow-source-<source>, is optional, since a files source has none."""
     required = [*common, *K8S_STEP_SECRETS.get(step, ())]
+    # An ingest masking at_ingest reads the mask keys, which live in the mask step's Secret.
+    if step != "mask" and extra & STEP_SECRETS["mask"]:
+        required.append(K8S_STEP_SECRETS["mask"][0])
     optional = [f"salesflow-source-{source.replace('_', '-').lower()}"] if step == "ingest" and source else []
     return required, optional
 
@@ -389,6 +393,32 @@ def read_catalog_enabled(config_path: Path) -> bool:
     return enabled
 
 
+def read_at_ingest_secrets(config_path: Path) -> dict[str, frozenset[str]]:
+    """Per source, the mask secrets its ingest reads because a rule of one of its entities says
+    ``at_ingest: true`` (mask.entities.<entity>.<column>): MASK_HMAC_KEY, and MASK_TOKENIZE_KEY
+    and VAULT_KEY too when such a rule tokenizes. Sources without such rules are left out."""
+    document = _read_config_document(config_path)
+    mask = document.get("mask") if isinstance(document, dict) else None
+    rules = mask.get("entities") if isinstance(mask, dict) else None
+    rules = rules if isinstance(rules, dict) else {}
+    out: dict[str, frozenset[str]] = {}
+    sources = document.get("sources") if isinstance(document, dict) else None
+    for source in sources if isinstance(sources, list) else []:
+        if not isinstance(source, dict):
+            continue
+        needs: set[str] = set()
+        for entity in source.get("entities") or []:
+            columns = rules.get(entity.get("name")) if isinstance(entity, dict) else None
+            for rule in (columns or {}).values() if isinstance(columns, dict) else []:
+                if isinstance(rule, dict) and rule.get("at_ingest") is True:
+                    needs.add("MASK_HMAC_KEY")
+                    if rule.get("method") == "tokenize":
+                        needs |= {"MASK_TOKENIZE_KEY", "VAULT_KEY"}
+        if needs and isinstance(source.get("name"), str):
+            out[source["name"]] = frozenset(needs)
+    return out
+
+
 def read_source_names(config_path: Path) -> list[str]:
     """The ``name`` of each entry under ``sources`` in the pipeline YAML: with ``catalog.enabled``,
     the only things the DAG needs from the config (one ingest task per source). Everything else is
@@ -517,6 +547,7 @@ class LocalStepOperator(BaseOperator):
         node: str = "node",
         source: str | None = None,
         step_env: Sequence[str] = DEFAULT_STEP_ENV,
+        extra_secrets: Sequence[str] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -526,6 +557,7 @@ class LocalStepOperator(BaseOperator):
         self.node = node
         self.source = source
         self.step_env = tuple(step_env)
+        self.extra_secrets = tuple(sorted(extra_secrets))
         self._process: subprocess.Popen[str] | None = None
 
     @property
@@ -537,7 +569,7 @@ class LocalStepOperator(BaseOperator):
         self.log.info("running %s (in %s)", shlex.join(command), self.home)
         # The child gets what a process needs and its step's variables, as a container would (the
         # docker runner's step_environment), not Airflow's whole environment.
-        env = {**{n: os.environ[n] for n in PROCESS_ENV if n in os.environ}, **step_environment(self.step, self.source, self.step_env)}
+        env = {**{n: os.environ[n] for n in PROCESS_ENV if n in os.environ}, **step_environment(self.step, self.source, self.step_env, extra=frozenset(self.extra_secrets))}
         self._process = subprocess.Popen(command, cwd=self.home, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
         relay = threading.Thread(target=self._relay_stderr, args=(self._process.stderr,), daemon=True)
         relay.start()
@@ -666,8 +698,9 @@ def pipeline_step(step: str, settings: StepSettings, *, source: str | None = Non
     task_id = task_id_for(step, source)
     arguments = step_arguments(step, settings, source)
     common: dict[str, Any] = {"task_id": task_id, "execution_timeout": execution_timeout, **task_args}
+    extra = read_at_ingest_secrets(settings.config_path).get(source, frozenset()) if step == "ingest" and source else frozenset()
     if settings.runner == "local":
-        return LocalStepOperator(step=step, arguments=arguments, home=str(settings.home), node=settings.node, source=source, step_env=settings.step_env, **common)
+        return LocalStepOperator(step=step, arguments=arguments, home=str(settings.home), node=settings.node, source=source, step_env=settings.step_env, extra_secrets=extra, **common)
     image = settings.image(step)
     resources = STEP_RESOURCES.get(step, STEP_RESOURCES["ingest"])
     if settings.runner == "docker":
@@ -679,7 +712,7 @@ def pipeline_step(step: str, settings: StepSettings, *, source: str | None = Non
             command=arguments,
             # Read from Airflow's environment when the task starts; never rendered or stored.
             # Only the secrets this step's work reads (step_env_names).
-            private_environment=step_environment(step, source, settings.step_env),
+            private_environment=step_environment(step, source, settings.step_env, extra=extra),
             environment={"LOG_FORMAT": "json"},
             docker_url=settings.docker_url,
             network_mode=settings.docker_network,
@@ -715,8 +748,8 @@ def pipeline_step(step: str, settings: StepSettings, *, source: str | None = Non
         env_vars={"LOG_FORMAT": "json"},
         # Each Kubernetes secret's keys become environment variables of the step (envFrom): the
         # common ones and this step's own (k8s_secret_names).
-        secrets=[Secret("env", None, name) for name in k8s_secret_names(step, source, settings.k8s_secrets)[0]],
-        env_from=[k8s.V1EnvFromSource(secret_ref=k8s.V1SecretEnvSource(name=name, optional=True)) for name in k8s_secret_names(step, source, settings.k8s_secrets)[1]],
+        secrets=[Secret("env", None, name) for name in k8s_secret_names(step, source, settings.k8s_secrets, extra)[0]],
+        env_from=[k8s.V1EnvFromSource(secret_ref=k8s.V1SecretEnvSource(name=name, optional=True)) for name in k8s_secret_names(step, source, settings.k8s_secrets, extra)[1]],
         container_resources=k8s.V1ResourceRequirements(requests=dict(resources["requests"]), limits=dict(resources["limits"])),
         volumes=volumes,
         volume_mounts=mounts,

@@ -487,3 +487,37 @@ def test_each_step_gets_only_the_secrets_its_work_reads():
     assert step_env_names("ingest", "sales_db", rotated) == ["SALES_DB_PASSWORD_FILE", "MASK_TOKENIZE_KEY_ID"]
     assert k8s_secret_names("mask", None, ["salesflow-s3"]) == (["salesflow-s3", "salesflow-mask"], [])
     assert k8s_secret_names("ingest", "sales_db", ["salesflow-s3"]) == (["salesflow-s3"], ["salesflow-source-sales-db"])
+
+
+def test_an_ingest_with_at_ingest_rules_gets_the_mask_keys_it_reads(tmp_path):
+    """A source whose entity masks at ingest (mask.entities.<e>.<col>.at_ingest) needs MASK_HMAC_KEY,
+    and the tokenize and vault keys when the rule tokenizes; other ingests still get none of them."""
+    from salesflow_steps import DEFAULT_STEP_ENV, StepSettings, k8s_secret_names, pipeline_step, read_at_ingest_secrets, step_env_names
+
+    config = tmp_path / "pipeline.yaml"
+    config.write_text(
+        "sources:\n"
+        "  - {name: shop, kind: database, entities: [{name: customers}, {name: orders}]}\n"
+        "  - {name: crm, kind: api, entities: [{name: leads}]}\n"
+        "  - {name: landing, kind: files, entities: [{name: products}]}\n"
+        "mask:\n"
+        "  entities:\n"
+        "    customers: {email: {method: hmac, at_ingest: true}, first_name: {method: tokenize}}\n"
+        "    leads: {name: {method: tokenize, at_ingest: true}}\n"
+        "    products: {supplier: {method: hmac}}\n"
+    )
+    secrets = read_at_ingest_secrets(config)
+    assert secrets == {"shop": frozenset({"MASK_HMAC_KEY"}), "crm": frozenset({"MASK_HMAC_KEY", "MASK_TOKENIZE_KEY", "VAULT_KEY"})}
+    names = list(DEFAULT_STEP_ENV)
+    mask_keys = {"MASK_HMAC_KEY", "MASK_TOKENIZE_KEY", "VAULT_KEY"}
+    assert mask_keys & set(step_env_names("ingest", "shop", names, secrets["shop"])) == {"MASK_HMAC_KEY"}
+    assert mask_keys & set(step_env_names("ingest", "crm", names, secrets["crm"])) == mask_keys
+    assert mask_keys & set(step_env_names("ingest", "landing", names, secrets.get("landing", frozenset()))) == set()
+    assert k8s_secret_names("ingest", "crm", ["salesflow-s3"], secrets["crm"]) == (["salesflow-s3", "salesflow-mask"], ["salesflow-source-crm"])
+    # The operators carry it: the local runner's child gets MASK_HMAC_KEY for shop, not for landing.
+    settings = StepSettings.from_env({"SALESFLOW_RUNNER": "local", "SALESFLOW_CONFIG": str(config)})
+    from datetime import timedelta
+
+    shop = pipeline_step("ingest", settings, source="shop", execution_timeout=timedelta(minutes=5))
+    landing = pipeline_step("ingest", settings, source="landing", execution_timeout=timedelta(minutes=5))
+    assert shop.extra_secrets == ("MASK_HMAC_KEY",) and landing.extra_secrets == ()
