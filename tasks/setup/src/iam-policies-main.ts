@@ -1,8 +1,8 @@
-import yargs from 'yargs';
 import { envWithFiles, readConfig } from '@salesflow/config';
-import { exitCodeOf, ExitCode, PipelineError, UsageError } from '@salesflow/errors';
-import { createLogger, redactText } from '@salesflow/logging';
+import { ExitCode, UsageError } from '@salesflow/errors';
+import { createLogger } from '@salesflow/logging';
 import { buildIamPolicies } from './iam-policies';
+import { commandFailed, commandParser } from './command-parser';
 
 /**
  * `node tasks/setup/dist/iam-policies-main.js --config FILE [--role NAME] [--role-prefix P]`
@@ -14,18 +14,10 @@ import { buildIamPolicies } from './iam-policies';
 async function main(): Promise<number> {
   const log = createLogger({ bindings: { step: 'iam-policies' } });
   try {
-    const args = await yargs(process.argv.slice(2))
-      .scriptName('node tasks/setup/dist/iam-policies-main.js')
-      .usage('$0 --config FILE [--role NAME]\n\nPrints the IAM policy of each step role (docs/security.md).')
+    const args = await commandParser('iam-policies-main.js', '$0 --config FILE [--role NAME]\n\nPrints the IAM policy of each step role (docs/security.md).')
       .option('config', { type: 'string', demandOption: true, describe: 'Pipeline YAML config with an s3:// lake.root' })
       .option('role', { type: 'string', describe: 'Print only this role\'s policy document, e.g. salesflow-mask' })
       .option('role-prefix', { type: 'string', default: 'salesflow', describe: 'Role names are <prefix>-<step>, as the DAG names service accounts' })
-      .strict()
-      .version(false)
-      .exitProcess(false)
-      .fail((msg, err) => {
-        throw new UsageError(msg ?? err?.message ?? 'bad arguments', { fix: 'run with --help for usage' });
-      })
       .parseAsync();
     if (process.argv.includes('--help')) return ExitCode.ok;
     const { config } = readConfig(args.config, envWithFiles(process.env));
@@ -39,8 +31,7 @@ async function main(): Promise<number> {
     }
     return ExitCode.ok;
   } catch (err) {
-    log.error(`iam-policies failed: ${redactText(err instanceof PipelineError ? err.describe() : err instanceof Error ? err.message : String(err))}`);
-    return exitCodeOf(err);
+    return commandFailed(log, 'iam-policies', err);
   }
 }
 

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import yargs from 'yargs';
 import { envWithFiles, readConfig } from '@salesflow/config';
-import { exitCodeOf, ExitCode, PipelineError, UsageError } from '@salesflow/errors';
-import { createLogger, redactText, registerSecret } from '@salesflow/logging';
+import { ExitCode } from '@salesflow/errors';
+import { createLogger, registerSecret } from '@salesflow/logging';
 import { openLake } from '@salesflow/step';
 import { upgradeLake } from './upgrade-lake';
+import { commandFailed, commandParser } from './command-parser';
 
 /**
  * `node tasks/setup/dist/upgrade-main.js --config FILE [--dry-run]` (npm run lake:upgrade): rewrites
@@ -16,17 +16,9 @@ import { upgradeLake } from './upgrade-lake';
 async function main(): Promise<number> {
   const log = createLogger({ bindings: { step: 'lake-upgrade' } });
   try {
-    const args = await yargs(process.argv.slice(2))
-      .scriptName('node tasks/setup/dist/upgrade-main.js')
-      .usage('$0 --config FILE [--dry-run]\n\nRewrites old partitions (decimals stored as double, days as text) in the declared types.')
+    const args = await commandParser('upgrade-main.js', '$0 --config FILE [--dry-run]\n\nRewrites old partitions (decimals stored as double, days as text) in the declared types.')
       .option('config', { type: 'string', demandOption: true, describe: 'Pipeline YAML config (lake, standardize, star_schema)' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'List the partitions to rewrite; write nothing' })
-      .strict()
-      .version(false)
-      .exitProcess(false)
-      .fail((msg, err) => {
-        throw new UsageError(msg ?? err?.message ?? 'bad arguments', { fix: 'run with --help for usage' });
-      })
       .parseAsync();
     if (process.argv.includes('--help')) return ExitCode.ok;
     const { config, secrets } = readConfig(args.config, envWithFiles(process.env), { onSecret: registerSecret });
@@ -36,8 +28,7 @@ async function main(): Promise<number> {
     process.stdout.write(JSON.stringify(summary) + '\n');
     return ExitCode.ok;
   } catch (err) {
-    log.error(`lake upgrade failed: ${redactText(err instanceof PipelineError ? err.describe() : err instanceof Error ? err.message : String(err))}`);
-    return exitCodeOf(err);
+    return commandFailed(log, 'lake upgrade', err);
   }
 }
 
