@@ -13,3 +13,4 @@ export * from './copy-bytes';
 export * from './null-bits';
 export * from './row-keys';
 export * from './filter-rows';
+export * from './murmur3';

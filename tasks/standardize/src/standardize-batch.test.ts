@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { BatchBuilder, batchToObjects, type ColumnDef } from '@salesflow/batches';
+import { BatchBuilder, batchToObjects, murmur3x86_128, writeHashHex, type ColumnDef } from '@salesflow/batches';
 import type { StandardizeEntityConfig } from '@salesflow/config';
 import { EntityStandardizer, planEntity } from './standardize-batch';
 
@@ -79,7 +78,13 @@ describe('EntityStandardizer', () => {
     ]));
     const rows = batchToObjects(std.processed.finish());
     expect(rows).toHaveLength(4);
-    const sha = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 32);
+    // MurmurHash3 x86_128 of the UTF-8 text (checked against the reference in libs/batches).
+    const sha = (text: string) => {
+      const out = new Uint8Array(32);
+      const bytes = Buffer.from(text, 'utf8');
+      writeHashHex(murmur3x86_128(bytes, 0, bytes.length, new Uint32Array(4)), out, 0);
+      return Buffer.from(out).toString('latin1');
+    };
     const expected = [
       'TXN9\u001f7\u001f10.5\u001f1795600800000\u001f',
       'é\u001f0\u001f\u0000\u001f-1000\u001f',

@@ -1,4 +1,3 @@
-import { hash } from 'node:crypto';
 import type * as arrow from 'apache-arrow';
 import { BatchBuilder, columnReaders, DEFAULT_DECIMAL_PRECISION, KeySet, type ColumnDef, type ColumnKind, type ColumnWriter, type DecimalWriter, type FixedWidthWriter, type Utf8Writer } from '@salesflow/batches';
 import type { StandardizeEntityConfig } from '@salesflow/config';
@@ -6,7 +5,7 @@ import { BadInputError } from '@salesflow/errors';
 import { CAST_FAILED, CAST_NULL, ColumnCaster, type CastColumn } from './cast-column';
 import { KIND_OF_TYPE, type CastSpec } from './cast-value';
 import { LatestByKey } from './latest-by-key';
-import { snakeCase } from '@salesflow/batches';
+import { murmur3x86_128, snakeCase, writeHashHex } from '@salesflow/batches';
 
 /** Lineage columns every processed row carries. */
 export const LINEAGE_COLUMNS: readonly ColumnDef[] = Object.freeze([
@@ -148,6 +147,9 @@ export interface StandardizeCounts {
   duplicates: number;
 }
 
+/** How _row_hash is computed; recorded in the processed manifest (meta.row_hash). */
+export const ROW_HASH_ALGORITHM = 'murmur3_x86_128';
+
 /**
  * Casts raw batches to the declared schema, routing each row to the processed builder, the
  * rejected builder (with reason), or dropping it as a duplicate of its key. Without an ordering
@@ -175,8 +177,7 @@ export class EntityStandardizer {
   private kept = new Int32Array(0);
   private hashes = Buffer.allocUnsafe(0);
   private hashInput: Uint8Array = new Uint8Array(1024);
-  /** Views of hashInput by length, so hashing a row makes no new view (hashInput is reused). */
-  private hashViews: Uint8Array[] = [];
+  private readonly hashWords = new Uint32Array(4);
   private runs: { readonly source: TextRun; readonly runId: TextRun } = { source: repeatText('', 0), runId: repeatText('', 0) };
   private hashEnds: Int32Array = new Int32Array(0);
   private prepassRows = 0;
@@ -362,9 +363,9 @@ export class EntityStandardizer {
   }
 
   /**
-   * The row hash of each kept row into this.hashes: SHA-256 of the business values as text
-   * (String(value), U+0000 for null), each followed by U+001F, UTF-8; its first 32 hex digits.
-   * Later steps detect changed rows by it, so the text hashed must not change.
+   * The row hash of each kept row into this.hashes: MurmurHash3 x86_128 of the business values as
+   * text (String(value), U+0000 for null), each followed by U+001F, UTF-8, as 32 hex digits
+   * (docs/lake.md). Later steps detect changed rows by it, so the text hashed must not change.
    */
   private hashRows(cast: readonly CastColumn[], kept: Int32Array, count: number): void {
     if (this.hashes.length < count * 32) this.hashes = Buffer.allocUnsafe(count * 32);
@@ -392,17 +393,7 @@ export class EntityStandardizer {
         }
         input[at++] = 0x1f;
       }
-      const view = (this.hashViews[at] ??= input.subarray(0, at));
-      // The digest as 'binary' (latin1: one char per byte), its first 16 bytes written as hex here: half
-      // the string of a hex digest, and no native call to write it.
-      const digest = hash('sha256', view, 'binary');
-      const hashes = this.hashes;
-      let h = k * 32;
-      for (let b = 0; b < 16; b++) {
-        const c = digest.charCodeAt(b);
-        hashes[h++] = HEX_DIGITS[c >> 4]!;
-        hashes[h++] = HEX_DIGITS[c & 15]!;
-      }
+      writeHashHex(murmur3x86_128(input, 0, at, this.hashWords), this.hashes, k * 32);
     }
   }
 
@@ -411,7 +402,6 @@ export class EntityStandardizer {
     const grown = new Uint8Array(Math.max(atLeast, this.hashInput.length * 2));
     grown.set(this.hashInput.subarray(0, keep));
     this.hashInput = grown;
-    this.hashViews = [];
     return grown;
   }
 
@@ -499,7 +489,6 @@ export class EntityStandardizer {
   }
 }
 
-const HEX_DIGITS = Uint8Array.from(Buffer.from('0123456789abcdef', 'latin1'));
 
 /** One text repeated: copy k ends at ends[k]. */
 interface TextRun {

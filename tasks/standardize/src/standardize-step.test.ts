@@ -105,7 +105,7 @@ describe('runStandardize on dirty formats', () => {
     // The original text is kept as it came.
     expect(rejected[0]).toMatchObject({ Amount: 'abc', 'Customer Email': 'c@example.com', Extra: '' });
     const manifest = await lake.requireManifest(datasets.processed('orders'), DS, 'standardize');
-    expect(manifest.meta).toMatchObject({ counts: { rowsIn: 10, rowsOut: 3, rejected: 5, duplicates: 2 }, undeclared_columns: ['Extra'], order_by: 'updated_at' });
+    expect(manifest.meta).toMatchObject({ counts: { rowsIn: 10, rowsOut: 3, rejected: 5, duplicates: 2 }, undeclared_columns: ['Extra'], order_by: 'updated_at', row_hash: 'murmur3_x86_128' });
   });
 
   it('fails with exit 4 above the tolerance, publishing only the rejects', async () => {

@@ -5,7 +5,7 @@ import { datasets, type Manifest, type PartitionWriter } from '@salesflow/lake';
 import { startProgress } from '@salesflow/logging';
 import { findValueLikeNames } from '@salesflow/pii-scan';
 import type { DatasetRef, StepContext, StepDefinition, StepResult } from '@salesflow/step';
-import { EntityStandardizer, planEntity, type EntityPlan, type StandardizeCounts } from './standardize-batch';
+import { EntityStandardizer, planEntity, ROW_HASH_ALGORITHM, type EntityPlan, type StandardizeCounts } from './standardize-batch';
 
 /**
  * Rows per batch read: smaller than a row group, since decoding a 131 k-row batch of text columns
@@ -100,7 +100,7 @@ export async function runStandardize(ctx: StepContext): Promise<StepResult> {
         );
       }
       const sources = Object.fromEntries(feeds.map((f) => [f.lineage.source, f.manifest.rows]));
-      const m = await processed.commit({ entity, counts: c, sources, undeclared_columns: undeclared, evolved_columns: plan.evolved, missing_columns: missing, order_by: plan.orderBy ?? null });
+      const m = await processed.commit({ entity, counts: c, sources, undeclared_columns: undeclared, evolved_columns: plan.evolved, missing_columns: missing, order_by: plan.orderBy ?? null, row_hash: ROW_HASH_ALGORITHM });
       if (c.rejected) log.warn(`${c.rejected} rows rejected`, { rejected: c.rejected });
       const stripped = Object.fromEntries(std.stripped);
       if (std.stripped.size) log.warn('control characters stripped from text values (control_characters: strip)', { values_changed: stripped });
