@@ -102,6 +102,16 @@ describe.each([
     }
   });
 
+  it.each(['lz4', 'snappy', 'uncompressed'] as const)('writes a zone with lake compression %s and reads every row back', async (codec) => {
+    const zoned = new Lake(target.storage, { rowGroupSize: 4096, compression: { processed: codec } });
+    const w = zoned.openPartition({ dataset: `processed/codec_${codec}`, ds: '2026-11-26', step: 'test', runId: 'r1' });
+    for (const b of batches(0, 5_000, 1500)) await w.write(b);
+    await w.commit({});
+    const rows = await readAll(zoned, `processed/codec_${codec}`, '2026-11-26');
+    expect(rows).toHaveLength(5_000);
+    for (const i of [0, 7, 4999]) expect(Object.values(rows[i]!)).toEqual(row(i));
+  });
+
   it('stores no URL password in a JSON document or a manifest', async () => {
     await lake.writeJson('_runs/dt=2026-11-26/test.json', { error: 'connect postgres://etl:p/w@rd@db:5432/x failed', rows: 3n });
     const text = Buffer.from((await target.storage.getBytes('_runs/dt=2026-11-26/test.json'))!).toString('utf8');

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { bool, num } from './primitives';
 
+const codec = z.enum(['zstd', 'snappy', 'lz4', 'uncompressed']);
+
 export const lakeSchema = z.strictObject({
   root: z.string().min(1).describe('Lake root: s3://bucket[/prefix], or a local folder for the embedded default'),
   s3: z
@@ -33,4 +35,14 @@ export const lakeSchema = z.strictObject({
     .default({ raw: 90, processed: 180, curated: 365, vault: 365 })
     .describe('Retention per zone: S3 lifecycle rules, enforced by setup on a local lake'),
   row_group_size: num().int().min(1024).default(131072).describe('Rows per Parquet row group (bounds memory per batch)'),
+  compression: z
+    .strictObject({
+      raw: codec.default('snappy').describe('Page compression of raw partitions'),
+      processed: codec.default('snappy').describe('Page compression of processed partitions (masked and rejected included)'),
+      curated: codec.default('zstd').describe('Page compression of curated partitions, the ones BI tools and query engines read'),
+    })
+    .default({ raw: 'snappy', processed: 'snappy', curated: 'zstd' })
+    .describe(
+      'Parquet page compression per zone: zstd (smallest), snappy or lz4 (Parquet LZ4_RAW; both about 1.7x larger than zstd and 15-25% faster to write and read), uncompressed. The steps read and write raw and processed once a run; curated is kept longest and read most',
+    ),
 });

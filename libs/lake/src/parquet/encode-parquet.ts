@@ -5,7 +5,7 @@ import { BadInputError } from '@salesflow/errors';
 import { ParquetThread } from './parquet-thread';
 
 /** Page compression codec of a Parquet file. */
-export type ParquetCompression = 'zstd' | 'snappy' | 'uncompressed';
+export type ParquetCompression = 'zstd' | 'snappy' | 'lz4' | 'uncompressed';
 
 /** Rows per row group unless told otherwise: large enough for good compression, small enough to stream. */
 export const DEFAULT_ROW_GROUP_SIZE = 131_072;
@@ -55,9 +55,11 @@ export function defaultThreadMode(): ParquetThreadMode {
   return process.env.LAKE_PARQUET_THREAD === 'inline' ? 'inline' : 'worker';
 }
 
-const CODECS: Readonly<Record<ParquetCompression, 'ZSTD' | 'SNAPPY' | 'UNCOMPRESSED'>> = Object.freeze({
+const CODECS: Readonly<Record<ParquetCompression, 'ZSTD' | 'SNAPPY' | 'LZ4_RAW' | 'UNCOMPRESSED'>> = Object.freeze({
   zstd: 'ZSTD',
   snappy: 'SNAPPY',
+  // Parquet's LZ4_RAW (plain LZ4 blocks), not the deprecated Hadoop-framed LZ4.
+  lz4: 'LZ4_RAW',
   uncompressed: 'UNCOMPRESSED',
 });
 
@@ -191,7 +193,7 @@ export async function* encodeParquet(
 async function* encodeOnThread(
   first: arrow.RecordBatch[],
   nextGroup: () => Promise<arrow.RecordBatch[]>,
-  codec: 'ZSTD' | 'SNAPPY' | 'UNCOMPRESSED',
+  codec: 'ZSTD' | 'SNAPPY' | 'LZ4_RAW' | 'UNCOMPRESSED',
   rowGroupSize: number,
 ): AsyncGenerator<Uint8Array, void, undefined> {
   const stream = ParquetThread.get().open();

@@ -21,7 +21,7 @@ export type ToWorker =
   | {
       readonly op: 'encode';
       readonly id: number;
-      readonly compression: 'ZSTD' | 'SNAPPY' | 'UNCOMPRESSED';
+      readonly compression: 'ZSTD' | 'SNAPPY' | 'LZ4_RAW' | 'UNCOMPRESSED';
       readonly rowGroupSize: number;
       readonly dictionaryPageLimit: number;
     }

@@ -3,7 +3,7 @@ import type * as arrow from 'apache-arrow';
 import { columnsOf, type ColumnDef } from '@salesflow/batches';
 import { BadInputError } from '@salesflow/errors';
 import { redactDocument, type Logger } from '@salesflow/logging';
-import { openParquetWriter, type ParquetWriter } from '../parquet';
+import { openParquetWriter, type ParquetCompression, type ParquetWriter } from '../parquet';
 import type { Storage } from '../storage';
 import { MANIFEST_FILE, MANIFEST_FORMAT, hashSchema, type Manifest, type ManifestFile } from './manifest';
 import { partitionPrefix } from './partition-paths';
@@ -19,6 +19,8 @@ export interface PartitionWriterOptions {
   /** Schema used when no batch is written, so an empty partition still has one. */
   readonly schema?: arrow.Schema;
   readonly rowGroupSize?: number;
+  /** Page compression of the partition's files. Default zstd. */
+  readonly compression?: ParquetCompression;
   /** A new file starts after this many rows, so one file never grows without bound. Default 5,000,000. */
   readonly maxRowsPerFile?: number;
   /**
@@ -175,6 +177,7 @@ export class PartitionWriter {
     this.rowsInFile = 0;
     const writer = openParquetWriter((body) => this.storage.putStream(key, body, 'application/vnd.apache.parquet'), {
       rowGroupSize: this.opts.rowGroupSize,
+      compression: this.opts.compression,
       schema: this.schema,
     });
     return { key, writer };
