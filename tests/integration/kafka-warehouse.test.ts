@@ -141,6 +141,10 @@ it('lands each day exactly the events stamped in it, and every step of every day
     expect(rejected.rows).toBe(2);
     expect(processed.meta.counts.duplicates).toBe(1 + byHand);
     expect(processed.rows + rejected.rows + processed.meta.counts.duplicates).toBe(raw.rows);
+    // The record's event_time, declared in standardize, is kept typed; the other record columns are dropped.
+    expect(raw.schema.filter((c: any) => c.name === 'event_time')).toHaveLength(1);
+    expect(processed.schema.find((c: any) => c.name === 'event_time')).toMatchObject({ kind: 'timestamp' });
+    expect(processed.meta.undeclared_columns.sort()).toEqual(['headers', 'key', 'offset', 'partition', 'timestamp', 'topic']);
     const report = json(`quality/dt=${ds}/report.json`);
     expect(report.status).toBe('passed');
     // Warnings may fail (dim_customer's profile drifts as customers move); no error-severity check does.
