@@ -59,6 +59,18 @@ export function* generateDailyTransactions(options: GenerateDailyTransactionsOpt
   yield* corrections(options, plan);
 }
 
+/** Parts 1 and 2 of generateDailyTransactions apart: the regular sales (with the duplicate line), and the late sales followed by the corrections. */
+export function splitDailyTransactions(options: GenerateDailyTransactionsOptions): { readonly regular: Generator<TransactionRow>; readonly lateAndCorrections: Generator<TransactionRow> } {
+  const plan = planDailyDelivery(options.dsEpochMs, options.baseCount);
+  return {
+    regular: regularTransactions(options, plan),
+    lateAndCorrections: (function* () {
+      yield* lateTransactions(options, plan);
+      yield* corrections(options, plan);
+    })(),
+  };
+}
+
 function* regularTransactions(options: GenerateDailyTransactionsOptions, plan: DailyDeliveryPlan): Generator<TransactionRow> {
   let duplicateRow: TransactionRow | undefined;
   for (const [n, sale, offsetSeconds] of timedSales(options, plan, 1, plan.regular)) {
