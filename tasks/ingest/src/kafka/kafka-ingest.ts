@@ -1,6 +1,6 @@
 import { Kafka, logLevel, type Admin, type Consumer, type KafkaMessage, type SASLOptions } from 'kafkajs';
 import { BatchBuilder, type ColumnDef } from '@salesflow/batches';
-import { driverTlsOptions, type KafkaEntityConfig, type KafkaSourceConfig } from '@salesflow/config';
+import { driverTlsOptions, type KafkaEntityConfig, type KafkaSourceConfig, type PipelineConfig } from '@salesflow/config';
 import { BadInputError, ExitCode, PipelineError } from '@salesflow/errors';
 import { datasets, type PartitionWriter } from '@salesflow/lake';
 import { startProgress } from '@salesflow/logging';
@@ -25,7 +25,8 @@ export interface KafkaManifestMeta {
   readonly quarantined: number;
 }
 
-const tpKey = (topic: string, partition: number) => `${topic}/${partition}`;
+/** A topic partition as one key: "orders/2". */
+export const tpKey = (topic: string, partition: number) => `${topic}/${partition}`;
 
 /** Where a record was in the log: the first columns of landed and of quarantined records. */
 const LOG_COLUMNS: readonly ColumnDef[] = [
@@ -37,15 +38,24 @@ const LOG_COLUMNS: readonly ColumnDef[] = [
 ];
 
 /** Columns every landed record carries, before the value's own fields. */
-const RECORD_COLUMNS: readonly ColumnDef[] = [...LOG_COLUMNS, { name: 'headers', kind: 'string' }, { name: 'event_time', kind: 'timestamp', nullable: false }];
+export const RECORD_COLUMNS: readonly ColumnDef[] = [...LOG_COLUMNS, { name: 'headers', kind: 'string' }, { name: 'event_time', kind: 'timestamp', nullable: false }];
 
-const QUARANTINE_COLUMNS: readonly ColumnDef[] = [...LOG_COLUMNS, { name: 'reason', kind: 'string', nullable: false }, { name: 'value', kind: 'string' }];
+export const QUARANTINE_COLUMNS: readonly ColumnDef[] = [...LOG_COLUMNS, { name: 'reason', kind: 'string', nullable: false }, { name: 'value', kind: 'string' }];
 
 /** Quarantined values keep this many characters: enough to see what was wrong, never a huge row. */
-const QUARANTINED_VALUE_CHARS = 4096;
+export const QUARANTINED_VALUE_CHARS = 4096;
 
 /** How long the group may take to hand this run every partition before the run gives up (transient). */
 const ASSIGNMENT_TIMEOUT_MS = 120_000;
+
+/** The landed columns of an entity: the log's, then the value fields standardize declares for it (or the whole value). */
+export function recordColumnsOf(config: PipelineConfig, source: KafkaSourceConfig, entity: KafkaEntityConfig): { valueColumns: readonly string[] | undefined; columns: ColumnDef[] } {
+  const valueColumns = declaredColumnsOf(config, source.name, entity.name);
+  return { valueColumns, columns: [...RECORD_COLUMNS, ...(valueColumns ? valueColumns.map((name) => ({ name, kind: 'string' as const })) : [{ name: 'value', kind: 'string' as const }])] };
+}
+
+/** Where records of an entity that cannot be landed go. */
+export const quarantineDataset = (source: string, entity: string) => `raw/kafka/${source}/_quarantine/${entity}`;
 
 /** A consumer group member other than this run holds some partitions: the batch cannot read them all. */
 export class KafkaPartitionsNotAssignedError extends PipelineError {}
@@ -161,13 +171,12 @@ async function ingestEntity(ctx: StepContext, kafka: Kafka, admin: Admin, source
   const log = ctx.log.child({ entity: entity.name });
   const dataset = datasets.raw('kafka', source.name, entity.name);
   const plans = await planRanges(ctx, admin, source, entity, dataset);
-  const valueColumns = declaredColumnsOf(ctx.config, source.name, entity.name);
-  const columns: ColumnDef[] = [...RECORD_COLUMNS, ...(valueColumns ? valueColumns.map((name) => ({ name, kind: 'string' as const })) : [{ name: 'value', kind: 'string' as const }])];
+  const { valueColumns, columns } = recordColumnsOf(ctx.config, source, entity);
   const rows = new BatchBuilder(columns);
   const rejects = new BatchBuilder(QUARANTINE_COLUMNS);
   const open = (d: string, b: BatchBuilder) => ctx.lake.openPartition({ dataset: d, ds: ctx.ds, step: ctx.step, runId: ctx.runId, schema: b.schema });
   const writer = open(dataset, rows);
-  const quarantine = open(`raw/kafka/${source.name}/_quarantine/${entity.name}`, rejects);
+  const quarantine = open(quarantineDataset(source.name, entity.name), rejects);
   const batchRows = ctx.config.lake.row_group_size;
   const intervalEnd = Date.parse(dataIntervalOf(ctx).end);
   const intervalStart = Date.parse(dataIntervalOf(ctx).start);
