@@ -38,10 +38,11 @@ async function createTopic(topic: string, partitions: number): Promise<void> {
   await admin.disconnect();
 }
 
-/** Event i of `total`: stamped across DS and DS+1 in order, keyed order-i, on partition i % partitions. */
+/** Event i of `total`: stamped across DS and DS+1 in order, keyed order-i, on partition i % partitions; the last one's event time is in DS (a late event). */
 function event(i: number, total: number, partitions: number): Message {
   const ts = DAY + Math.floor((i / total) * 2 * 86_400_000);
-  return { key: `order-${i}`, partition: i % partitions, timestamp: String(ts), value: JSON.stringify({ order_id: i, amount: (i % 97) + 0.5, event_time: new Date(ts).toISOString() }) };
+  const eventTime = i === total - 1 ? DAY + 43_200_000 : ts;
+  return { key: `order-${i}`, partition: i % partitions, timestamp: String(ts), value: JSON.stringify({ order_id: i, amount: (i % 97) + 0.5, event_time: new Date(eventTime).toISOString() }) };
 }
 
 /** Sends events [from, to) in sends of `chunk` every `everyMs` (a stream, not one burst). */
@@ -182,6 +183,8 @@ it('lands a stream exactly once over two days, stops on SIGTERM with everything 
   const meta = (await lake.readManifest(DATASET, DS))!.meta.kafka as { read: number; landed: number; quarantined: number; micro_batches: number };
   expect(meta.read).toBe(meta.landed + meta.quarantined);
   expect(meta.micro_batches).toBeGreaterThan(1);
+  // The late event lands by its broker timestamp in DS+1, which counts it for DS.
+  expect((await lake.readManifest(DATASET, '2026-11-27'))!.meta.kafka).toMatchObject({ late: { [DS]: 1 } });
 
   // A batch re-run of DS reads the ranges follow mode recorded, and lands the same records.
   const before = (await readRaw(lake, DATASET, DS)).rows.map((r) => String(r.key)).sort();

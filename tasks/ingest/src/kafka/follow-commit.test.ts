@@ -24,9 +24,14 @@ describe('landingDay', () => {
 
 describe('mergeRaw', () => {
   it('starts a new partition and extends a range that ends where the share starts', () => {
-    expect(mergeRaw(undefined, share(), owner)).toEqual({ meta: { source: 'orders', kind: 'kafka', mode: 'follow', kafka: { group: 'g', ranges: [{ topic: 't', partition: 0, from: '100', to: '150' }], read: 50, landed: 49, quarantined: 1, micro_batches: 1 } } });
+    expect(mergeRaw(undefined, share(), owner)).toEqual({ meta: { source: 'orders', kind: 'kafka', mode: 'follow', kafka: { group: 'g', ranges: [{ topic: 't', partition: 0, from: '100', to: '150' }], read: 50, landed: 49, quarantined: 1, micro_batches: 1, late: {} } } });
     const prev = manifestWith({ ranges: [{ topic: 't', partition: 0, from: '0', to: '100' }, { topic: 't', partition: 1, from: '7', to: '9' }], read: 102, landed: 100, quarantined: 2, micro_batches: 3 });
     expect(mergeRaw(prev, share(), owner)).toMatchObject({ meta: { kafka: { ranges: [{ partition: 0, from: '0', to: '150' }, { partition: 1, from: '7', to: '9' }], read: 152, landed: 149, quarantined: 3, micro_batches: 4 } } });
+  });
+
+  it('adds up late events by their event ds', () => {
+    const prev = manifestWith({ ranges: [{ topic: 't', partition: 0, from: '0', to: '100' }], late: { '2026-11-24': 2 } });
+    expect(mergeRaw(prev, share({ late: { '2026-11-24': 1, '2026-11-20': 5 } }), owner)).toMatchObject({ meta: { kafka: { late: { '2026-11-20': 5, '2026-11-24': 3 } } } });
   });
 
   it('refuses a share whose offsets another member already committed, or that leaves a gap', () => {

@@ -30,6 +30,15 @@ export interface MicroBatchShare {
   readonly quarantineRows: number;
   /** Per topic partition: bad records below this offset were left out, being in quarantine already. */
   readonly quarantinedBelow: ReadonlyMap<string, bigint>;
+  /** Landed records whose event time is in an earlier ds than this one, by that event ds. */
+  readonly late?: Readonly<Record<string, number>>;
+}
+
+/** Late events by event ds, added up (pure). */
+export function addLate(a: Readonly<Record<string, number>> | undefined, b: Readonly<Record<string, number>> | undefined): Record<string, number> {
+  const out: Record<string, number> = { ...(a ?? {}) };
+  for (const [ds, n] of Object.entries(b ?? {})) out[ds] = (out[ds] ?? 0) + n;
+  return Object.fromEntries(Object.entries(out).sort(([x], [y]) => (x < y ? -1 : 1)));
 }
 
 /** The meta.kafka of a manifest follow mode commits: batch mode's, plus the micro-batches appended. */
@@ -74,6 +83,7 @@ export function mergeRaw(previous: Manifest | undefined, share: MicroBatchShare,
     landed: (prev.landed ?? 0) + share.landed,
     quarantined: (prev.quarantined ?? 0) + share.quarantined,
     micro_batches: (prev.micro_batches ?? 0) + 1,
+    late: addLate(prev.late, share.late),
   };
   return { meta: { source: owner.source, kind: 'kafka', mode: 'follow', kafka: meta } };
 }

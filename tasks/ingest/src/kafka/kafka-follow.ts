@@ -4,7 +4,7 @@ import type { KafkaEntityConfig, KafkaSourceConfig, PipelineConfig } from '@sale
 import { UsageError } from '@salesflow/errors';
 import { datasets, type Lake, type Storage } from '@salesflow/lake';
 import type { Logger } from '@salesflow/logging';
-import { landingDay, mergeQuarantine, mergeRaw, type FollowManifestMeta, type MicroBatchShare } from './follow-commit';
+import { dayOf, landingDay, mergeQuarantine, mergeRaw, type FollowManifestMeta, type MicroBatchShare } from './follow-commit';
 import { QUARANTINED_VALUE_CHARS, QUARANTINE_COLUMNS, kafkaClientOf, quarantineDataset, recordColumnsOf, tpKey, type OffsetRange } from './kafka-ingest';
 import { parseKafkaRecord } from './parse-kafka-record';
 
@@ -60,6 +60,7 @@ interface Share {
   readonly quarantinedBelow: Map<string, bigint>;
   read: number;
   quarantined: number;
+  readonly late: Record<string, number>;
 }
 
 /**
@@ -213,8 +214,11 @@ class Follower {
     const r = parseKafkaRecord(m, s.entity, valueColumns);
     const base = [s.topic, s.partition, offset, ts, m.key ? m.key.toString('utf8') : null];
     share.read++;
-    if (r.ok) share.rows.appendRow([...base, r.headers, r.eventTime, ...r.values]);
-    else {
+    if (r.ok) {
+      share.rows.appendRow([...base, r.headers, r.eventTime, ...r.values]);
+      const eventDs = dayOf(r.eventTime);
+      if (eventDs < ds) share.late[eventDs] = (share.late[eventDs] ?? 0) + 1;
+    } else {
       share.quarantined++;
       if (offset >= s.quarantinedBelow) share.rejects.appendRow([...base, r.reason, m.value ? m.value.toString('utf8').slice(0, QUARANTINED_VALUE_CHARS) : null]);
     }
@@ -229,7 +233,7 @@ class Follower {
     const key = `${ds}|${entity.name}`;
     let share = this.shares.get(key);
     if (!share) {
-      share = { entity, ds, rows: new BatchBuilder(this.columns.get(entity.name)!.columns), rejects: new BatchBuilder(QUARANTINE_COLUMNS), ranges: new Map(), quarantinedBelow: new Map(), read: 0, quarantined: 0 };
+      share = { entity, ds, rows: new BatchBuilder(this.columns.get(entity.name)!.columns), rejects: new BatchBuilder(QUARANTINE_COLUMNS), ranges: new Map(), quarantinedBelow: new Map(), read: 0, quarantined: 0, late: {} };
       this.shares.set(key, share);
     }
     return share;
@@ -257,7 +261,7 @@ class Follower {
     const committed: OffsetRange[] = [];
     for (const sh of shares) {
       const ranges: OffsetRange[] = [...sh.ranges.values()].map((r) => ({ topic: r.topic, partition: r.partition, from: String(r.from), to: String(r.to) }));
-      const share: MicroBatchShare = { ranges, read: sh.read, landed: sh.rows.length, quarantined: sh.quarantined, quarantineRows: sh.rejects.length, quarantinedBelow: sh.quarantinedBelow };
+      const share: MicroBatchShare = { ranges, read: sh.read, landed: sh.rows.length, quarantined: sh.quarantined, quarantineRows: sh.rejects.length, quarantinedBelow: sh.quarantinedBelow, late: sh.late };
       const open = (dataset: string, b: BatchBuilder) => this.ctx.lake.openPartition({ dataset, ds: sh.ds, step: this.ctx.step, runId: this.ctx.runId, schema: b.schema });
       if (share.quarantineRows) {
         const q = open(quarantineDataset(this.source.name, sh.entity.name), sh.rejects);
@@ -300,8 +304,9 @@ class Follower {
       const mine = tps.filter((t) => entity.topics.includes(t.topic));
       if (!mine.length) continue;
       const keys = new Set(mine.map((t) => tpKey(t.topic, t.partition)));
-      const raw = await lakePositions(this.ctx.lake, datasets.raw('kafka', this.source.name, entity.name), keys);
-      const quarantined = await lakePositions(this.ctx.lake, quarantineDataset(this.source.name, entity.name), keys);
+      const retention = this.ctx.config.lake.retention_days.raw;
+      const raw = await lakePositions(this.ctx.lake, datasets.raw('kafka', this.source.name, entity.name), keys, retention);
+      const quarantined = await lakePositions(this.ctx.lake, quarantineDataset(this.source.name, entity.name), keys, retention);
       const low = new Map<string, bigint>();
       for (const topic of new Set(mine.map((t) => t.topic))) {
         for (const o of await this.admin.fetchTopicOffsets(topic)) low.set(tpKey(topic, o.partition), BigInt(o.low));
@@ -320,16 +325,19 @@ class Follower {
 
 /**
  * Where each wanted topic partition stands in a dataset: the end of its range in the latest
- * committed ds that records one (batch or follow), read newest first until every one is found.
+ * committed ds that records one (batch or follow). Days are probed newest first, from tomorrow
+ * (clocks run ahead) back through the raw retention, one manifest read each, so a follower's
+ * (re)start costs a few reads rather than a listing of every file of the dataset.
  */
-async function lakePositions(lake: Lake, dataset: string, wanted: ReadonlySet<string>): Promise<Map<string, { to: bigint; ds: string }>> {
+async function lakePositions(lake: Lake, dataset: string, wanted: ReadonlySet<string>, retentionDays: number): Promise<Map<string, { to: bigint; ds: string }>> {
   const found = new Map<string, { to: bigint; ds: string }>();
-  const days = await lake.listPartitions(dataset);
-  for (let i = days.length - 1; i >= 0 && found.size < wanted.size; i--) {
-    const ranges = ((await lake.readManifest(dataset, days[i]!))?.meta.kafka as { ranges?: OffsetRange[] } | undefined)?.ranges ?? [];
+  const today = Date.parse(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
+  for (let d = 1; d >= -retentionDays - 1 && found.size < wanted.size; d--) {
+    const ds = new Date(today + d * 86_400_000).toISOString().slice(0, 10);
+    const ranges = ((await lake.readManifest(dataset, ds))?.meta.kafka as { ranges?: OffsetRange[] } | undefined)?.ranges ?? [];
     for (const r of ranges) {
       const k = tpKey(r.topic, r.partition);
-      if (wanted.has(k) && !found.has(k)) found.set(k, { to: BigInt(r.to), ds: days[i]! });
+      if (wanted.has(k) && !found.has(k)) found.set(k, { to: BigInt(r.to), ds });
     }
   }
   return found;

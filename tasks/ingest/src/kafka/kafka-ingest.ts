@@ -23,6 +23,11 @@ export interface KafkaManifestMeta {
   readonly read: number;
   readonly landed: number;
   readonly quarantined: number;
+  /**
+   * Landed records whose event time falls in a ds before the one they landed in, by that event ds:
+   * the days whose figures by event time changed after they were processed (npm run status lists them).
+   */
+  readonly late?: Readonly<Record<string, number>>;
 }
 
 /** A topic partition as one key: "orders/2". */
@@ -181,6 +186,7 @@ async function ingestEntity(ctx: StepContext, kafka: Kafka, admin: Admin, source
   const intervalEnd = Date.parse(dataIntervalOf(ctx).end);
   const intervalStart = Date.parse(dataIntervalOf(ctx).start);
   let read = 0;
+  const late: Record<string, number> = {};
   const progress = startProgress(log, `ingest ${entity.name}`);
   const flush = async (force: boolean) => {
     if (rows.length && (force || rows.length >= batchRows)) await writer.write(rows.finish());
@@ -190,8 +196,11 @@ async function ingestEntity(ctx: StepContext, kafka: Kafka, admin: Admin, source
     const r: ParsedRecord = parseKafkaRecord(m, entity, valueColumns);
     read++;
     const base = [plan.topic, plan.partition, BigInt(m.offset), Number(m.timestamp), m.key ? m.key.toString('utf8') : null];
-    if (r.ok) rows.appendRow([...base, r.headers, r.eventTime, ...r.values]);
-    else rejects.appendRow([...base, r.reason, m.value ? m.value.toString('utf8').slice(0, QUARANTINED_VALUE_CHARS) : null]);
+    if (r.ok) {
+      rows.appendRow([...base, r.headers, r.eventTime, ...r.values]);
+      const eventDs = new Date(r.eventTime).toISOString().slice(0, 10);
+      if (eventDs < ctx.ds) late[eventDs] = (late[eventDs] ?? 0) + 1;
+    } else rejects.appendRow([...base, r.reason, m.value ? m.value.toString('utf8').slice(0, QUARANTINED_VALUE_CHARS) : null]);
   };
   const finishPlan = (plan: PartitionPlan, to: bigint) => {
     plan.to = to;
@@ -238,7 +247,7 @@ async function ingestEntity(ctx: StepContext, kafka: Kafka, admin: Admin, source
     }, admin);
     await flush(true);
     const ranges: OffsetRange[] = plans.map((p) => ({ topic: p.topic, partition: p.partition, from: String(p.from), to: String(p.to ?? p.next) }));
-    const meta: KafkaManifestMeta = { group: source.group, ranges, read, landed: writer.rows, quarantined: quarantine.rows };
+    const meta: KafkaManifestMeta = { group: source.group, ranges, read, landed: writer.rows, quarantined: quarantine.rows, late: Object.fromEntries(Object.entries(late).sort(([a], [b]) => (a < b ? -1 : 1))) };
     if (meta.read !== meta.landed + meta.quarantined) throw new Error(`${entity.name}: read ${meta.read} records but landed ${meta.landed} and quarantined ${meta.quarantined}`);
     await quarantine.commit({ source: source.name, kind: 'kafka', kafka: meta });
     // The partition manifest is the commit; consumer offsets follow it, so a crash in between
