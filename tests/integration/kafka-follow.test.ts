@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel, type Message } from 'kafkajs';
-import { Lake, LocalStorage, datasets } from '@salesflow/lake';
+import { Lake, LocalStorage, S3Storage, datasets } from '@salesflow/lake';
 import { runIngest } from '../../tasks/ingest/src';
 import { configWith, readRaw, stepContext } from '../../tasks/ingest/src/ingest-fixture.test-util';
 import { faultSeed } from '../faults/kit/fault-summary';
@@ -76,8 +76,8 @@ function writeConfig(dir: string, topic: string, group: string): string {
   return file;
 }
 
-function startFollower(config: string, lakeRoot: string): Follower {
-  const child = spawn(process.execPath, [path.join(ROOT, 'tasks/ingest/dist/main.js'), '--follow', '--config', config, '--source', 'orders'], { env: { ...process.env, LAKE_ROOT: lakeRoot, LOG_LEVEL: 'info', LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'] });
+function startFollower(config: string, lakeRoot: string, env: NodeJS.ProcessEnv = {}): Follower {
+  const child = spawn(process.execPath, [path.join(ROOT, 'tasks/ingest/dist/main.js'), '--follow', '--config', config, '--source', 'orders'], { env: { ...process.env, LAKE_ROOT: lakeRoot, LOG_LEVEL: 'info', LOG_FORMAT: 'json', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   let out = '';
   child.stderr!.on('data', (d) => (err += d));
@@ -251,5 +251,29 @@ it('loses and duplicates nothing when followers are killed with SIGKILL mid-stre
   await waitFor('every event', async () => (await covered(lake)) === total);
   last.child.kill('SIGTERM');
   expect((await last.exited).code).toBe(0);
+  await expectExactlyOnce(lake, total);
+});
+
+it('commits two followers into one S3 lake exactly once (conditional writes on the S3 test server)', async () => {
+  const endpoint = process.env.LAKE_TEST_S3_ENDPOINT;
+  if (!endpoint) throw new Error('set LAKE_TEST_S3_ENDPOINT to the S3 test server (.ci/run starts moto_server)');
+  const topic = uniq('s3');
+  const group = uniq('g');
+  const total = 9_000;
+  await createTopic(topic, 4);
+  const bucket = uniq('follow-lake');
+  const storage = new S3Storage({ bucket, prefix: 'lake', endpoint, region: 'us-east-1', forcePathStyle: true });
+  await storage.ensureRoot();
+  const lake = new Lake(storage);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kafka-follow-'));
+  const config = writeConfig(dir, topic, group);
+  const env = { AWS_ENDPOINT_URL_S3: endpoint, AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'test', AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'test', AWS_REGION: 'us-east-1' };
+  const followers = [startFollower(config, `s3://${bucket}/lake`, env), startFollower(config, `s3://${bucket}/lake`, env)];
+  await waitFor('both followers to hold partitions', () => followers.every((f) => assignedCount(f).at(-1) === 2));
+  await produce(topic, 0, total, total, 4, 300, 100);
+  await waitFor('every event', async () => (await covered(lake)) === total);
+  for (const f of followers) f.child.kill('SIGTERM');
+  for (const f of followers) expect((await f.exited).code).toBe(0);
+  expect(followers.every((f) => commits(f) > 0)).toBe(true);
   await expectExactlyOnce(lake, total);
 });
