@@ -114,6 +114,24 @@ describe.each(targets)('$kind commitAppend', ({ open }) => {
     expect((await storage.list(`${DATASET}/`)).filter((o) => o.key.endsWith('.parquet'))).toHaveLength(1);
   });
 
+  it('replaces a partition only if its manifest is the version read, when asked to', async () => {
+    const read = await lake.readManifestVersioned(DATASET, DS);
+    expect(read).toEqual({ version: null });
+    const follower = writer('follow');
+    await follower.write(batch([1], 'f'));
+    await follower.commitAppend(counting);
+    // A batch re-run that read the partition before the follower's append must not replace it.
+    const rerun = writer('batch');
+    await rerun.write(batch([9], 'b'));
+    await expect(rerun.commit({}, { ifVersion: read.version })).rejects.toMatchObject({ name: 'PartitionChangedError', message: expect.stringMatching(/committed by another writer/) });
+    expect(await readIds(lake)).toEqual([1]);
+    const now = await lake.readManifestVersioned(DATASET, DS);
+    const again = writer('batch');
+    await again.write(batch([9], 'b'));
+    await again.commit({}, { ifVersion: now.version });
+    expect(await readIds(lake)).toEqual([9]);
+  });
+
   it('refuses files of another schema with exit 4', async () => {
     const ok = writer();
     await ok.write(batch([1], 'a'));

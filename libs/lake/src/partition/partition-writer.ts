@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type * as arrow from 'apache-arrow';
 import { columnsOf, type ColumnDef } from '@salesflow/batches';
-import { BadInputError } from '@salesflow/errors';
+import { BadInputError, PipelineError } from '@salesflow/errors';
 import { redactDocument, type Logger } from '@salesflow/logging';
 import { openParquetWriter, type ParquetWriter } from '../parquet';
 import type { Storage } from '../storage';
@@ -43,6 +43,12 @@ export interface AppendResult {
   /** Conditional writes tried: more than one when another writer committed in between. */
   readonly attempts: number;
 }
+
+/** The version of a partition's manifest as a run read it (Storage.getVersioned), or null for none: commit() then replaces it only if it is unchanged. */
+export type ManifestVersion = string | null;
+
+/** A partition's manifest changed between a run's read and its commit (another writer committed): nothing was replaced. */
+export class PartitionChangedError extends PipelineError {}
 
 /** Conditional writes an append tries before it gives up; each loss means another writer committed, so this is far beyond contention seen in practice. */
 const APPEND_ATTEMPTS = 50;
@@ -117,7 +123,7 @@ export class PartitionWriter {
    * `committedAt` keeps an earlier commit time: a rewrite that only changes how the same rows are
    * stored (the lake upgrade) must not make an old snapshot look like the newest one.
    */
-  async commit(meta: Readonly<Record<string, unknown>> = {}, opts: { readonly committedAt?: string } = {}): Promise<Manifest> {
+  async commit(meta: Readonly<Record<string, unknown>> = {}, opts: { readonly committedAt?: string; readonly ifVersion?: ManifestVersion } = {}): Promise<Manifest> {
     if (this.state !== 'open') throw new Error(`partition ${this.prefix} is already ${this.state}`);
     await this.closeFile();
     if (this.files.length === 0 && this.schema) {
@@ -127,7 +133,15 @@ export class PartitionWriter {
     }
     const manifest = this.buildManifest(this.files, meta, opts.committedAt);
     const previous = await this.storage.getBytes(this.prefix + MANIFEST_FILE);
-    await this.storage.putBytes(this.prefix + MANIFEST_FILE, JSON.stringify(manifest, null, 2), 'application/json');
+    const body = JSON.stringify(manifest, null, 2);
+    if (opts.ifVersion === undefined) await this.storage.putBytes(this.prefix + MANIFEST_FILE, body, 'application/json');
+    else if (!(await this.storage.putBytesIf(this.prefix + MANIFEST_FILE, body, opts.ifVersion ?? undefined, 'application/json'))) {
+      await this.abort();
+      throw new PartitionChangedError(`${this.storage.uriOf(this.prefix + MANIFEST_FILE)} was committed by another writer after this run read it; not replaced`, {
+        context: { partition: this.prefix },
+        fix: 'another process writes this partition (an ingest --follow of the same source?): stop it, then run the step again',
+      });
+    }
     this.state = 'committed';
     await this.removeSuperseded(manifest, previous);
     return manifest;

@@ -2,7 +2,7 @@ import { Kafka, logLevel, type Admin, type Consumer, type KafkaMessage, type SAS
 import { BatchBuilder, type ColumnDef } from '@salesflow/batches';
 import { driverTlsOptions, type KafkaEntityConfig, type KafkaSourceConfig, type PipelineConfig } from '@salesflow/config';
 import { BadInputError, ExitCode, PipelineError } from '@salesflow/errors';
-import { datasets, type PartitionWriter } from '@salesflow/lake';
+import { datasets, type ManifestVersion, type PartitionWriter } from '@salesflow/lake';
 import { startProgress } from '@salesflow/logging';
 import { dataIntervalOf, type DatasetRef, type StepContext, type StepResult } from '@salesflow/step';
 import { declaredColumnsOf } from '../declared-columns';
@@ -107,8 +107,9 @@ interface PartitionPlan {
  * from the first record stamped at or after the interval start. An offset range below the
  * partition's earliest retained offset fails the run with exit 4.
  */
-async function planRanges(ctx: StepContext, admin: Admin, source: KafkaSourceConfig, entity: KafkaEntityConfig, dataset: string): Promise<PartitionPlan[]> {
-  const own = (await ctx.lake.readManifest(dataset, ctx.ds))?.meta.kafka as KafkaManifestMeta | undefined;
+async function planRanges(ctx: StepContext, admin: Admin, source: KafkaSourceConfig, entity: KafkaEntityConfig, dataset: string): Promise<{ plans: PartitionPlan[]; version: ManifestVersion }> {
+  const read = await ctx.lake.readManifestVersioned(dataset, ctx.ds);
+  const own = read.manifest?.meta.kafka as KafkaManifestMeta | undefined;
   const prev = (await ctx.lake.readManifest(dataset, previousDay(ctx.ds)))?.meta.kafka as KafkaManifestMeta | undefined;
   const interval = dataIntervalOf(ctx);
   const plans: PartitionPlan[] = [];
@@ -144,7 +145,7 @@ async function planRanges(ctx: StepContext, admin: Admin, source: KafkaSourceCon
       plans.push(plan);
     }
   }
-  return plans;
+  return { plans, version: read.version };
 }
 
 /** Lands every entity of a Kafka source for ds; see docs/sources.md "Kafka". */
@@ -175,7 +176,9 @@ export async function runKafkaIngest(ctx: StepContext, source: KafkaSourceConfig
 async function ingestEntity(ctx: StepContext, kafka: Kafka, admin: Admin, source: KafkaSourceConfig, entity: KafkaEntityConfig): Promise<KafkaManifestMeta> {
   const log = ctx.log.child({ entity: entity.name });
   const dataset = datasets.raw('kafka', source.name, entity.name);
-  const plans = await planRanges(ctx, admin, source, entity, dataset);
+  // The versions as planned: the commits replace the partitions only if no one (a follower) committed them since.
+  const quarantineVersion = (await ctx.lake.readManifestVersioned(quarantineDataset(source.name, entity.name), ctx.ds)).version;
+  const { plans, version } = await planRanges(ctx, admin, source, entity, dataset);
   const { valueColumns, columns } = recordColumnsOf(ctx.config, source, entity);
   const rows = new BatchBuilder(columns);
   const rejects = new BatchBuilder(QUARANTINE_COLUMNS);
@@ -249,10 +252,10 @@ async function ingestEntity(ctx: StepContext, kafka: Kafka, admin: Admin, source
     const ranges: OffsetRange[] = plans.map((p) => ({ topic: p.topic, partition: p.partition, from: String(p.from), to: String(p.to ?? p.next) }));
     const meta: KafkaManifestMeta = { group: source.group, ranges, read, landed: writer.rows, quarantined: quarantine.rows, late: Object.fromEntries(Object.entries(late).sort(([a], [b]) => (a < b ? -1 : 1))) };
     if (meta.read !== meta.landed + meta.quarantined) throw new Error(`${entity.name}: read ${meta.read} records but landed ${meta.landed} and quarantined ${meta.quarantined}`);
-    await quarantine.commit({ source: source.name, kind: 'kafka', kafka: meta });
+    await quarantine.commit({ source: source.name, kind: 'kafka', kafka: meta }, { ifVersion: quarantineVersion });
     // The partition manifest is the commit; consumer offsets follow it, so a crash in between
     // leaves the lake ahead of the group, and the next run continues from the lake.
-    const manifest = await writer.commit({ source: source.name, kind: 'kafka', kafka: meta });
+    const manifest = await writer.commit({ source: source.name, kind: 'kafka', kafka: meta }, { ifVersion: version });
     progress.done();
     await consumer.disconnect();
     await commitGroupOffsets(admin, source.group, ranges);
