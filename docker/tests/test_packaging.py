@@ -189,21 +189,39 @@ def test_env_example_lists_every_variable_compose_reads():
 
 # ---- Kubernetes ----
 
-MANIFESTS = ["namespace.yaml", "rbac.yaml", "limits.yaml", "secrets.example.yaml"]
+MANIFESTS = ["namespace.yaml", "rbac.yaml", "limits.yaml", "secrets.example.yaml", "ingest-follow.yaml"]
 
 
 def test_kubernetes_manifests_validate_against_the_kubernetes_schemas():
     result = run([str(BIN / "kubernetes-validate"), "--strict", *MANIFESTS], cwd=REPO / "k8s")
     assert result.returncode == 0, result.stdout + result.stderr
     # 12 service accounts (one per step role), a Role and its binding, the namespace, the 2 of
-    # limits.yaml, and 6 secrets: the lake's, mask's, the warehouse's, and one per source (3).
-    assert result.stdout.count("passed") == 23
+    # limits.yaml, 6 secrets: the lake's, mask's, the warehouse's, and one per source (3), and the
+    # follower's service account and Deployment (ingest-follow.yaml).
+    assert result.stdout.count("passed") == 25
 
 
 def test_kubernetes_validation_rejects_a_wrong_manifest(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("apiVersion: v1\nkind: Secret\nmetadata: {name: x}\nstringData: {A: b}\nimmutible: true\n")
     assert run([str(BIN / "kubernetes-validate"), "--strict", str(bad)]).returncode != 0
+
+
+def test_the_follower_runs_ingest_follow_and_stops_on_sigterm():
+    follow = [d for d in yaml.safe_load_all((REPO / "k8s" / "ingest-follow.yaml").read_text()) if d["kind"] == "Deployment"][0]
+    pod = follow["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    assert container["image"].startswith("salesflow-ingest:")
+    assert container["args"][:1] == ["--follow"] and "--ds" not in container["args"]
+    assert pod["serviceAccountName"] == "salesflow-ingest-orders-stream" and pod["terminationGracePeriodSeconds"] >= 30
+    # A manual apply, not part of `kubectl apply -k k8s/`: the sample config has no kafka source.
+    assert "ingest-follow.yaml" not in yaml.safe_load((REPO / "k8s" / "kustomization.yaml").read_text())["resources"]
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())["services"]
+    service = compose["ingest-follow"]
+    assert service["profiles"] == ["stream"] and service["command"][0] == "--follow"
+    assert service["stop_signal"] == "SIGTERM" and service["image"].startswith("salesflow-ingest:")
+    # `docker compose up` of the batch pipeline starts no follower.
+    assert [name for name, s in compose.items() if "--follow" in (s.get("command") or [])] == ["ingest-follow"]
 
 
 def test_helm_values_and_manifests_agree_with_the_dag_settings():
@@ -229,7 +247,8 @@ def test_helm_values_and_manifests_agree_with_the_dag_settings():
     sources = [s["name"] for s in yaml.safe_load((REPO / "config" / "pipeline_config.yaml").read_text())["sources"]]
     # (The DAG's own names for them are checked against this file in airflow/tests/test_dag_structure.py.)
     steps_roles = {f"{prefix}-{step}" for step in ("setup", "standardize", "mask", "build-star-schema", "check-quality", "load-warehouse", "detokenize", "forget")}
-    wanted = steps_roles | {f"{prefix}-ingest-{source.lower().replace('_', '-')}" for source in sources}
+    # The streaming follower of k8s/ingest-follow.yaml has its own, for a kafka source the sample config does not have.
+    wanted = steps_roles | {f"{prefix}-ingest-{source.lower().replace('_', '-')}" for source in sources} | {f"{prefix}-ingest-orders-stream"}
     assert set(accounts) == wanted
     for name, account in accounts.items():
         assert account["metadata"]["annotations"]["eks.amazonaws.com/role-arn"].endswith(f":role/{name}")

@@ -47,6 +47,13 @@ export class Lake {
     return bytes ? parseManifest(Buffer.from(bytes).toString('utf8'), this.storage.uriOf(key)) : undefined;
   }
 
+  /** The manifest and its version (null when not committed), for a commit that must not replace a newer one (PartitionWriter.commit ifVersion). */
+  async readManifestVersioned(dataset: string, ds: string): Promise<{ manifest?: Manifest; version: string | null }> {
+    const key = partitionPrefix(dataset, ds) + MANIFEST_FILE;
+    const got = await this.storage.getVersioned(key);
+    return got ? { manifest: parseManifest(Buffer.from(got.bytes).toString('utf8'), this.storage.uriOf(key)), version: got.version } : { version: null };
+  }
+
   /** The manifest, or a LakeObjectNotFoundError telling which step to run first. */
   async requireManifest(dataset: string, ds: string, producedBy: string): Promise<Manifest> {
     const m = await this.readManifest(dataset, ds);

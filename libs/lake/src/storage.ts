@@ -7,6 +7,13 @@ export interface ObjectInfo {
   readonly modified: Date;
 }
 
+/** A small object and its version, as a conditional write (putBytesIf) expects it. */
+export interface VersionedObject {
+  readonly bytes: Uint8Array;
+  /** Opaque: the S3 ETag, or a local file's content hash. */
+  readonly version: string;
+}
+
 /**
  * The storage behind the lake: a local folder or an S3 bucket (with optional prefix).
  * Keys always use "/" and never start with "/". Implementations make every single-object
@@ -27,6 +34,15 @@ export interface Storage {
    * Returns the bytes copied.
    */
   copy(fromKey: string, toKey: string): Promise<number>;
+  /** Reads a whole small object with its version, for a read-modify-write with putBytesIf; undefined when it does not exist. */
+  getVersioned(key: string): Promise<VersionedObject | undefined>;
+  /**
+   * Writes a small object only if it is still at `version` (undefined: only if it does not exist),
+   * so two writers updating one object (a manifest) cannot lose each other's change. Returns false,
+   * writing nothing, when another writer changed it since it was read. S3 uses a conditional PUT
+   * (If-Match / If-None-Match); a local folder a lock file beside the object.
+   */
+  putBytesIf(key: string, body: Uint8Array | string, version: string | undefined, contentType?: string): Promise<boolean>;
   /** Reads a whole small object; undefined when it does not exist. */
   getBytes(key: string): Promise<Uint8Array | undefined>;
   /** Streams an object; throws LakeObjectNotFoundError when it does not exist. */

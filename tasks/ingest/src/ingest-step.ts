@@ -199,7 +199,7 @@ async function compareWithPrevious(ctx: StepContext, dataset: string, extraction
 
 export const ingestStep: StepDefinition = {
   name: 'ingest',
-  description: 'Lands one source (files: CSV, JSON, NDJSON, Parquet, gzip; PostgreSQL or MySQL tables and queries; REST APIs; Kafka topics) in the raw zone as Parquet, incrementally where configured.',
+  description: 'Lands one source (files: CSV, JSON, NDJSON, Parquet, gzip; PostgreSQL or MySQL tables and queries; REST APIs; Kafka topics) in the raw zone as Parquet, incrementally where configured. A Kafka source can also be followed as a stream: --follow --help.',
   perSource: true,
   run: runIngest,
 };

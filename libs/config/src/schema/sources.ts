@@ -198,6 +198,13 @@ export const kafkaSourceSchema = z.strictObject({
     .min(6_000)
     .default(10_000)
     .describe('Consumer group session timeout: a member silent this long (a killed run) loses its partitions; tansu also takes half of it to complete a join'),
+  follow: z
+    .strictObject({
+      max_interval_ms: num().int().min(100).default(5_000).describe('ingest --follow commits a micro-batch at the latest this many milliseconds after its first record was taken'),
+      max_records: num().int().min(1).default(50_000).describe('ingest --follow commits a micro-batch as soon as it holds this many records'),
+    })
+    .default({ max_interval_ms: 5_000, max_records: 50_000 })
+    .describe('Streaming mode (ingest --follow): when a micro-batch is committed into the lake'),
   entities: z.array(kafkaEntitySchema).min(1).describe('Topics to ingest, grouped into entities'),
 });
 

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type * as arrow from 'apache-arrow';
 import { columnsOf, type ColumnDef } from '@salesflow/batches';
-import { BadInputError } from '@salesflow/errors';
+import { BadInputError, PipelineError } from '@salesflow/errors';
 import { redactDocument, type Logger } from '@salesflow/logging';
 import { openParquetWriter, type ParquetCompression, type ParquetWriter } from '../parquet';
 import type { Storage } from '../storage';
-import { MANIFEST_FILE, MANIFEST_FORMAT, hashSchema, type Manifest, type ManifestFile } from './manifest';
+import { MANIFEST_FILE, MANIFEST_FORMAT, hashSchema, parseManifest, type Manifest, type ManifestFile } from './manifest';
 import { partitionPrefix } from './partition-paths';
 
 /** Names of the data files this writer makes: part-<attempt token>-<file number>.parquet. */
@@ -31,6 +31,29 @@ export interface PartitionWriterOptions {
   readonly orphanGraceMs?: number;
   readonly log?: Logger;
 }
+
+/**
+ * What an append decides from the partition's manifest as it is now (undefined: not committed
+ * yet): the meta of the new manifest, or why this append must not be committed at all.
+ */
+export type AppendMerge = (previous: Manifest | undefined) => { readonly meta: Readonly<Record<string, unknown>> } | { readonly conflict: string };
+
+/** How an append ended: committed (manifest), or refused by the merge (conflict) with this writer's files removed. */
+export interface AppendResult {
+  readonly manifest?: Manifest;
+  readonly conflict?: string;
+  /** Conditional writes tried: more than one when another writer committed in between. */
+  readonly attempts: number;
+}
+
+/** The version of a partition's manifest as a run read it (Storage.getVersioned), or null for none: commit() then replaces it only if it is unchanged. */
+export type ManifestVersion = string | null;
+
+/** A partition's manifest changed between a run's read and its commit (another writer committed): nothing was replaced. */
+export class PartitionChangedError extends PipelineError {}
+
+/** Conditional writes an append tries before it gives up; each loss means another writer committed, so this is far beyond contention seen in practice. */
+const APPEND_ATTEMPTS = 50;
 
 /**
  * Writes one partition as a stream of record batches into Parquet files with a name unique to
@@ -102,7 +125,7 @@ export class PartitionWriter {
    * `committedAt` keeps an earlier commit time: a rewrite that only changes how the same rows are
    * stored (the lake upgrade) must not make an old snapshot look like the newest one.
    */
-  async commit(meta: Readonly<Record<string, unknown>> = {}, opts: { readonly committedAt?: string } = {}): Promise<Manifest> {
+  async commit(meta: Readonly<Record<string, unknown>> = {}, opts: { readonly committedAt?: string; readonly ifVersion?: ManifestVersion } = {}): Promise<Manifest> {
     if (this.state !== 'open') throw new Error(`partition ${this.prefix} is already ${this.state}`);
     await this.closeFile();
     if (this.files.length === 0 && this.schema) {
@@ -110,25 +133,83 @@ export class PartitionWriter {
       this.current = this.startFile();
       await this.closeFile();
     }
-    const schema: ColumnDef[] = this.schema ? columnsOf(this.schema) : [];
-    const manifest: Manifest = {
-      format: MANIFEST_FORMAT,
-      dataset: this.opts.dataset,
-      ds: this.opts.ds,
-      rows: this.files.reduce((n, f) => n + f.rows, 0),
-      files: [...this.files],
-      schema,
-      schema_hash: hashSchema(schema),
-      producer: { step: this.opts.step, run_id: this.opts.runId },
-      committed_at: opts.committedAt ?? new Date().toISOString(),
-      // What steps record about a partition is theirs to say; secrets in it are not.
-      meta: redactDocument(meta) as typeof meta,
-    };
+    const manifest = this.buildManifest(this.files, meta, opts.committedAt);
     const previous = await this.storage.getBytes(this.prefix + MANIFEST_FILE);
-    await this.storage.putBytes(this.prefix + MANIFEST_FILE, JSON.stringify(manifest, null, 2), 'application/json');
+    const body = JSON.stringify(manifest, null, 2);
+    if (opts.ifVersion === undefined) await this.storage.putBytes(this.prefix + MANIFEST_FILE, body, 'application/json');
+    else if (!(await this.storage.putBytesIf(this.prefix + MANIFEST_FILE, body, opts.ifVersion ?? undefined, 'application/json'))) {
+      await this.abort();
+      throw new PartitionChangedError(`${this.storage.uriOf(this.prefix + MANIFEST_FILE)} was committed by another writer after this run read it; not replaced`, {
+        context: { partition: this.prefix },
+        fix: 'another process writes this partition (an ingest --follow of the same source?): stop it, then run the step again',
+      });
+    }
     this.state = 'committed';
     await this.removeSuperseded(manifest, previous);
     return manifest;
+  }
+
+  /**
+   * Commits this writer's files in addition to those the partition already lists (a micro-batch
+   * of a stream into a partition it landed in before): reads the manifest and its version, asks
+   * `merge` for the new meta (offset ranges extended, counts added), and writes the manifest only
+   * if no other writer committed since (Storage.putBytesIf); when one did, it reads and merges
+   * again, so concurrent appends never lose each other's files. When merge answers a conflict,
+   * nothing is committed and this writer's files are removed. Nothing is removed from the
+   * partition: its files stay listed. The new files must have the partition's schema.
+   */
+  async commitAppend(merge: AppendMerge): Promise<AppendResult> {
+    if (this.state !== 'open') throw new Error(`partition ${this.prefix} is already ${this.state}`);
+    await this.closeFile();
+    const key = this.prefix + MANIFEST_FILE;
+    for (let attempt = 1; attempt <= APPEND_ATTEMPTS; attempt++) {
+      const current = await this.storage.getVersioned(key);
+      const previous = current ? parseManifest(Buffer.from(current.bytes).toString('utf8'), this.storage.uriOf(key)) : undefined;
+      if (!previous && this.files.length === 0 && this.schema) {
+        // A new partition gets its schema file, as commit() gives it.
+        this.current = this.startFile();
+        await this.closeFile();
+      }
+      const mine = this.schema ? hashSchema(columnsOf(this.schema)) : undefined;
+      if (previous && mine && previous.files.length && previous.schema_hash !== mine && this.files.some((f) => f.rows > 0)) {
+        await this.abort();
+        throw new BadInputError(`${this.storage.uriOf(key)} has schema ${previous.schema_hash}, and the files appended to it have ${mine}: one partition cannot mix them`, {
+          context: { partition: this.prefix },
+          fix: 're-run the day in batch mode (it replaces the partition) after changing the columns, or keep the columns until the day is over',
+        });
+      }
+      const decided = merge(previous);
+      if ('conflict' in decided) {
+        await this.abort();
+        return { conflict: decided.conflict, attempts: attempt };
+      }
+      const files = [...(previous?.files ?? []), ...this.files];
+      // The partition keeps its schema: appended files either match it or hold no rows.
+      const manifest = this.buildManifest(files, decided.meta, undefined, previous?.schema);
+      if (await this.storage.putBytesIf(key, JSON.stringify(manifest, null, 2), current?.version, 'application/json')) {
+        this.state = 'committed';
+        return { manifest, attempts: attempt };
+      }
+    }
+    await this.abort();
+    throw new Error(`${this.storage.uriOf(key)}: ${APPEND_ATTEMPTS} conditional writes of the manifest lost to other writers`);
+  }
+
+  private buildManifest(files: readonly ManifestFile[], meta: Readonly<Record<string, unknown>>, committedAt?: string, keepSchema?: readonly ColumnDef[]): Manifest {
+    const schema: ColumnDef[] = keepSchema ? [...keepSchema] : this.schema ? columnsOf(this.schema) : [];
+    return {
+      format: MANIFEST_FORMAT,
+      dataset: this.opts.dataset,
+      ds: this.opts.ds,
+      rows: files.reduce((n, f) => n + f.rows, 0),
+      files: [...files],
+      schema,
+      schema_hash: hashSchema(schema),
+      producer: { step: this.opts.step, run_id: this.opts.runId },
+      committed_at: committedAt ?? new Date().toISOString(),
+      // What steps record about a partition is theirs to say; secrets in it are not.
+      meta: redactDocument(meta) as typeof meta,
+    };
   }
 
   /**

@@ -1,15 +1,23 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { type FileHandle, mkdir, mkdtemp, open, readdir, readlink, realpath, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
+import { type FileHandle, mkdir, mkdtemp, open, readFile, readdir, readlink, realpath, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BadInputError, LakeObjectNotFoundError, PipelineError } from '@salesflow/errors';
-import type { ObjectInfo, Storage } from '../storage';
+import type { ObjectInfo, Storage, VersionedObject } from '../storage';
 
 /** Temp files are `.<name>.<12 hex>.tmp`; list() must never show them, even ones a crash left behind. */
 const TEMP_FILE = /^\..+\.[0-9a-f]{12}\.tmp$/;
+/** The lock of a conditional write, `.<name>.lock` beside the object; list() never shows it either. */
+const LOCK_FILE = /^\..+\.lock(\.[0-9a-f]{12}\.broken)?$/;
+/** A lock is held for a read, a compare and a rename: one older than this belongs to a writer that hung or died elsewhere. */
+const LOCK_STALE_MS = 30_000;
+/** How long putBytesIf waits for a lock before it fails. */
+const LOCK_WAIT_MS = 60_000;
+
+const versionOf = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 /**
  * The lake in a local folder. Every write goes to a temp file in the target's own folder and is
@@ -161,6 +169,31 @@ export class LocalStorage implements Storage {
     }
   }
 
+  async getVersioned(key: string): Promise<VersionedObject | undefined> {
+    const bytes = await this.getBytes(key);
+    return bytes ? { bytes, version: versionOf(bytes) } : undefined;
+  }
+
+  /**
+   * Compare and swap under a lock file (`.<name>.lock`, created exclusively) held for the read,
+   * the compare and the rename. A lock whose process is gone (same host) or older than 30 s is
+   * broken, so a writer killed inside those few milliseconds does not block the others.
+   */
+  async putBytesIf(key: string, body: Uint8Array | string, version: string | undefined): Promise<boolean> {
+    const target = await this.inside(key);
+    await mkdir(path.dirname(target), { recursive: true });
+    const lock = path.join(path.dirname(target), `.${path.basename(target)}.lock`);
+    const release = await acquireLock(lock, key);
+    try {
+      const current = await this.getBytes(key);
+      if ((current ? versionOf(current) : undefined) !== version) return false;
+      await this.putBytes(key, body);
+      return true;
+    } finally {
+      await release();
+    }
+  }
+
   async getStream(key: string): Promise<Readable> {
     // Opening first turns a missing file into our error now, instead of an 'error' event later.
     return (await this.openExisting(key)).handle.createReadStream();
@@ -239,7 +272,7 @@ export class LocalStorage implements Storage {
         const asDir = `${key}/`;
         // Descend only where keys below can still match the prefix.
         if (asDir.startsWith(prefix) || prefix.startsWith(asDir)) await this.walk(asDir, prefix, into);
-      } else if ((entry.isFile() || entry.isSymbolicLink()) && !TEMP_FILE.test(entry.name) && key.startsWith(prefix)) {
+      } else if ((entry.isFile() || entry.isSymbolicLink()) && !TEMP_FILE.test(entry.name) && !LOCK_FILE.test(entry.name) && key.startsWith(prefix)) {
         const info = await this.stat(key);
         if (info) into.push(info);
       }
@@ -297,6 +330,59 @@ async function openedPath(handle: FileHandle, file: string): Promise<string> {
     });
   }
   return real;
+}
+
+/** Takes the lock file of a conditional write, breaking a stale one; returns its release. */
+async function acquireLock(lock: string, key: string): Promise<() => Promise<void>> {
+  const nonce = randomBytes(8).toString('hex');
+  const mine = JSON.stringify({ pid: process.pid, host: os.hostname(), nonce });
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (let wait = 2; ; wait = Math.min(wait * 2, 50)) {
+    try {
+      await writeFile(lock, mine, { flag: 'wx' });
+      return async () => {
+        // Remove only our own lock: had it been broken as stale, another writer's is there now.
+        if ((await readFile(lock, 'utf8').catch(() => '')) === mine) await unlink(lock).catch(() => undefined);
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    await breakIfStale(lock);
+    if (Date.now() > deadline) {
+      throw new PipelineError(`could not take the lock ${lock} of ${key} within ${LOCK_WAIT_MS / 1000} s`, {
+        context: { key, lock },
+        fix: 'another writer holds it: if no pipeline process is running on this lake, delete the lock file',
+      });
+    }
+    await new Promise((r) => setTimeout(r, wait + Math.random() * wait));
+  }
+}
+
+async function breakIfStale(lock: string): Promise<void> {
+  const [text, info] = await Promise.all([readFile(lock, 'utf8').catch(() => undefined), stat(lock).catch(() => undefined)]);
+  if (text === undefined || !info) return;
+  let holder: { pid?: number; host?: string } = {};
+  try {
+    holder = JSON.parse(text) as typeof holder;
+  } catch {
+    // Half-written by a writer that died between create and write: judged by age alone.
+  }
+  const dead = holder.host === os.hostname() && typeof holder.pid === 'number' && !isAlive(holder.pid);
+  if (!dead && Date.now() - info.mtimeMs < LOCK_STALE_MS) return;
+  // Rename first, so of two writers breaking the same lock only one succeeds; give it back when it was not the stale one.
+  const aside = `${lock}.${randomBytes(6).toString('hex')}.broken`;
+  if (!(await rename(lock, aside).then(() => true, () => false))) return;
+  if ((await readFile(aside, 'utf8').catch(() => undefined)) !== text) await rename(aside, lock).catch(() => undefined);
+  else await unlink(aside).catch(() => undefined);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function isMissing(err: unknown): boolean {

@@ -24,7 +24,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { ExitCode, LakeObjectNotFoundError, PipelineError } from '@salesflow/errors';
-import type { ObjectInfo, Storage } from '../storage';
+import type { ObjectInfo, Storage, VersionedObject } from '../storage';
 import { resumeObjectBody } from './resume-object-body';
 
 /** Multipart part size: 8 MiB parts keep memory at queueSize × 8 MiB while allowing objects up to 80 GB (10,000 parts). */
@@ -169,6 +169,31 @@ export class S3Storage implements Storage {
       true,
     );
     return source.size;
+  }
+
+  async getVersioned(key: string): Promise<VersionedObject | undefined> {
+    try {
+      const out = await this.call('GetObject', key, () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) })), true);
+      const bytes = await out.Body!.transformToByteArray();
+      if (!out.ETag) throw new PipelineError(`S3 answered no ETag for ${this.uriOf(key)}`, { fix: 'use an S3 server that returns ETags; conditional writes need them' });
+      return { bytes, version: out.ETag };
+    } catch (err) {
+      if (err instanceof LakeObjectNotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  async putBytesIf(key: string, body: Uint8Array | string, version: string | undefined, contentType?: string): Promise<boolean> {
+    const condition = version === undefined ? { IfNoneMatch: '*' } : { IfMatch: version };
+    try {
+      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key), Body: body, ContentType: contentType, ...this.encryption, ...condition }));
+      return true;
+    } catch (err) {
+      // 412: the object changed (or exists); 409: a concurrent conditional write won the race; 404: If-Match on an object deleted since.
+      const status = httpStatus(err);
+      if (status === 412 || status === 409 || (status === 404 && version !== undefined) || errorName(err) === 'PreconditionFailed' || errorName(err) === 'ConditionalRequestConflict') return false;
+      throw this.wrap('PutObject', key, err);
+    }
   }
 
   async getBytes(key: string): Promise<Uint8Array | undefined> {

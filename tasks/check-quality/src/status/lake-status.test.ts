@@ -66,6 +66,29 @@ describe('lake status', () => {
     expect(text).toMatch(/processed\/masked\/customers\s+✓\s+!\s+✓\s+·/);
   });
 
+  it('lists the days whose events landed late in a later Kafka raw partition as needing re-processing', async () => {
+    const kafka = { zone: 'raw' as const, dataset: 'raw/kafka/orders/order_events', step: 'ingest --source orders', inputs: [] };
+    const land = async (ds: string, late: Record<string, number>) => {
+      const w = lake.openPartition({ dataset: kafka.dataset, ds, step: 'ingest', runId: 'r' });
+      await w.commit({ kafka: { ranges: [], read: 0, landed: 0, quarantined: 0, late } });
+    };
+    await land('2026-11-24', {});
+    await land('2026-11-25', { '2026-11-24': 2 });
+    await land('2026-11-26', { '2026-11-24': 1, '2026-11-25': 7, '2026-11-01': 4 });
+    const days = await readLakeStatus(lake, [kafka], '2026-11-24', '2026-11-26');
+    expect(days.map((d) => d.late)).toEqual([
+      [
+        { dataset: kafka.dataset, landedIn: '2026-11-25', events: 2 },
+        { dataset: kafka.dataset, landedIn: '2026-11-26', events: 1 },
+      ],
+      [{ dataset: kafka.dataset, landedIn: '2026-11-26', events: 7 }],
+      undefined,
+    ]);
+    const text = formatLakeStatus(days);
+    expect(text).toContain('2026-11-24: needs re-processing: 3 of its events landed late (2 in raw/kafka/orders/order_events dt=2026-11-25, 1 in raw/kafka/orders/order_events dt=2026-11-26)');
+    expect(text).not.toContain('is there and up to date');
+  });
+
   it('runs as a command: text or JSON, exit 2 on a bad range', async () => {
     await fill('2026-11-26');
     let out = '';

@@ -14,9 +14,18 @@ export interface DatasetDayStatus {
   readonly newerInputs?: readonly string[];
 }
 
+/** Events of a ds that landed in a later raw partition (a stream's late events), as its manifest counts them. */
+export interface LateEvents {
+  readonly dataset: string;
+  readonly landedIn: string;
+  readonly events: number;
+}
+
 export interface DayStatus {
   readonly ds: string;
   readonly datasets: readonly DatasetDayStatus[];
+  /** Late events of this ds landed in later days: its figures by event time changed after it was processed, so it needs re-processing. */
+  readonly late?: readonly LateEvents[];
   /** The first step (pipeline order) whose output is missing or stale: a backfill reruns it and everything after. */
   readonly rerunFrom?: string;
 }
@@ -47,6 +56,7 @@ async function commitTimes(lake: Lake, dataset: string): Promise<Map<string, Dat
 export async function readLakeStatus(lake: Lake, plan: readonly LakeDataset[], from: string, to: string): Promise<DayStatus[]> {
   const times = new Map<string, Map<string, Date>>();
   for (const d of plan) times.set(d.dataset, await commitTimes(lake, d.dataset));
+  const late = await lateEventsOf(lake, plan, times, from, to);
   return daysBetween(from, to).map((ds) => {
     const statuses = plan.map((d): DatasetDayStatus => {
       const at = times.get(d.dataset)!.get(ds);
@@ -55,8 +65,26 @@ export async function readLakeStatus(lake: Lake, plan: readonly LakeDataset[], f
       return { dataset: d.dataset, zone: d.zone, state: newer.length ? 'stale' : 'ok', committedAt: at.toISOString(), ...(newer.length ? { newerInputs: newer } : {}) };
     });
     const first = plan.find((d, i) => statuses[i]!.state !== 'ok');
-    return { ds, datasets: statuses, ...(first ? { rerunFrom: first.step } : {}) };
+    return { ds, datasets: statuses, ...(first ? { rerunFrom: first.step } : {}), ...(late.has(ds) ? { late: late.get(ds) } : {}) };
   });
+}
+
+/**
+ * Late events by event ds in [from, to]: Kafka raw partitions committed for a later ds count, in
+ * meta.kafka.late, the landed events whose event time is in an earlier ds. One manifest read per
+ * Kafka raw partition after `from`.
+ */
+async function lateEventsOf(lake: Lake, plan: readonly LakeDataset[], times: ReadonlyMap<string, ReadonlyMap<string, Date>>, from: string, to: string): Promise<Map<string, LateEvents[]>> {
+  const out = new Map<string, LateEvents[]>();
+  for (const d of plan.filter((p) => p.zone === 'raw' && p.dataset.startsWith('raw/kafka/'))) {
+    for (const landedIn of [...times.get(d.dataset)!.keys()].filter((ds) => ds > from).sort()) {
+      const counts = ((await lake.readManifest(d.dataset, landedIn))?.meta.kafka as { late?: Record<string, number> } | undefined)?.late ?? {};
+      for (const [ds, events] of Object.entries(counts)) {
+        if (ds >= from && ds <= to && ds < landedIn && events > 0) out.set(ds, [...(out.get(ds) ?? []), { dataset: d.dataset, landedIn, events }]);
+      }
+    }
+  }
+  return out;
 }
 
 /** A table per zone (datasets × days: ✓ ok, · missing, ! stale), then what to rerun per ds. For people. */
@@ -76,10 +104,14 @@ export function formatLakeStatus(days: readonly DayStatus[]): string {
   }
   lines.push('✓ committed and newer than its inputs   · missing   ! older than an input (rerun)', '');
   const todo = days.filter((d) => d.rerunFrom);
-  if (!todo.length) lines.push(`every partition from ${days[0]!.ds} to ${days.at(-1)!.ds} is there and up to date`);
+  if (!todo.length && !days.some((d) => d.late)) lines.push(`every partition from ${days[0]!.ds} to ${days.at(-1)!.ds} is there and up to date`);
   for (const d of todo) {
     const bad = d.datasets.filter((s) => s.state !== 'ok').map((s) => `${s.dataset} ${s.state}`);
     lines.push(`${d.ds}: rerun from ${d.rerunFrom} (${bad.slice(0, 4).join(', ')}${bad.length > 4 ? `, +${bad.length - 4} more` : ''})`);
+  }
+  for (const d of days.filter((x) => x.late)) {
+    const where = d.late!.map((l) => `${l.events} in ${l.dataset} dt=${l.landedIn}`).join(', ');
+    lines.push(`${d.ds}: needs re-processing: ${d.late!.reduce((n, l) => n + l.events, 0)} of its events landed late (${where})`);
   }
   return lines.join('\n') + '\n';
 }

@@ -1,8 +1,8 @@
 import { Kafka, logLevel, type Admin, type Consumer, type KafkaMessage, type SASLOptions } from 'kafkajs';
 import { BatchBuilder, type ColumnDef } from '@salesflow/batches';
-import { driverTlsOptions, type KafkaEntityConfig, type KafkaSourceConfig } from '@salesflow/config';
+import { driverTlsOptions, type KafkaEntityConfig, type KafkaSourceConfig, type PipelineConfig } from '@salesflow/config';
 import { BadInputError, ExitCode, PipelineError } from '@salesflow/errors';
-import { datasets, type PartitionWriter } from '@salesflow/lake';
+import { datasets, type ManifestVersion, type PartitionWriter } from '@salesflow/lake';
 import { startProgress } from '@salesflow/logging';
 import { dataIntervalOf, type DatasetRef, type StepContext, type StepResult } from '@salesflow/step';
 import { declaredColumnsOf } from '../declared-columns';
@@ -23,9 +23,15 @@ export interface KafkaManifestMeta {
   readonly read: number;
   readonly landed: number;
   readonly quarantined: number;
+  /**
+   * Landed records whose event time falls in a ds before the one they landed in, by that event ds:
+   * the days whose figures by event time changed after they were processed (npm run status lists them).
+   */
+  readonly late?: Readonly<Record<string, number>>;
 }
 
-const tpKey = (topic: string, partition: number) => `${topic}/${partition}`;
+/** A topic partition as one key: "orders/2". */
+export const tpKey = (topic: string, partition: number) => `${topic}/${partition}`;
 
 /** Where a record was in the log: the first columns of landed and of quarantined records. */
 const LOG_COLUMNS: readonly ColumnDef[] = [
@@ -37,15 +43,24 @@ const LOG_COLUMNS: readonly ColumnDef[] = [
 ];
 
 /** Columns every landed record carries, before the value's own fields. */
-const RECORD_COLUMNS: readonly ColumnDef[] = [...LOG_COLUMNS, { name: 'headers', kind: 'string' }, { name: 'event_time', kind: 'timestamp', nullable: false }];
+export const RECORD_COLUMNS: readonly ColumnDef[] = [...LOG_COLUMNS, { name: 'headers', kind: 'string' }, { name: 'event_time', kind: 'timestamp', nullable: false }];
 
-const QUARANTINE_COLUMNS: readonly ColumnDef[] = [...LOG_COLUMNS, { name: 'reason', kind: 'string', nullable: false }, { name: 'value', kind: 'string' }];
+export const QUARANTINE_COLUMNS: readonly ColumnDef[] = [...LOG_COLUMNS, { name: 'reason', kind: 'string', nullable: false }, { name: 'value', kind: 'string' }];
 
 /** Quarantined values keep this many characters: enough to see what was wrong, never a huge row. */
-const QUARANTINED_VALUE_CHARS = 4096;
+export const QUARANTINED_VALUE_CHARS = 4096;
 
 /** How long the group may take to hand this run every partition before the run gives up (transient). */
 const ASSIGNMENT_TIMEOUT_MS = 120_000;
+
+/** The landed columns of an entity: the log's, then the value fields standardize declares for it (or the whole value). */
+export function recordColumnsOf(config: PipelineConfig, source: KafkaSourceConfig, entity: KafkaEntityConfig): { valueColumns: readonly string[] | undefined; columns: ColumnDef[] } {
+  const valueColumns = declaredColumnsOf(config, source.name, entity.name);
+  return { valueColumns, columns: [...RECORD_COLUMNS, ...(valueColumns ? valueColumns.map((name) => ({ name, kind: 'string' as const })) : [{ name: 'value', kind: 'string' as const }])] };
+}
+
+/** Where records of an entity that cannot be landed go. */
+export const quarantineDataset = (source: string, entity: string) => `raw/kafka/${source}/_quarantine/${entity}`;
 
 /** A consumer group member other than this run holds some partitions: the batch cannot read them all. */
 export class KafkaPartitionsNotAssignedError extends PipelineError {}
@@ -92,8 +107,9 @@ interface PartitionPlan {
  * from the first record stamped at or after the interval start. An offset range below the
  * partition's earliest retained offset fails the run with exit 4.
  */
-async function planRanges(ctx: StepContext, admin: Admin, source: KafkaSourceConfig, entity: KafkaEntityConfig, dataset: string): Promise<PartitionPlan[]> {
-  const own = (await ctx.lake.readManifest(dataset, ctx.ds))?.meta.kafka as KafkaManifestMeta | undefined;
+async function planRanges(ctx: StepContext, admin: Admin, source: KafkaSourceConfig, entity: KafkaEntityConfig, dataset: string): Promise<{ plans: PartitionPlan[]; version: ManifestVersion }> {
+  const read = await ctx.lake.readManifestVersioned(dataset, ctx.ds);
+  const own = read.manifest?.meta.kafka as KafkaManifestMeta | undefined;
   const prev = (await ctx.lake.readManifest(dataset, previousDay(ctx.ds)))?.meta.kafka as KafkaManifestMeta | undefined;
   const interval = dataIntervalOf(ctx);
   const plans: PartitionPlan[] = [];
@@ -129,7 +145,7 @@ async function planRanges(ctx: StepContext, admin: Admin, source: KafkaSourceCon
       plans.push(plan);
     }
   }
-  return plans;
+  return { plans, version: read.version };
 }
 
 /** Lands every entity of a Kafka source for ds; see docs/sources.md "Kafka". */
@@ -160,18 +176,20 @@ export async function runKafkaIngest(ctx: StepContext, source: KafkaSourceConfig
 async function ingestEntity(ctx: StepContext, kafka: Kafka, admin: Admin, source: KafkaSourceConfig, entity: KafkaEntityConfig): Promise<KafkaManifestMeta> {
   const log = ctx.log.child({ entity: entity.name });
   const dataset = datasets.raw('kafka', source.name, entity.name);
-  const plans = await planRanges(ctx, admin, source, entity, dataset);
-  const valueColumns = declaredColumnsOf(ctx.config, source.name, entity.name);
-  const columns: ColumnDef[] = [...RECORD_COLUMNS, ...(valueColumns ? valueColumns.map((name) => ({ name, kind: 'string' as const })) : [{ name: 'value', kind: 'string' as const }])];
+  // The versions as planned: the commits replace the partitions only if no one (a follower) committed them since.
+  const quarantineVersion = (await ctx.lake.readManifestVersioned(quarantineDataset(source.name, entity.name), ctx.ds)).version;
+  const { plans, version } = await planRanges(ctx, admin, source, entity, dataset);
+  const { valueColumns, columns } = recordColumnsOf(ctx.config, source, entity);
   const rows = new BatchBuilder(columns);
   const rejects = new BatchBuilder(QUARANTINE_COLUMNS);
   const open = (d: string, b: BatchBuilder) => ctx.lake.openPartition({ dataset: d, ds: ctx.ds, step: ctx.step, runId: ctx.runId, schema: b.schema });
   const writer = open(dataset, rows);
-  const quarantine = open(`raw/kafka/${source.name}/_quarantine/${entity.name}`, rejects);
+  const quarantine = open(quarantineDataset(source.name, entity.name), rejects);
   const batchRows = ctx.config.lake.row_group_size;
   const intervalEnd = Date.parse(dataIntervalOf(ctx).end);
   const intervalStart = Date.parse(dataIntervalOf(ctx).start);
   let read = 0;
+  const late: Record<string, number> = {};
   const progress = startProgress(log, `ingest ${entity.name}`);
   const flush = async (force: boolean) => {
     if (rows.length && (force || rows.length >= batchRows)) await writer.write(rows.finish());
@@ -181,8 +199,11 @@ async function ingestEntity(ctx: StepContext, kafka: Kafka, admin: Admin, source
     const r: ParsedRecord = parseKafkaRecord(m, entity, valueColumns);
     read++;
     const base = [plan.topic, plan.partition, BigInt(m.offset), Number(m.timestamp), m.key ? m.key.toString('utf8') : null];
-    if (r.ok) rows.appendRow([...base, r.headers, r.eventTime, ...r.values]);
-    else rejects.appendRow([...base, r.reason, m.value ? m.value.toString('utf8').slice(0, QUARANTINED_VALUE_CHARS) : null]);
+    if (r.ok) {
+      rows.appendRow([...base, r.headers, r.eventTime, ...r.values]);
+      const eventDs = new Date(r.eventTime).toISOString().slice(0, 10);
+      if (eventDs < ctx.ds) late[eventDs] = (late[eventDs] ?? 0) + 1;
+    } else rejects.appendRow([...base, r.reason, m.value ? m.value.toString('utf8').slice(0, QUARANTINED_VALUE_CHARS) : null]);
   };
   const finishPlan = (plan: PartitionPlan, to: bigint) => {
     plan.to = to;
@@ -229,12 +250,12 @@ async function ingestEntity(ctx: StepContext, kafka: Kafka, admin: Admin, source
     }, admin);
     await flush(true);
     const ranges: OffsetRange[] = plans.map((p) => ({ topic: p.topic, partition: p.partition, from: String(p.from), to: String(p.to ?? p.next) }));
-    const meta: KafkaManifestMeta = { group: source.group, ranges, read, landed: writer.rows, quarantined: quarantine.rows };
+    const meta: KafkaManifestMeta = { group: source.group, ranges, read, landed: writer.rows, quarantined: quarantine.rows, late: Object.fromEntries(Object.entries(late).sort(([a], [b]) => (a < b ? -1 : 1))) };
     if (meta.read !== meta.landed + meta.quarantined) throw new Error(`${entity.name}: read ${meta.read} records but landed ${meta.landed} and quarantined ${meta.quarantined}`);
-    await quarantine.commit({ source: source.name, kind: 'kafka', kafka: meta });
+    await quarantine.commit({ source: source.name, kind: 'kafka', kafka: meta }, { ifVersion: quarantineVersion });
     // The partition manifest is the commit; consumer offsets follow it, so a crash in between
     // leaves the lake ahead of the group, and the next run continues from the lake.
-    const manifest = await writer.commit({ source: source.name, kind: 'kafka', kafka: meta });
+    const manifest = await writer.commit({ source: source.name, kind: 'kafka', kafka: meta }, { ifVersion: version });
     progress.done();
     await consumer.disconnect();
     await commitGroupOffsets(admin, source.group, ranges);
