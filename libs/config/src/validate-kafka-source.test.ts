@@ -10,12 +10,12 @@ describe('kafka sources', () => {
     raw.sources.push({ name: 'orders', kind: 'kafka', brokers: ['kafka-1:9092'], group: 'salesflow', entities: [{ name: 'order_events', topics: ['orders'], event_time_field: 'event_time' }] });
     const r = validateConfig(raw);
     expect(r.errors).toEqual([]);
-    expect(r.config!.sources.at(-1)).toMatchObject({ client_id: 'salesflow-ingest', timeout_ms: 30_000, follow: { max_interval_ms: 5_000, max_records: 50_000 }, entities: [{ value_format: 'json', max_message_bytes: 1_048_576 }] });
+    expect(r.config!.sources.at(-1)).toMatchObject({ client_id: 'salesflow-ingest', timeout_ms: 30_000, follow: { max_interval_ms: 5_000, max_records: 50_000, enabled: false, close_grace_ms: 300_000 }, entities: [{ value_format: 'json', max_message_bytes: 1_048_576 }] });
   });
 
   it('reports a bad broker, a missing event time field and an unknown SASL mechanism with their paths', () => {
     const raw = demo();
-    raw.sources.push({ name: 'orders', kind: 'kafka', brokers: ['kafka-1'], group: 'g', sasl: { mechanism: 'gssapi', username: 'u', password: 'p' }, follow: { max_interval_ms: 10, max_records: 0, every: 5 }, entities: [{ name: 'order_events', topics: [] }] });
+    raw.sources.push({ name: 'orders', kind: 'kafka', brokers: ['kafka-1'], group: 'g', sasl: { mechanism: 'gssapi', username: 'u', password: 'p' }, follow: { max_interval_ms: 10, max_records: 0, every: 5, enabled: 'sometimes', close_grace_ms: -1 }, entities: [{ name: 'order_events', topics: [] }] });
     const at = raw.sources.length - 1;
     const r = validateConfig(raw);
     expect(r.errors).toEqual(
@@ -27,6 +27,8 @@ describe('kafka sources', () => {
         expect.stringMatching(new RegExp(`^sources\\.${at}\\.follow\\.max_interval_ms: `)),
         expect.stringMatching(new RegExp(`^sources\\.${at}\\.follow\\.max_records: `)),
         expect.stringMatching(new RegExp(`^sources\\.${at}\\.follow: .*every`)),
+        expect.stringMatching(new RegExp(`^sources\\.${at}\\.follow\\.enabled: `)),
+        expect.stringMatching(new RegExp(`^sources\\.${at}\\.follow\\.close_grace_ms: `)),
       ]),
     );
   });

@@ -10,6 +10,7 @@ import type { Extraction, Extractor } from './extractor';
 import { sourceForDs } from './files/expand-ds';
 import { declaredColumnsOf } from './declared-columns';
 import { FilesExtractor } from './files/files-extractor';
+import { runFollowedDayCheck } from './kafka/follow-close';
 import { runKafkaIngest } from './kafka/kafka-ingest';
 import { planStart, readPreviousState, writeEntityState } from './incremental/entity-state';
 import { IngestMasking } from './mask-at-ingest';
@@ -67,7 +68,11 @@ const EXTRACT_BATCH_ROWS = 32_768;
 export async function runIngest(ctx: StepContext): Promise<StepResult> {
   const configured = ctx.config.sources.find((s) => s.name === ctx.source);
   if (!configured) throw new UsageError(`--source ${ctx.source} is not configured`, { fix: 'pass a name from the config sources' });
-  if (configured.kind === 'kafka') return runKafkaIngest(ctx, configured, `sources.${ctx.config.sources.indexOf(configured)}`);
+  if (configured.kind === 'kafka') {
+    const configPath = `sources.${ctx.config.sources.indexOf(configured)}`;
+    // A follower lands this source and holds its partitions: the day's run checks that it closed ds.
+    return configured.follow.enabled ? runFollowedDayCheck(ctx, configured, configPath) : runKafkaIngest(ctx, configured, configPath);
+  }
   const { source, extractor } = openExtractor(ctx.config, configured, ctx.ds);
   const batchSize = ctx.config.lake.row_group_size;
   const inputs: DatasetRef[] = [];

@@ -202,8 +202,16 @@ export const kafkaSourceSchema = z.strictObject({
     .strictObject({
       max_interval_ms: num().int().min(100).default(5_000).describe('ingest --follow commits a micro-batch at the latest this many milliseconds after its first record was taken'),
       max_records: num().int().min(1).default(50_000).describe('ingest --follow commits a micro-batch as soon as it holds this many records'),
+      enabled: bool()
+        .default(false)
+        .describe('A follower (ingest --follow) lands this source: the daily ingest --ds D does not consume, it checks that the follower has closed D (exit 0 with its rows) or exits 1 (retried) naming the partitions that lag'),
+      close_grace_ms: num()
+        .int()
+        .min(0)
+        .default(300_000)
+        .describe('With enabled: a partition the follower has read to its end, with no record stamped at or after the interval end yet, counts as closed once the end is this many milliseconds past (records a producer stamped before the end may still be in flight)'),
     })
-    .default({ max_interval_ms: 5_000, max_records: 50_000 })
+    .default({ max_interval_ms: 5_000, max_records: 50_000, enabled: false, close_grace_ms: 300_000 })
     .describe('Streaming mode (ingest --follow): when a micro-batch is committed into the lake'),
   entities: z.array(kafkaEntitySchema).min(1).describe('Topics to ingest, grouped into entities'),
 });
