@@ -41,9 +41,14 @@ async function produce(topic: string, messages: Message[]): Promise<void> {
 
 const day = (d: number, from: number, to: number, n: number) => Array.from({ length: to - from }, (_, j) => event(d, from + j, n));
 
-/** The daily task as Airflow runs it: `ingest --source orders --ds D`; its exit code and summary line. */
+/**
+ * The daily task as Airflow runs it: `ingest --source orders --ds D` with the DAG's data interval
+ * (02:00 to 02:00, while the follower's days are UTC calendar days); its exit code and summary line.
+ */
 function daily(config: string, lakeRoot: string, ds: string): { code: number | null; summary: Record<string, unknown>; stderr: string } {
-  const r = spawnSync(process.execPath, [MAIN, '--config', config, '--source', 'orders', '--ds', ds], { env: { ...process.env, LAKE_ROOT: lakeRoot, LOG_FORMAT: 'json' }, encoding: 'utf8', timeout: 120_000 });
+  const next = new Date(Date.parse(`${ds}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  const interval = ['--data-interval-start', `${ds}T02:00:00Z`, '--data-interval-end', `${next}T02:00:00Z`];
+  const r = spawnSync(process.execPath, [MAIN, '--config', config, '--source', 'orders', '--ds', ds, ...interval], { env: { ...process.env, LAKE_ROOT: lakeRoot, LOG_FORMAT: 'json' }, encoding: 'utf8', timeout: 120_000 });
   const last = r.stdout.trim().split('\n').pop() ?? '{}';
   return { code: r.status, summary: JSON.parse(last) as Record<string, unknown>, stderr: r.stderr };
 }
@@ -99,7 +104,7 @@ it('reports a followed day as not closed (exit 1, the lagging partitions) until 
   const before = daily(config, lakeRoot, DS);
   expect(before.code).toBe(1);
   expect(before.summary).toMatchObject({ status: 'failed', exit_code: 1 });
-  expect(before.summary.error).toMatch(/has not closed ds 2026-11-26 .* for 3 partition\(s\); no follower runs: group g-\w+ has no members/);
+  expect(before.summary.error).toMatch(/has not closed ds 2026-11-26 \(which ends at 2026-11-27T00:00:00.000Z\) of source orders for 3 partition\(s\); no follower runs: group g-\w+ has no members/);
   expect(before.summary.error).toMatch(new RegExp(`${topic}/0 \\(order_events\\): 500 records not landed yet: the lake ends at offset 0 \\(the earliest retained`));
   expect(before.summary.error).toMatch(/start the follower/);
   // It consumed nothing and committed nothing.

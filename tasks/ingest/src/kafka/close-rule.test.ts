@@ -24,7 +24,7 @@ describe('closingOf: has the follower closed the day of a topic partition', () =
 
   it('is open while the record at the position is stamped in ds, and says how far the follower lags', () => {
     const c = at({ position: 120n, placed: true, broker: { timestamp: END - 90 * 60_000, highWatermark: 420n } });
-    expect(c).toEqual({ closed: false, lagRecords: 300n, reason: expect.stringMatching(/300 records not landed yet: the lake ends at offset 120, the log at 420; the first record not landed is stamped 2026-11-26T22:30:00.000Z, 90 min before the interval end/) });
+    expect(c).toEqual({ closed: false, lagRecords: 300n, reason: expect.stringMatching(/300 records not landed yet: the lake ends at offset 120, the log at 420; the first record not landed is stamped 2026-11-26T22:30:00.000Z, 90 min before ds's end/) });
     // One millisecond before the end is still ds.
     expect(at({ position: 120n, placed: true, broker: { timestamp: END - 1, highWatermark: 121n } }).closed).toBe(false);
   });

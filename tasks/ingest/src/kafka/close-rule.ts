@@ -2,8 +2,8 @@
  * Whether a follower has closed a day of one topic partition (pure; see docs/sources.md "A
  * followed source in the nightly DAG"). The follower lands a record in the day of its broker
  * timestamp, never before the day of the partition's previous record, so a day's range of a
- * partition ends at Kafka's offsetsForTimes(interval end): the first offset stamped at or after
- * the end. Every record below the partition's position in the lake at the end of ds (`position`)
+ * partition ends at Kafka's offsetsForTimes(ds's end): the first offset stamped at or after
+ * the end (the end of ds's UTC day: follow mode's days are calendar days). Every record below the partition's position in the lake at the end of ds (`position`)
  * is landed in ds or earlier; ds is closed when the record at `position` is stamped at or after
  * the end, which shows in one of three ways, cheapest first.
  */
@@ -35,24 +35,24 @@ export type PartitionClosing =
  * broker's offsetsForTimes is not asked):
  * 1. a later day records the partition from exactly `position`: the follower landed the record at
  *    `position` in a later day, so it is stamped after ds;
- * 2. the broker's record at `position` is stamped at or after the interval end;
- * 3. the log ends at `position` (the follower read everything) and the interval end is graceMs
+ * 2. the broker's record at `position` is stamped at or after ds's end;
+ * 3. the log ends at `position` (the follower read everything) and ds's end is graceMs
  *    past: a record stamped in ds can no longer be on its way.
  * Otherwise ds is open, with the records the follower has still to land before the end.
  */
-export function closingOf(e: PartitionEvidence, intervalEndMs: number, nowMs: number, graceMs: number): PartitionClosing {
+export function closingOf(e: PartitionEvidence, dayEndMs: number, nowMs: number, graceMs: number): PartitionClosing {
   if (e.later && (!e.placed || e.later.from === e.position)) return { closed: true, by: 'next-day' };
   if (!e.broker) return { closed: false, reason: 'the broker did not answer a fetch at the lake position' };
   const at = e.placed ? `offset ${e.position}` : `offset ${e.position} (the earliest retained: the lake records none of this partition up to ds)`;
   if (e.broker.timestamp !== undefined) {
-    if (e.broker.timestamp >= intervalEndMs) return { closed: true, by: 'record-after-end' };
+    if (e.broker.timestamp >= dayEndMs) return { closed: true, by: 'record-after-end' };
     const lagRecords = e.broker.highWatermark - e.position;
-    const behind = formatDuration(intervalEndMs - e.broker.timestamp);
-    return { closed: false, lagRecords, reason: `${lagRecords} records not landed yet: the lake ends at ${at}, the log at ${e.broker.highWatermark}; the first record not landed is stamped ${new Date(e.broker.timestamp).toISOString()}, ${behind} before the interval end` };
+    const behind = formatDuration(dayEndMs - e.broker.timestamp);
+    return { closed: false, lagRecords, reason: `${lagRecords} records not landed yet: the lake ends at ${at}, the log at ${e.broker.highWatermark}; the first record not landed is stamped ${new Date(e.broker.timestamp).toISOString()}, ${behind} before ds's end` };
   }
-  const waitUntil = intervalEndMs + graceMs;
+  const waitUntil = dayEndMs + graceMs;
   if (nowMs >= waitUntil) return { closed: true, by: 'caught-up' };
-  return { closed: false, lagRecords: 0n, reason: `the follower has read the log to its end (${at}) and no record is stamped at or after the interval end yet; records stamped before it may still arrive until ${new Date(waitUntil).toISOString()} (follow.close_grace_ms)` };
+  return { closed: false, lagRecords: 0n, reason: `the follower has read the log to its end (${at}) and no record is stamped at or after ds's end yet; records stamped before it may still arrive until ${new Date(waitUntil).toISOString()} (follow.close_grace_ms)` };
 }
 
 function formatDuration(ms: number): string {

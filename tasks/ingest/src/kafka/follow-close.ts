@@ -2,7 +2,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import type { KafkaEntityConfig, KafkaSourceConfig } from '@salesflow/config';
 import { BadInputError, PipelineError } from '@salesflow/errors';
 import { datasets, type Lake } from '@salesflow/lake';
-import { dataIntervalOf, type DatasetRef, type StepContext, type StepResult } from '@salesflow/step';
+import { type DatasetRef, type StepContext, type StepResult } from '@salesflow/step';
 import { closingOf, type PartitionClosing, type PartitionEvidence } from './close-rule';
 import { kafkaClientOf, tpKey, type KafkaManifestMeta, type OffsetRange } from './kafka-ingest';
 
@@ -27,8 +27,10 @@ export async function runFollowedDayCheck(ctx: StepContext, source: KafkaSourceC
   const kafka = kafkaClientOf(source, configPath);
   const admin = kafka.admin();
   await admin.connect();
-  const interval = dataIntervalOf(ctx);
-  const end = Date.parse(interval.end);
+  // The follower's days are UTC calendar days (the day of a record's timestamp), whatever data
+  // interval the run was given (the DAG's runs from 02:00 to 02:00): ds ends at ds+1 00:00 UTC.
+  const endIso = `${shiftDay(ctx.ds, 1)}T00:00:00.000Z`;
+  const end = Date.parse(endIso);
   const open: { entity: string; tp: string; closing: Extract<PartitionClosing, { closed: false }> }[] = [];
   const closedBy: Record<string, string> = {};
   const outputs: DatasetRef[] = [];
@@ -62,7 +64,7 @@ export async function runFollowedDayCheck(ctx: StepContext, source: KafkaSourceC
         ? `${members} member(s) of group ${source.group} run`
         : `no follower runs: group ${source.group} has no members`;
       const lines = open.map((o) => `${o.tp} (${o.entity}): ${o.closing.reason}`);
-      throw new FollowedDayNotClosedError(`the follower has not closed ds ${ctx.ds} (interval end ${interval.end}) of source ${source.name} for ${open.length} partition(s); ${follower}. ${lines.join('; ')}`, {
+      throw new FollowedDayNotClosedError(`the follower has not closed ds ${ctx.ds} (which ends at ${endIso}) of source ${source.name} for ${open.length} partition(s); ${follower}. ${lines.join('; ')}`, {
         context: { source: source.name, ds: ctx.ds },
         fix: members
           ? 'wait: the task is retried; a lag that grows means the follower is too slow (more replicas, up to one per partition)'
