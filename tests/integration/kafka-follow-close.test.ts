@@ -151,6 +151,12 @@ it('reports a followed day as not closed (exit 1, the lagging partitions) until 
   expect(last.code).toBe(0);
   expect(last.summary).toMatchObject({ status: 'success', rows_in: n, rows_out: n, rows_dropped: 0 });
   expect(closedBy(lakeRoot, DS2)).toEqual(['caught-up', 'caught-up', 'caught-up']);
+
+  // The day before DS has no record at all: closed (the follower's first ranges are in DS), and committed empty for the next steps.
+  const quiet = daily(config, lakeRoot, '2026-11-25');
+  expect(quiet.code).toBe(0);
+  expect(quiet.summary).toMatchObject({ status: 'success', rows_in: 0, rows_out: 0 });
+  expect(await lake.readManifest(DATASET, '2026-11-25')).toMatchObject({ rows: 0, meta: { mode: 'follow', kafka: { ranges: [], landed: 0 } } });
   follower.child.kill('SIGTERM');
   expect(await follower.exited).toBe(0);
 });

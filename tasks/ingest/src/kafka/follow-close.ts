@@ -1,10 +1,12 @@
 import type { Admin, Kafka } from 'kafkajs';
+import { BatchBuilder } from '@salesflow/batches';
 import type { KafkaEntityConfig, KafkaSourceConfig } from '@salesflow/config';
 import { BadInputError, PipelineError } from '@salesflow/errors';
 import { datasets, type Lake } from '@salesflow/lake';
 import { type DatasetRef, type StepContext, type StepResult } from '@salesflow/step';
 import { closingOf, type PartitionClosing, type PartitionEvidence } from './close-rule';
-import { kafkaClientOf, tpKey, type KafkaManifestMeta, type OffsetRange } from './kafka-ingest';
+import type { FollowManifestMeta } from './follow-commit';
+import { kafkaClientOf, recordColumnsOf, tpKey, type KafkaManifestMeta, type OffsetRange } from './kafka-ingest';
 
 /** A followed source's day is not closed yet: the follower lags or has not run (transient: Airflow retries). */
 export class FollowedDayNotClosedError extends PipelineError {}
@@ -35,6 +37,7 @@ export async function runFollowedDayCheck(ctx: StepContext, source: KafkaSourceC
   const closedBy: Record<string, string> = {};
   const outputs: DatasetRef[] = [];
   const perEntity: Record<string, KafkaManifestMeta> = {};
+  const empty: KafkaEntityConfig[] = [];
   let read = 0;
   let landed = 0;
   let quarantined = 0;
@@ -51,6 +54,7 @@ export async function runFollowedDayCheck(ctx: StepContext, source: KafkaSourceC
         else open.push({ entity: entity.name, tp: tpKey(e.topic, e.partition), closing: c });
       }
       const meta = manifest?.meta.kafka as KafkaManifestMeta | undefined;
+      if (!manifest) empty.push(entity);
       if (meta && meta.read !== meta.landed + meta.quarantined) throw new Error(`${dataset} dt=${ctx.ds}: the manifest counts ${meta.read} records read but ${meta.landed} landed and ${meta.quarantined} quarantined`);
       perEntity[entity.name] = meta ?? { group: source.group, ranges: [], read: 0, landed: 0, quarantined: 0 };
       read += meta?.read ?? 0;
@@ -71,11 +75,22 @@ export async function runFollowedDayCheck(ctx: StepContext, source: KafkaSourceC
           : `start the follower (ingest --follow --source ${source.name}: the compose service ingest-follow or k8s/ingest-follow.yaml); the task is retried`,
       });
     }
+    // A closed day without a record of an entity still gets its (empty) partition, which the next steps read.
+    for (const entity of empty) await commitEmptyDay(ctx, source, entity);
   } finally {
     await admin.disconnect();
   }
   ctx.log.info(`ds ${ctx.ds} is closed by the follower: ${landed} records landed, ${quarantined} quarantined`, { closedBy });
   return { rowsIn: read, rowsOut: landed, rowsDropped: quarantined, inputs: [], outputs, metrics: { entities: outputs.length, mode: 'followed', kafka: perEntity, closed_by: closedBy } };
+}
+
+/** Commits an empty raw partition for ds, unless one appeared meanwhile (then it is kept as it is). */
+async function commitEmptyDay(ctx: StepContext, source: KafkaSourceConfig, entity: KafkaEntityConfig): Promise<void> {
+  const { columns } = recordColumnsOf(ctx.config, source, entity);
+  const writer = ctx.lake.openPartition({ dataset: datasets.raw('kafka', source.name, entity.name), ds: ctx.ds, step: ctx.step, runId: ctx.runId, schema: new BatchBuilder(columns).schema });
+  const meta: FollowManifestMeta = { group: source.group, ranges: [], read: 0, landed: 0, quarantined: 0, micro_batches: 0, late: {} };
+  await writer.commitAppend((previous) => ({ meta: previous?.meta ?? { source: source.name, kind: 'kafka', mode: 'follow', kafka: meta } }));
+  ctx.log.info(`${entity.name}: no record of ds ${ctx.ds}; committed its partition empty`, { entity: entity.name });
 }
 
 /**
