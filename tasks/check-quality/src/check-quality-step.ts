@@ -21,7 +21,7 @@ import { planTableReads, type TableRead } from './plan-table-reads';
 import { blockingFailures, buildQualityReport, type QualityReport } from './quality-report';
 import { renderReportHtml } from './render-report-html';
 import { readRunHistory } from './run-history';
-import { TableProfiler, buildProfilesDocument, profileDriftResult, profilesKey, readPreviousProfiles, type DatasetProfile } from './profile';
+import { buildProfilesDocument, profileDatasets, profileDriftResult, profileOnThread, profilesKey, profileThreadAvailable, readPreviousProfiles, TableProfiler, type DatasetProfile } from './profile';
 
 /** The step whose partitions this one checks. */
 const PRODUCER = 'build-star-schema';
@@ -58,13 +58,21 @@ export async function runCheckQuality(ctx: StepContext): Promise<StepResult> {
   const runReports = await readRunReports(lake, ds);
   const profiling = config.quality.profiles.enabled;
   const profiles: DatasetProfile[] = [];
-  for (const plan of planTableReads(checks)) {
+  const plans = planTableReads(checks);
+  const remaining = profiling ? datasetsToProfile(config, plans.map((p) => p.table)) : [];
+  const batchSize = Math.min(config.lake.row_group_size, READ_BATCH_ROWS);
+  // The rest is profiled after the checks, or with quality.profiles.parallel on a thread of its own while they run (inline under jest).
+  const onThread = remaining.length && config.quality.profiles.parallel && profileThreadAvailable() ? profileOnThread({ lake: config.lake, ds, batchSize, datasets: remaining }) : undefined;
+  onThread?.catch(() => undefined); // awaited below; a failure must not go unhandled while the checks run
+  for (const plan of plans) {
     const context = await contextOf(ctx, plan, runReports, reader);
     const tableResults = await checkTable(ctx, plan, reader, references, context, profiling ? profiles : undefined);
     plan.checks.forEach((i, k) => (results[i] = tableResults[k]!));
   }
   if (profiling) {
-    await profileRemaining(ctx, reader, profiles);
+    const rest = await (onThread ?? profileDatasets(lake, ds, remaining, batchSize, log));
+    profiles.push(...rest.profiles);
+    for (const [uri, rows] of rest.read) reader.recordRead(uri, rows);
     const previous = await readPreviousProfiles(lake, ds);
     for (const p of profiles) {
       const before = previous?.datasets.find((d) => d.dataset === p.dataset);
@@ -179,31 +187,14 @@ async function checkTable(
 }
 
 /**
- * Profiles, one pass each, the partitions of ds the checks did not read: curated tables without
- * checks, and (quality.profiles.processed) processed/masked/<entity> of each standardized entity.
- * A dataset with no partition for ds is skipped: nothing was built to profile.
+ * The partitions of ds the checks do not read, to profile in a pass of their own: curated tables
+ * without checks, and (quality.profiles.processed) processed/masked/<entity> of each entity.
  */
-async function profileRemaining(ctx: StepContext, reader: PartitionReader, profiles: DatasetProfile[]): Promise<void> {
-  const { config, lake, ds, log } = ctx;
+function datasetsToProfile(config: StepContext['config'], checkedTables: readonly string[]): string[] {
   const star = config.star_schema;
-  const curated = [...new Set([star.fact.table, ...Object.keys(star.dimensions), 'dim_date'])].map((t) => datasets.curated(t));
+  const curated = [...new Set([star.fact.table, ...Object.keys(star.dimensions), 'dim_date'])].filter((t) => !checkedTables.includes(t)).map((t) => datasets.curated(t));
   const masked = config.quality.profiles.processed ? Object.keys(config.standardize.entities).map((e) => datasets.masked(e)) : [];
-  for (const dataset of [...curated, ...masked]) {
-    if (profiles.some((p) => p.dataset === dataset)) continue;
-    const manifest = dataset.startsWith('curated/') ? await reader.manifest(dataset.slice('curated/'.length)) : await lake.readManifest(dataset, ds);
-    if (!manifest) {
-      log.debug(`no partition of ${dataset} for ds ${ds}: not profiled`);
-      continue;
-    }
-    const profiler = new TableProfiler(dataset, ds, manifest.schema);
-    const progress = startProgress(log.child({ dataset }), `profile ${dataset}`);
-    for await (const b of reader.manifestBatches(manifest, profiler.columnNames)) {
-      profiler.consume(b);
-      progress.add(b.numRows);
-    }
-    progress.done();
-    profiles.push(profiler.finish());
-  }
+  return [...curated, ...masked];
 }
 
 /** What the checks of one table need beyond its partition: the previous partition's rows, the run reports of ds. */
@@ -319,6 +310,11 @@ class PartitionReader {
     const collector = new ReferenceKeyCollector(table, column);
     for await (const b of this.batches(table, m, [column])) collector.consume(b);
     return collector.finish();
+  }
+
+  /** A partition read elsewhere (the profile thread), as an input. */
+  recordRead(uri: string, rows: number): void {
+    this.read.set(uri, rows);
   }
 
   inputs(): DatasetRef[] {

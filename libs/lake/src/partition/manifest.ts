@@ -39,8 +39,13 @@ export function hashSchema(schema: readonly ColumnDef[]): string {
 
 /** Parses manifest JSON, checking the fields readers rely on. */
 export function parseManifest(text: string, where: string): Manifest {
-  const m = JSON.parse(text) as Manifest;
-  if (m.format !== MANIFEST_FORMAT || !Array.isArray(m.files) || typeof m.rows !== 'number') {
+  let m: Manifest;
+  try {
+    m = JSON.parse(text) as Manifest;
+  } catch (e) {
+    throw new Error(`${where} is not a ${MANIFEST_FORMAT} manifest: ${(e as Error).message}`);
+  }
+  if (m?.format !== MANIFEST_FORMAT || !Array.isArray(m.files) || typeof m.rows !== 'number') {
     throw new Error(`${where} is not a ${MANIFEST_FORMAT} manifest`);
   }
   return m;

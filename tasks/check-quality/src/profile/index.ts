@@ -4,3 +4,4 @@ export * from './top-values';
 export * from './table-profiler';
 export * from './profile-drift';
 export * from './profiles-document';
+export * from './profile-datasets';
