@@ -176,7 +176,9 @@ def output_figures(engine, out):
     f = {}
     (f["fact_rows"], f["fact_total_amount"], f["fact_quantity"], f["fact_tax_amount"], f["date_keys"], f["customer_key_sum"],
      f["product_key_sum"], f["location_key_sum"], f["unknown_customer"]) = q(
-        """SELECT count(*), round(sum(total_amount), 2), sum(quantity), round(sum(tax_amount), 2), count(DISTINCT date_key),
+        # Money summed as DECIMAL: ours is DECIMAL in the lake, a peer's DOUBLE cents cast back exactly; a sum of
+        # 10 M doubles drifts by a cent.
+        """SELECT count(*), sum(total_amount::DECIMAL(18, 2)), sum(quantity), sum(tax_amount::DECIMAL(18, 2)), count(DISTINCT date_key),
            sum(customer_key), sum(product_key), sum(location_key), count(*) FILTER (customer_key = -1) FROM curated_fact_sales""")[0]
     for t in ("dim_customer", "dim_product", "dim_location", "dim_date"):
         f[f"{t}_rows"] = q(f"SELECT count(*) FROM curated_{t}")[0][0]
@@ -185,7 +187,7 @@ def output_figures(engine, out):
     f["masked_customers_md5"] = q("""SELECT md5(string_agg(concat_ws('|', customer_id, first_name, last_name, email, phone, address), ',' ORDER BY customer_id))
         FROM masked_customers""")[0][0]
     # The analytical answer BI asks first: revenue by region and quarter.
-    rows = q("""SELECT coalesce(l.region, '?'), CAST(d.year AS INT), CAST(d.quarter AS INT), round(sum(f.total_amount), 2) FROM curated_fact_sales f
+    rows = q("""SELECT coalesce(l.region, '?'), CAST(d.year AS INT), CAST(d.quarter AS INT), sum(f.total_amount::DECIMAL(18, 2)) FROM curated_fact_sales f
         JOIN curated_dim_location l USING (location_key) JOIN curated_dim_date d USING (date_key) GROUP BY ALL ORDER BY ALL""")
     f["revenue_by_region_quarter"] = {f"{r[0]} {r[1]}Q{r[2]}": float(r[3]) for r in rows}
     return {k: (float(v) if hasattr(v, "as_tuple") else v) for k, v in f.items()}

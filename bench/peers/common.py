@@ -14,6 +14,8 @@ import time
 DS = "2026-11-26"
 # The demo config's public mask key (config/demo_config.yaml: mask.hmac_key default).
 HMAC_KEY = os.environ.get("MASK_HMAC_KEY", "demo-only-key-not-secret-0123456789").encode()
+# Tokens come from a key of their own (mask.tokenize_key), so a holder of the hmac key cannot recompute them.
+TOKENIZE_KEY = os.environ.get("MASK_TOKENIZE_KEY", "demo-only-tokenize-key-not-secret-42").encode()
 
 TX_COLUMNS = ["transaction_id", "customer_id", "product_id", "location_id", "quantity", "unit_price",
               "discount", "tax_amount", "total_amount", "transaction_timestamp"]
@@ -30,18 +32,31 @@ REGIONS = ["Northeast", "Southeast", "Midwest", "Southwest", "West", "Unknown"]
 MONEY_STRIP = r"^\s*\$|,"
 
 
-def _digest(text):
-    return hmac.new(HMAC_KEY, text.encode(), hashlib.sha256).digest()
+def _digest(key, label, domain, value):
+    """HMAC-SHA256 of label:domain NUL value (libs/masking domainHmacOf): the domain, "<entity>.<column>",
+    keeps equal values of different columns apart."""
+    return hmac.new(key, f"{label}:{domain}\0{value}".encode(), hashlib.sha256).digest()
+
+
+def _hmac(v, domain):
+    return None if v is None else _digest(HMAC_KEY, "hmac", domain, v).hex()
 
 
 def mask_hmac(v):
-    return None if v is None else hmac.new(HMAC_KEY, v.encode(), hashlib.sha256).hexdigest()
+    """The demo's hmac rule: customers.address."""
+    return _hmac(v, "customers.address")
 
 
-def mask_tokenize(v):
-    if v is None:
-        return None
-    return "tok_" + base64.b32encode(_digest("token:" + v)[:10]).decode().lower()
+def _tokenize(v, domain):
+    return None if v is None else "tok_" + base64.b32encode(_digest(TOKENIZE_KEY, "token", domain, v)[:10]).decode().lower()
+
+
+def mask_tokenize_first_name(v):
+    return _tokenize(v, "customers.first_name")
+
+
+def mask_tokenize_last_name(v):
+    return _tokenize(v, "customers.last_name")
 
 
 def mask_email(v):
@@ -50,8 +65,8 @@ def mask_email(v):
     t = v.strip()
     at = t.rfind("@")
     if at <= 0 or at == len(t) - 1:
-        return mask_hmac(v)
-    return _digest("email:" + t[:at].lower()).hex()[:10] + "@" + t[at + 1:].lower()
+        return _hmac(v, "customers.email")
+    return _digest(HMAC_KEY, "email", "customers.email", t[:at].lower()).hex()[:10] + "@" + t[at + 1:].lower()
 
 
 _NON_DIGIT = re.compile(r"\D")

@@ -62,7 +62,7 @@ def main():
     copy("SELECT *, 'demo' AS _mask_key_id FROM tx", f"{p['masked']}/sales_transactions.parquet")
 
     # Standardize and mask the small entities.
-    for fn, ret in ((c.mask_tokenize, "VARCHAR"), (c.mask_email, "VARCHAR"), (c.mask_phone, "VARCHAR"), (c.mask_hmac, "VARCHAR"), (c.collapse_spaces, "VARCHAR")):
+    for fn, ret in ((c.mask_tokenize_first_name, "VARCHAR"), (c.mask_tokenize_last_name, "VARCHAR"), (c.mask_email, "VARCHAR"), (c.mask_phone, "VARCHAR"), (c.mask_hmac, "VARCHAR"), (c.collapse_spaces, "VARCHAR")):
         con.create_function(fn.__name__, fn, ["VARCHAR"], ret, null_handling="special")
     con.execute(f"""CREATE TEMP TABLE customers AS SELECT {nz('customer_id')} AS customer_id, collapse_spaces({nz('first_name')}) AS first_name,
         collapse_spaces({nz('last_name')}) AS last_name, lower({nz('email')}) AS email, {nz('phone')} AS phone, {nz('address')} AS address,
@@ -70,12 +70,12 @@ def main():
         FROM (SELECT *, row_number() OVER () AS _r FROM {read_text('customers.csv', c.CUSTOMER_COLUMNS, 'csv')})
         WHERE {nz('customer_id')} IS NOT NULL QUALIFY row_number() OVER (PARTITION BY {nz('customer_id')} ORDER BY _r) = 1""")
     copy("SELECT * FROM customers", f"{p['processed']}/customers.parquet")
-    con.execute("""CREATE TEMP TABLE customers_masked AS SELECT customer_id, mask_tokenize(first_name) AS first_name, mask_tokenize(last_name) AS last_name,
+    con.execute("""CREATE TEMP TABLE customers_masked AS SELECT customer_id, mask_tokenize_first_name(first_name) AS first_name, mask_tokenize_last_name(last_name) AS last_name,
         mask_email(email) AS email, mask_phone(phone) AS phone, mask_hmac(address) AS address, city, state, zip_code, country, 'demo' AS _mask_key_id FROM customers""")
     copy("SELECT * FROM customers_masked", f"{p['masked']}/customers.parquet")
     # The vault: each token with its original (our mask step seals the original with AES-256-GCM; stdlib Python has no AES).
-    copy("SELECT DISTINCT mask_tokenize(first_name) AS token, first_name AS original FROM customers WHERE first_name IS NOT NULL", f"{p['masked']}/vault_first_name.parquet")
-    copy("SELECT DISTINCT mask_tokenize(last_name) AS token, last_name AS original FROM customers WHERE last_name IS NOT NULL", f"{p['masked']}/vault_last_name.parquet")
+    copy("SELECT DISTINCT mask_tokenize_first_name(first_name) AS token, first_name AS original FROM customers WHERE first_name IS NOT NULL", f"{p['masked']}/vault_first_name.parquet")
+    copy("SELECT DISTINCT mask_tokenize_last_name(last_name) AS token, last_name AS original FROM customers WHERE last_name IS NOT NULL", f"{p['masked']}/vault_last_name.parquet")
     con.execute(f"""CREATE TEMP TABLE products AS SELECT {nz('product_id')} AS product_id, {nz('product_name')} AS product_name, {nz('category')} AS category,
         {nz('subcategory')} AS subcategory, {nz('brand')} AS brand, round({money('unit_cost')}, 2) AS unit_cost, round({money('unit_price')}, 2) AS unit_price
         FROM {read_text('products.json', c.PRODUCT_COLUMNS, 'json')} QUALIFY row_number() OVER (PARTITION BY product_id) = 1""")

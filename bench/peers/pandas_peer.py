@@ -82,7 +82,7 @@ def main():
     cust["email"] = cust.email.str.lower()
     write(cust, f"{p['processed']}/customers.parquet")
     masked = cust.copy()
-    for col, fn in (("first_name", c.mask_tokenize), ("last_name", c.mask_tokenize), ("email", c.mask_email), ("phone", c.mask_phone), ("address", c.mask_hmac)):
+    for col, fn in (("first_name", c.mask_tokenize_first_name), ("last_name", c.mask_tokenize_last_name), ("email", c.mask_email), ("phone", c.mask_phone), ("address", c.mask_hmac)):
         masked[col] = cust[col].map(fn, na_action="ignore")
     masked["_mask_key_id"] = "demo"
     write(masked, f"{p['masked']}/customers.parquet")

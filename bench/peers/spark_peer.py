@@ -80,12 +80,12 @@ def main():
     write(cust, f"{p['processed']}/customers")
     cust = spark.read.parquet(f"{p['processed']}/customers")
     masked = cust
-    for col, fn in (("first_name", c.mask_tokenize), ("last_name", c.mask_tokenize), ("email", c.mask_email), ("phone", c.mask_phone), ("address", c.mask_hmac)):
+    for col, fn in (("first_name", c.mask_tokenize_first_name), ("last_name", c.mask_tokenize_last_name), ("email", c.mask_email), ("phone", c.mask_phone), ("address", c.mask_hmac)):
         masked = masked.withColumn(col, udf(fn)(col))
     write(masked.withColumn("_mask_key_id", F.lit("demo")), f"{p['masked']}/customers")
     masked = spark.read.parquet(f"{p['masked']}/customers")
     for col in ("first_name", "last_name"):
-        write(cust.where(F.col(col).isNotNull()).select(udf(c.mask_tokenize)(col).alias("token"), F.col(col).alias("original")).distinct(),
+        write(cust.where(F.col(col).isNotNull()).select(udf(c.mask_tokenize_first_name if col == "first_name" else c.mask_tokenize_last_name)(col).alias("token"), F.col(col).alias("original")).distinct(),
               f"{p['masked']}/vault_{col}")
     prod = spark.read.option("multiLine", True).schema(text_schema(c.PRODUCT_COLUMNS)).json(f"{land}/products.json")
     prod = prod.select(*[(F.round(money(x), 2) if x in ("unit_cost", "unit_price") else nz(x)).alias(x) for x in c.PRODUCT_COLUMNS]).dropDuplicates(["product_id"])
