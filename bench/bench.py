@@ -27,7 +27,7 @@ import uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DS = "2026-11-26"
-SIZES = {"10k": 1, "1m": 100, "10m": 1000}
+SIZES = {"10k": 1, "1m": 100, "10m": 1000, "50m": 5000}
 OUR_STEPS = [["setup"], ["ingest", "--source", "landing"], ["standardize"], ["mask"], ["build-star-schema"], ["check-quality"]]
 PEERS = {"duckdb": "duckdb_peer.py", "pandas": "pandas_peer.py", "pyspark": "spark_peer.py"}
 PAGE = os.sysconf("SC_PAGE_SIZE")
