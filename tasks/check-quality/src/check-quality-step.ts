@@ -52,7 +52,8 @@ export async function runCheckQuality(ctx: StepContext): Promise<StepResult> {
   const { config, lake, ds, log } = ctx;
   const checks = config.quality.checks;
   if (checks.length === 0) log.warn('no quality checks configured (quality.checks); the report will be empty');
-  const reader = new PartitionReader(lake, ds, Math.min(config.lake.row_group_size, READ_BATCH_ROWS));
+  const batchSize = Math.min(config.lake.row_group_size, READ_BATCH_ROWS);
+  const reader = new PartitionReader(lake, ds, batchSize);
   const results: QualityCheckResult[] = new Array(checks.length);
   const references = new Map<string, ReferenceKeys>();
   const runReports = await readRunReports(lake, ds);
@@ -60,7 +61,6 @@ export async function runCheckQuality(ctx: StepContext): Promise<StepResult> {
   const profiles: DatasetProfile[] = [];
   const plans = planTableReads(checks);
   const remaining = profiling ? datasetsToProfile(config, plans.map((p) => p.table)) : [];
-  const batchSize = Math.min(config.lake.row_group_size, READ_BATCH_ROWS);
   // The rest is profiled after the checks, or with quality.profiles.parallel on a thread of its own while they run (inline under jest).
   const onThread = remaining.length && config.quality.profiles.parallel && profileThreadAvailable() ? profileOnThread({ lake: config.lake, ds, batchSize, datasets: remaining }) : undefined;
   onThread?.catch(() => undefined); // awaited below; a failure must not go unhandled while the checks run

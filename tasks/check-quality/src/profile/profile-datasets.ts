@@ -3,8 +3,8 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { LakeConfig } from '@salesflow/config';
 import { ExitCode, PipelineError, type ExitCodeValue } from '@salesflow/errors';
-import { partitionPrefix, type Lake } from '@salesflow/lake';
-import type { Logger } from '@salesflow/logging';
+import type { Lake } from '@salesflow/lake';
+import { startProgress, type Logger } from '@salesflow/logging';
 import type { DatasetProfile } from './table-profiler';
 import { TableProfiler } from './table-profiler';
 
@@ -36,8 +36,13 @@ export async function profileDatasets(lake: Lake, ds: string, datasets: readonly
       continue;
     }
     const profiler = new TableProfiler(dataset, ds, manifest.schema);
-    read.push([lake.storage.uriOf(partitionPrefix(dataset, ds).replace(/\/$/, '')) + '/', manifest.rows]);
-    for await (const b of lake.readManifestBatches(manifest, { columns: profiler.columnNames, batchSize })) profiler.consume(b);
+    read.push([lake.partitionUri(dataset, ds), manifest.rows]);
+    const progress = log && startProgress(log.child({ dataset }), `profile ${dataset}`);
+    for await (const b of lake.readManifestBatches(manifest, { columns: profiler.columnNames, batchSize })) {
+      profiler.consume(b);
+      progress?.add(b.numRows);
+    }
+    progress?.done();
     profiles.push(profiler.finish());
   }
   return { profiles, read };
