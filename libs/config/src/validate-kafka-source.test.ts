@@ -10,7 +10,7 @@ describe('kafka sources', () => {
     raw.sources.push({ name: 'orders', kind: 'kafka', brokers: ['kafka-1:9092'], group: 'salesflow', entities: [{ name: 'order_events', topics: ['orders'], event_time_field: 'event_time' }] });
     const r = validateConfig(raw);
     expect(r.errors).toEqual([]);
-    expect(r.config!.sources.at(-1)).toMatchObject({ client_id: 'salesflow-ingest', timeout_ms: 30_000, follow: { max_interval_ms: 5_000, max_records: 50_000, enabled: false, close_grace_ms: 300_000 }, entities: [{ value_format: 'json', max_message_bytes: 1_048_576 }] });
+    expect(r.config!.sources.at(-1)).toMatchObject({ client_id: 'salesflow-ingest', timeout_ms: 30_000, follow: { max_interval_ms: 5_000, max_records: 50_000, enabled: false, close_grace_ms: 300_000 }, entities: [{ value_format: 'json', max_message_bytes: 1_048_576, late_events: 'event_day' }] });
   });
 
   it('reports a bad broker, a missing event time field and an unknown SASL mechanism with their paths', () => {

@@ -175,6 +175,10 @@ export const kafkaEntitySchema = z.strictObject({
   value_format: z.enum(['json']).default('json').describe('How a record value is encoded: json (one JSON object per record)'),
   event_time_field: z.string().min(1).describe('Top-level field of the value holding the event time (ISO-8601 text or epoch milliseconds); a record without a valid one is quarantined'),
   max_message_bytes: num().int().min(1).default(1_048_576).describe('A record whose value is larger than this many bytes is quarantined, not landed'),
+  late_events: z
+    .enum(['event_day', 'arrival_day'])
+    .default('event_day')
+    .describe('Where a late event (its event time in a ds before the one it arrived in) lands: event_day appends it to that earlier ds, which then needs re-processing (npm run status lists it); arrival_day keeps it in the ds it arrived in, so the next nightly run carries it to the warehouse'),
 });
 
 export const kafkaSourceSchema = z.strictObject({

@@ -36,7 +36,8 @@ export interface PartitionWriterOptions {
  * What an append decides from the partition's manifest as it is now (undefined: not committed
  * yet): the meta of the new manifest, or why this append must not be committed at all.
  */
-export type AppendMerge = (previous: Manifest | undefined) => { readonly meta: Readonly<Record<string, unknown>> } | { readonly conflict: string };
+/** `added` are the files this append brings (keys relative to the lake root), for a merge that records which files hold what. */
+export type AppendMerge = (previous: Manifest | undefined, added: readonly ManifestFile[]) => { readonly meta: Readonly<Record<string, unknown>> } | { readonly conflict: string };
 
 /** How an append ended: committed (manifest), or refused by the merge (conflict) with this writer's files removed. */
 export interface AppendResult {
@@ -124,16 +125,21 @@ export class PartitionWriter {
    * Finishes the files, writes the manifest (the commit point), then removes superseded files.
    * `committedAt` keeps an earlier commit time: a rewrite that only changes how the same rows are
    * stored (the lake upgrade) must not make an old snapshot look like the newest one.
+   * `keepFiles` are files the previous manifest lists that the new one lists too (rows another
+   * writer appended to the partition, such as a stream's late events): they are not removed.
    */
-  async commit(meta: Readonly<Record<string, unknown>> = {}, opts: { readonly committedAt?: string; readonly ifVersion?: ManifestVersion } = {}): Promise<Manifest> {
+  async commit(meta: Readonly<Record<string, unknown>> = {}, opts: { readonly committedAt?: string; readonly ifVersion?: ManifestVersion; readonly keepFiles?: readonly ManifestFile[] } = {}): Promise<Manifest> {
     if (this.state !== 'open') throw new Error(`partition ${this.prefix} is already ${this.state}`);
     await this.closeFile();
-    if (this.files.length === 0 && this.schema) {
+    const kept = opts.keepFiles ?? [];
+    if (kept.some((f) => !f.key.startsWith(this.prefix))) throw new Error(`partition ${this.prefix}: keepFiles must be files of this partition`);
+    if (this.files.length === 0 && kept.length === 0 && this.schema) {
       // An empty partition still gets one empty file carrying the schema for downstream readers.
       this.current = this.startFile();
       await this.closeFile();
     }
-    const manifest = this.buildManifest(this.files, meta, opts.committedAt);
+    // Kept files (another writer's share of the partition, listed by the previous manifest) stay as they are.
+    const manifest = this.buildManifest([...kept, ...this.files], meta, opts.committedAt);
     const previous = await this.storage.getBytes(this.prefix + MANIFEST_FILE);
     const body = JSON.stringify(manifest, null, 2);
     if (opts.ifVersion === undefined) await this.storage.putBytes(this.prefix + MANIFEST_FILE, body, 'application/json');
@@ -178,7 +184,7 @@ export class PartitionWriter {
           fix: 're-run the day in batch mode (it replaces the partition) after changing the columns, or keep the columns until the day is over',
         });
       }
-      const decided = merge(previous);
+      const decided = merge(previous, this.files);
       if ('conflict' in decided) {
         await this.abort();
         return { conflict: decided.conflict, attempts: attempt };

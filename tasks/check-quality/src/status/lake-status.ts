@@ -14,7 +14,7 @@ export interface DatasetDayStatus {
   readonly newerInputs?: readonly string[];
 }
 
-/** Events of a ds that landed in a later raw partition (a stream's late events), as its manifest counts them. */
+/** Events of a ds that arrived in a later day of a stream (its late events), as that day's raw manifest counts them; `landedIn` is the arrival day (under late_events: event_day they were appended to this ds's raw partition). */
 export interface LateEvents {
   readonly dataset: string;
   readonly landedIn: string;
@@ -24,7 +24,7 @@ export interface LateEvents {
 export interface DayStatus {
   readonly ds: string;
   readonly datasets: readonly DatasetDayStatus[];
-  /** Late events of this ds landed in later days: its figures by event time changed after it was processed, so it needs re-processing. */
+  /** Late events of this ds that arrived in later days: its figures by event time changed after it was processed, so it needs re-processing. */
   readonly late?: readonly LateEvents[];
   /** The first step (pipeline order) whose output is missing or stale: a backfill reruns it and everything after. */
   readonly rerunFrom?: string;

@@ -24,9 +24,13 @@ describe('landingDay', () => {
 
 describe('mergeRaw', () => {
   it('starts a new partition and extends a range that ends where the share starts', () => {
-    expect(mergeRaw(undefined, share(), owner)).toEqual({ meta: { source: 'orders', kind: 'kafka', mode: 'follow', kafka: { group: 'g', ranges: [{ topic: 't', partition: 0, from: '100', to: '150' }], read: 50, landed: 49, quarantined: 1, micro_batches: 1, late: {} } } });
+    expect(mergeRaw(undefined, share(), owner)).toEqual({ meta: { source: 'orders', kind: 'kafka', mode: 'follow', kafka: { group: 'g', ranges: [{ topic: 't', partition: 0, from: '100', to: '150' }], read: 50, landed: 49, quarantined: 1, micro_batches: 1, late: {}, moved_late: 0 } } });
     const prev = manifestWith({ ranges: [{ topic: 't', partition: 0, from: '0', to: '100' }, { topic: 't', partition: 1, from: '7', to: '9' }], read: 102, landed: 100, quarantined: 2, micro_batches: 3 });
     expect(mergeRaw(prev, share(), owner)).toMatchObject({ meta: { kafka: { ranges: [{ partition: 0, from: '0', to: '150' }, { partition: 1, from: '7', to: '9' }], read: 152, landed: 149, quarantined: 3, micro_batches: 4 } } });
+    // Late events a later day appended to this one (late_in) stay recorded; records moved out add up.
+    const lateIn = { rows: 2, ranges: [{ topic: 't', partition: 0, arrived_in: '2026-11-27', to: '9' }], files: ['k'], from: { '2026-11-27': 2 } };
+    const withLate = manifestWith({ ranges: [{ topic: 't', partition: 0, from: '0', to: '100' }], read: 100, landed: 99, quarantined: 0, moved_late: 1, micro_batches: 3, late_in: lateIn });
+    expect(mergeRaw(withLate, { ...share(), movedLate: 2 }, owner)).toMatchObject({ meta: { kafka: { late_in: lateIn, moved_late: 3 } } });
   });
 
   it('adds up late events by their event ds', () => {

@@ -30,8 +30,10 @@ export interface MicroBatchShare {
   readonly quarantineRows: number;
   /** Per topic partition: bad records below this offset were left out, being in quarantine already. */
   readonly quarantinedBelow: ReadonlyMap<string, bigint>;
-  /** Landed records whose event time is in an earlier ds than this one, by that event ds. */
+  /** Records read whose event time is in an earlier ds than this one, by that event ds. */
   readonly late?: Readonly<Record<string, number>>;
+  /** Of those, the ones landed in their event days' partitions instead of this one. */
+  readonly movedLate?: number;
 }
 
 /** Late events by event ds, added up (pure). */
@@ -77,6 +79,8 @@ export function mergeRaw(previous: Manifest | undefined, share: MicroBatchShare,
     if (old && old.to !== r.from) return { conflict: `${key(r)}: dt=${previous!.ds} records offsets up to ${old.to}, this micro-batch starts at ${r.from}` };
   }
   const meta: FollowManifestMeta = {
+    // Late events later days appended to this ds are recorded by late_in, which an append keeps.
+    ...(prev.late_in ? { late_in: prev.late_in } : {}),
     group: owner.group,
     ranges: extend(ranges, share.ranges, (_o, r) => r.to),
     read: (prev.read ?? 0) + share.read,
@@ -84,6 +88,7 @@ export function mergeRaw(previous: Manifest | undefined, share: MicroBatchShare,
     quarantined: (prev.quarantined ?? 0) + share.quarantined,
     micro_batches: (prev.micro_batches ?? 0) + 1,
     late: addLate(prev.late, share.late),
+    moved_late: (prev.moved_late ?? 0) + (share.movedLate ?? 0),
   };
   return { meta: { source: owner.source, kind: 'kafka', mode: 'follow', kafka: meta } };
 }

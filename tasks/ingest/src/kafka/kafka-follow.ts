@@ -5,6 +5,7 @@ import { UsageError } from '@salesflow/errors';
 import { datasets, type Lake, type Storage } from '@salesflow/lake';
 import type { Logger } from '@salesflow/logging';
 import { dayOf, landingDay, mergeQuarantine, mergeRaw, type FollowManifestMeta, type MicroBatchShare } from './follow-commit';
+import { assertBalanced, LateEvents } from './late-events';
 import { QUARANTINED_VALUE_CHARS, QUARANTINE_COLUMNS, kafkaClientOf, quarantineDataset, recordColumnsOf, tpKey, type OffsetRange } from './kafka-ingest';
 import { parseKafkaRecord } from './parse-kafka-record';
 
@@ -61,6 +62,8 @@ interface Share {
   read: number;
   quarantined: number;
   readonly late: Record<string, number>;
+  /** Late events taken out to their event days (late_events: event_day). */
+  movedLate: number;
 }
 
 /**
@@ -118,6 +121,8 @@ class Follower {
   private readonly counts = { microBatches: 0, read: 0, landed: 0, quarantined: 0, refused: 0, rebalances: 0 };
   private readonly columns = new Map<string, ReturnType<typeof recordColumnsOf>>();
   private readonly entityOf = new Map<string, KafkaEntityConfig>();
+  /** Per entity: late events of the micro-batch in progress, landed in their event days first at its commit. */
+  private readonly late = new Map<string, LateEvents>();
   private readonly log: Logger;
 
   constructor(
@@ -130,6 +135,7 @@ class Follower {
     this.log = ctx.log;
     for (const e of source.entities) {
       this.columns.set(e.name, recordColumnsOf(ctx.config, source, e));
+      this.late.set(e.name, new LateEvents(this.columns.get(e.name)!.columns, datasets.raw('kafka', source.name, e.name)));
       for (const t of e.topics) this.entityOf.set(t, e);
     }
   }
@@ -215,9 +221,13 @@ class Follower {
     const base = [s.topic, s.partition, offset, ts, m.key ? m.key.toString('utf8') : null];
     share.read++;
     if (r.ok) {
-      share.rows.appendRow([...base, r.headers, r.eventTime, ...r.values]);
+      const row = [...base, r.headers, r.eventTime, ...r.values];
       const eventDs = dayOf(r.eventTime);
       if (eventDs < ds) share.late[eventDs] = (share.late[eventDs] ?? 0) + 1;
+      if (eventDs < ds && s.entity.late_events === 'event_day') {
+        this.late.get(s.entity.name)!.add(eventDs, ds, s.topic, s.partition, offset, row);
+        share.movedLate++;
+      } else share.rows.appendRow(row);
     } else {
       share.quarantined++;
       if (offset >= s.quarantinedBelow) share.rejects.appendRow([...base, r.reason, m.value ? m.value.toString('utf8').slice(0, QUARANTINED_VALUE_CHARS) : null]);
@@ -233,7 +243,7 @@ class Follower {
     const key = `${ds}|${entity.name}`;
     let share = this.shares.get(key);
     if (!share) {
-      share = { entity, ds, rows: new BatchBuilder(this.columns.get(entity.name)!.columns), rejects: new BatchBuilder(QUARANTINE_COLUMNS), ranges: new Map(), quarantinedBelow: new Map(), read: 0, quarantined: 0, late: {} };
+      share = { entity, ds, rows: new BatchBuilder(this.columns.get(entity.name)!.columns), rejects: new BatchBuilder(QUARANTINE_COLUMNS), ranges: new Map(), quarantinedBelow: new Map(), read: 0, quarantined: 0, late: {}, movedLate: 0 };
       this.shares.set(key, share);
     }
     return share;
@@ -241,6 +251,7 @@ class Follower {
 
   private discard(): void {
     this.shares = new Map();
+    for (const l of this.late.values()) l.clear();
     this.buffered = 0;
     this.oldest = Infinity;
   }
@@ -256,12 +267,15 @@ class Follower {
     const shares = [...this.shares.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, s]) => s);
     const records = this.buffered;
     const oldest = this.oldest;
-    this.discard();
+    const late = [...this.late.values()].filter((l) => l.size);
     const owner = { source: this.source.name, group: this.source.group };
+    // Late events first, into their event days: a crash before the raw commits reads them again and finds them landed.
+    for (const l of late) await l.land(this.ctx.lake, { step: this.ctx.step, runId: this.ctx.runId }, owner, this.log);
+    this.discard();
     const committed: OffsetRange[] = [];
     for (const sh of shares) {
       const ranges: OffsetRange[] = [...sh.ranges.values()].map((r) => ({ topic: r.topic, partition: r.partition, from: String(r.from), to: String(r.to) }));
-      const share: MicroBatchShare = { ranges, read: sh.read, landed: sh.rows.length, quarantined: sh.quarantined, quarantineRows: sh.rejects.length, quarantinedBelow: sh.quarantinedBelow, late: sh.late };
+      const share: MicroBatchShare = { ranges, read: sh.read, landed: sh.rows.length, quarantined: sh.quarantined, quarantineRows: sh.rejects.length, quarantinedBelow: sh.quarantinedBelow, late: sh.late, movedLate: sh.movedLate };
       const open = (dataset: string, b: BatchBuilder) => this.ctx.lake.openPartition({ dataset, ds: sh.ds, step: this.ctx.step, runId: this.ctx.runId, schema: b.schema });
       if (share.quarantineRows) {
         const q = open(quarantineDataset(this.source.name, sh.entity.name), sh.rejects);
@@ -274,8 +288,7 @@ class Follower {
       if (share.landed) await w.write(sh.rows.finish());
       const r = await w.commitAppend((prev) => mergeRaw(prev, share, owner));
       if (r.conflict) return this.refuse(r.conflict);
-      const meta = r.manifest!.meta.kafka as FollowManifestMeta;
-      if (meta.read !== meta.landed + meta.quarantined) throw new Error(`${sh.entity.name} dt=${sh.ds}: read ${meta.read} records but landed ${meta.landed} and quarantined ${meta.quarantined}`);
+      assertBalanced(r.manifest!.meta.kafka as FollowManifestMeta, `${sh.entity.name} dt=${sh.ds}`);
       this.counts.read += share.read;
       this.counts.landed += share.landed;
       this.counts.quarantined += share.quarantined;

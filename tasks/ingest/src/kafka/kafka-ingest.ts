@@ -2,10 +2,11 @@ import { Kafka, logLevel, type Admin, type Consumer, type KafkaMessage, type SAS
 import { BatchBuilder, type ColumnDef } from '@salesflow/batches';
 import { driverTlsOptions, type KafkaEntityConfig, type KafkaSourceConfig, type PipelineConfig } from '@salesflow/config';
 import { BadInputError, ExitCode, PipelineError } from '@salesflow/errors';
-import { datasets, type ManifestVersion, type PartitionWriter } from '@salesflow/lake';
+import { datasets, type Manifest, type ManifestVersion } from '@salesflow/lake';
 import { startProgress } from '@salesflow/logging';
 import { dataIntervalOf, type DatasetRef, type StepContext, type StepResult } from '@salesflow/step';
 import { declaredColumnsOf } from '../declared-columns';
+import { assertBalanced, lateFilesOf, lateInOf, LateEvents, type LateIn } from './late-events';
 import { parseKafkaRecord, type ParsedRecord } from './parse-kafka-record';
 
 /** The offsets of one topic partition a batch covers: from inclusive, to exclusive. */
@@ -24,10 +25,14 @@ export interface KafkaManifestMeta {
   readonly landed: number;
   readonly quarantined: number;
   /**
-   * Landed records whose event time falls in a ds before the one they landed in, by that event ds:
-   * the days whose figures by event time changed after they were processed (npm run status lists them).
+   * Records read here whose event time falls in an earlier ds, by that event ds: the days whose
+   * figures by event time changed after they were processed (npm run status lists them).
    */
   readonly late?: Readonly<Record<string, number>>;
+  /** Late records read here and appended to their event days' partitions instead (late_events: event_day), not counted in landed. */
+  readonly moved_late?: number;
+  /** Late records of this ds that arrived in later days, appended here (see late-events.ts). */
+  readonly late_in?: LateIn;
 }
 
 /** A topic partition as one key: "orders/2". */
@@ -65,8 +70,27 @@ export const quarantineDataset = (source: string, entity: string) => `raw/kafka/
 /** A consumer group member other than this run holds some partitions: the batch cannot read them all. */
 export class KafkaPartitionsNotAssignedError extends PipelineError {}
 
+let timerWarningFiltered = false;
+
+/**
+ * kafkajs 2.2.4's request queue schedules its throttle check with a negative delay when it is not
+ * throttled; Node 24 then prints a TimeoutNegativeWarning (and runs it after 1 ms, as kafkajs
+ * expects) on stderr, which is not a log line. That one warning is dropped; every other goes to
+ * Node's own printer as before.
+ */
+function filterKafkajsTimerWarning(): void {
+  if (timerWarningFiltered) return;
+  timerWarningFiltered = true;
+  const printers = process.listeners('warning');
+  process.removeAllListeners('warning');
+  process.on('warning', (w) => {
+    if (w.name !== 'TimeoutNegativeWarning') for (const p of printers) p(w);
+  });
+}
+
 /** The kafkajs client of a source: brokers, SASL (password resolved from env or a mounted file) and TLS. */
 export function kafkaClientOf(source: KafkaSourceConfig, configPath: string): Kafka {
+  filterKafkajsTimerWarning();
   const host = source.brokers[0]!.replace(/:\d+$/, '');
   const ssl = driverTlsOptions(host, source.tls, configPath);
   const sasl = source.sasl ? ({ mechanism: source.sasl.mechanism, username: source.sasl.username, password: source.sasl.password } as SASLOptions) : undefined;
@@ -107,10 +131,12 @@ interface PartitionPlan {
  * from the first record stamped at or after the interval start. An offset range below the
  * partition's earliest retained offset fails the run with exit 4.
  */
-async function planRanges(ctx: StepContext, admin: Admin, source: KafkaSourceConfig, entity: KafkaEntityConfig, dataset: string): Promise<{ plans: PartitionPlan[]; version: ManifestVersion }> {
+async function planRanges(ctx: StepContext, admin: Admin, source: KafkaSourceConfig, entity: KafkaEntityConfig, dataset: string): Promise<{ plans: PartitionPlan[]; version: ManifestVersion; previous: Manifest | undefined }> {
   const read = await ctx.lake.readManifestVersioned(dataset, ctx.ds);
-  const own = read.manifest?.meta.kafka as KafkaManifestMeta | undefined;
-  const prev = (await ctx.lake.readManifest(dataset, previousDay(ctx.ds)))?.meta.kafka as KafkaManifestMeta | undefined;
+  // A partition holding only late events appended by later days has no ranges: its own records were never read.
+  const rangesIn = (m: Manifest | undefined) => ((m?.meta.kafka as KafkaManifestMeta | undefined)?.ranges?.length ? (m!.meta.kafka as KafkaManifestMeta) : undefined);
+  const own = rangesIn(read.manifest);
+  const prev = rangesIn(await ctx.lake.readManifest(dataset, previousDay(ctx.ds)));
   const interval = dataIntervalOf(ctx);
   const plans: PartitionPlan[] = [];
   for (const topic of entity.topics) {
@@ -145,7 +171,7 @@ async function planRanges(ctx: StepContext, admin: Admin, source: KafkaSourceCon
       plans.push(plan);
     }
   }
-  return { plans, version: read.version };
+  return { plans, version: read.version, previous: read.manifest };
 }
 
 /** Lands every entity of a Kafka source for ds; see docs/sources.md "Kafka". */
@@ -160,11 +186,14 @@ export async function runKafkaIngest(ctx: StepContext, source: KafkaSourceConfig
   const perEntity: Record<string, KafkaManifestMeta> = {};
   try {
     for (const entity of source.entities) {
-      const meta = await ingestEntity(ctx, kafka, admin, source, entity);
+      const { meta, rows, movedTo } = await ingestEntity(ctx, kafka, admin, source, entity);
       perEntity[entity.name] = meta;
-      landed += meta.landed;
+      // Late events appended to their event days' partitions were landed too, there.
+      landed += meta.landed + (meta.moved_late ?? 0);
       quarantined += meta.quarantined;
-      outputs.push({ uri: ctx.lake.partitionUri(datasets.raw('kafka', source.name, entity.name), ctx.ds), rows: meta.landed });
+      const dataset = datasets.raw('kafka', source.name, entity.name);
+      outputs.push({ uri: ctx.lake.partitionUri(dataset, ctx.ds), rows });
+      for (const [ds, n] of Object.entries(movedTo)) if (n) outputs.push({ uri: ctx.lake.partitionUri(dataset, ds), rows: n });
       inputs.push(...entity.topics.map((t) => ({ uri: `kafka://${source.brokers[0]}/${t}`, rows: meta.ranges.filter((r) => r.topic === t).reduce((n, r) => n + Number(BigInt(r.to) - BigInt(r.from)), 0) })));
     }
   } finally {
@@ -173,14 +202,17 @@ export async function runKafkaIngest(ctx: StepContext, source: KafkaSourceConfig
   return { rowsIn: landed + quarantined, rowsOut: landed, rowsDropped: quarantined, inputs, outputs, metrics: { entities: outputs.length, kafka: perEntity } };
 }
 
-async function ingestEntity(ctx: StepContext, kafka: Kafka, admin: Admin, source: KafkaSourceConfig, entity: KafkaEntityConfig): Promise<KafkaManifestMeta> {
+/** meta is what the manifest records; rows what the partition holds (late events of ds that later days appended included); movedTo the late events this run appended, by event ds. */
+async function ingestEntity(ctx: StepContext, kafka: Kafka, admin: Admin, source: KafkaSourceConfig, entity: KafkaEntityConfig): Promise<{ meta: KafkaManifestMeta; rows: number; movedTo: Record<string, number> }> {
   const log = ctx.log.child({ entity: entity.name });
   const dataset = datasets.raw('kafka', source.name, entity.name);
   // The versions as planned: the commits replace the partitions only if no one (a follower) committed them since.
   const quarantineVersion = (await ctx.lake.readManifestVersioned(quarantineDataset(source.name, entity.name), ctx.ds)).version;
-  const { plans, version } = await planRanges(ctx, admin, source, entity, dataset);
+  const { plans, version, previous } = await planRanges(ctx, admin, source, entity, dataset);
   const { valueColumns, columns } = recordColumnsOf(ctx.config, source, entity);
   const rows = new BatchBuilder(columns);
+  const lateRecords = new LateEvents(columns, dataset);
+  const moveLate = entity.late_events === 'event_day';
   const rejects = new BatchBuilder(QUARANTINE_COLUMNS);
   const open = (d: string, b: BatchBuilder) => ctx.lake.openPartition({ dataset: d, ds: ctx.ds, step: ctx.step, runId: ctx.runId, schema: b.schema });
   const writer = open(dataset, rows);
@@ -200,16 +232,18 @@ async function ingestEntity(ctx: StepContext, kafka: Kafka, admin: Admin, source
     read++;
     const base = [plan.topic, plan.partition, BigInt(m.offset), Number(m.timestamp), m.key ? m.key.toString('utf8') : null];
     if (r.ok) {
-      rows.appendRow([...base, r.headers, r.eventTime, ...r.values]);
+      const row = [...base, r.headers, r.eventTime, ...r.values];
       const eventDs = new Date(r.eventTime).toISOString().slice(0, 10);
       if (eventDs < ctx.ds) late[eventDs] = (late[eventDs] ?? 0) + 1;
+      if (eventDs < ctx.ds && moveLate) lateRecords.add(eventDs, ctx.ds, plan.topic, plan.partition, BigInt(m.offset), row);
+      else rows.appendRow(row);
     } else rejects.appendRow([...base, r.reason, m.value ? m.value.toString('utf8').slice(0, QUARANTINED_VALUE_CHARS) : null]);
   };
   const finishPlan = (plan: PartitionPlan, to: bigint) => {
     plan.to = to;
     plan.done = true;
   };
-  const consumer = kafka.consumer({ groupId: source.group, maxWaitTimeInMs: 500, allowAutoTopicCreation: false, sessionTimeout: source.session_timeout_ms, maxBytesPerPartition: 4_194_304 });
+  const consumer = kafka.consumer({ groupId: source.group, maxWaitTimeInMs: 500, allowAutoTopicCreation: false, sessionTimeout: source.session_timeout_ms, maxBytesPerPartition: 1_048_576, maxBytes: 4_194_304 });
   try {
     if (plans.some((p) => !p.done)) await consume(consumer, plans, entity.topics, async (plan, messages, highWatermark) => {
       plan.highWatermark ??= highWatermark;
@@ -250,18 +284,31 @@ async function ingestEntity(ctx: StepContext, kafka: Kafka, admin: Admin, source
     }, admin);
     await flush(true);
     const ranges: OffsetRange[] = plans.map((p) => ({ topic: p.topic, partition: p.partition, from: String(p.from), to: String(p.to ?? p.next) }));
-    const meta: KafkaManifestMeta = { group: source.group, ranges, read, landed: writer.rows, quarantined: quarantine.rows, late: Object.fromEntries(Object.entries(late).sort(([a], [b]) => (a < b ? -1 : 1))) };
-    if (meta.read !== meta.landed + meta.quarantined) throw new Error(`${entity.name}: read ${meta.read} records but landed ${meta.landed} and quarantined ${meta.quarantined}`);
+    const lateIn = lateInOf(previous);
+    const meta: KafkaManifestMeta = {
+      group: source.group,
+      ranges,
+      read,
+      landed: writer.rows,
+      quarantined: quarantine.rows,
+      late: Object.fromEntries(Object.entries(late).sort(([a], [b]) => (a < b ? -1 : 1))),
+      moved_late: lateRecords.size,
+      ...(lateIn ? { late_in: lateIn } : {}),
+    };
+    assertBalanced(meta, entity.name);
     await quarantine.commit({ source: source.name, kind: 'kafka', kafka: meta }, { ifVersion: quarantineVersion });
+    // Late events go to their days before this day commits: a crash in between reads them again and finds them there.
+    const movedTo = lateRecords.size ? await lateRecords.land(ctx.lake, { step: ctx.step, runId: ctx.runId }, { source: source.name, group: source.group }, log) : {};
     // The partition manifest is the commit; consumer offsets follow it, so a crash in between
-    // leaves the lake ahead of the group, and the next run continues from the lake.
-    const manifest = await writer.commit({ source: source.name, kind: 'kafka', kafka: meta }, { ifVersion: version });
+    // leaves the lake ahead of the group, and the next run continues from the lake. Late events
+    // later days appended to this ds stay (their files are kept, their late_in carried over).
+    const manifest = await writer.commit({ source: source.name, kind: 'kafka', kafka: meta }, { ifVersion: version, keepFiles: lateFilesOf(previous) });
     progress.done();
+    await commitGroupOffsets(consumer, admin, source.group, ranges);
     await consumer.disconnect();
-    await commitGroupOffsets(admin, source.group, ranges);
     if (meta.quarantined) log.warn(`${meta.quarantined} records quarantined`, { quarantined: meta.quarantined });
-    log.info(`landed ${manifest.rows} records`, { read, quarantined: meta.quarantined, ranges });
-    return meta;
+    log.info(`landed ${meta.landed} records`, { read, quarantined: meta.quarantined, ranges, ...(manifest.rows > meta.landed ? { lateEventsOfThisDay: manifest.rows - meta.landed } : {}) });
+    return { meta, rows: manifest.rows, movedTo };
   } catch (e) {
     await writer.abort(e).catch(() => undefined);
     await quarantine.abort(e).catch(() => undefined);
@@ -273,7 +320,9 @@ async function ingestEntity(ctx: StepContext, kafka: Kafka, admin: Admin, source
 
 /**
  * Joins the group, checks this run holds every partition, seeks each to its start, and feeds
- * fetched records to onBatch until every plan is done.
+ * fetched records to onBatch until every plan is done. The consumer stays in the group, its
+ * topics paused, so the run can commit the group's offsets as a member once the lake has
+ * committed (leaving first would make the broker hold that commit until the group is empty).
  */
 async function consume(
   consumer: Consumer,
@@ -339,15 +388,26 @@ async function consume(
       })
       .catch(settle);
   });
-  await consumer.stop();
+  consumer.pause(topics.map((topic) => ({ topic })));
 }
 
-/** Moves the group's offsets to the ends of the ranges, never backwards (a re-run of an old ds leaves them). */
-async function commitGroupOffsets(admin: Admin, group: string, ranges: readonly OffsetRange[]): Promise<void> {
+/**
+ * Moves the group's offsets to the ends of the ranges, never backwards (a re-run of an old ds
+ * leaves them): as the group's member still, else (a rebalance took the membership) through the
+ * admin client once the consumer has left.
+ */
+async function commitGroupOffsets(consumer: Consumer, admin: Admin, group: string, ranges: readonly OffsetRange[]): Promise<void> {
   const topics = [...new Set(ranges.map((r) => r.topic))];
   const committed = await admin.fetchOffsets({ groupId: group, topics });
   const current = new Map(committed.flatMap((t) => t.partitions.map((p) => [tpKey(t.topic, p.partition), BigInt(p.offset)] as const)));
   const ahead = ranges.filter((r) => BigInt(r.to) > (current.get(tpKey(r.topic, r.partition)) ?? -1n));
+  if (!ahead.length) return;
+  try {
+    await consumer.commitOffsets(ahead.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.to })));
+    return;
+  } catch {
+    await consumer.disconnect();
+  }
   for (const topic of new Set(ahead.map((r) => r.topic))) {
     await admin.setOffsets({ groupId: group, topic, partitions: ahead.filter((r) => r.topic === topic).map((r) => ({ partition: r.partition, offset: r.to })) });
   }
