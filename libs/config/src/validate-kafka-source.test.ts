@@ -13,6 +13,15 @@ describe('kafka sources', () => {
     expect(r.config!.sources.at(-1)).toMatchObject({ client_id: 'salesflow-ingest', timeout_ms: 30_000, follow: { max_interval_ms: 5_000, max_records: 50_000, enabled: false, close_grace_ms: 300_000 }, entities: [{ value_format: 'json', max_message_bytes: 1_048_576, late_events: 'event_day' }] });
   });
 
+  it('needs the schema file of an Avro entity, and defaults its framing to Confluent\'s', () => {
+    const raw = demo();
+    raw.sources.push({ name: 'orders', kind: 'kafka', brokers: ['kafka-1:9092'], group: 'g', entities: [{ name: 'a', topics: ['t'], event_time_field: 'ts', value_format: 'avro' }, { name: 'b', topics: ['t'], event_time_field: 'ts', value_format: 'avro', avro: { schema_file: 'b.avsc' } }] });
+    const at = raw.sources.length - 1;
+    expect(validateConfig(raw).errors).toEqual([`sources.${at}.entities.0.avro: value_format avro needs avro.schema_file, the record schema the producers write with`]);
+    raw.sources[at].entities.shift();
+    expect(validateConfig(raw).config!.sources.at(-1)).toMatchObject({ entities: [{ avro: { schema_file: 'b.avsc', framing: 'confluent' } }] });
+  });
+
   it('reports a bad broker, a missing event time field and an unknown SASL mechanism with their paths', () => {
     const raw = demo();
     raw.sources.push({ name: 'orders', kind: 'kafka', brokers: ['kafka-1'], group: 'g', sasl: { mechanism: 'gssapi', username: 'u', password: 'p' }, follow: { max_interval_ms: 10, max_records: 0, every: 5, enabled: 'sometimes', close_grace_ms: -1 }, entities: [{ name: 'order_events', topics: [] }] });

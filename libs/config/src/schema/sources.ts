@@ -172,13 +172,23 @@ export const apiSourceSchema = z.strictObject({
 export const kafkaEntitySchema = z.strictObject({
   name: identifier().describe('Entity name; the raw partition is raw/kafka/<source>/<entity>/dt=<ds>/'),
   topics: z.array(z.string().min(1)).min(1).describe('Topics whose records make up this entity'),
-  value_format: z.enum(['json']).default('json').describe('How a record value is encoded: json (one JSON object per record)'),
+  value_format: z.enum(['json', 'avro']).default('json').describe('How a record value is encoded: json (one JSON object per record) or avro (Avro binary of the record schema in avro.schema_file)'),
+  avro: z
+    .strictObject({
+      schema_file: z.string().min(1).describe('Path of the .avsc file (a record schema) producers write with: absolute, or relative to the working directory as tls.ca_file is; in a container, a mounted file'),
+      framing: z.enum(['confluent', 'raw']).default('confluent').describe("confluent: each value starts with Confluent's magic byte 0 and a 4-byte schema id (Schema Registry serializers); raw: the Avro body alone"),
+    })
+    .optional()
+    .describe('Avro settings; required when value_format is avro'),
   event_time_field: z.string().min(1).describe('Top-level field of the value holding the event time (ISO-8601 text or epoch milliseconds); a record without a valid one is quarantined'),
   max_message_bytes: num().int().min(1).default(1_048_576).describe('A record whose value is larger than this many bytes is quarantined, not landed'),
   late_events: z
     .enum(['event_day', 'arrival_day'])
     .default('event_day')
     .describe('Where a late event (its event time in a ds before the one it arrived in) lands: event_day appends it to that earlier ds, which then needs re-processing (npm run status lists it); arrival_day keeps it in the ds it arrived in, so the next nightly run carries it to the warehouse'),
+}).refine((e) => e.value_format !== 'avro' || e.avro !== undefined, {
+  path: ['avro'],
+  message: 'value_format avro needs avro.schema_file, the record schema the producers write with',
 });
 
 export const kafkaSourceSchema = z.strictObject({

@@ -7,7 +7,8 @@ import type { Logger } from '@salesflow/logging';
 import { dayOf, landingDay, mergeQuarantine, mergeRaw, type FollowManifestMeta, type MicroBatchShare } from './follow-commit';
 import { assertBalanced, LateEvents } from './late-events';
 import { QUARANTINED_VALUE_CHARS, QUARANTINE_COLUMNS, kafkaClientOf, quarantineDataset, recordColumnsOf, tpKey, type OffsetRange } from './kafka-ingest';
-import { parseKafkaRecord } from './parse-kafka-record';
+import { parseKafkaRecord, quarantinedValue } from './parse-kafka-record';
+import { valueDecoderOf, type ValueDecoder } from './value-decoders';
 
 /** What a follower needs: no ds, as each record's ds comes from its timestamp. */
 export interface FollowContext {
@@ -78,7 +79,7 @@ export async function runKafkaFollow(ctx: FollowContext, source: KafkaSourceConf
   const admin = kafka.admin();
   await admin.connect();
   const consumer = kafka.consumer({ groupId: source.group, sessionTimeout: source.session_timeout_ms, maxWaitTimeInMs: 250, allowAutoTopicCreation: false, maxBytesPerPartition: 4_194_304 });
-  const follower = new Follower(ctx, source, consumer, admin, onCommit);
+  const follower = new Follower(ctx, source, consumer, admin, configPath, onCommit);
   try {
     await consumer.connect();
     await consumer.subscribe({ topics: source.entities.flatMap((e) => e.topics), fromBeginning: true });
@@ -120,6 +121,7 @@ class Follower {
   private stopping = false;
   private readonly counts = { microBatches: 0, read: 0, landed: 0, quarantined: 0, refused: 0, rebalances: 0 };
   private readonly columns = new Map<string, ReturnType<typeof recordColumnsOf>>();
+  private readonly decoders = new Map<string, ValueDecoder>();
   private readonly entityOf = new Map<string, KafkaEntityConfig>();
   /** Per entity: late events of the micro-batch in progress, landed in their event days first at its commit. */
   private readonly late = new Map<string, LateEvents>();
@@ -130,11 +132,13 @@ class Follower {
     private readonly source: KafkaSourceConfig,
     private readonly consumer: Consumer,
     private readonly admin: Admin,
+    configPath: string,
     private readonly onCommit?: (c: MicroBatchCommitted) => void,
   ) {
     this.log = ctx.log;
     for (const e of source.entities) {
       this.columns.set(e.name, recordColumnsOf(ctx.config, source, e));
+      this.decoders.set(e.name, valueDecoderOf(e, `${configPath}.entities.${source.entities.indexOf(e)}`));
       this.late.set(e.name, new LateEvents(this.columns.get(e.name)!.columns, datasets.raw('kafka', source.name, e.name)));
       for (const t of e.topics) this.entityOf.set(t, e);
     }
@@ -217,7 +221,7 @@ class Follower {
       share.quarantinedBelow.set(k, s.quarantinedBelow);
     }
     const { valueColumns } = this.columns.get(s.entity.name)!;
-    const r = parseKafkaRecord(m, s.entity, valueColumns);
+    const r = parseKafkaRecord(m, s.entity, valueColumns, this.decoders.get(s.entity.name)!);
     const base = [s.topic, s.partition, offset, ts, m.key ? m.key.toString('utf8') : null];
     share.read++;
     if (r.ok) {
@@ -230,7 +234,7 @@ class Follower {
       } else share.rows.appendRow(row);
     } else {
       share.quarantined++;
-      if (offset >= s.quarantinedBelow) share.rejects.appendRow([...base, r.reason, m.value ? m.value.toString('utf8').slice(0, QUARANTINED_VALUE_CHARS) : null]);
+      if (offset >= s.quarantinedBelow) share.rejects.appendRow([...base, r.reason, quarantinedValue(m.value, s.entity.value_format, QUARANTINED_VALUE_CHARS)]);
     }
     range.to = offset + 1n;
     s.next = offset + 1n;

@@ -7,7 +7,8 @@ import { startProgress } from '@salesflow/logging';
 import { dataIntervalOf, type DatasetRef, type StepContext, type StepResult } from '@salesflow/step';
 import { declaredColumnsOf } from '../declared-columns';
 import { assertBalanced, lateFilesOf, lateInOf, LateEvents, type LateIn } from './late-events';
-import { parseKafkaRecord, type ParsedRecord } from './parse-kafka-record';
+import { parseKafkaRecord, quarantinedValue, type ParsedRecord } from './parse-kafka-record';
+import { valueDecoderOf } from './value-decoders';
 
 /** The offsets of one topic partition a batch covers: from inclusive, to exclusive. */
 export interface OffsetRange {
@@ -186,7 +187,7 @@ export async function runKafkaIngest(ctx: StepContext, source: KafkaSourceConfig
   const perEntity: Record<string, KafkaManifestMeta> = {};
   try {
     for (const entity of source.entities) {
-      const { meta, rows, movedTo } = await ingestEntity(ctx, kafka, admin, source, entity);
+      const { meta, rows, movedTo } = await ingestEntity(ctx, kafka, admin, source, entity, configPath);
       perEntity[entity.name] = meta;
       // Late events appended to their event days' partitions were landed too, there.
       landed += meta.landed + (meta.moved_late ?? 0);
@@ -203,13 +204,14 @@ export async function runKafkaIngest(ctx: StepContext, source: KafkaSourceConfig
 }
 
 /** meta is what the manifest records; rows what the partition holds (late events of ds that later days appended included); movedTo the late events this run appended, by event ds. */
-async function ingestEntity(ctx: StepContext, kafka: Kafka, admin: Admin, source: KafkaSourceConfig, entity: KafkaEntityConfig): Promise<{ meta: KafkaManifestMeta; rows: number; movedTo: Record<string, number> }> {
+async function ingestEntity(ctx: StepContext, kafka: Kafka, admin: Admin, source: KafkaSourceConfig, entity: KafkaEntityConfig, configPath: string): Promise<{ meta: KafkaManifestMeta; rows: number; movedTo: Record<string, number> }> {
   const log = ctx.log.child({ entity: entity.name });
   const dataset = datasets.raw('kafka', source.name, entity.name);
   // The versions as planned: the commits replace the partitions only if no one (a follower) committed them since.
   const quarantineVersion = (await ctx.lake.readManifestVersioned(quarantineDataset(source.name, entity.name), ctx.ds)).version;
   const { plans, version, previous } = await planRanges(ctx, admin, source, entity, dataset);
   const { valueColumns, columns } = recordColumnsOf(ctx.config, source, entity);
+  const decode = valueDecoderOf(entity, `${configPath}.entities.${source.entities.indexOf(entity)}`);
   const rows = new BatchBuilder(columns);
   const lateRecords = new LateEvents(columns, dataset);
   const moveLate = entity.late_events === 'event_day';
@@ -228,7 +230,7 @@ async function ingestEntity(ctx: StepContext, kafka: Kafka, admin: Admin, source
     if (rejects.length && (force || rejects.length >= batchRows)) await quarantine.write(rejects.finish());
   };
   const take = (plan: PartitionPlan, m: KafkaMessage) => {
-    const r: ParsedRecord = parseKafkaRecord(m, entity, valueColumns);
+    const r: ParsedRecord = parseKafkaRecord(m, entity, valueColumns, decode);
     read++;
     const base = [plan.topic, plan.partition, BigInt(m.offset), Number(m.timestamp), m.key ? m.key.toString('utf8') : null];
     if (r.ok) {
@@ -237,12 +239,13 @@ async function ingestEntity(ctx: StepContext, kafka: Kafka, admin: Admin, source
       if (eventDs < ctx.ds) late[eventDs] = (late[eventDs] ?? 0) + 1;
       if (eventDs < ctx.ds && moveLate) lateRecords.add(eventDs, ctx.ds, plan.topic, plan.partition, BigInt(m.offset), row);
       else rows.appendRow(row);
-    } else rejects.appendRow([...base, r.reason, m.value ? m.value.toString('utf8').slice(0, QUARANTINED_VALUE_CHARS) : null]);
+    } else rejects.appendRow([...base, r.reason, quarantinedValue(m.value, entity.value_format, QUARANTINED_VALUE_CHARS)]);
   };
   const finishPlan = (plan: PartitionPlan, to: bigint) => {
     plan.to = to;
     plan.done = true;
   };
+  let assignedAt: number | undefined;
   const consumer = kafka.consumer({ groupId: source.group, maxWaitTimeInMs: 500, allowAutoTopicCreation: false, sessionTimeout: source.session_timeout_ms, maxBytesPerPartition: 1_048_576, maxBytes: 4_194_304 });
   try {
     if (plans.some((p) => !p.done)) await consume(consumer, plans, entity.topics, async (plan, messages, highWatermark) => {
@@ -281,7 +284,8 @@ async function ingestEntity(ctx: StepContext, kafka: Kafka, admin: Admin, source
     }, (plan) => {
       // No fetch returned records for this partition: it is at its end already.
       if (!plan.fixed && plan.next >= plan.from) finishPlan(plan, plan.next);
-    }, admin);
+    }, admin, () => (assignedAt ??= Date.now()));
+    const readMs = assignedAt === undefined ? 0 : Date.now() - assignedAt;
     await flush(true);
     const ranges: OffsetRange[] = plans.map((p) => ({ topic: p.topic, partition: p.partition, from: String(p.from), to: String(p.to ?? p.next) }));
     const lateIn = lateInOf(previous);
@@ -307,7 +311,8 @@ async function ingestEntity(ctx: StepContext, kafka: Kafka, admin: Admin, source
     await commitGroupOffsets(consumer, admin, source.group, ranges);
     await consumer.disconnect();
     if (meta.quarantined) log.warn(`${meta.quarantined} records quarantined`, { quarantined: meta.quarantined });
-    log.info(`landed ${meta.landed} records`, { read, quarantined: meta.quarantined, ranges, ...(manifest.rows > meta.landed ? { lateEventsOfThisDay: manifest.rows - meta.landed } : {}) });
+    // readMs: from the group's assignment to the last record taken (the join before it is the broker's).
+    log.info(`landed ${meta.landed} records`, { read, readMs, quarantined: meta.quarantined, ranges, ...(manifest.rows > meta.landed ? { lateEventsOfThisDay: manifest.rows - meta.landed } : {}) });
     return { meta, rows: manifest.rows, movedTo };
   } catch (e) {
     await writer.abort(e).catch(() => undefined);
@@ -331,6 +336,7 @@ async function consume(
   onBatch: (plan: PartitionPlan, messages: KafkaMessage[], highWatermark: bigint) => Promise<void>,
   onIdle: (plan: PartitionPlan) => void,
   admin: Admin,
+  onAssigned: () => void,
 ): Promise<void> {
   const byKey = new Map(plans.map((p) => [tpKey(p.topic, p.partition), p]));
   await consumer.connect();
@@ -354,6 +360,7 @@ async function consume(
       // A member that died (a killed run) keeps its partitions until its session times out and
       // the group rebalances again; the assignment timer fails the run if that never happens.
       if (missing.length) return;
+      onAssigned();
       clearTimeout(timer);
       clearInterval(idle);
       // After a rebalance too: every partition restarts from the first record not yet taken.

@@ -1,4 +1,8 @@
-import { parseEventTime, parseKafkaRecord } from './parse-kafka-record';
+import { parseEventTime, parseKafkaRecord as parse } from './parse-kafka-record';
+import { valueDecoderOf } from './value-decoders';
+
+const json = valueDecoderOf({ value_format: 'json' } as never, 'e');
+const parseKafkaRecord = (m: Parameters<typeof parse>[0], e: Parameters<typeof parse>[1], c: Parameters<typeof parse>[2]) => parse(m, e, c, json);
 
 const entity = { event_time_field: 'ts', max_message_bytes: 64 };
 const msg = (value: string | null, headers: Record<string, Buffer | string | undefined> = {}) => ({ value: value === null ? null : Buffer.from(value), headers });

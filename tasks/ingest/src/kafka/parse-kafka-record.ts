@@ -1,5 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { KafkaEntityConfig } from '@salesflow/config';
+import type { ValueDecoder } from './value-decoders';
 
 /** A record's value as columns, or why it is quarantined. */
 export type ParsedRecord =
@@ -14,33 +15,40 @@ export function parseEventTime(v: unknown): number | undefined {
   return Number.isFinite(ms) ? ms : undefined;
 }
 
+/** JSON text of a decoded value: bytes (Avro bytes and fixed) as base64. */
+const json = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && (x as { type?: unknown }).type === 'Buffer' && Array.isArray((x as { data?: unknown }).data) ? Buffer.from((x as { data: number[] }).data).toString('base64') : x));
+
 function cell(v: unknown): string | null {
   if (v === null || v === undefined) return null;
-  return typeof v === 'string' ? v : JSON.stringify(v);
+  if (typeof v === 'string') return v;
+  if (Buffer.isBuffer(v)) return v.toString('base64');
+  return json(v);
 }
 
 /**
- * Parses one record's JSON value (pure): its event time, its headers as a JSON object of text,
- * and the value fields named in `columns` as text (objects and arrays as JSON), or the whole
- * value as JSON text when no columns are declared.
+ * Parses one record (pure): its value through the entity's decoder (JSON or Avro), its event
+ * time, its headers as a JSON object of text, and the value fields named in `columns` as text
+ * (objects and arrays as JSON, bytes as base64), or the whole value as JSON text when no columns
+ * are declared.
  */
-export function parseKafkaRecord(m: Pick<KafkaMessage, 'value' | 'headers'>, entity: Pick<KafkaEntityConfig, 'event_time_field' | 'max_message_bytes'>, columns: readonly string[] | undefined): ParsedRecord {
+export function parseKafkaRecord(m: Pick<KafkaMessage, 'value' | 'headers'>, entity: Pick<KafkaEntityConfig, 'event_time_field' | 'max_message_bytes'>, columns: readonly string[] | undefined, decode: ValueDecoder): ParsedRecord {
   if (!m.value) return { ok: false, reason: 'value is empty (a tombstone or a record without a value)' };
   if (m.value.length > entity.max_message_bytes) return { ok: false, reason: `value is ${m.value.length} bytes, over max_message_bytes (${entity.max_message_bytes})` };
-  let value: unknown;
-  try {
-    value = JSON.parse(m.value.toString('utf8'));
-  } catch (e) {
-    return { ok: false, reason: `value is not JSON: ${(e as Error).message}` };
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, reason: 'value is not a JSON object' };
-  const record = value as Record<string, unknown>;
+  const decoded = decode(m.value);
+  if (!decoded.ok) return decoded;
+  const record = decoded.value;
   const raw = record[entity.event_time_field];
   if (raw === undefined || raw === null) return { ok: false, reason: `event time field "${entity.event_time_field}" is missing` };
   const eventTime = parseEventTime(raw);
-  if (eventTime === undefined) return { ok: false, reason: `event time field "${entity.event_time_field}" is not ISO-8601 text or epoch milliseconds: ${JSON.stringify(raw).slice(0, 80)}` };
+  if (eventTime === undefined) return { ok: false, reason: `event time field "${entity.event_time_field}" is not ISO-8601 text or epoch milliseconds: ${json(raw).slice(0, 80)}` };
   const entries = Object.entries(m.headers ?? {});
   const headers = entries.length ? JSON.stringify(Object.fromEntries(entries.map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : v === undefined ? null : v.toString()]))) : null;
-  const values = columns ? columns.map((c) => cell(record[c])) : [JSON.stringify(record)];
+  const values = columns ? columns.map((c) => cell(record[c])) : [json(record)];
   return { ok: true, eventTime, headers, values };
+}
+
+/** What quarantine keeps of a bad value: text for JSON, base64 for binary formats; never more than `chars` characters. */
+export function quarantinedValue(value: Buffer | null, format: KafkaEntityConfig['value_format'], chars: number): string | null {
+  if (!value) return null;
+  return format === 'json' ? value.toString('utf8').slice(0, chars) : value.subarray(0, Math.floor((chars * 3) / 4)).toString('base64');
 }
