@@ -125,8 +125,8 @@ def generate(work, size):
 def run_ours(work, size, landing, repeat):
     lake = os.path.join(work, "runs", size, f"ours-{repeat}")
     shutil.rmtree(lake, ignore_errors=True)
-    # MALLOC_MMAP_THRESHOLD_ as the step images set it (STEP_PROCESS_ENV in libs/lake).
-    env = {"MALLOC_MMAP_THRESHOLD_": "131072", **os.environ, "LAKE_ROOT": os.path.join(lake, "lake"), "LANDING_PATH": landing,
+    # MALLOC_MMAP_THRESHOLD_ and NODE_OPTIONS as the step images set them (STEP_PROCESS_ENV in libs/lake).
+    env = {"MALLOC_MMAP_THRESHOLD_": "131072", "NODE_OPTIONS": "--max-semi-space-size=16", **os.environ, "LAKE_ROOT": os.path.join(lake, "lake"), "LANDING_PATH": landing,
            "WAREHOUSE_SQLITE": os.path.join(lake, "wh.sqlite"), "LOG_LEVEL": "warn"}
     steps = []
     for step in OUR_STEPS:

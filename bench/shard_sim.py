@@ -65,7 +65,7 @@ def split_landing(landing_day: str, out: str, shards: int) -> list[str]:
 
 def run_lake(lake_dir: str, landing: str) -> list[dict]:
     shutil.rmtree(lake_dir, ignore_errors=True)
-    env = {"MALLOC_MMAP_THRESHOLD_": "131072", **os.environ, "LAKE_ROOT": os.path.join(lake_dir, "lake"), "LANDING_PATH": landing,
+    env = {"MALLOC_MMAP_THRESHOLD_": "131072", "NODE_OPTIONS": "--max-semi-space-size=16", **os.environ, "LAKE_ROOT": os.path.join(lake_dir, "lake"), "LANDING_PATH": landing,
            "WAREHOUSE_SQLITE": os.path.join(lake_dir, "wh.sqlite"), "LOG_LEVEL": "warn"}
     steps = []
     for step in OUR_STEPS:

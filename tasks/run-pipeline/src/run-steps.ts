@@ -20,8 +20,9 @@ export function runStep(step: PlannedStep, common: readonly string[], opts: { en
   const started = Date.now();
   const args = [path.join(REPO_ROOT, 'tasks', step.task, 'dist', 'main.js'), ...common, ...step.args];
   return new Promise((resolve, reject) => {
-    // A fixed malloc mmap threshold keeps the steps' peak RSS down (see STEP_PROCESS_ENV in @salesflow/lake).
-    const env = { MALLOC_MMAP_THRESHOLD_: '131072', ...(opts.env ?? process.env) };
+    // A fixed malloc mmap threshold and a smaller young generation keep the steps' peak RSS down
+    // (see STEP_PROCESS_ENV in @salesflow/lake); a NODE_OPTIONS of the caller's replaces the latter.
+    const env = { MALLOC_MMAP_THRESHOLD_: '131072', NODE_OPTIONS: '--max-semi-space-size=16', ...(opts.env ?? process.env) };
     const child = spawn(process.execPath, args, { cwd: opts.cwd ?? REPO_ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));

@@ -18,6 +18,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { STEP_PROCESS_ENV } from '@salesflow/lake';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 500_000);
@@ -65,7 +66,8 @@ async function benchBatch(): Promise<void> {
   const config = writeConfig(dir, source);
   const started = Date.now();
   const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, path.join(ROOT, 'tasks/ingest/dist/main.js'), '--config', config, '--ds', DS, '--source', 'bench'], {
-    env: { ...process.env, LAKE_ROOT: path.join(dir, 'lake'), LOG_LEVEL: 'info', LOG_FORMAT: 'json' },
+    // As the step images run it (STEP_PROCESS_ENV).
+    env: { ...STEP_PROCESS_ENV, ...process.env, LAKE_ROOT: path.join(dir, 'lake'), LOG_LEVEL: 'info', LOG_FORMAT: 'json' },
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });
@@ -93,7 +95,7 @@ async function benchFollow(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-kafka-follow-'));
   const lakeRoot = path.join(dir, 'lake');
   const source = { name: 'bench', kind: 'kafka', brokers: BROKERS, group: `${topic}-g`, entities: [{ name: 'order_events', topics: [topic], event_time_field: 'event_time' }] };
-  const follower = spawn(process.execPath, [path.join(ROOT, 'tasks/ingest/dist/main.js'), '--follow', '--config', writeConfig(dir, source), '--source', 'bench'], { env: { ...process.env, LAKE_ROOT: lakeRoot, LOG_LEVEL: 'info', LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const follower = spawn(process.execPath, [path.join(ROOT, 'tasks/ingest/dist/main.js'), '--follow', '--config', writeConfig(dir, source), '--source', 'bench'], { env: { ...STEP_PROCESS_ENV, ...process.env, LAKE_ROOT: lakeRoot, LOG_LEVEL: 'info', LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let logs = '';
   follower.stderr!.on('data', (d) => (logs += d));
   const exited = new Promise<number | null>((resolve) => follower.on('exit', (code) => resolve(code)));
