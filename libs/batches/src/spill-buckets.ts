@@ -2,14 +2,26 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** Bytes gathered per bucket before they go to its spill file. */
+/** Bytes gathered per bucket before they go to its spill file, at most. */
 const CHUNK_BYTES = 1 << 20;
+/**
+ * What all buckets' chunks may hold together: more buckets (a larger input) get smaller chunks,
+ * down to MIN_CHUNK_BYTES, so memory does not grow with the input (at 1 MiB each, 50 M rows in
+ * 50 buckets held 50 MB of chunks against 10 MB at 10 M).
+ */
+const CHUNKS_BUDGET = 16 << 20;
+const MIN_CHUNK_BYTES = 64 << 10;
+
+/** The chunk size of each of `count` buckets (pure). */
+export function spillChunkBytes(count: number): number {
+  return Math.max(MIN_CHUNK_BYTES, Math.min(CHUNK_BYTES, Math.floor(CHUNKS_BUDGET / count)));
+}
 
 /**
  * Records split by key hash into buckets of about `recordsPerBucket` each, so work that must see
  * every record of a key together (deduplication, uniqueness) can do it one bucket at a time,
  * holding one bucket in memory whatever the input's size. With one bucket nothing is spilled;
- * with more, each bucket's records go to its own temp file in 1 MiB chunks.
+ * with more, each bucket's records go to its own temp file in chunks of spillChunkBytes(count).
  */
 export class SpillBuckets {
   readonly count: number;
@@ -21,10 +33,14 @@ export class SpillBuckets {
   private readonly held: Buffer[][];
   /** Records written per bucket. */
   readonly records: number[];
+  /** Bytes of each bucket's chunk. */
+  readonly chunkBytes: number;
 
   /** expectedRecords sizes the split; tmpDir defaults to the OS temp folder; `name` prefixes the temp folder. */
   constructor(expectedRecords: number, recordsPerBucket: number, opts: { readonly tmpDir?: string; readonly name?: string } = {}) {
     this.count = Math.max(1, Math.ceil(expectedRecords / recordsPerBucket));
+    // Held (not spilled) chunks are all kept anyway: full-size ones mean fewer of them.
+    this.chunkBytes = this.count === 1 ? CHUNK_BYTES : spillChunkBytes(this.count);
     if (this.count > 1) this.dir = mkdtempSync(join(opts.tmpDir ?? tmpdir(), `salesflow-${opts.name ?? 'spill'}-`));
     this.files = new Array<number | undefined>(this.count).fill(undefined);
     this.chunks = Array.from({ length: this.count }, () => Buffer.allocUnsafe(0));
@@ -47,7 +63,7 @@ export class SpillBuckets {
     if (this.used[b]! + bytes > chunk.length) {
       this.flush(b);
       // A spilled chunk is on disk and can be refilled; a held one is kept, so a new one is needed.
-      if (!this.dir || chunk.length < bytes) chunk = this.chunks[b] = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, bytes));
+      if (!this.dir || chunk.length < bytes) chunk = this.chunks[b] = Buffer.allocUnsafe(Math.max(this.chunkBytes, bytes));
     }
     return { chunk, at: this.used[b]! };
   }
