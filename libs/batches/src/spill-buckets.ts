@@ -39,8 +39,7 @@ export class SpillBuckets {
   /** expectedRecords sizes the split; tmpDir defaults to the OS temp folder; `name` prefixes the temp folder. */
   constructor(expectedRecords: number, recordsPerBucket: number, opts: { readonly tmpDir?: string; readonly name?: string } = {}) {
     this.count = Math.max(1, Math.ceil(expectedRecords / recordsPerBucket));
-    // Held (not spilled) chunks are all kept anyway: full-size ones mean fewer of them.
-    this.chunkBytes = this.count === 1 ? CHUNK_BYTES : spillChunkBytes(this.count);
+    this.chunkBytes = spillChunkBytes(this.count);
     if (this.count > 1) this.dir = mkdtempSync(join(opts.tmpDir ?? tmpdir(), `salesflow-${opts.name ?? 'spill'}-`));
     this.files = new Array<number | undefined>(this.count).fill(undefined);
     this.chunks = Array.from({ length: this.count }, () => Buffer.allocUnsafe(0));

@@ -6,6 +6,7 @@ import { datasets, type Manifest, type ManifestVersion } from '@salesflow/lake';
 import { startProgress } from '@salesflow/logging';
 import { dataIntervalOf, type DatasetRef, type StepContext, type StepResult } from '@salesflow/step';
 import { declaredColumnsOf } from '../declared-columns';
+import { dayOf } from './follow-commit';
 import { assertBalanced, lateFilesOf, lateInOf, LateEvents, type LateIn } from './late-events';
 import { parseKafkaRecord, quarantinedValue, type ParsedRecord } from './parse-kafka-record';
 import { valueDecoderOf } from './value-decoders';
@@ -235,7 +236,7 @@ async function ingestEntity(ctx: StepContext, kafka: Kafka, admin: Admin, source
     const base = [plan.topic, plan.partition, BigInt(m.offset), Number(m.timestamp), m.key ? m.key.toString('utf8') : null];
     if (r.ok) {
       const row = [...base, r.headers, r.eventTime, ...r.values];
-      const eventDs = new Date(r.eventTime).toISOString().slice(0, 10);
+      const eventDs = dayOf(r.eventTime);
       if (eventDs < ctx.ds) late[eventDs] = (late[eventDs] ?? 0) + 1;
       if (eventDs < ctx.ds && moveLate) lateRecords.add(eventDs, ctx.ds, plan.topic, plan.partition, BigInt(m.offset), row);
       else rows.appendRow(row);
