@@ -14,3 +14,4 @@ export * from './null-bits';
 export * from './row-keys';
 export * from './filter-rows';
 export * from './murmur3';
+export * from './ipc-batches';

@@ -54,7 +54,12 @@ export class KeySet {
    * already in the set. The bytes are copied; src may be reused afterwards.
    */
   add(src: Uint8Array, start: number, end: number): boolean {
-    const hash = hashBytes(src, start, end) | 0;
+    return this.addHashed(hashBytes(src, start, end), src, start, end);
+  }
+
+  /** add() with the key's hashBytes already computed (a caller that needed it anyway saves hashing twice). */
+  addHashed(hashValue: number, src: Uint8Array, start: number, end: number): boolean {
+    const hash = hashValue | 0;
     const table = this.table;
     const mask = this.mask;
     let slot = hash & mask;
@@ -71,6 +76,13 @@ export class KeySet {
     this.count = k + 1;
     if (this.count > (mask + 1) * MAX_LOAD) this.rehash((mask + 1) * 2);
     return true;
+  }
+
+  /** Empties the set, keeping its arrays: a set reused for one bucket after another allocates nothing more. */
+  clear(): void {
+    this.table.fill(0);
+    this.count = 0;
+    this.used = 0;
   }
 
   /** Whether the key held in src[start, end) is in the set. */

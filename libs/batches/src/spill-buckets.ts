@@ -1,4 +1,4 @@
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -35,6 +35,8 @@ export class SpillBuckets {
   readonly records: number[];
   /** Bytes of each bucket's chunk. */
   readonly chunkBytes: number;
+  /** What take() reads a spilled bucket into. */
+  private readBuffer = Buffer.allocUnsafe(0);
 
   /** expectedRecords sizes the split; tmpDir defaults to the OS temp folder; `name` prefixes the temp folder. */
   constructor(expectedRecords: number, recordsPerBucket: number, opts: { readonly tmpDir?: string; readonly name?: string } = {}) {
@@ -72,7 +74,12 @@ export class SpillBuckets {
     this.records[b]!++;
   }
 
-  /** Every record of bucket b, in the order written, as one or more buffers of whole records; the bucket's memory and file are released. */
+  /**
+   * Every record of bucket b, in the order written, as one or more buffers of whole records; the
+   * bucket's memory and file are released. A spilled bucket is read into one buffer reused by
+   * every take (grown to the largest bucket): the records are valid until the next take, and the
+   * buckets settled one after another do not leave a bucket-sized garbage buffer each.
+   */
   take(b: number): Buffer[] {
     this.flush(b);
     this.chunks[b] = Buffer.allocUnsafe(0);
@@ -82,12 +89,21 @@ export class SpillBuckets {
       this.held[b] = [];
       return parts;
     }
-    closeSync(fd);
     this.files[b] = undefined;
-    const path = this.pathOf(b);
-    const bytes = readFileSync(path);
-    rmSync(path, { force: true });
-    return [bytes];
+    try {
+      const size = fstatSync(fd).size;
+      if (this.readBuffer.length < size) this.readBuffer = Buffer.allocUnsafe(size);
+      let at = 0;
+      while (at < size) {
+        const n = readSync(fd, this.readBuffer, at, size - at, at);
+        if (n === 0) throw new Error(`spill file ${this.pathOf(b)} ended at ${at} of ${size} bytes`);
+        at += n;
+      }
+      return [this.readBuffer.subarray(0, size)];
+    } finally {
+      closeSync(fd);
+      rmSync(this.pathOf(b), { force: true });
+    }
   }
 
   /** Removes the spill files; safe to call more than once. */
@@ -105,7 +121,7 @@ export class SpillBuckets {
     const n = this.used[b]!;
     if (n === 0) return;
     if (this.dir) {
-      this.files[b] ??= openSync(this.pathOf(b), 'w');
+      this.files[b] ??= openSync(this.pathOf(b), 'w+');
       writeSync(this.files[b]!, this.chunks[b]!, 0, n);
     } else {
       this.held[b]!.push(this.chunks[b]!.subarray(0, n));

@@ -20,6 +20,8 @@ export interface LakeOptions {
 export interface ReadOptions {
   readonly columns?: readonly string[];
   readonly batchSize?: number;
+  /** Each decoded chunk as Arrow IPC bytes, awaited before its batches are yielded (ReadParquetOptions.onChunk). */
+  readonly onChunk?: (ipc: Uint8Array) => void | Promise<void>;
 }
 
 /** The lake: partitions committed by manifests, JSON documents (state, run reports), over any Storage. */
@@ -81,7 +83,7 @@ export class Lake {
         throw e;
       });
       try {
-        yield* readParquetFile(local.path, { batchSize: opts.batchSize, columns: opts.columns ? [...opts.columns] : undefined });
+        yield* readParquetFile(local.path, { batchSize: opts.batchSize, columns: opts.columns ? [...opts.columns] : undefined, onChunk: opts.onChunk });
       } finally {
         await local.release();
       }

@@ -2,7 +2,7 @@ import type * as arrow from 'apache-arrow';
 import type { PipelineConfig } from '@salesflow/config';
 import { DataQualityFailedError } from '@salesflow/errors';
 import { piiPolicyFromConfig } from '@salesflow/pii-scan';
-import { datasets, partitionPrefix, type Lake, type Manifest } from '@salesflow/lake';
+import { datasets, partitionPrefix, type Lake, type Manifest, type ReadOptions } from '@salesflow/lake';
 import { startProgress, type Logger } from '@salesflow/logging';
 import type { DatasetRef, StepContext, StepDefinition, StepResult } from '@salesflow/step';
 import {
@@ -21,7 +21,17 @@ import { planTableReads, type TableRead } from './plan-table-reads';
 import { blockingFailures, buildQualityReport, type QualityReport } from './quality-report';
 import { renderReportHtml } from './render-report-html';
 import { readRunHistory } from './run-history';
-import { buildProfilesDocument, profileDatasets, profileDriftResult, profileOnThread, profilesKey, profileThreadAvailable, readPreviousProfiles, TableProfiler, type DatasetProfile } from './profile';
+import {
+  buildProfilesDocument,
+  profileDatasets,
+  profileDriftResult,
+  ProfileFeed,
+  profilesKey,
+  profileThreadAvailable,
+  readPreviousProfiles,
+  TableProfiler,
+  type DatasetProfile,
+} from './profile';
 
 /** The step whose partitions this one checks. */
 const PRODUCER = 'build-star-schema';
@@ -58,27 +68,31 @@ export async function runCheckQuality(ctx: StepContext): Promise<StepResult> {
   const references = new Map<string, ReferenceKeys>();
   const runReports = await readRunReports(lake, ds);
   const profiling = config.quality.profiles.enabled;
-  const profiles: DatasetProfile[] = [];
   const plans = planTableReads(checks);
-  const remaining = profiling ? datasetsToProfile(config, plans.map((p) => p.table)) : [];
-  // The rest is profiled after the checks, or with quality.profiles.parallel on a thread of its own while they run (inline under jest).
-  const onThread = remaining.length && config.quality.profiles.parallel && profileThreadAvailable() ? profileOnThread({ lake: config.lake, ds, batchSize, datasets: remaining }) : undefined;
-  onThread?.catch(() => undefined); // awaited below; a failure must not go unhandled while the checks run
-  for (const plan of plans) {
-    const context = await contextOf(ctx, plan, runReports, reader);
-    const tableResults = await checkTable(ctx, plan, reader, references, context, profiling ? profiles : undefined);
-    plan.checks.forEach((i, k) => (results[i] = tableResults[k]!));
-  }
-  if (profiling) {
-    const rest = await (onThread ?? profileDatasets(lake, ds, remaining, batchSize, log));
-    profiles.push(...rest.profiles);
-    for (const [uri, rows] of rest.read) reader.recordRead(uri, rows);
-    const previous = await readPreviousProfiles(lake, ds);
-    for (const p of profiles) {
-      const before = previous?.datasets.find((d) => d.dataset === p.dataset);
-      if (before) results.push(profileDriftResult(p, before, config.quality.profiles));
+  // With quality.profiles.parallel (the default) the profiles are made on a thread of their own
+  // from the chunks this thread reads; without it (or under jest, untranspiled) they are made here.
+  const feed = profiling && config.quality.profiles.parallel && profileThreadAvailable() ? new ProfileFeed() : undefined;
+  try {
+    const profiles: Promise<DatasetProfile>[] = [];
+    for (const plan of plans) {
+      const context = await contextOf(ctx, plan, runReports, reader);
+      const tableResults = await checkTable(ctx, plan, reader, references, context, profiling ? { profiles, feed } : undefined);
+      plan.checks.forEach((i, k) => (results[i] = tableResults[k]!));
     }
-    await lake.writeJson(profilesKey(ds), buildProfilesDocument(ds, ctx.runId, new Date(), profiles));
+    if (profiling) {
+      // The partitions the checks did not read are profiled in a pass of their own.
+      const rest = await profileDatasets(lake, ds, datasetsToProfile(config, plans.map((p) => p.table)), batchSize, log, feed);
+      for (const [uri, rows] of rest.read) reader.recordRead(uri, rows);
+      const all = [...(await Promise.all(profiles)), ...rest.profiles];
+      const previous = await readPreviousProfiles(lake, ds);
+      for (const p of all) {
+        const before = previous?.datasets.find((d) => d.dataset === p.dataset);
+        if (before) results.push(profileDriftResult(p, before, config.quality.profiles));
+      }
+      await lake.writeJson(profilesKey(ds), buildProfilesDocument(ds, ctx.runId, new Date(), all));
+    }
+  } finally {
+    await feed?.close();
   }
 
   const verdict = buildQualityReport({ ds, runId: ctx.runId, generatedAt: new Date(), checks: results });
@@ -129,7 +143,7 @@ async function checkTable(
   reader: PartitionReader,
   references: Map<string, ReferenceKeys>,
   context: CheckContext,
-  profiles?: DatasetProfile[],
+  profiling?: { readonly profiles: Promise<DatasetProfile>[]; readonly feed?: ProfileFeed },
 ): Promise<QualityCheckResult[]> {
   const { config, lake, ds, log } = ctx;
   const checks = plan.checks.map((i) => config.quality.checks[i]!);
@@ -172,17 +186,24 @@ async function checkTable(
   let columns = [...new Set([...checked, ...(checked.length ? sampleColumns : []), ...collectors.map((c) => c.column)])];
   if (columns.length === 0 && tableColumns.length > 0) columns = [cheapestColumn(manifest)]; // row_count alone still counts real rows
   // The profile rides the same pass; it needs every column.
-  const profiler = profiles ? new TableProfiler(datasets.curated(plan.table), ds, manifest.schema) : undefined;
-  if (profiler) columns = tableColumns;
+  const dataset = datasets.curated(plan.table);
+  const onThread = profiling?.feed?.begin(dataset, ds, manifest.schema);
+  const profiler = profiling && !onThread ? new TableProfiler(dataset, ds, manifest.schema) : undefined;
+  if (profiling) columns = tableColumns;
 
   const progress = startProgress(log.child({ table: plan.table }), `check ${plan.table}`);
-  const results = await runChecks(runners, reader.batches(plan.table, manifest, columns), {
+  const results = await runChecks(runners, reader.batches(plan.table, manifest, columns, onThread?.chunk), {
     alsoFeed: profiler ? [...collectors, profiler] : collectors,
     onBatch: (b) => progress.add(b.numRows),
   });
   progress.done();
   for (const c of collectors) references.set(refKey(c.table, c.column), c.finish());
-  if (profiler) profiles!.push(profiler.finish());
+  if (onThread) {
+    const profile = onThread.finish();
+    profile.catch(() => undefined); // awaited after the checks; a failure must not go unhandled meanwhile
+    profiling!.profiles.push(profile);
+  }
+  else if (profiler) profiling!.profiles.push(Promise.resolve(profiler.finish()));
   return results;
 }
 
@@ -291,14 +312,9 @@ class PartitionReader {
    * lake.readPartition, but from the manifest already in hand: its schema is what told us which
    * requested columns exist, and the reader throws on unknown ones.
    */
-  batches(table: string, manifest: Manifest, columns: readonly string[]): AsyncGenerator<arrow.RecordBatch> {
-    return this.manifestBatches(manifest, columns);
-  }
-
-  /** The batches of any committed partition (curated or processed), recorded as an input. */
-  manifestBatches(manifest: Manifest, columns: readonly string[]): AsyncGenerator<arrow.RecordBatch> {
+  batches(table: string, manifest: Manifest, columns: readonly string[], onChunk?: ReadOptions['onChunk']): AsyncGenerator<arrow.RecordBatch> {
     this.read.set(this.lake.storage.uriOf(partitionPrefix(manifest.dataset, this.ds).replace(/\/$/, '')) + '/', manifest.rows);
-    return this.lake.readManifestBatches(manifest, { columns, batchSize: this.batchSize });
+    return this.lake.readManifestBatches(manifest, { columns, batchSize: this.batchSize, onChunk });
   }
 
   /** The distinct keys of a referenced table's column, or why they cannot be had. */
@@ -312,7 +328,7 @@ class PartitionReader {
     return collector.finish();
   }
 
-  /** A partition read elsewhere (the profile thread), as an input. */
+  /** A partition read by profileDatasets, as an input. */
   recordRead(uri: string, rows: number): void {
     this.read.set(uri, rows);
   }

@@ -1,4 +1,4 @@
-import { assembleBatch } from '@salesflow/batches';
+import { batchesOfIpc, plainSchema } from '@salesflow/batches';
 import { BadInputError } from '@salesflow/errors';
 import { openAsBlob } from 'node:fs';
 import * as arrow from 'apache-arrow';
@@ -22,6 +22,13 @@ export interface ReadParquetOptions {
    * LAKE_PARQUET_THREAD=inline in the environment makes 'inline' the default.
    */
   readonly thread?: ParquetThreadMode;
+  /**
+   * Called with each decoded chunk as Arrow IPC stream bytes (the columns read, in file order),
+   * before its batches are yielded, and awaited: a consumer elsewhere (another thread) sees the
+   * same data without decoding the file again, and can hold the read back by not resolving.
+   * `batchesOfIpc` (@salesflow/batches) turns the bytes into the batches this reader yields.
+   */
+  readonly onChunk?: (ipc: Uint8Array) => void | Promise<void>;
 }
 
 /**
@@ -46,7 +53,7 @@ export async function* readParquetFile(path: string, opts: ReadParquetOptions = 
     } finally {
       file.free();
     }
-    yield* decodeOnThread(path, batchSize, columns);
+    yield* decodeOnThread(path, batchSize, columns, opts.onChunk);
     return;
   }
   const file = await openParquetFile(path);
@@ -61,11 +68,9 @@ export async function* readParquetFile(path: string, opts: ReadParquetOptions = 
         reader = undefined;
         break;
       }
-      for (const batch of arrow.tableFromIPC(next.value.intoIPCStream()).batches) {
-        if (batch.numRows === 0) continue;
-        // parquet-wasm returns columns in file order whatever order `columns` asks for.
-        yield decodeDictionaries(columns ? inOrder(batch, columns) : batch);
-      }
+      const ipc = next.value.intoIPCStream();
+      if (opts.onChunk) await opts.onChunk(ipc);
+      yield* batchesOfIpc(ipc, columns);
     }
   } finally {
     if (reader) await reader.cancel().catch(() => undefined);
@@ -74,7 +79,12 @@ export async function* readParquetFile(path: string, opts: ReadParquetOptions = 
 }
 
 /** readParquetFile's loop on the Parquet worker, which keeps a bounded number of decoded batches ahead. */
-async function* decodeOnThread(path: string, batchSize: number, columns: string[] | undefined): AsyncGenerator<arrow.RecordBatch, void, undefined> {
+async function* decodeOnThread(
+  path: string,
+  batchSize: number,
+  columns: string[] | undefined,
+  onChunk: ReadParquetOptions['onChunk'],
+): AsyncGenerator<arrow.RecordBatch, void, undefined> {
   const stream = ParquetThread.get().open();
   try {
     stream.send({ op: 'decode', id: stream.id, path, batchSize, columns });
@@ -84,11 +94,8 @@ async function* decodeOnThread(path: string, batchSize: number, columns: string[
       if (msg.op === 'error') throw new Error(`${path} could not be read: ${msg.message}`);
       if (msg.op !== 'chunk') continue;
       stream.send({ op: 'ack', id: stream.id });
-      for (const batch of arrow.tableFromIPC(msg.bytes).batches) {
-        if (batch.numRows === 0) continue;
-        // parquet-wasm returns columns in file order whatever order `columns` asks for.
-        yield decodeDictionaries(columns ? inOrder(batch, columns) : batch);
-      }
+      if (onChunk) await onChunk(msg.bytes);
+      yield* batchesOfIpc(msg.bytes, columns);
     }
   } finally {
     stream.close();
@@ -140,75 +147,4 @@ function checkColumns(path: string, schema: arrow.Schema, columns: readonly stri
   if (unknown.length) {
     throw new Error(`${path} has no column(s) ${unknown.map((c) => `"${c}"`).join(', ')}; it has ${[...names].join(', ')}`);
   }
-}
-
-// RecordBatch.select keeps the schema's order, so pick columns by index instead.
-function inOrder(batch: arrow.RecordBatch, columns: readonly string[]): arrow.RecordBatch {
-  const names = batch.schema.fields.map((f) => f.name);
-  return batch.selectAt(columns.map((c) => names.indexOf(c)));
-}
-
-function plainSchema(schema: arrow.Schema): arrow.Schema {
-  if (!schema.fields.some(isDictionaryOfUtf8)) return schema;
-  return new arrow.Schema(
-    schema.fields.map((f) => (isDictionaryOfUtf8(f) ? f.clone({ type: new arrow.Utf8() }) : f)),
-    schema.metadata,
-  );
-}
-
-function isDictionaryOfUtf8(field: arrow.Field): boolean {
-  return arrow.DataType.isDictionary(field.type) && arrow.DataType.isUtf8(field.type.dictionary);
-}
-
-function decodeDictionaries(batch: arrow.RecordBatch): arrow.RecordBatch {
-  const schema = plainSchema(batch.schema);
-  if (schema === batch.schema) return batch;
-  const children = batch.data.children.map((child, i) =>
-    isDictionaryOfUtf8(batch.schema.fields[i]!) ? decodeUtf8Dictionary(child as arrow.Data<arrow.Dictionary<arrow.Utf8>>) : child,
-  );
-  return assembleBatch(schema, children, batch.numRows);
-}
-
-/** Copies each row's dictionary entry into a plain Utf8 column (nulls stay null). */
-function decodeUtf8Dictionary(data: arrow.Data<arrow.Dictionary<arrow.Utf8>>): arrow.Data<arrow.Utf8> {
-  const dict = flattenUtf8(data.dictionary!);
-  const indices = data.values as ArrayLike<number | bigint>;
-  const { length } = data;
-  const offsets = new Int32Array(length + 1);
-  const validity = new Uint8Array(((length + 63) & ~63) >> 3);
-  let nulls = 0;
-  let bytes = 0;
-  for (let i = 0; i < length; i++) {
-    const k = Number(indices[i]);
-    if (data.getValid(i) && dict.valid(k)) {
-      bytes += dict.offsets[k + 1]! - dict.offsets[k]!;
-      validity[i >> 3]! |= 1 << (i & 7);
-    } else {
-      nulls++;
-    }
-    offsets[i + 1] = bytes;
-  }
-  const values = new Uint8Array(bytes);
-  for (let i = 0; i < length; i++) {
-    const start = offsets[i]!;
-    const end = offsets[i + 1]!;
-    if (end === start) continue;
-    const from = dict.offsets[Number(indices[i])]!;
-    values.set(dict.values.subarray(from, from + end - start), start);
-  }
-  return arrow.makeData({ type: new arrow.Utf8(), length, nullCount: nulls, nullBitmap: nulls ? validity : null, valueOffsets: offsets, data: values });
-}
-
-/** One contiguous view of a dictionary, which arrow may hold in several chunks. */
-function flattenUtf8(dictionary: arrow.Vector<arrow.Utf8>): { offsets: Int32Array; values: Uint8Array; valid(k: number): boolean } {
-  const chunks = dictionary.data;
-  if (chunks.length === 1) {
-    const d = chunks[0]!;
-    return { offsets: d.valueOffsets, values: d.values, valid: (k) => d.getValid(k) };
-  }
-  const strings: (string | null)[] = [...dictionary];
-  const encoded = strings.map((s) => Buffer.from(s ?? '', 'utf8'));
-  const offsets = new Int32Array(strings.length + 1);
-  encoded.forEach((b, k) => (offsets[k + 1] = offsets[k]! + b.length));
-  return { offsets, values: Buffer.concat(encoded), valid: (k) => strings[k] !== null };
 }

@@ -2,11 +2,11 @@ import { hashBytes, KeySet, SpillBuckets } from '@salesflow/batches';
 import type { SampleRow } from './quality-check-result';
 
 /** Keys held in memory at once; a larger table is split into buckets of about this many, spilled to disk. */
-export const KEYS_IN_MEMORY = 1 << 20;
+export const KEYS_IN_MEMORY = 1 << 19;
 /** The filter that flags rows whose key may have been seen: 2^23 words of 32 bits (32 MiB). */
 const FILTER_WORD_BITS = 23;
-/** A spilled record: key length (u32), key bytes, row (f64), sample length (u32), sample JSON. */
-const RECORD_OVERHEAD = 16;
+/** A spilled record: key hash (u32), key length (u32), key bytes, row (f64), sample length (u32), sample JSON. */
+const RECORD_OVERHEAD = 20;
 
 /** What a DuplicateFinder found once every row was added. */
 export interface Duplicates {
@@ -58,10 +58,11 @@ export class DuplicateFinder {
     const buckets = this.buckets!;
     const b = buckets.bucketOf(hash);
     const { chunk, at } = buckets.reserve(b, size);
-    chunk.writeUInt32LE(len, at);
-    for (let i = 0; i < len; i++) chunk[at + 4 + i] = key[start + i]!;
-    chunk.writeDoubleLE(row, at + 4 + len);
-    chunk.writeUInt32LE(text?.length ?? 0, at + 12 + len);
+    chunk.writeUInt32LE(hash, at);
+    chunk.writeUInt32LE(len, at + 4);
+    for (let i = 0; i < len; i++) chunk[at + 8 + i] = key[start + i]!;
+    chunk.writeDoubleLE(row, at + 8 + len);
+    chunk.writeUInt32LE(text?.length ?? 0, at + 16 + len);
     if (text) text.copy(chunk, at + RECORD_OVERHEAD + len);
     buckets.written(b, size);
   }
@@ -72,7 +73,12 @@ export class DuplicateFinder {
     const buckets = this.buckets;
     if (buckets) {
       try {
-        for (let b = 0; b < buckets.count; b++) distinct += this.settle(buckets.take(b), buckets.records[b]!);
+        // One set, sized for the largest bucket and emptied between buckets: settling allocates it once.
+        const keys = new KeySet(Math.max(...buckets.records, 1024));
+        for (let b = 0; b < buckets.count; b++) {
+          keys.clear();
+          distinct += this.settle(buckets.take(b), keys);
+        }
       } finally {
         buckets.dispose();
       }
@@ -85,19 +91,19 @@ export class DuplicateFinder {
     this.buckets?.dispose();
   }
 
-  /** One bucket's records, in row order: a key already in the bucket's set marks a repeat. Returns the bucket's distinct keys. */
-  private settle(parts: readonly Buffer[], records: number): number {
-    const keys = new KeySet(records);
+  /** One bucket's records, in row order, into an empty set: a key already in it marks a repeat. Returns the bucket's distinct keys. */
+  private settle(parts: readonly Buffer[], keys: KeySet): number {
     for (const buf of parts) {
       let at = 0;
       while (at < buf.length) {
-        const len = buf.readUInt32LE(at);
-        const start = at + 4;
+        const hash = buf.readUInt32LE(at);
+        const len = buf.readUInt32LE(at + 4);
+        const start = at + 8;
         const row = buf.readDoubleLE(start + len);
         const textLength = buf.readUInt32LE(start + len + 8);
         const textAt = at + RECORD_OVERHEAD + len;
         at = textAt + textLength;
-        if (keys.add(buf, start, start + len)) continue;
+        if (keys.addHashed(hash, buf, start, start + len)) continue;
         // The filter flags every repeat, so its sample was spilled with it.
         this.repeat(row, () => JSON.parse(buf.toString('utf8', textAt, textAt + textLength)) as SampleRow);
       }

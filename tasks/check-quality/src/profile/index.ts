@@ -5,3 +5,4 @@ export * from './table-profiler';
 export * from './profile-drift';
 export * from './profiles-document';
 export * from './profile-datasets';
+export * from './profile-feed';

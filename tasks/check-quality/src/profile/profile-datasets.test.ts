@@ -1,13 +1,14 @@
 /**
- * Profiling on a thread gives what profiling inline gives. The thread runs the compiled entry
- * (dist/profile/profile-thread.js: `npm run build` first, as `npm test` does).
+ * Profiling on the feed's thread gives what profiling inline gives. The thread runs the compiled
+ * entry (dist/profile/profile-thread.js: `npm run build` first, as `npm test` does).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { BatchBuilder, type ColumnDef } from '@salesflow/batches';
 import { Lake, LocalStorage } from '@salesflow/lake';
-import { profileDatasets, profileOnThread } from './profile-datasets';
+import { profileDatasets } from './profile-datasets';
+import { ProfileFeed } from './profile-feed';
 
 const ENTRY = path.resolve(__dirname, '../../dist/profile/profile-thread.js');
 const DS = '2026-11-26';
@@ -15,35 +16,52 @@ const SCHEMA: ColumnDef[] = [
   { name: 'id', kind: 'string' },
   { name: 'qty', kind: 'int32' },
   { name: 'amount', kind: 'decimal', precision: 12, scale: 2 },
+  { name: 'at', kind: 'timestamp' },
+  { name: 'flag', kind: 'bool' },
 ];
 
-describe('profileOnThread', () => {
+describe('ProfileFeed', () => {
   let dir: string;
   let lake: Lake;
+  let feed: ProfileFeed | undefined;
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'profile-thread-'));
     lake = new Lake(new LocalStorage(dir));
-    const w = lake.openPartition({ dataset: 'processed/masked/orders', ds: DS, step: 'test', runId: 'r1' });
-    const b = new BatchBuilder(SCHEMA);
-    for (let i = 0; i < 20_000; i++) b.appendObject({ id: i % 7 === 0 ? null : `O${i % 5000}`, qty: i % 13, amount: `${i % 300}.25` });
-    await w.write(b.finish());
-    await w.commit({});
+    for (const dataset of ['processed/masked/orders', 'processed/masked/returns']) {
+      const w = lake.openPartition({ dataset, ds: DS, step: 'test', runId: 'r1' });
+      // 20 batches of 1,000 rows: more chunks than the feed's slots, so the reader has to wait for the thread.
+      for (let batch = 0; batch < 20; batch++) {
+        const b = new BatchBuilder(SCHEMA);
+        for (let k = 0; k < 1000; k++) {
+          const i = batch * 1000 + k;
+          b.appendObject({ id: i % 7 === 0 ? null : `O${i % 5000}`, qty: i % 13, amount: `${i % 300}.25`, at: Date.UTC(2026, 10, 26) + i * 1000, flag: i % 3 === 0 });
+        }
+        await w.write(b.finish());
+      }
+      await w.commit({});
+    }
+  });
+  afterEach(async () => {
+    await feed?.close();
+    feed = undefined;
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  const lakeConfig = () => ({ root: dir, s3: { region: 'us-east-1', server_side_encryption: 'AES256' as const }, retention_days: { raw: 90, processed: 180, curated: 365, vault: 365 }, row_group_size: 131072, compression: { raw: 'snappy' as const, processed: 'snappy' as const, curated: 'zstd' as const } });
-
   it('gives the profiles and partitions read that profiling inline gives, skipping a dataset without a partition', async () => {
-    const sets = ['processed/masked/orders', 'curated/dim_absent'];
-    const inline = await profileDatasets(lake, DS, sets, 4096);
-    const threaded = await profileOnThread({ lake: lakeConfig(), ds: DS, batchSize: 4096, datasets: sets }, ENTRY);
-    expect(inline.profiles).toHaveLength(1);
+    const sets = ['processed/masked/orders', 'curated/dim_absent', 'processed/masked/returns'];
+    const inline = await profileDatasets(lake, DS, sets, 1000);
+    feed = new ProfileFeed(ENTRY);
+    const threaded = await profileDatasets(lake, DS, sets, 1000, undefined, feed);
+    expect(inline.profiles).toHaveLength(2);
     expect(inline.profiles[0]!.rows).toBe(20_000);
-    expect(threaded).toEqual(inline);
+    expect(inline.profiles[0]!.columns.find((c) => c.name === 'id')!.distinct).toBeGreaterThan(4900);
+    expect(threaded).toEqual(JSON.parse(JSON.stringify(inline)));
   });
 
-  it('rejects with the thread\'s error when a partition cannot be read', async () => {
-    await lake.storage.putBytes(`processed/masked/broken/dt=${DS}/_manifest.json`, Buffer.from('{"not": "a manifest"'), 'application/json');
-    await expect(profileOnThread({ lake: lakeConfig(), ds: DS, batchSize: 4096, datasets: ['processed/masked/broken'] }, ENTRY)).rejects.toThrow(/profiling failed: .*broken/);
+  it("rejects with the thread's error when a chunk cannot be profiled", async () => {
+    feed = new ProfileFeed(ENTRY);
+    const profiling = feed.begin('processed/masked/orders', DS, SCHEMA);
+    await profiling.chunk(Buffer.from('not an Arrow IPC stream'));
+    await expect(profiling.finish()).rejects.toThrow(/profiling failed/);
   });
 });

@@ -1,11 +1,7 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { Worker } from 'node:worker_threads';
-import type { LakeConfig } from '@salesflow/config';
-import { ExitCode, PipelineError, type ExitCodeValue } from '@salesflow/errors';
 import type { Lake } from '@salesflow/lake';
 import { startProgress, type Logger } from '@salesflow/logging';
 import type { DatasetProfile } from './table-profiler';
+import type { ProfileFeed } from './profile-feed';
 import { TableProfiler } from './table-profiler';
 
 /** What profiling a list of partitions of ds gave: their profiles, and each partition read (uri, rows). */
@@ -14,19 +10,12 @@ export interface ProfiledDatasets {
   readonly read: [uri: string, rows: number][];
 }
 
-/** The work handed to the profile thread: plain data, so it crosses threads as a structured clone. */
-export interface ProfileJob {
-  readonly lake: LakeConfig;
-  readonly ds: string;
-  readonly batchSize: number;
-  readonly datasets: readonly string[];
-}
-
 /**
  * Profiles the ds partition of each dataset, one pass each, in order; a dataset without a
- * partition for ds is skipped (nothing was built to profile).
+ * partition for ds is skipped (nothing was built to profile). With a feed, the batches are
+ * profiled on its thread (this thread only reads them); without, here.
  */
-export async function profileDatasets(lake: Lake, ds: string, datasets: readonly string[], batchSize: number, log?: Logger): Promise<ProfiledDatasets> {
+export async function profileDatasets(lake: Lake, ds: string, datasets: readonly string[], batchSize: number, log?: Logger, feed?: ProfileFeed): Promise<ProfiledDatasets> {
   const profiles: DatasetProfile[] = [];
   const read: [string, number][] = [];
   for (const dataset of datasets) {
@@ -35,49 +24,22 @@ export async function profileDatasets(lake: Lake, ds: string, datasets: readonly
       log?.debug(`no partition of ${dataset} for ds ${ds}: not profiled`);
       continue;
     }
-    const profiler = new TableProfiler(dataset, ds, manifest.schema);
     read.push([lake.partitionUri(dataset, ds), manifest.rows]);
     const progress = log && startProgress(log.child({ dataset }), `profile ${dataset}`);
-    for await (const b of lake.readManifestBatches(manifest, { columns: profiler.columnNames, batchSize })) {
-      profiler.consume(b);
-      progress?.add(b.numRows);
+    const columns = manifest.schema.map((c) => c.name);
+    if (feed) {
+      const profiling = feed.begin(dataset, ds, manifest.schema);
+      for await (const b of lake.readManifestBatches(manifest, { columns, batchSize, onChunk: profiling.chunk })) progress?.add(b.numRows);
+      profiles.push(await profiling.finish());
+    } else {
+      const profiler = new TableProfiler(dataset, ds, manifest.schema);
+      for await (const b of lake.readManifestBatches(manifest, { columns, batchSize })) {
+        profiler.consume(b);
+        progress?.add(b.numRows);
+      }
+      profiles.push(profiler.finish());
     }
     progress?.done();
-    profiles.push(profiler.finish());
   }
   return { profiles, read };
-}
-
-/** The compiled thread entry; absent when the sources run untranspiled (jest), which profiles inline. */
-const THREAD_ENTRY = path.join(__dirname, 'profile-thread.js');
-
-/** Whether profileOnThread runs a thread here: the built entry exists and QUALITY_PROFILE_THREAD is not "inline". */
-export function profileThreadAvailable(): boolean {
-  return process.env.QUALITY_PROFILE_THREAD !== 'inline' && existsSync(THREAD_ENTRY);
-}
-
-/**
- * Profiles on a thread of its own while the caller runs the checks: check-quality's main thread
- * is its bottleneck, and the second core was two thirds idle (its Parquet worker decodes only).
- * The thread decodes inline (no Parquet worker of its own) and opens its own lake from the same
- * settings and environment. Its failure rejects, with the thread's error.
- */
-export function profileOnThread(job: ProfileJob, entry = THREAD_ENTRY): Promise<ProfiledDatasets> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(entry, { workerData: job, env: { ...process.env, LAKE_PARQUET_THREAD: 'inline' } });
-    let settled = false;
-    worker.once('message', (m: { ok: true; result: ProfiledDatasets } | { ok: false; message: string; stack?: string; exitCode?: ExitCodeValue }) => {
-      settled = true;
-      if (m.ok) resolve(m.result);
-      // The step's exit code follows the thread's error (a transient S3 failure stays retryable).
-      else reject(new PipelineError(`profiling failed: ${m.message}`, { exitCode: m.exitCode ?? ExitCode.failed }));
-    });
-    worker.once('error', (e) => {
-      settled = true;
-      reject(e);
-    });
-    worker.once('exit', (code) => {
-      if (!settled) reject(new Error(`the profile thread exited with code ${code} before it answered`));
-    });
-  });
 }

@@ -1,5 +1,6 @@
 import { BatchBuilder, type ColumnDef } from '@salesflow/batches';
-import { TableProfiler, type DatasetProfile } from './table-profiler';
+import { HLL_PRECISION, TableProfiler, type DatasetProfile } from './table-profiler';
+import { HyperLogLog } from './hyperloglog';
 import { profileDriftResult } from './profile-drift';
 
 const SCHEMA: ColumnDef[] = [
@@ -93,5 +94,36 @@ describe('profileDriftResult', () => {
     const r = profileDriftResult(now, before, limits);
     expect(r.status).toBe('passed');
     expect(r.message).toMatch(/new columns: flag; columns gone: old_col/);
+  });
+});
+
+describe('distinct counts past the top-value counters', () => {
+  // The sketch skips values while the counters count exactly and is seeded from them when they stop:
+  // it must end as a sketch that saw every value, whatever the order and the type.
+  const schema: ColumnDef[] = [
+    { name: 'n', kind: 'int32' },
+    { name: 's', kind: 'string' },
+    { name: 'b', kind: 'bool' },
+  ];
+  it.each([150, 1000, 20_000])('%i distinct values: the estimate of a sketch fed every value', (distinct) => {
+    const p = new TableProfiler('curated/t', '2026-11-26', schema);
+    const always = { n: new HyperLogLog(HLL_PRECISION), s: new HyperLogLog(HLL_PRECISION) };
+    const b = new BatchBuilder(schema);
+    for (let i = 0; i < 30_000; i++) {
+      // 99 values first and often, never seen again (only the seed can bring them to the sketch), then the rest: the counters are exact for a while, then stop.
+      const v = i < 5_000 ? 1_000_000 + (i % 99) : (i * 7919) % distinct;
+      b.appendObject({ n: v, s: `K${v}`, b: i % 2 === 0 });
+      always.n.add(v);
+      always.s.add(`K${v}`);
+    }
+    p.consume(b.finish());
+    const profile = p.finish();
+    // Capped at the non-null values, as the profile caps it.
+    expect(col(profile, 'n').distinct).toBe(Math.min(always.n.estimate(), 30_000));
+    expect(col(profile, 's').distinct).toBe(Math.min(always.s.estimate(), 30_000));
+    expect(col(profile, 'n').top_values_exact).toBeUndefined();
+    // Two values: the counters stay exact and give the count.
+    expect(col(profile, 'b').distinct).toBe(2);
+    expect(col(profile, 'b').top_values_exact).toBe(true);
   });
 });

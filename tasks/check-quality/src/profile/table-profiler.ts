@@ -84,47 +84,113 @@ class ColumnAccumulator {
   readonly quantiles: QuantileSketch | undefined;
   readonly top = new TopValues(TOP_VALUE_COUNTERS);
   readonly shape: Shape;
+  /**
+   * Whether values go into the HyperLogLog. Not while the top values count exactly (they then
+   * give the exact distinct count, and the sketch is not read); when they stop, every value seen
+   * so far has a counter, and those seed the sketch: its registers depend only on the set of
+   * values, so it ends as if it had seen each one. A low-cardinality column skips the sketch;
+   * a high-cardinality one leaves the top values within a few hundred rows.
+   */
+  private hllLive = false;
+  /** Row values of the current batch as doubles (reused). */
+  private numbers = new Float64Array(0);
 
   constructor(readonly def: ColumnDef) {
     this.shape = shapeOf(def.kind);
     this.quantiles = this.shape === 'number' || this.shape === 'date' || this.shape === 'timestamp' ? new QuantileSketch(QUANTILE_K) : undefined;
+    this.top.onFirstRound = (values, keyed) => {
+      this.hllLive = true;
+      for (const v of values) this.hll.add(v);
+      for (const k of keyed) this.hll.addHash(k.hi, k.lo);
+    };
   }
 
   consume(data: arrow.Data): void {
     const n = data.length;
     this.rows += n;
     if (this.shape === 'string' && arrow.DataType.isUtf8(data.type)) return this.consumeUtf8(data);
+    if (this.quantiles) {
+      const xs = this.numbersOf(data);
+      if (xs) return this.consumeNumbers(xs, n, nullBitsOf(data));
+    }
     const read = readerOf(data);
     const hll = this.hll;
     const top = this.top;
-    if (this.quantiles) {
-      const q = this.quantiles;
-      for (let i = 0; i < n; i++) {
-        const v = read(i);
-        if (v === null) {
-          this.nulls++;
-          continue;
-        }
-        const x = typeof v === 'number' ? v : Number(v);
-        hll.add(x);
-        top.add(x);
-        if (x < this.min) this.min = x;
-        if (x > this.max) this.max = x;
-        this.sum += x;
-        q.add(x);
-      }
-      return;
-    }
     for (let i = 0; i < n; i++) {
       const v = read(i);
       if (v === null) {
         this.nulls++;
         continue;
       }
-      hll.add(v);
+      if (this.quantiles) {
+        this.addNumber(typeof v === 'number' ? v : Number(v));
+        continue;
+      }
+      const live = this.hllLive;
+      if (live) hll.add(v);
       top.add(v);
+      if (!live && this.hllLive) hll.add(v); // v started the first round: the seed did not have it
       if (typeof v === 'string' && this.shape === 'string') this.addLength(codePoints(v));
     }
+  }
+
+  /** The non-null rows of a numeric batch, read from a Float64Array of its values. */
+  private consumeNumbers(xs: Float64Array, n: number, nulls: ReturnType<typeof nullBitsOf>): void {
+    for (let i = 0; i < n; i++) {
+      if (nulls && isNullAt(nulls, i)) {
+        this.nulls++;
+        continue;
+      }
+      this.addNumber(xs[i]!);
+    }
+  }
+
+  private addNumber(x: number): void {
+    const live = this.hllLive;
+    if (live) this.hll.add(x);
+    if (this.top.tracked) {
+      this.top.add(x);
+      if (!live && this.hllLive) this.hll.add(x);
+    }
+    if (x < this.min) this.min = x;
+    if (x > this.max) this.max = x;
+    this.sum += x;
+    this.quantiles!.add(x);
+  }
+
+  /**
+   * A batch's values as doubles, as readerOf reads them (int64 and decimals as the nearest
+   * double, dates and timestamps as epoch ms), straight from the typed arrays; undefined for
+   * other layouts (which go through readerOf). Rows that are null hold anything.
+   */
+  private numbersOf(data: arrow.Data): Float64Array | undefined {
+    const n = data.length;
+    if (this.numbers.length < n) this.numbers = new Float64Array(n);
+    const xs = this.numbers;
+    const type = data.type;
+    const values = data.values as unknown;
+    if ((arrow.DataType.isInt(type) && type.bitWidth <= 32) || (arrow.DataType.isFloat(type) && type.precision !== arrow.Precision.HALF)) {
+      const v = values as Int32Array | Float64Array;
+      for (let i = 0; i < n; i++) xs[i] = v[i]!;
+    } else if (values instanceof BigInt64Array && (arrow.DataType.isInt(type) || (arrow.DataType.isTimestamp(type) && type.unit === arrow.TimeUnit.MILLISECOND))) {
+      for (let i = 0; i < n; i++) xs[i] = Number(values[i]!);
+    } else if (arrow.DataType.isDate(type) && type.unit === arrow.DateUnit.DAY && values instanceof Int32Array) {
+      for (let i = 0; i < n; i++) xs[i] = values[i]! * 86_400_000;
+    } else if (arrow.DataType.isDecimal(type) && values instanceof Uint32Array) {
+      const pow = 10 ** type.scale;
+      for (let i = 0; i < n; i++) {
+        const k = 4 * i;
+        const w0 = values[k]!;
+        const w1 = values[k + 1]!;
+        const w2 = values[k + 2]!;
+        const w3 = values[k + 3]!;
+        // As unitsReaderOf: the common values (|units| < 2^53) from two words, the rest through a bigint.
+        if (w2 === 0 && w3 === 0 && w1 < 0x200000) xs[i] = (w1 * 2 ** 32 + w0) / pow;
+        else if (w2 === 0xffffffff && w3 === 0xffffffff && w1 >= 0xffe00000 && (w1 !== 0xffe00000 || w0 !== 0)) xs[i] = ((w1 - 2 ** 32) * 2 ** 32 + w0) / pow;
+        else xs[i] = Number(BigInt.asIntN(128, (BigInt(w3) << 96n) | (BigInt(w2) << 64n) | (BigInt(w1) << 32n) | BigInt(w0))) / pow;
+      }
+    } else return undefined;
+    return xs;
   }
 
   /**
@@ -147,8 +213,12 @@ class ColumnAccumulator {
       const start = offsets[i]!;
       const end = offsets[i + 1]!;
       const hash = hashUtf8(bytes, start, end);
-      hll.addHash(hash[0]!, hash[1]!);
-      if (top.tracked) top.addKeyed(hash[0]! * 2 ** 21 + (hash[1]! >>> 11), buf, start, end);
+      const live = this.hllLive;
+      if (live) hll.addHash(hash[0]!, hash[1]!);
+      if (top.tracked) {
+        top.addKeyed(hash[0]! * 2 ** 21 + (hash[1]! >>> 11), buf, start, end, hash[1]!);
+        if (!live && this.hllLive) hll.addHash(hash[0]!, hash[1]!);
+      }
       this.addLength(UTF8_CHARS[0]!);
     }
   }

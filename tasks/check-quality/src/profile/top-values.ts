@@ -9,8 +9,16 @@ export class TopValues {
   private counts: Map<string | number, number> | undefined = new Map();
   /** For values added by addKeyed: the text of each key (decoded once, when its counter starts). */
   private readonly labels = new Map<number, string>();
+  /** For values added by addKeyed: the low 32 bits of each key's 64-bit hash (the key holds the high ones). */
+  private readonly lows = new Map<number, number>();
   /** Decrement rounds so far: the most any count is short by. */
   rounds = 0;
+  /**
+   * Called once, just before the first decrement round, with every value seen so far (until then
+   * each distinct value has its counter): a distinct-count sketch can skip the values while the
+   * counts are exact, and take them all from here when they stop being so.
+   */
+  onFirstRound?: (values: readonly (string | number)[], keyed: readonly { readonly hi: number; readonly lo: number }[]) => void;
 
   constructor(readonly capacity = 100) {}
 
@@ -20,7 +28,8 @@ export class TopValues {
     const c = counts.get(value);
     if (c !== undefined) return void counts.set(value, c + 1);
     if (counts.size < this.capacity) return void counts.set(value, 1);
-    if (++this.rounds > this.capacity) return void (this.counts = undefined);
+    if (++this.rounds === 1) this.firstRound(counts);
+    if (this.rounds > this.capacity) return void (this.counts = undefined);
     this.decrementAll(counts);
   }
 
@@ -29,7 +38,7 @@ export class TopValues {
    * the text is decoded only when a counter starts for it (a repeated value is never decoded
    * again). Two values sharing a 53-bit key would be counted as one (odds about 2^-53 per pair).
    */
-  addKeyed(key: number, bytes: Buffer, start: number, end: number): void {
+  addKeyed(key: number, bytes: Buffer, start: number, end: number, lo = 0): void {
     const counts = this.counts;
     if (!counts) return;
     const c = counts.get(key);
@@ -37,14 +46,28 @@ export class TopValues {
     if (counts.size < this.capacity) {
       counts.set(key, 1);
       this.labels.set(key, bytes.toString('utf8', start, end));
+      this.lows.set(key, lo);
       return;
     }
-    if (++this.rounds > this.capacity) {
+    if (++this.rounds === 1) this.firstRound(counts);
+    if (this.rounds > this.capacity) {
       this.counts = undefined;
       this.labels.clear();
+      this.lows.clear();
       return;
     }
     this.decrementAll(counts);
+  }
+
+  private firstRound(counts: Map<string | number, number>): void {
+    if (!this.onFirstRound) return;
+    const values: (string | number)[] = [];
+    const keyed: { hi: number; lo: number }[] = [];
+    for (const k of counts.keys()) {
+      if (typeof k === 'number' && this.lows.has(k)) keyed.push({ hi: Math.floor(k / 2 ** 21), lo: this.lows.get(k)! });
+      else values.push(k);
+    }
+    this.onFirstRound(values, keyed);
   }
 
   private decrementAll(counts: Map<string | number, number>): void {
@@ -52,7 +75,10 @@ export class TopValues {
       if (n > 1) counts.set(k, n - 1);
       else {
         counts.delete(k);
-        if (typeof k === 'number') this.labels.delete(k);
+        if (typeof k === 'number') {
+          this.labels.delete(k);
+          this.lows.delete(k);
+        }
       }
     }
   }
