@@ -18,10 +18,11 @@ export function int32Data(values: Int32Array): arrow.Data<arrow.Int32> {
 export function constantUtf8Data(value: string, length: number): arrow.Data<arrow.Utf8> {
   const bytes = Buffer.from(value, 'utf8');
   const offsets = new Int32Array(length + 1);
-  const data = new Uint8Array(bytes.length * length);
-  for (let i = 0; i < length; i++) {
-    data.set(bytes, i * bytes.length);
-    offsets[i + 1] = (i + 1) * bytes.length;
-  }
+  const width = bytes.length;
+  const data = new Uint8Array(width * length);
+  // The value once, then the filled part copied after itself: log2(length) copies, not one per row.
+  if (length > 0) data.set(bytes, 0);
+  for (let filled = width; filled > 0 && filled < data.length; filled *= 2) data.copyWithin(filled, 0, Math.min(filled, data.length - filled));
+  for (let i = 1; i <= length; i++) offsets[i] = i * width;
   return arrow.makeData({ type: new arrow.Utf8(), length, nullCount: 0, valueOffsets: offsets, data });
 }

@@ -59,6 +59,14 @@ export class KeySet {
 
   /** add() with the key's hashBytes already computed (a caller that needed it anyway saves hashing twice). */
   addHashed(hashValue: number, src: Uint8Array, start: number, end: number): boolean {
+    return this.addOrNumber(hashValue, src, start, end) < 0;
+  }
+
+  /**
+   * Adds the key (with its hashBytes already computed) if it is new, in one probe: returns
+   * -(number + 1) for a key just added, or its number (>= 0) when it was already there.
+   */
+  addOrNumber(hashValue: number, src: Uint8Array, start: number, end: number): number {
     const hash = hashValue | 0;
     const table = this.table;
     const mask = this.mask;
@@ -66,7 +74,7 @@ export class KeySet {
     for (;;) {
       const entry = table[2 * slot + 1]!;
       if (entry === 0) break;
-      if (table[2 * slot] === hash && this.equals(entry - 1, src, start, end)) return false;
+      if (table[2 * slot] === hash && this.equals(entry - 1, src, start, end)) return entry - 1;
       slot = (slot + 1) & mask;
     }
     const k = this.count;
@@ -75,7 +83,7 @@ export class KeySet {
     table[2 * slot + 1] = k + 1;
     this.count = k + 1;
     if (this.count > (mask + 1) * MAX_LOAD) this.rehash((mask + 1) * 2);
-    return true;
+    return -(k + 1);
   }
 
   /** Empties the set, keeping its arrays: a set reused for one bucket after another allocates nothing more. */

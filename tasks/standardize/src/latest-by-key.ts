@@ -2,8 +2,8 @@ import { hashBytes, KeySet, SpillBuckets } from '@salesflow/batches';
 
 /** Keys resolved in memory at once: the input's keys are split into buckets of about this many. */
 export const KEYS_PER_BUCKET = 1 << 20;
-/** A record: key length (u32), key bytes, ordering value (f64), row number (u32). */
-const RECORD_OVERHEAD = 16;
+/** A record: key hash (u32), key length (u32), key bytes, ordering value (f64), row number (u32). */
+const RECORD_OVERHEAD = 20;
 
 /**
  * For each key, which row wins deduplication: the one with the highest ordering value, ties going
@@ -35,15 +35,17 @@ export class LatestByKey {
   offer(key: Uint8Array, start: number, end: number, order: number | null, row: number): void {
     if (this.winners) throw new Error('offer() after resolve()');
     if (row > this.maxRow) this.maxRow = row;
-    if (this.direct) return this.direct.offer(key, start, end, order ?? -Infinity, row);
+    if (this.direct) return this.direct.offer(hashBytes(key, start, end), key, start, end, order ?? -Infinity, row);
     const spill = this.spill!;
     const len = end - start;
-    const b = spill.bucketOf(hashBytes(key, start, end));
+    const hash = hashBytes(key, start, end);
+    const b = spill.bucketOf(hash);
     const { chunk, at } = spill.reserve(b, len + RECORD_OVERHEAD);
-    chunk.writeUInt32LE(len, at);
-    for (let i = 0; i < len; i++) chunk[at + 4 + i] = key[start + i]!;
-    chunk.writeDoubleLE(order ?? -Infinity, at + 4 + len);
-    chunk.writeUInt32LE(row, at + 12 + len);
+    chunk.writeUInt32LE(hash, at);
+    chunk.writeUInt32LE(len, at + 4);
+    for (let i = 0; i < len; i++) chunk[at + 8 + i] = key[start + i]!;
+    chunk.writeDoubleLE(order ?? -Infinity, at + 8 + len);
+    chunk.writeUInt32LE(row, at + 16 + len);
     spill.written(b, len + RECORD_OVERHEAD);
   }
 
@@ -59,7 +61,12 @@ export class LatestByKey {
     }
     const spill = this.spill!;
     try {
-      for (let b = 0; b < spill.count; b++) settleBucket(spill.take(b), spill.records[b]!, winners);
+      // One bucket's arrays, sized for the largest and emptied between buckets: settling allocates them once.
+      const bucket = new Bucket(Math.max(...spill.records));
+      for (let b = 0; b < spill.count; b++) {
+        bucket.clear();
+        settleBucket(spill.take(b), bucket, winners);
+      }
     } finally {
       spill.dispose();
     }
@@ -94,20 +101,26 @@ class Bucket {
     this.rows = new Uint32Array(this.order.length);
   }
 
-  offer(key: Uint8Array, start: number, end: number, o: number, row: number): void {
-    const keys = this.keys;
-    if (keys.add(key, start, end)) {
-      const k = keys.size - 1;
+  /** Offers the key (hashBytes of it given) with its ordering value and row. */
+  offer(hash: number, key: Uint8Array, start: number, end: number, o: number, row: number): void {
+    const n = this.keys.addOrNumber(hash, key, start, end);
+    if (n < 0) {
+      const k = -n - 1;
       if (k === this.order.length) this.grow();
       this.order[k] = o;
       this.rows[k] = row;
     } else {
-      const k = keys.keyNumberOf(key, start, end);
+      const k = n;
       if (o > this.order[k]! || (o === this.order[k] && row > this.rows[k]!)) {
         this.order[k] = o;
         this.rows[k] = row;
       }
     }
+  }
+
+  /** Forgets every key, keeping the arrays. */
+  clear(): void {
+    this.keys.clear();
   }
 
   /** Sets the bit of each key's winning row. */
@@ -126,18 +139,18 @@ class Bucket {
   }
 }
 
-/** Finds the latest row of each key among one bucket's records and sets its bit in `winners`. */
-function settleBucket(parts: readonly Buffer[], records: number, winners: Uint8Array): void {
-  const bucket = new Bucket(records);
+/** Finds the latest row of each key among one bucket's records (into an empty bucket) and sets its bit in `winners`. */
+function settleBucket(parts: readonly Buffer[], bucket: Bucket, winners: Uint8Array): void {
   for (const buf of parts) {
     let at = 0;
     while (at < buf.length) {
-      const len = buf.readUInt32LE(at);
-      const start = at + 4;
+      const hash = buf.readUInt32LE(at);
+      const len = buf.readUInt32LE(at + 4);
+      const start = at + 8;
       const o = buf.readDoubleLE(start + len);
       const row = buf.readUInt32LE(start + len + 8);
       at = start + len + 12;
-      bucket.offer(buf, start, start + len, o, row);
+      bucket.offer(hash, buf, start, start + len, o, row);
     }
   }
   bucket.markWinners(winners);

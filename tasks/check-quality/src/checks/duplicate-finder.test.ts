@@ -9,7 +9,7 @@ function keys(rows: number, distinct: number): Buffer[] {
 }
 
 function run(all: readonly Buffer[], finder: DuplicateFinder) {
-  all.forEach((k, row) => finder.add(k, 0, k.length, row, () => ({ _row: row, key: k.toString('latin1') })));
+  all.forEach((k, row) => finder.add(k, 0, k.length, row, (at) => ({ _row: at, key: all[at]!.toString('latin1') }), row));
   return finder.finish();
 }
 
@@ -43,7 +43,7 @@ describe('DuplicateFinder', () => {
     const all = keys(2000, 2000).filter((k) => k.length > 0 && k.length < 300);
     expect(run(all, new DuplicateFinder(all.length, 5, { keysInMemory: 100, tmpDir: tmp }))).toEqual({ distinct: all.length, repeated: 0, samples: [] });
     const stopped = new DuplicateFinder(all.length, 5, { keysInMemory: 100, tmpDir: tmp });
-    all.slice(0, 500).forEach((k, row) => stopped.add(k, 0, k.length, row, () => ({ _row: row })));
+    all.slice(0, 500).forEach((k, row) => stopped.add(k, 0, k.length, row, (at) => ({ _row: at }), row));
     expect((await readdir(tmp)).length).toBe(1);
     stopped.dispose();
     expect(await readdir(tmp)).toEqual([]);

@@ -45,25 +45,28 @@ export class DuplicateFinder {
     }
   }
 
-  /** Adds row `row` (0-based, increasing) with the key in key[start, end); `sample` makes its sample row when needed. */
-  add(key: Uint8Array, start: number, end: number, row: number, sample: () => SampleRow): void {
+  /**
+   * Adds row `row` (0-based, increasing) with the key in key[start, end); `sampleOf(at)` makes
+   * its sample row when needed (one function per batch, `at` the row within it: no closure per row).
+   */
+  add(key: Uint8Array, start: number, end: number, row: number, sampleOf: (at: number) => SampleRow, at: number): void {
     if (this.seen) {
-      if (!this.seen.add(key, start, end)) this.repeat(row, sample);
+      if (!this.seen.add(key, start, end)) this.repeat(row, () => sampleOf(at));
       return;
     }
     const hash = hashBytes(key, start, end);
-    const text = this.maybeSeen(hash) ? Buffer.from(JSON.stringify(sample()), 'utf8') : undefined;
+    const text = this.maybeSeen(hash) ? Buffer.from(JSON.stringify(sampleOf(at)), 'utf8') : undefined;
     const len = end - start;
     const size = len + RECORD_OVERHEAD + (text?.length ?? 0);
     const buckets = this.buckets!;
     const b = buckets.bucketOf(hash);
-    const { chunk, at } = buckets.reserve(b, size);
-    chunk.writeUInt32LE(hash, at);
-    chunk.writeUInt32LE(len, at + 4);
-    for (let i = 0; i < len; i++) chunk[at + 8 + i] = key[start + i]!;
-    chunk.writeDoubleLE(row, at + 8 + len);
-    chunk.writeUInt32LE(text?.length ?? 0, at + 16 + len);
-    if (text) text.copy(chunk, at + RECORD_OVERHEAD + len);
+    const { chunk, at: to } = buckets.reserve(b, size);
+    chunk.writeUInt32LE(hash, to);
+    chunk.writeUInt32LE(len, to + 4);
+    for (let i = 0; i < len; i++) chunk[to + 8 + i] = key[start + i]!;
+    chunk.writeDoubleLE(row, to + 8 + len);
+    chunk.writeUInt32LE(text?.length ?? 0, to + 16 + len);
+    if (text) text.copy(chunk, to + RECORD_OVERHEAD + len);
     buckets.written(b, size);
   }
 

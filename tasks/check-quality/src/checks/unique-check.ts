@@ -44,13 +44,14 @@ export class UniqueCheck extends ColumnCheck {
     const checkNulls = !keys.noNulls;
     const finder = (this.finder ??= this.sizedFinder(keys, batch.numRows, checkNulls));
     const first = this.rows;
+    const sampleOf = (row: number) => this.sampleOf(batch, row);
     for (let row = 0; row < batch.numRows; row++) {
       if (checkNulls && keys.hasNull(row)) {
         this.nullKeys++;
         continue;
       }
       keys.key(row);
-      finder.add(keys.bytes, keys.start, keys.end, first + row, () => this.sampleOf(batch, row));
+      finder.add(keys.bytes, keys.start, keys.end, first + row, sampleOf, row);
     }
   }
 

@@ -331,3 +331,10 @@ export class TableProfiler {
     return Object.freeze({ dataset: this.dataset, ds: this.ds, rows: this.rows, columns: Object.freeze(this.columns.map((c) => c.finish())) });
   }
 }
+
+/** One partition's profile from profiles of disjoint sets of its columns (profiled apart), in the schema's column order. */
+export function mergeProfiles(schema: readonly ColumnDef[], parts: readonly DatasetProfile[]): DatasetProfile {
+  const byName = new Map(parts.flatMap((p) => p.columns.map((c) => [c.name, c] as const)));
+  const first = parts[0]!;
+  return Object.freeze({ dataset: first.dataset, ds: first.ds, rows: first.rows, columns: Object.freeze(schema.map((c) => byName.get(c.name)!)) });
+}
