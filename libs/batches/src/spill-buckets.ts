@@ -106,8 +106,9 @@ export class SpillBuckets {
     }
   }
 
-  /** Removes the spill files; safe to call more than once. */
+  /** Removes the spill files and lets the read buffer go; safe to call more than once. */
   dispose(): void {
+    this.readBuffer = Buffer.allocUnsafe(0);
     for (let b = 0; b < this.count; b++) {
       const fd = this.files[b];
       if (fd !== undefined) closeSync(fd);

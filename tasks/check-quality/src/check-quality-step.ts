@@ -202,8 +202,7 @@ async function checkTable(
     const profile = onThread.finish();
     profile.catch(() => undefined); // awaited after the checks; a failure must not go unhandled meanwhile
     profiling!.profiles.push(profile);
-  }
-  else if (profiler) profiling!.profiles.push(Promise.resolve(profiler.finish()));
+  } else if (profiler) profiling!.profiles.push(Promise.resolve(profiler.finish()));
   return results;
 }
 
