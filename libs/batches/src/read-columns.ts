@@ -41,6 +41,22 @@ export function decimalUnitsReader(batch: arrow.RecordBatch, name: string): Unit
   return unitsReaderOf(v);
 }
 
+/**
+ * The scaled integer of row i of a Decimal128 values buffer (four little-endian 32-bit words a
+ * row): a number while it is a safe integer, else a bigint.
+ */
+export function unitsAt(words: Uint32Array, i: number): number | bigint {
+  const k = 4 * i;
+  const w0 = words[k]!;
+  const w1 = words[k + 1]!;
+  const w2 = words[k + 2]!;
+  const w3 = words[k + 3]!;
+  // Most values: non-negative and below 2^53, or negative above -2^53, with the upper words a sign extension.
+  if (w2 === 0 && w3 === 0 && w1 < 0x200000) return w1 * TWO_32 + w0;
+  if (w2 === 0xffffffff && w3 === 0xffffffff && w1 >= 0xffe00000 && (w1 !== 0xffe00000 || w0 !== 0)) return (w1 - TWO_32) * TWO_32 + w0;
+  return BigInt.asIntN(128, (BigInt(w3) << 96n) | (BigInt(w2) << 64n) | (BigInt(w1) << 32n) | BigInt(w0));
+}
+
 /** The scaled integers of a Decimal128 vector (see decimalUnitsReader). */
 export function unitsReaderOf(v: arrow.Vector): UnitsReader {
   // Arrow slices a fixed-width values buffer with its data, so row r of a chunk is at words[4r].
@@ -52,28 +68,17 @@ export function unitsReaderOf(v: arrow.Vector): UnitsReader {
     at += c.d.length;
   }
   const one = chunks.length === 1 ? chunks[0]! : undefined;
-  const read = (words: Uint32Array, i: number): number | bigint => {
-    const k = 4 * i;
-    const w0 = words[k]!;
-    const w1 = words[k + 1]!;
-    const w2 = words[k + 2]!;
-    const w3 = words[k + 3]!;
-    // Most values: non-negative and below 2^53, or negative above -2^53, with the upper words a sign extension.
-    if (w2 === 0 && w3 === 0 && w1 < 0x200000) return w1 * TWO_32 + w0;
-    if (w2 === 0xffffffff && w3 === 0xffffffff && w1 >= 0xffe00000 && (w1 !== 0xffe00000 || w0 !== 0)) return (w1 - TWO_32) * TWO_32 + w0;
-    return BigInt.asIntN(128, (BigInt(w3) << 96n) | (BigInt(w2) << 64n) | (BigInt(w1) << 32n) | BigInt(w0));
-  };
   if (one) {
     const { d, words } = one;
-    if (d.nullCount === 0) return (r) => read(words, r);
-    return (r) => (d.getValid(r) ? read(words, r) : null);
+    if (d.nullCount === 0) return (r) => unitsAt(words, r);
+    return (r) => (d.getValid(r) ? unitsAt(words, r) : null);
   }
   return (r) => {
     let c = chunks.length - 1;
     while (starts[c]! > r) c--;
     const { d, words } = chunks[c]!;
     const i = r - starts[c]!;
-    return d.getValid(i) ? read(words, i) : null;
+    return d.getValid(i) ? unitsAt(words, i) : null;
   };
 }
 

@@ -52,7 +52,8 @@ export class ProfileFeed {
   private nextId = 0;
   private readonly buffers: SharedArrayBuffer[] = [];
   private readonly free: number[] = [];
-  private waiting?: { resolve: () => void; reject: (e: Error) => void };
+  /** Chunks waiting for a free slot, first come first served. */
+  private readonly waiting: { resolve: () => void; reject: (e: Error) => void }[] = [];
   private readonly finishing = new Map<number, { resolve: (p: DatasetProfile) => void; reject: (e: Error) => void }>();
   private failure?: Error;
   private closed = false;
@@ -91,7 +92,7 @@ export class ProfileFeed {
 
   private async chunk(id: number, bytes: Uint8Array): Promise<void> {
     if (this.failure) throw this.failure;
-    if (this.free.length === 0) await new Promise<void>((resolve, reject) => (this.waiting = { resolve, reject }));
+    while (this.free.length === 0) await new Promise<void>((resolve, reject) => this.waiting.push({ resolve, reject }));
     const slot = this.free.pop()!;
     // A slot grows to the largest chunk so far (a quarter more, so slowly growing chunks do not reallocate each time).
     if (this.buffers[slot]!.byteLength < bytes.byteLength) this.buffers[slot] = new SharedArrayBuffer(Math.ceil(bytes.byteLength * 1.25));
@@ -107,9 +108,7 @@ export class ProfileFeed {
   private onReply(m: ProfileFeedReply): void {
     if (m.op === 'ack') {
       this.free.push(m.slot);
-      const w = this.waiting;
-      this.waiting = undefined;
-      w?.resolve();
+      this.waiting.shift()?.resolve();
     } else if (m.op === 'profile') {
       this.finishing.get(m.id)?.resolve(m.profile);
       this.finishing.delete(m.id);
@@ -121,8 +120,7 @@ export class ProfileFeed {
   private fail(e: Error): void {
     if (this.closed) return;
     this.failure ??= e;
-    this.waiting?.reject(this.failure);
-    this.waiting = undefined;
+    for (const w of this.waiting.splice(0)) w.reject(this.failure);
     for (const f of this.finishing.values()) f.reject(this.failure);
     this.finishing.clear();
   }

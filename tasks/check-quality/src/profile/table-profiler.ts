@@ -1,6 +1,6 @@
 import * as arrow from 'apache-arrow';
 import type { ColumnDef } from '@salesflow/batches';
-import { isNullAt, nullBitsOf } from '@salesflow/batches';
+import { isNullAt, nullBitsOf, unitsAt } from '@salesflow/batches';
 import { keyReaderOf } from '../checks/column-values';
 import { hashUtf8, HyperLogLog, UTF8_CHARS } from './hyperloglog';
 import { QuantileSketch } from './quantile-sketch';
@@ -179,15 +179,8 @@ class ColumnAccumulator {
     } else if (arrow.DataType.isDecimal(type) && values instanceof Uint32Array) {
       const pow = 10 ** type.scale;
       for (let i = 0; i < n; i++) {
-        const k = 4 * i;
-        const w0 = values[k]!;
-        const w1 = values[k + 1]!;
-        const w2 = values[k + 2]!;
-        const w3 = values[k + 3]!;
-        // As unitsReaderOf: the common values (|units| < 2^53) from two words, the rest through a bigint.
-        if (w2 === 0 && w3 === 0 && w1 < 0x200000) xs[i] = (w1 * 2 ** 32 + w0) / pow;
-        else if (w2 === 0xffffffff && w3 === 0xffffffff && w1 >= 0xffe00000 && (w1 !== 0xffe00000 || w0 !== 0)) xs[i] = ((w1 - 2 ** 32) * 2 ** 32 + w0) / pow;
-        else xs[i] = Number(BigInt.asIntN(128, (BigInt(w3) << 96n) | (BigInt(w2) << 64n) | (BigInt(w1) << 32n) | BigInt(w0))) / pow;
+        const u = unitsAt(values, i);
+        xs[i] = (typeof u === 'number' ? u : Number(u)) / pow;
       }
     } else return undefined;
     return xs;
