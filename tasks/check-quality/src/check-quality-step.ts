@@ -195,6 +195,7 @@ async function checkTable(
   const results = await runChecks(runners, reader.batches(plan.table, manifest, columns, onThread?.chunk), {
     alsoFeed: profiler ? [...collectors, profiler] : collectors,
     onBatch: (b) => progress.add(b.numRows),
+    reread: (sampled) => reader.batches(plan.table, manifest, sampled),
   });
   progress.done();
   for (const c of collectors) references.set(refKey(c.table, c.column), c.finish());

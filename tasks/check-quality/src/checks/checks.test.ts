@@ -1,7 +1,11 @@
 import type * as arrow from 'apache-arrow';
 import { BatchBuilder, type ColumnDef } from '@salesflow/batches';
 import type { QualityCheckConfig } from '@salesflow/config';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { createCheck, referenceKeysOf, runChecks, type CreateCheckOptions, type QualityCheckResult } from './index';
+import { UniqueCheck } from './unique-check';
 
 const factCols: ColumnDef[] = [
   { name: 'transaction_id', kind: 'string' },
@@ -129,6 +133,57 @@ describe('unique', () => {
     const r = await run(cfg({ check: 'unique', columns: ['line'] }), [whole.slice(0, 3), whole.slice(3, 10)]);
     expect(r).toMatchObject({ failing_rows: 6, rows_checked: 10 });
     expect(r.sample.map((s) => s._row)).toEqual([4, 5, 6, 7, 8, 9]);
+  });
+
+  describe('with its keys spilled to disk', () => {
+    let tmpDir: string;
+    beforeAll(async () => {
+      tmpDir = await mkdtemp(path.join(os.tmpdir(), 'unique-check-'));
+    });
+    afterAll(() => rm(tmpDir, { recursive: true, force: true }));
+
+    // Repeats early (rows 30..) and late (row 2990): the first ten are all early.
+    const table = rows(3000, (i) => ({ transaction_id: i >= 30 && i < 60 ? `t${i - 30}` : i === 2990 ? 't7' : `t${i}`, store: `s${i % 13}` }));
+    const spilledCheck = () => new UniqueCheck(cfg({ check: 'unique', columns: ['transaction_id'] }), { expectedRows: table.length, keysInMemory: 256, tmpDir, sampleColumns: ['store'] });
+
+    it('reports the same samples as keys held in memory, made from a second read that stops after the last sampled row', async () => {
+      const batches = batchesOf(table, 100);
+      const inMemory = await run(cfg({ check: 'unique', columns: ['transaction_id'] }), batches, { expectedRows: table.length, sampleColumns: ['store'] });
+      const reads: { columns: readonly string[]; batches: number }[] = [];
+      async function* reread(columns: readonly string[]) {
+        const read = { columns, batches: 0 };
+        reads.push(read);
+        for (const b of batches) {
+          read.batches++;
+          yield b.select(columns as string[]);
+        }
+      }
+      const [spilled] = await runChecks([spilledCheck()], batches, { reread });
+      expect(inMemory).toMatchObject({ status: 'failed', failing_rows: 31 });
+      expect(inMemory.sample.map((s) => s._row)).toEqual([30, 31, 32, 33, 34, 35, 36, 37, 38, 39]);
+      expect(inMemory.sample[0]).toEqual({ _row: 30, transaction_id: 't0', store: 's4' });
+      expect(spilled).toEqual(inMemory);
+      // One second read, of the sampled columns, up to the batch holding row 39.
+      expect(reads).toEqual([{ columns: ['transaction_id', 'store'], batches: 1 }]);
+      expect(await readdir(tmpDir)).toEqual([]);
+    });
+
+    it('reads nothing again when no key repeats', async () => {
+      const distinct = batchesOf(rows(3000, (i) => ({ transaction_id: `t${i}`, store: 's' })), 100);
+      const reread = jest.fn(() => distinct);
+      const [r] = await runChecks([spilledCheck()], distinct, { reread });
+      expect(r).toMatchObject({ status: 'passed', failing_rows: 0, sample: [] });
+      expect(reread).not.toHaveBeenCalled();
+    });
+
+    it('says a second read is needed when the batches cannot be read again', async () => {
+      const batches = batchesOf(table, 500);
+      async function* once() {
+        yield* batches;
+      }
+      await expect(runChecks([spilledCheck()], once())).rejects.toThrow('fact_sales.unique(transaction_id) need a second read of the partition for their samples, and no reread was given');
+      expect(await readdir(tmpDir)).toEqual([]);
+    });
   });
 });
 

@@ -16,7 +16,7 @@ export abstract class ColumnCheck implements CheckRunner {
   protected failing = 0;
   private readonly sample: SampleRow[] = [];
   protected readonly sampleLimit: number;
-  private readonly sampleColumns: readonly string[];
+  readonly sampleColumns: readonly string[];
   /** Set when the check cannot run (a missing column); the result is failed with this message. */
   protected problem?: string;
 
@@ -78,6 +78,11 @@ export abstract class ColumnCheck implements CheckRunner {
   /** A sample of row `row` of the batch, as fail() keeps it. */
   protected sampleOf(batch: arrow.RecordBatch, row: number): SampleRow {
     return sampleRowOf(batch, this.sampleColumns, row, this.rows + row);
+  }
+
+  /** A sample of row `row` of a batch read again, whose first row is partition row `firstRow`. */
+  protected sampleAt(batch: arrow.RecordBatch, row: number, firstRow: number): SampleRow {
+    return sampleRowOf(batch, this.sampleColumns, row, firstRow + row);
   }
 
   private findMissing(tableColumns: readonly string[]): void {

@@ -20,7 +20,7 @@ describe('DuplicateFinder', () => {
   });
   afterAll(() => rm(tmp, { recursive: true, force: true }));
 
-  it('spilled to disk in buckets finds what the in-memory set finds: counts and the first repeats as samples', async () => {
+  it('spilled to disk in buckets finds what the in-memory set finds: counts, and the first repeats as rows to sample', async () => {
     for (const [rows, distinct] of [
       [5000, 1200],
       [5000, 5000],
@@ -32,8 +32,12 @@ describe('DuplicateFinder', () => {
       const expectedDistinct = new Set(all.map((k) => k.toString('hex'))).size;
       expect(inMemory.distinct).toBe(expectedDistinct);
       expect(inMemory.repeated).toBe(rows - expectedDistinct);
-      expect(spilled).toEqual(inMemory);
-      expect(spilled.samples.map((s) => s._row)).toEqual([...spilled.samples.map((s) => s._row as number)].sort((a, b) => a - b));
+      expect(inMemory.rowsToSample).toEqual([]);
+      expect(spilled.samples).toEqual([]);
+      expect(spilled.rowsToSample).toEqual(inMemory.samples.map((s) => s._row));
+      expect(spilled.rowsToSample.length).toBe(Math.min(10, inMemory.repeated));
+      expect({ ...spilled, samples: [], rowsToSample: [] }).toEqual({ ...inMemory, samples: [], rowsToSample: [] });
+      expect(inMemory.samples.map((s) => s._row)).toEqual([...inMemory.samples.map((s) => s._row as number)].sort((a, b) => a - b));
     }
     // finish() removed the spill files.
     expect(await readdir(tmp)).toEqual([]);
@@ -41,7 +45,7 @@ describe('DuplicateFinder', () => {
 
   it('reports nothing repeated for distinct keys, and dispose() removes the files of a run that stopped', async () => {
     const all = keys(2000, 2000).filter((k) => k.length > 0 && k.length < 300);
-    expect(run(all, new DuplicateFinder(all.length, 5, { keysInMemory: 100, tmpDir: tmp }))).toEqual({ distinct: all.length, repeated: 0, samples: [] });
+    expect(run(all, new DuplicateFinder(all.length, 5, { keysInMemory: 100, tmpDir: tmp }))).toEqual({ distinct: all.length, repeated: 0, samples: [], rowsToSample: [] });
     const stopped = new DuplicateFinder(all.length, 5, { keysInMemory: 100, tmpDir: tmp });
     all.slice(0, 500).forEach((k, row) => stopped.add(k, 0, k.length, row, (at) => ({ _row: at }), row));
     expect((await readdir(tmp)).length).toBe(1);

@@ -3,34 +3,37 @@ import type { SampleRow } from './quality-check-result';
 
 /** Keys held in memory at once; a larger table is split into buckets of about this many, spilled to disk. */
 export const KEYS_IN_MEMORY = 1 << 19;
-/** The filter that flags rows whose key may have been seen: 2^23 words of 32 bits (32 MiB). */
-const FILTER_WORD_BITS = 23;
-/** A spilled record: key hash (u32), key length (u32), key bytes, row (f64), sample length (u32), sample JSON. */
-const RECORD_OVERHEAD = 20;
+/** A spilled record: key hash (u32), key length (u32), key bytes, row (f64). */
+const RECORD_OVERHEAD = 16;
 
 /** What a DuplicateFinder found once every row was added. */
 export interface Duplicates {
   readonly distinct: number;
   /** Rows whose key an earlier row has. */
   readonly repeated: number;
-  /** The first of them (by row), as samples. */
+  /** The first of them (by row), as samples, when the keys were held in memory. */
   readonly samples: readonly SampleRow[];
+  /**
+   * When the keys were spilled: the first repeated rows (by row, at most the sample limit), whose
+   * samples the caller makes from a second read of the table. Empty when nothing repeats.
+   */
+  readonly rowsToSample: readonly number[];
 }
 
 /**
  * Counts rows whose key an earlier row already had, keeping samples of the first ones. Up to
- * KEYS_IN_MEMORY expected rows it holds the keys in one KeySet. Beyond, memory stays flat
- * whatever the size: keys go to disk in buckets by hash and finish() settles one bucket at a
- * time. A fixed-size filter flags, while rows arrive, each row whose key may have been seen (every
- * repeat, and a few others); only those rows' samples are made and spilled with them, so the
- * samples of the repeats are there to report without reading the table again.
+ * KEYS_IN_MEMORY expected rows it holds the keys in one KeySet and makes each repeat's sample as
+ * it comes. Beyond, memory stays flat whatever the size: keys go to disk in buckets by hash and
+ * finish() settles one bucket at a time. A repeat is only known then, after its batch went, so
+ * finish() names the first repeated rows instead (rowsToSample) and the caller reads those rows
+ * again: a table without repeats, the usual case, is read once and no sample is ever made.
  */
 export class DuplicateFinder {
   private readonly seen?: KeySet;
   private readonly buckets?: SpillBuckets;
-  private readonly filter?: Int32Array;
   private repeated = 0;
-  private readonly samples: { row: number; sample: SampleRow }[] = [];
+  /** The first repeats by row; `sample` is made at once when the keys are in memory. */
+  private readonly firsts: { row: number; sample?: SampleRow }[] = [];
 
   constructor(
     expectedRows: number,
@@ -39,15 +42,18 @@ export class DuplicateFinder {
   ) {
     const inMemory = opts.keysInMemory ?? KEYS_IN_MEMORY;
     if (expectedRows <= inMemory) this.seen = new KeySet(Math.max(expectedRows, 1024), opts.expectedKeyBytes);
-    else {
-      this.buckets = new SpillBuckets(expectedRows, inMemory, { tmpDir: opts.tmpDir, name: 'unique' });
-      this.filter = new Int32Array(1 << FILTER_WORD_BITS);
-    }
+    else this.buckets = new SpillBuckets(expectedRows, inMemory, { tmpDir: opts.tmpDir, name: 'unique' });
+  }
+
+  /** Whether keys go to disk: then samples are made from a second read (Duplicates.rowsToSample). */
+  get spills(): boolean {
+    return this.buckets !== undefined;
   }
 
   /**
    * Adds row `row` (0-based, increasing) with the key in key[start, end); `sampleOf(at)` makes
-   * its sample row when needed (one function per batch, `at` the row within it: no closure per row).
+   * its sample row when needed (one function per batch, `at` the row within it: no closure per
+   * row). It is only called while the keys are in memory.
    */
   add(key: Uint8Array, start: number, end: number, row: number, sampleOf: (at: number) => SampleRow, at: number): void {
     if (this.seen) {
@@ -55,9 +61,8 @@ export class DuplicateFinder {
       return;
     }
     const hash = hashBytes(key, start, end);
-    const text = this.maybeSeen(hash) ? Buffer.from(JSON.stringify(sampleOf(at)), 'utf8') : undefined;
     const len = end - start;
-    const size = len + RECORD_OVERHEAD + (text?.length ?? 0);
+    const size = len + RECORD_OVERHEAD;
     const buckets = this.buckets!;
     const b = buckets.bucketOf(hash);
     const { chunk, at: to } = buckets.reserve(b, size);
@@ -65,8 +70,6 @@ export class DuplicateFinder {
     chunk.writeUInt32LE(len, to + 4);
     for (let i = 0; i < len; i++) chunk[to + 8 + i] = key[start + i]!;
     chunk.writeDoubleLE(row, to + 8 + len);
-    chunk.writeUInt32LE(text?.length ?? 0, to + 16 + len);
-    if (text) text.copy(chunk, to + RECORD_OVERHEAD + len);
     buckets.written(b, size);
   }
 
@@ -86,7 +89,13 @@ export class DuplicateFinder {
         buckets.dispose();
       }
     }
-    return { distinct, repeated: this.repeated, samples: this.samples.map((s) => s.sample) };
+    const firsts = this.firsts;
+    return {
+      distinct,
+      repeated: this.repeated,
+      samples: this.seen ? firsts.map((s) => s.sample!) : [],
+      rowsToSample: this.seen ? [] : firsts.map((s) => s.row),
+    };
   }
 
   /** Removes spill files (for a run that stops early); finish() does it too. */
@@ -102,41 +111,21 @@ export class DuplicateFinder {
         const hash = buf.readUInt32LE(at);
         const len = buf.readUInt32LE(at + 4);
         const start = at + 8;
-        const row = buf.readDoubleLE(start + len);
-        const textLength = buf.readUInt32LE(start + len + 8);
-        const textAt = at + RECORD_OVERHEAD + len;
-        at = textAt + textLength;
-        if (keys.addHashed(hash, buf, start, start + len)) continue;
-        // The filter flags every repeat, so its sample was spilled with it.
-        this.repeat(row, () => JSON.parse(buf.toString('utf8', textAt, textAt + textLength)) as SampleRow);
+        at = start + len + 8;
+        if (!keys.addHashed(hash, buf, start, start + len)) this.repeat(buf.readDoubleLE(start + len));
       }
     }
     return keys.size;
   }
 
-  /** Counts a repeat and keeps its sample if it is among the first sampleLimit rows so far. */
-  private repeat(row: number, sample: () => SampleRow): void {
+  /** Counts a repeat and keeps it if it is among the first sampleLimit rows so far (with its sample, when one is made now). */
+  private repeat(row: number, sample?: () => SampleRow): void {
     this.repeated++;
-    const s = this.samples;
+    const s = this.firsts;
     if (s.length === this.sampleLimit && (this.sampleLimit === 0 || row > s[s.length - 1]!.row)) return;
     let i = s.length;
     while (i > 0 && s[i - 1]!.row > row) i--;
-    s.splice(i, 0, { row, sample: sample() });
+    s.splice(i, 0, { row, sample: sample?.() });
     if (s.length > this.sampleLimit) s.pop();
-  }
-
-  /**
-   * Whether the filter had the key's bits set (it may have been seen); sets them. The three bits
-   * are in one 32-bit word, so a key costs one cache miss rather than three (a blocked Bloom
-   * filter: at 10 M keys in 32 MiB, about 0.1% of new keys are flagged).
-   */
-  private maybeSeen(hash: number): boolean {
-    const f = this.filter!;
-    // The word from the mixed hash's high bits, the three bits from its low ones: independent choices.
-    const word = Math.imul(hash, 0x9e3779b1) >>> (32 - FILTER_WORD_BITS);
-    const mask = (1 << (hash & 31)) | (1 << ((hash >>> 5) & 31)) | (1 << ((hash >>> 10) & 31));
-    const before = f[word]!;
-    f[word] = before | mask;
-    return (before & mask) === mask;
   }
 }

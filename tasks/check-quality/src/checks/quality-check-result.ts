@@ -39,6 +39,17 @@ export interface CheckRunner {
   finish(): QualityCheckResult;
   /** Releases what the check holds outside memory (spill files); called after finish(), or instead of it when reading fails. */
   dispose?(): void;
+  /**
+   * Once every batch was consumed, before finish(): the rows (0-based over the partition, in
+   * order) whose samples the check could not make while their batches went by (the unique check
+   * with its keys spilled learns its repeats at the end). runChecks then reads the partition's
+   * `sampleColumns` again up to the last of them and hands each batch to sampleFrom().
+   */
+  rowsToSample?(): readonly number[];
+  /** The columns a sample shows (the check's own and the table's identity columns). */
+  readonly sampleColumns?: readonly string[];
+  /** Makes the samples of rowsToSample() that lie in `batch`, whose first row is partition row `firstRow`. */
+  sampleFrom?(batch: arrow.RecordBatch, firstRow: number): void;
 }
 
 /** What every check accepts besides its config. */
