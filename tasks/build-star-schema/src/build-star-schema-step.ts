@@ -4,7 +4,7 @@ import { ExitCode, PipelineError } from '@salesflow/errors';
 import { datasets, type Lake, type Manifest, type PartitionWriter } from '@salesflow/lake';
 import { startProgress, type Logger } from '@salesflow/logging';
 import type { DatasetRef, StepContext, StepDefinition, StepResult } from '@salesflow/step';
-import { addInferredMembers, dimensionBatches, emptyDimension, type KindOf, highestKey, keyLookup, loadSnapshotBatch, mergeObservations, type Dimension, type DimensionChanges, type Observation } from './build-dimension';
+import { addInferredMembers, dimensionBatches, emptyDimension, type KindOf, highestKey, keyLookup, type KeyLookup, loadSnapshotBatch, mergeObservations, type Dimension, type DimensionChanges, type Observation } from './build-dimension';
 import { buildFactBatch, type DerivedMeasure, type FactBatchStats } from './build-fact-batch';
 import { MAX_KEY_META, highestMaxKey, mostRecentlyCommitted } from './choose-snapshot';
 import { compileMeasure } from './derive-measure';
@@ -204,6 +204,46 @@ function derivedMeasures(config: PipelineConfig): DerivedMeasure[] {
 }
 
 /**
+ * Merges and writes every configured dimension (with the inferred members the fact source needs),
+ * pushing their inputs and outputs, and returns each one's key lookup for the fact. The members
+ * themselves are not returned: at 70 k customers they held about 30 MB that the fact pass, the
+ * step's peak, does not need.
+ */
+async function buildDimensions(ctx: StepContext, source: Manifest, inputs: DatasetRef[], outputs: DatasetRef[]): Promise<{ lookups: Map<string, KeyLookup>; dimChanges: Record<string, object>; inferred: Record<string, number> }> {
+  const star = ctx.config.star_schema;
+  const fact = star.fact;
+  const dims = new Map<string, Dimension>();
+  const dimChanges: Record<string, object> = {};
+  const merged: MergedDimension[] = [];
+  for (const [table, cfg] of Object.entries(star.dimensions)) {
+    const m = await mergeDimension(ctx, table, cfg);
+    merged.push(m);
+    dims.set(table, m.dim);
+    dimChanges[table] = m.changes;
+  }
+
+  // Late-arriving members: facts naming a member a dimension does not know yet get an inferred one
+  // (when the dimension says so), made before the dimension is written so the fact can point to it.
+  const inferredLookups = fact.lookups
+    .filter((l) => star.dimensions[l.dimension]!.late_arriving === 'inferred')
+    .map((l) => ({ column: l.column, table: l.dimension, dim: dims.get(l.dimension)! }));
+  const inferred: Record<string, number> = {};
+  for (const [table, keys] of await unknownNaturalKeys(ctx.lake, source, inferredLookups)) {
+    const m = merged.find((x) => x.table === table)!;
+    inferred[table] = addInferredMembers(m.dim, keys, m.keysGivenUpTo);
+    m.changes.inferred_added += inferred[table]!;
+  }
+  for (const m of merged) {
+    const r = await writeDimension(ctx, m, ctx.log.child({ table: m.table }));
+    inputs.push(r.input);
+    outputs.push(r.output);
+  }
+
+  const lookups = new Map([...dims].map(([table, dim]) => [table, keyLookup(dim)]));
+  return { lookups, dimChanges, inferred };
+}
+
+/**
  * Builds the curated star schema for ds: every configured dimension as a whole snapshot (type 1,
  * or type 2 with every version) with stable surrogate keys, inferred members for facts whose
  * member has not arrived (when the dimension says so), fact rows of ds's batch with the key of
@@ -215,34 +255,10 @@ export async function runBuildStarSchema(ctx: StepContext): Promise<StepResult> 
   const star = config.star_schema;
   const inputs: DatasetRef[] = [];
   const outputs: DatasetRef[] = [];
-  const dims = new Map<string, Dimension>();
-  const dimChanges: Record<string, object> = {};
-  const merged: MergedDimension[] = [];
-  for (const [table, cfg] of Object.entries(star.dimensions)) {
-    const m = await mergeDimension(ctx, table, cfg);
-    merged.push(m);
-    dims.set(table, m.dim);
-    dimChanges[table] = m.changes;
-  }
-
   const fact = star.fact;
   const source = await lake.requireManifest(datasets.masked(fact.source), ds, 'mask');
-  // Late-arriving members: facts naming a member a dimension does not know yet get an inferred one
-  // (when the dimension says so), made before the dimension is written so the fact can point to it.
-  const inferredLookups = fact.lookups
-    .filter((l) => star.dimensions[l.dimension]!.late_arriving === 'inferred')
-    .map((l) => ({ column: l.column, table: l.dimension, dim: dims.get(l.dimension)! }));
-  const inferred: Record<string, number> = {};
-  for (const [table, keys] of await unknownNaturalKeys(lake, source, inferredLookups)) {
-    const m = merged.find((x) => x.table === table)!;
-    inferred[table] = addInferredMembers(m.dim, keys, m.keysGivenUpTo);
-    m.changes.inferred_added += inferred[table]!;
-  }
-  for (const m of merged) {
-    const r = await writeDimension(ctx, m, ctx.log.child({ table: m.table }));
-    inputs.push(r.input);
-    outputs.push(r.output);
-  }
+  // The dimensions' members are let go once written: the fact needs only their key lookups.
+  const { lookups, dimChanges, inferred } = await buildDimensions(ctx, source, inputs, outputs);
 
   const plan = {
     grain: fact.grain,
@@ -253,7 +269,7 @@ export async function runBuildStarSchema(ctx: StepContext): Promise<StepResult> 
     lookups: fact.lookups.map((l) => ({
       column: l.column,
       keyColumn: surrogateKeyOf(l.dimension, star.dimensions[l.dimension]),
-      keys: keyLookup(dims.get(l.dimension)!),
+      keys: lookups.get(l.dimension)!,
     })),
   };
   const stats: FactBatchStats = { unknown: {}, mismatches: {} };
