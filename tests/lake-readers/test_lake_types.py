@@ -215,3 +215,25 @@ def test_each_zone_is_compressed_as_lake_compression_says(demo):
     assert codecs_under(demo["lake"], "raw") == {"SNAPPY"}
     assert codecs_under(demo["lake"], "processed") == {"SNAPPY"}
     assert codecs_under(demo["lake"], "curated") == {"ZSTD"}
+
+
+def statistics_under(lake, zone):
+    """Whether each column chunk of the zone's files has statistics: the set of answers seen."""
+    found = set()
+    for path in (lake / zone).rglob("*.parquet"):
+        meta = pq.ParquetFile(path).metadata
+        for g in range(meta.num_row_groups):
+            for c in range(meta.num_columns):
+                found.add(meta.row_group(g).column(c).is_stats_set)
+    return found
+
+
+def test_raw_keeps_no_statistics_and_the_zones_engines_prune_keep_them(demo):
+    # lake.statistics at its defaults: none in raw (read whole by standardize), chunk elsewhere.
+    assert statistics_under(demo["lake"], "raw") == {False}
+    assert statistics_under(demo["lake"], "processed") == {True}
+    assert statistics_under(demo["lake"], "curated") == {True}
+    # Chunk statistics carry min and max, which DuckDB and Spark prune row groups by.
+    path = next((demo["lake"] / "curated" / "fact_sales").rglob("*.parquet"))
+    stats = pq.ParquetFile(path).metadata.row_group(0).column(0).statistics
+    assert stats.has_min_max

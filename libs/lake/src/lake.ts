@@ -1,7 +1,7 @@
 import type * as arrow from 'apache-arrow';
 import { ExitCode, LakeObjectNotFoundError, PipelineError } from '@salesflow/errors';
 import { redactDocument, type Logger } from '@salesflow/logging';
-import { readParquetFile, type ParquetCompression } from './parquet';
+import { readParquetFile, type ParquetCompression, type ParquetStatistics } from './parquet';
 import { MANIFEST_FILE, parseManifest, type Manifest } from './partition/manifest';
 import { partitionPrefix } from './partition/partition-paths';
 import { PartitionWriter, type PartitionWriterOptions } from './partition/partition-writer';
@@ -14,6 +14,8 @@ export interface LakeOptions {
   readonly rowGroupSize?: number;
   /** Page compression per zone, by a dataset's first path segment; other datasets and unset zones: zstd. */
   readonly compression?: Partial<Readonly<Record<LakeZone, ParquetCompression>>>;
+  /** Column statistics per zone, likewise; unset: chunk. */
+  readonly statistics?: Partial<Readonly<Record<LakeZone, ParquetStatistics>>>;
   readonly log?: Logger;
 }
 
@@ -34,7 +36,7 @@ export class Lake {
   /** Starts writing a partition; nothing is visible until commit(). */
   openPartition(opts: Omit<PartitionWriterOptions, 'rowGroupSize' | 'log'> & { rowGroupSize?: number }): PartitionWriter {
     const zone = opts.dataset.slice(0, opts.dataset.indexOf('/')) as LakeZone;
-    return new PartitionWriter(this.storage, { rowGroupSize: this.opts.rowGroupSize, compression: this.opts.compression?.[zone], log: this.opts.log, ...opts });
+    return new PartitionWriter(this.storage, { rowGroupSize: this.opts.rowGroupSize, compression: this.opts.compression?.[zone], statistics: this.opts.statistics?.[zone], log: this.opts.log, ...opts });
   }
 
   /** URI of a partition folder, for logs, run reports and lineage: ".../raw/files/x/customers/dt=2026-11-26/". */

@@ -4,3 +4,4 @@ export * from './open-lake';
 export * from './describe-datasets';
 export * from './data-interval';
 export * from './lake-datasets';
+export * from './gc-tuning';

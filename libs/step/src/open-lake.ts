@@ -12,5 +12,5 @@ export function openLake(lake: LakeConfig, log?: Logger): Lake {
     kmsKeyId: lake.s3.kms_key_id,
     maxAttempts: lake.s3.max_attempts,
   });
-  return new Lake(storage, { rowGroupSize: lake.row_group_size, compression: lake.compression, log });
+  return new Lake(storage, { rowGroupSize: lake.row_group_size, compression: lake.compression, statistics: lake.statistics, log });
 }

@@ -1,4 +1,4 @@
-import { runStepMain } from '@salesflow/step';
+import { runStepMain, tuneGcForThroughput } from '@salesflow/step';
 import { executeFollow } from './kafka/follow-main';
 import { ingestStep } from './ingest-step';
 
@@ -17,5 +17,8 @@ if (argv.includes('--follow')) {
     },
   );
 } else {
+  // A batch ingest streams files and tables through short-lived buffers (tuneGcForThroughput);
+  // follow mode keeps the defaults: its Kafka client holds more live memory.
+  tuneGcForThroughput();
   runStepMain(ingestStep);
 }

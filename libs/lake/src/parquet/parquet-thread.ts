@@ -22,6 +22,7 @@ export type ToWorker =
       readonly op: 'encode';
       readonly id: number;
       readonly compression: 'ZSTD' | 'SNAPPY' | 'LZ4_RAW' | 'UNCOMPRESSED';
+      readonly statistics: 'Chunk' | 'None';
       readonly rowGroupSize: number;
       readonly dictionaryPageLimit: number;
     }
@@ -93,7 +94,7 @@ function startEncode(msg) {
     .setCompression(pw.Compression[msg.compression])
     .setMaxRowGroupSize(msg.rowGroupSize)
     .setDictionaryPageSizeLimit(msg.dictionaryPageLimit)
-    .setStatisticsEnabled(pw.EnabledStatistics.Chunk)
+    .setStatisticsEnabled(pw.EnabledStatistics[msg.statistics])
     .build();
   (async () => {
     const reader = (await pw.transformParquetStream(source, props)).getReader();

@@ -3,7 +3,7 @@ import type * as arrow from 'apache-arrow';
 import { columnsOf, type ColumnDef } from '@salesflow/batches';
 import { BadInputError, PipelineError } from '@salesflow/errors';
 import { redactDocument, type Logger } from '@salesflow/logging';
-import { openParquetWriter, type ParquetCompression, type ParquetWriter } from '../parquet';
+import { openParquetWriter, type ParquetCompression, type ParquetStatistics, type ParquetWriter } from '../parquet';
 import type { Storage } from '../storage';
 import { MANIFEST_FILE, MANIFEST_FORMAT, hashSchema, parseManifest, type Manifest, type ManifestFile } from './manifest';
 import { partitionPrefix } from './partition-paths';
@@ -21,6 +21,8 @@ export interface PartitionWriterOptions {
   readonly rowGroupSize?: number;
   /** Page compression of the partition's files. Default zstd. */
   readonly compression?: ParquetCompression;
+  /** Column statistics of the partition's files. Default chunk. */
+  readonly statistics?: ParquetStatistics;
   /** A new file starts after this many rows, so one file never grows without bound. Default 5,000,000. */
   readonly maxRowsPerFile?: number;
   /**
@@ -265,6 +267,7 @@ export class PartitionWriter {
     const writer = openParquetWriter((body) => this.storage.putStream(key, body, 'application/vnd.apache.parquet'), {
       rowGroupSize: this.opts.rowGroupSize,
       compression: this.opts.compression,
+      statistics: this.opts.statistics,
       schema: this.schema,
     });
     return { key, writer };
