@@ -306,6 +306,40 @@ describe('check-quality step', () => {
     expect(result.outputs[0]).toEqual({ uri: path.join(dir, 'lake', 'quality', `dt=${DS}`, 'report.json'), rows: 19 });
   });
 
+  it('samples the repeats of a fact too large to hold its keys from a second read of the sample columns only', async () => {
+    // Past KEYS_IN_MEMORY (512 k) rows the unique check spills its keys and learns the repeats at the end.
+    const rows = 600_000;
+    const data = goodData();
+    data.fact_sales = Array.from({ length: rows }, (_, i) => ({
+      transaction_id: `TXN${String(i === 10 ? 4 : i === 550_000 ? 8 : i + 1).padStart(8, '0')}`,
+      date_key: 20261126,
+      customer_key: (i % 5) + 1,
+      product_key: (i % 3) + 1,
+      location_key: (i % 2) + 1,
+      quantity: 1,
+      total_amount: 9.99,
+      transaction_timestamp: Date.UTC(2026, 10, 26, 10, 0, i % 60),
+      batch_ds: DS,
+    }));
+    await writeCurated(lake, data);
+    await writeRunReports(lake, rows);
+    const { config: read } = readConfig(writeConfig(dir, '    - { table: fact_sales, check: unique, columns: [transaction_id] }\n'));
+    const config = { ...read, quality: { ...read.quality, profiles: { ...read.quality.profiles, enabled: false } } };
+    const reads = spyReads();
+    await expect(checkQualityStep.run({ step: 'check-quality', ds: DS, runId: 'r', config, lake, log: silentLogger })).rejects.toThrow('1 error-severity quality check(s) failed: fact_sales.unique(transaction_id)');
+    const report = (await lake.readJson<QualityReport>(qualityReportKey(DS)))!;
+    expect(report.checks[0]).toMatchObject({ name: 'fact_sales.unique(transaction_id)', status: 'failed', failing_rows: 2, rows_checked: rows });
+    expect(report.checks[0]!.sample).toEqual([
+      { _row: 10, transaction_id: 'TXN00000004' },
+      { _row: 550_000, transaction_id: 'TXN00000008' },
+    ]);
+    // The check's pass, then the second read: the sample columns, the whole way (the last repeat is near the end).
+    expect(reads).toEqual([
+      ['curated/fact_sales', ['transaction_id']],
+      ['curated/fact_sales', ['transaction_id']],
+    ]);
+  }, 60_000);
+
   /** Records which partitions the step reads, and which columns. */
   function spyReads(target: Lake = lake): Array<[string, readonly string[] | undefined]> {
     const reads: Array<[string, readonly string[] | undefined]> = [];
