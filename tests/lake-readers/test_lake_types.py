@@ -199,14 +199,19 @@ def test_generated_duckdb_views_read_the_curated_zone(demo):
     assert total == sum(duckdb_revenue(demo).values())
 
 
-def codecs_under(lake, zone):
+def chunks_under(lake, zone, read):
+    """`read` of every column chunk of the zone's files: the set of answers seen."""
     found = set()
     for path in (lake / zone).rglob("*.parquet"):
         meta = pq.ParquetFile(path).metadata
         for g in range(meta.num_row_groups):
             for c in range(meta.num_columns):
-                found.add(meta.row_group(g).column(c).compression)
+                found.add(read(meta.row_group(g).column(c)))
     return found
+
+
+def codecs_under(lake, zone):
+    return chunks_under(lake, zone, lambda chunk: chunk.compression)
 
 
 def test_each_zone_is_compressed_as_lake_compression_says(demo):
@@ -218,14 +223,7 @@ def test_each_zone_is_compressed_as_lake_compression_says(demo):
 
 
 def statistics_under(lake, zone):
-    """Whether each column chunk of the zone's files has statistics: the set of answers seen."""
-    found = set()
-    for path in (lake / zone).rglob("*.parquet"):
-        meta = pq.ParquetFile(path).metadata
-        for g in range(meta.num_row_groups):
-            for c in range(meta.num_columns):
-                found.add(meta.row_group(g).column(c).is_stats_set)
-    return found
+    return chunks_under(lake, zone, lambda chunk: chunk.is_stats_set)
 
 
 def test_raw_keeps_no_statistics_and_the_zones_engines_prune_keep_them(demo):
