@@ -77,7 +77,7 @@ export abstract class ColumnCheck implements CheckRunner {
 
   /** A sample of row `row` of the batch, as fail() keeps it. */
   protected sampleOf(batch: arrow.RecordBatch, row: number): SampleRow {
-    return sampleRowOf(batch, this.sampleColumns, row, this.rows + row);
+    return this.sampleAt(batch, row, this.rows);
   }
 
   /** A sample of row `row` of a batch read again, whose first row is partition row `firstRow`. */

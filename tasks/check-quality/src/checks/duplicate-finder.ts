@@ -45,11 +45,6 @@ export class DuplicateFinder {
     else this.buckets = new SpillBuckets(expectedRows, inMemory, { tmpDir: opts.tmpDir, name: 'unique' });
   }
 
-  /** Whether keys go to disk: then samples are made from a second read (Duplicates.rowsToSample). */
-  get spills(): boolean {
-    return this.buckets !== undefined;
-  }
-
   /**
    * Adds row `row` (0-based, increasing) with the key in key[start, end); `sampleOf(at)` makes
    * its sample row when needed (one function per batch, `at` the row within it: no closure per
